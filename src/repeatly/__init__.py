@@ -1,0 +1,22 @@
+"""Repeatly: find the money hidden in a customer base and bring customers back.
+
+The main job is :func:`analyze`; the layers it is built from are public too:
+:mod:`repeatly.data` (loading), :mod:`repeatly.analytics` (engine-side analytics),
+:mod:`repeatly.economics` (unit economics and what-if) and :mod:`repeatly.datasets`
+(demo and reference data).
+"""
+
+from repeatly import analytics, data, datasets, economics, exceptions
+from repeatly._analysis import Analysis, analyze
+from repeatly._version import __version__
+
+__all__ = [
+    "Analysis",
+    "__version__",
+    "analytics",
+    "analyze",
+    "data",
+    "datasets",
+    "economics",
+    "exceptions",
+]

@@ -1,0 +1,363 @@
+"""The main job: from an order export to metrics, tables and a report.
+
+:func:`analyze` is what the CLI's ``repeatly analyze`` and ``repeatly demo`` call. The
+transaction-scale steps run in the engine; what comes back to Python is small (one
+row of headline figures, per-month rows, per-cohort cells, histogram bins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from repeatly import analytics, economics
+from repeatly.economics._headline import activity_figures
+from repeatly.exceptions import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+    from ibis.backends import BaseBackend
+
+    from repeatly.data import DataQuality, Loaded
+
+__all__ = ["Analysis", "analyze"]
+
+log = logging.getLogger("repeatly")
+
+Source = Any  # a path, a URL, a pandas/Arrow frame, or an Ibis table
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Analysis:
+    """Everything :func:`analyze` found, ready to read, export or render.
+
+    Attributes
+    ----------
+    metrics
+        Headline figures (plain JSON-ready dict): ``as_of``, ``customers``, ``orders``,
+        ``revenue``, ``repeat_share``, ``first_order_value`` ... and, with spend data,
+        ``cost_per_visitor``, ``cost_per_lead``, ``cac``, ``cost_to_return``,
+        ``profit_per_customer``, ``ltv_to_cac``, ``payback_months``.
+    summary
+        The per-customer summary as an Ibis table (still in the engine).
+    tables
+        Small result tables as pandas frames: ``monthly``, ``cohorts``,
+        ``economics_by_month``, ``economics_by_channel``, ``gap_histogram``,
+        ``category_gaps``, ``category_gap_histogram``.
+    inputs
+        The loaded inputs by name, with their mapping, row counts and data quality.
+    what_if
+        What the levers (upsell, repeat, churn, referrals) are worth on this base.
+    """
+
+    metrics: dict[str, Any]
+    summary: ir.Table
+    tables: dict[str, pd.DataFrame]
+    inputs: dict[str, Loaded]
+    what_if: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def quality(self) -> DataQuality | None:
+        """Data-quality summary of the orders input."""
+        return self.inputs["orders"].quality
+
+    def customers(self) -> pd.DataFrame:
+        """The per-customer summary as a pandas DataFrame (one row per customer)."""
+        return self.summary.order_by("customer_id").to_pandas()
+
+    def customers_arrow(self) -> pa.Table:
+        """The per-customer summary as an Arrow table."""
+        return self.summary.order_by("customer_id").to_pyarrow()
+
+    def report_html(self) -> str:
+        """The self-contained HTML report."""
+        from repeatly.report import render_report
+
+        return render_report(self)
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        """Write ``report.html``, ``metrics.json`` and ``customers.csv`` into ``out``.
+
+        Files are written to temporary names and renamed into place, so an
+        interrupted run never leaves a half-written file behind.
+        """
+        from repeatly.report import write_outputs
+
+        return write_outputs(self, Path(out))
+
+
+def analyze(
+    orders: Source,
+    *,
+    customers: Source | None = None,
+    products: Source | None = None,
+    spend: Source | None = None,
+    leads: Source | None = None,
+    as_of: dt.date | str | None = None,
+    currency: str = "USD",
+    lang: Literal["en", "ru"] = "en",
+    mapping: dict[str, str] | None = None,
+    table: str | None = None,
+    on_bad_rows: Literal["error", "skip"] = "error",
+    margin_rate: float | None = None,
+    con: BaseBackend | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Analyse a business's orders (and optionally customers, spend, leads).
+
+    Parameters
+    ----------
+    orders
+        Order lines: a CSV/Parquet/Excel path, a database URL (with ``table``), a
+        pandas or Arrow frame with canonical column names, or an Ibis table.
+    customers, products, spend, leads
+        Optional further inputs of the same kinds.
+    as_of
+        Date to look from; the day of the last order when not given.
+    currency
+        Currency code used to format money in the report.
+    lang
+        Report language, ``"en"`` or ``"ru"``.
+    mapping
+        Role to column overrides for the orders input, e.g. ``{"amount": "Total"}``.
+    table
+        Table name when ``orders`` is a database URL.
+    on_bad_rows
+        ``"error"`` stops at bad rows with located messages; ``"skip"`` drops them and
+        counts them in the data-quality summary.
+    margin_rate
+        Margin share assumed for lines that have neither cost nor margin. Without it,
+        and with no cost data at all, margin is taken as revenue and the report says so.
+    con
+        Engine to load files into; the process-wide embedded DuckDB when not given.
+    progress
+        Called with a short label as each step starts (the CLI shows it).
+
+    Returns
+    -------
+    Analysis
+
+    Examples
+    --------
+    >>> import repeatly
+    >>> shop = repeatly.datasets.make_shop(200, seed=3)
+    >>> result = repeatly.analyze(shop.orders, spend=shop.spend, customers=shop.customers)
+    >>> result.metrics["customers"] == shop.orders.customer_id.nunique()
+    True
+    """
+    if lang not in ("en", "ru"):
+        raise InputError(f'lang: expected "en" or "ru", got {lang!r}')
+    if margin_rate is not None and not 0 <= margin_rate <= 1:
+        raise InputError(f"margin_rate: expected a share between 0 and 1, got {margin_rate}")
+    step = progress or (lambda label: log.info("%s", label))
+    as_of_date = _parse_as_of(as_of)
+
+    step("Loading orders")
+    inputs = {"orders": _load(orders, "orders", con=con, mapping=mapping, table=table,
+                              on_bad_rows=on_bad_rows, as_of=as_of_date)}
+    con = _backend_of(inputs["orders"].table)
+    for name, source in (("customers", customers), ("products", products),
+                         ("spend", spend), ("leads", leads)):
+        if source is not None:
+            step(f"Loading {name}")
+            inputs[name] = _load(source, name, con=con, on_bad_rows=on_bad_rows,
+                                 as_of=as_of_date)
+    lines = inputs["orders"].table
+
+    step("Building orders")
+    has_cost = _has_cost(inputs["orders"])
+    margin_basis = "cost" if has_cost else ("rate" if margin_rate is not None else "revenue")
+    rate = margin_rate if margin_rate is not None else (None if has_cost else 1.0)
+    orders_t = _materialize(con, analytics.orders_from_lines(lines, margin_rate=rate), "orders")
+    if as_of_date is None:
+        last = orders_t.ordered_at.max().execute()
+        if last is None or (isinstance(last, float) and math.isnan(last)):
+            raise InputError(f"{inputs['orders'].source}: no orders to analyse")
+        as_of_date = _to_date(last)
+
+    step("Summarising customers")
+    summary = _materialize(
+        con,
+        analytics.customer_summary(lines, as_of=as_of_date, orders=orders_t),
+        "customer_summary",
+    )
+
+    step("Computing unit economics")
+    spend_t = inputs["spend"].table if "spend" in inputs else None
+    customers_t = inputs["customers"].table if "customers" in inputs else None
+    econ = {
+        by or "all": economics.unit_economics(
+            lines, as_of=as_of_date, spend=spend_t, customers=customers_t, by=by,
+            summary=summary,
+        ).to_pandas()
+        for by in (None, "month", "channel")
+    }
+    activity = activity_figures(orders_t, as_of=as_of_date).to_pandas().iloc[0].to_dict()
+
+    step("Cohorts and purchase cycles")
+    gaps = _materialize(con, analytics.purchase_gaps(lines, orders=orders_t), "gaps")
+    cat_gaps = _materialize(con, analytics.purchase_gaps(lines, by="category"), "category_gaps")
+    tables = {
+        "monthly": analytics.monthly_activity(orders_t).to_pandas(),
+        "cohorts": analytics.cohorts(orders_t).to_pandas(),
+        "economics_by_month": econ["month"],
+        "economics_by_channel": econ["channel"],
+        "gap_histogram": analytics.gap_histogram(gaps).to_pandas(),
+        "category_gaps": analytics.gap_stats(cat_gaps, by="category").to_pandas(),
+        "category_gap_histogram": analytics.gap_histogram(cat_gaps, by="category").to_pandas(),
+    }
+
+    metrics = _headline(
+        econ["all"].iloc[0].to_dict(), activity, as_of=as_of_date, currency=currency,
+        margin_basis=margin_basis, has_spend=spend_t is not None,
+        gap_median=_median_gap(gaps),
+    )
+    if inputs["orders"].quality is not None:
+        metrics["data_quality"] = inputs["orders"].quality.to_dict()
+    base = economics.baseline_from_metrics(metrics)
+    lever_size = 0.05
+    scenario = economics.what_if(
+        base, upsell=lever_size, repeat=lever_size, churn=lever_size, referrals=lever_size
+    )
+    return Analysis(
+        metrics=metrics,
+        summary=summary,
+        tables=tables,
+        inputs=inputs,
+        what_if={"lever": lever_size, "years": base.years, **scenario.to_dict()},
+        options={"currency": currency, "lang": lang, "as_of": as_of_date},
+    )
+
+
+def _parse_as_of(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"as_of: expected a date like 2024-12-31, got {value!r}") from None
+
+
+def _to_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _load(source: Source, name: str, *, con: BaseBackend | None, **options: Any) -> Loaded:
+    from repeatly.data import from_frame, load_table, loaded_from_table
+
+    as_of = options.get("as_of")
+    if isinstance(source, ir.Table):
+        return loaded_from_table(source, name, as_of=as_of)
+    if hasattr(source, "columns") or hasattr(source, "column_names"):
+        return loaded_from_table(from_frame(source, name, con=con), name, source="frame",
+                                 as_of=as_of)
+    return load_table(source, name, con=con, **options)
+
+
+def _has_cost(loaded: Loaded) -> bool:
+    """Whether any order line has a cost or margin (read from the mapping if it can)."""
+    if loaded.kind != "table" and loaded.kind != "frame":
+        return "cost" in loaded.mapping or "margin" in loaded.mapping
+    lines = loaded.table
+    known = (lines.cost.notnull() | lines.margin.notnull()).any()
+    return bool(lines.aggregate(n=known).execute().n[0])
+
+
+def _backend_of(table: ir.Table) -> BaseBackend:
+    return table._find_backend(use_default=True)
+
+
+def _materialize(con: BaseBackend, expr: ir.Table, name: str) -> ir.Table:
+    """Store an intermediate result in the engine so later steps read it once."""
+    try:
+        return con.create_table(ibis.util.gen_name(name), expr, temp=True)
+    except Exception:  # engines without temporary tables
+        return con.create_table(ibis.util.gen_name(name), expr)
+
+
+def _median_gap(gaps: ir.Table) -> float | None:
+    value = gaps.gap_days.quantile(0.5).execute()
+    return _number(value)
+
+
+def _number(value: Any) -> Any:
+    """A JSON-ready scalar: NaN and NA become None, numpy scalars plain Python."""
+    if value is None:
+        return None
+    try:
+        if math.isnan(value):
+            return None
+    except TypeError:
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _headline(
+    overall: dict[str, Any],
+    activity: dict[str, Any],
+    *,
+    as_of: dt.date,
+    currency: str,
+    margin_basis: str,
+    has_spend: bool,
+    gap_median: float | None,
+) -> dict[str, Any]:
+    customers = int(activity["customers"] or 0)
+    orders = int(activity["orders"] or 0)
+    active = int(activity["active_customers"] or 0)
+    revenue = _number(activity["revenue"])
+    margin = _number(activity["margin"])
+    purchases_value = _number(activity["purchases_value"])
+    metrics: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "currency": currency,
+        "first_order_at": str(activity["first_order_at"])[:10],
+        "last_order_at": str(activity["last_order_at"])[:10],
+        "customers": customers,
+        "orders": orders,
+        "revenue": revenue,
+        "margin": margin,
+        "margin_basis": margin_basis,
+        "margin_rate": (margin / purchases_value) if margin is not None and purchases_value
+        else None,
+        "avg_order_value": purchases_value / orders if orders else None,
+        "orders_per_customer": orders / customers if customers else None,
+        "repeat_share": _number(overall["repeat_share"]),
+        "first_order_value": _number(overall["first_order_value"]),
+        "first_order_margin": _number(overall["first_order_margin"]),
+        "repeat_30": _number(overall["repeat_30"]),
+        "repeat_90": _number(overall["repeat_90"]),
+        "repeat_365": _number(overall["repeat_365"]),
+        "median_days_to_second": _number(overall["median_days_to_second"]),
+        "median_days_between_purchases": gap_median,
+        "revenue_per_customer": revenue / customers if customers and revenue is not None
+        else None,
+        "margin_per_customer": _number(overall["margin_per_customer"]),
+        "active_customers": active,
+        "orders_per_customer_year": int(activity["orders_last_year"] or 0) / active
+        if active else None,
+        "annual_retention": _number(activity["annual_retention"]),
+    }
+    if has_spend:
+        for key in ("acquisition_spend", "retention_spend", "cost_per_visitor",
+                    "cost_per_lead", "cac", "cost_to_return", "profit_per_customer",
+                    "ltv_to_cac", "payback_months"):
+            metrics[key] = _number(overall[key])
+    return metrics

@@ -1,0 +1,193 @@
+"""Typer application: argument parsing, progress and error display only."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from repeatly._version import __version__
+from repeatly.exceptions import RepeatlyError
+
+app = typer.Typer(
+    name="repeatly",
+    help="Find the money hidden in your customer base and bring customers back.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """A status line on stderr showing the current step and the time it took."""
+    started = time.perf_counter()
+    state: dict[str, Any] = {"label": "", "t": started}
+    with err.status("Starting", spinner="dots") as status:
+
+        def step(label: str) -> None:
+            now = time.perf_counter()
+            if state["label"]:
+                err.print(f"[green]✓[/] {state['label']} [dim]({now - state['t']:.1f} s)[/]")
+            state.update(label=label, t=now)
+            status.update(label)
+
+        yield step
+        now = time.perf_counter()
+        if state["label"]:
+            err.print(f"[green]✓[/] {state['label']} [dim]({now - state['t']:.1f} s)[/]")
+    err.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _parse_maps(values: list[str] | None) -> dict[str, str] | None:
+    if not values:
+        return None
+    from repeatly.data import parse_mapping
+
+    return parse_mapping(values)
+
+
+OrdersArg = Annotated[
+    str, typer.Argument(help="Order lines: CSV, Parquet or Excel file, or a database URL.")
+]
+OutOpt = Annotated[Path, typer.Option("--out", help="Folder for report.html, metrics.json, "
+                                                    "customers.csv.")]
+
+
+@app.command()
+def analyze(
+    orders: OrdersArg,
+    customers: Annotated[str | None, typer.Option(help="Customers file or URL.")] = None,
+    products: Annotated[str | None, typer.Option(help="Products file or URL.")] = None,
+    spend: Annotated[str | None, typer.Option(help="Marketing spend file or URL.")] = None,
+    leads: Annotated[str | None, typer.Option(help="Leads file or URL.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date to look from "
+                                              "(YYYY-MM-DD); default: the last order's day.")]
+    = None,
+    currency: Annotated[str, typer.Option(help="Currency code for money in the report.")]
+    = "USD",
+    lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
+    map_: Annotated[list[str] | None, typer.Option(
+        "--map", help='Override a column role, e.g. --map amount="Total incl VAT".')] = None,
+    table: Annotated[str | None, typer.Option(help="Table name when ORDERS is a "
+                                                   "database URL.")] = None,
+    on_bad_rows: Annotated[str, typer.Option("--on-bad-rows", help="error: stop at bad rows; "
+                                             "skip: drop them and count them.")] = "error",
+    margin_rate: Annotated[float | None, typer.Option(
+        "--margin-rate", help="Margin share for lines with no cost data, e.g. 0.4.")] = None,
+    out_dir: OutOpt = Path("repeatly-report"),
+) -> None:
+    """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
+    import repeatly
+
+    if on_bad_rows not in ("error", "skip"):
+        raise _fail(f'--on-bad-rows: expected "error" or "skip", got "{on_bad_rows}"',
+                    EXIT_INPUT)
+    mapping = _parse_maps(map_)
+    with _progress() as step:
+        result = repeatly.analyze(
+            orders, customers=customers, products=products, spend=spend, leads=leads,
+            as_of=as_of, currency=currency, lang=lang,  # type: ignore[arg-type]
+            mapping=mapping, table=table, on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
+            margin_rate=margin_rate, progress=step,
+        )
+        step("Writing report")
+        paths = result.write(out_dir)
+    _print_summary(result.metrics, paths)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(help="Customers in the synthetic shop.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic shop.")] = 0,
+    lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the data and the report.")]
+    = Path("repeatly-demo"),
+) -> None:
+    """Generate a synthetic shop into OUT/data and analyse it into OUT."""
+    import repeatly
+    from repeatly.datasets import make_shop
+
+    if customers < 1:
+        raise _fail(f"--customers: expected at least 1, got {customers}", EXIT_INPUT)
+    with _progress() as step:
+        step(f"Generating a shop with {customers:,} customers (seed {seed})")
+        shop = make_shop(customers, seed=seed)
+        files = shop.write(out_dir / "data")
+        result = repeatly.analyze(
+            files["orders"], customers=files["customers"], products=files["products"],
+            spend=files["spend"], leads=files["leads"], as_of=shop.end, lang=lang,  # type: ignore[arg-type]
+            progress=step,
+        )
+        step("Writing report")
+        paths = result.write(out_dir)
+    _print_summary(result.metrics, paths)
+
+
+def _print_summary(metrics: dict[str, Any], paths: dict[str, Path]) -> None:
+    from repeatly.report._format import fmt_money, fmt_number, fmt_share
+
+    cur = metrics.get("currency", "USD")
+    out.print(
+        f"[bold]{fmt_number(metrics['customers'])}[/] customers, "
+        f"[bold]{fmt_number(metrics['orders'])}[/] orders, "
+        f"revenue [bold]{fmt_money(metrics['revenue'], currency=cur)}[/], "
+        f"came back [bold]{fmt_share(metrics['repeat_share'])}[/]"
+        + (f", CAC [bold]{fmt_money(metrics['cac'], currency=cur)}[/]" if "cac" in metrics
+           else ""),
+        highlight=False,
+    )
+    for name, path in paths.items():
+        out.print(f"  {name:<10} {path}", highlight=False)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")]
+    = False,
+) -> None:
+    if version:
+        out.print(f"repeatly {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point of the ``repeatly`` command: no tracebacks for input problems."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except RepeatlyError as exc:
+        _fail(str(exc), EXIT_INPUT)
+        sys.exit(EXIT_INPUT)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # an unexpected failure: short message, traceback on request
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("REPEATLY_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc}\n"
+              "set REPEATLY_DEBUG=1 to see the traceback, and please report it", EXIT_INTERNAL)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,124 @@
+"""Engine connections: the one module that knows which engines exist.
+
+Analytics functions take and return Ibis expressions and never see a backend. This
+module opens one: the embedded DuckDB by default (in memory or a file), or any engine
+Ibis can reach from a URL (``postgresql://...``, ``duckdb://path``, ``pyspark://``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from repeatly.exceptions import InputError, MissingDependencyError
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+__all__ = ["connect", "default_connection", "is_url", "shared_connection"]
+
+_EXTRAS = {
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "pyspark": "spark",
+}
+
+_URL_SCHEMES = (
+    "duckdb", "postgres", "postgresql", "pyspark", "sqlite", "mysql", "snowflake",
+    "bigquery", "clickhouse", "trino", "mssql",
+)
+
+
+def is_url(text: str) -> bool:
+    """Whether ``text`` looks like a database URL rather than a file path."""
+    scheme = urlsplit(text).scheme.lower()
+    return scheme in _URL_SCHEMES
+
+
+#: DuckDB's memory budget unless ``REPEATLY_MEMORY_LIMIT`` says otherwise; beyond it,
+#: large joins and sorts spill to disk instead of taking the machine's memory.
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def default_connection(*, threads: int | None = None) -> BaseBackend:
+    """Open the embedded DuckDB engine, in memory.
+
+    The memory budget is ``REPEATLY_MEMORY_LIMIT`` (e.g. ``"8GB"``), 2 GB by default;
+    work beyond it spills to ``REPEATLY_TEMP_DIR`` (DuckDB's own temporary folder
+    when not set).
+
+    Parameters
+    ----------
+    threads
+        Worker threads for DuckDB; all cores when not given.
+    """
+    import ibis
+
+    config: dict[str, object] = {
+        "memory_limit": os.environ.get("REPEATLY_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+    }
+    if threads is not None:
+        config["threads"] = threads
+    temp = os.environ.get("REPEATLY_TEMP_DIR")
+    if temp:
+        config["temp_directory"] = temp
+    try:
+        return ibis.duckdb.connect(**config)
+    except Exception as exc:
+        raise InputError(f"cannot start the embedded DuckDB with {config}: {exc}") from exc
+
+
+_shared: BaseBackend | None = None
+
+
+def shared_connection() -> BaseBackend:
+    """The process-wide embedded DuckDB that functions use when given no connection.
+
+    Tables made without an explicit ``con`` land here, so they can be joined with each
+    other (tables on different connections cannot).
+    """
+    global _shared
+    if _shared is None:
+        _shared = default_connection()
+    return _shared
+
+
+def connect(url: str | None = None) -> BaseBackend:
+    """Open an engine from a URL, or the embedded DuckDB when ``url`` is ``None``.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user@host:5432/db``, ``duckdb:///path/file.duckdb`` and any other
+        URL :func:`ibis.connect` understands.
+
+    Raises
+    ------
+    MissingDependencyError
+        When the engine's driver is not installed; the message names the extra.
+    InputError
+        When the URL cannot be opened.
+    """
+    if url is None:
+        return default_connection()
+    import ibis
+
+    scheme = urlsplit(url).scheme.lower()
+    try:
+        return ibis.connect(url)
+    except ModuleNotFoundError as exc:
+        extra = _EXTRAS.get(scheme, scheme)
+        raise MissingDependencyError(
+            f"opening {scheme}:// needs the {extra!r} extra: pip install 'repeatly[{extra}]'"
+            f" ({exc})"
+        ) from exc
+    except Exception as exc:
+        raise InputError(f"cannot open {_redact(url)}: {exc}") from exc
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url

@@ -1,0 +1,621 @@
+"""Loading inputs into canonical tables: files, databases, frames and Ibis tables.
+
+A file is read in the embedded DuckDB, never row by row in Python: a CSV is scanned
+once as text (with DuckDB recording malformed rows instead of failing), every column a
+role needs is read by the convention sniffed for it, and bad cells are found by one
+pass that compares what was there with what could be read. Parquet files are not copied
+at all: the canonical table is a view over the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from repeatly.connection import connect, is_url, shared_connection
+from repeatly.data._frame import IBIS_TYPES, complete_orders
+from repeatly.data._parse import Style, parse_expr, quote, sniff_style
+from repeatly.data._quality import DataQuality, order_quality
+from repeatly.data._roles import resolve_mapping
+from repeatly.data._schema import TABLES, TableSpec
+from repeatly.data._sniff import (
+    _clean_header,
+    duplicate_header_error,
+    file_kind,
+    sniff_csv,
+    transcode_to_utf8,
+)
+from repeatly.exceptions import DataValidationError, InputError, MappingError, Problem
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+__all__ = [
+    "Loaded",
+    "load_customers",
+    "load_leads",
+    "load_orders",
+    "load_products",
+    "load_spend",
+    "load_table",
+    "loaded_from_table",
+]
+
+OnBadRows = Literal["error", "skip"]
+MAX_PROBLEMS = 200
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+    "number": "DOUBLE",
+    "integer": "BIGINT",
+    "boolean": "BOOLEAN",
+}
+
+
+@dataclass
+class Loaded:
+    """A loaded input: its canonical table and how it was read.
+
+    Attributes
+    ----------
+    table
+        The canonical table (columns are exactly the role names of its spec).
+    name
+        Which canonical table it is (``"orders"``, ``"spend"`` ...).
+    source
+        The file name, or URL and table, it came from.
+    mapping
+        Role to the input column it was read from.
+    n_rows
+        Rows kept.
+    n_skipped
+        Rows dropped as unreadable (only with ``on_bad_rows="skip"``).
+    problems
+        Examples of the problems that made rows unreadable.
+    quality
+        Data-quality summary (orders only).
+    kind
+        ``"csv"``, ``"parquet"``, ``"excel"``, ``"database"``, ``"frame"`` or ``"table"``.
+    details
+        How the input was read: encoding, delimiter, and each column's convention.
+    """
+
+    table: ir.Table
+    name: str
+    source: str
+    mapping: dict[str, str]
+    n_rows: int
+    n_skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    quality: DataQuality | None = None
+    kind: str = "table"
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def load_table(
+    source: str | Path,
+    spec: TableSpec | str = "orders",
+    *,
+    con: BaseBackend | None = None,
+    mapping: Mapping[str, str] | None = None,
+    table: str | None = None,
+    sheet: str | None = None,
+    on_bad_rows: OnBadRows = "error",
+    as_of: dt.date | None = None,
+) -> Loaded:
+    """Load a file or database table as a canonical table.
+
+    Parameters
+    ----------
+    source
+        A CSV (or TSV) file, a Parquet file, an Excel ``.xlsx`` workbook, or a database
+        URL such as ``postgresql://user@host/db`` or ``duckdb:///path/file.duckdb``.
+    spec
+        Which canonical table to produce (or its name: ``"orders"``, ``"customers"``,
+        ``"products"``, ``"spend"``, ``"leads"``).
+    con
+        Engine the table should live in; the process-wide embedded DuckDB when not
+        given. Tables from a database URL stay in that database.
+    mapping
+        Role to column overrides, e.g. ``{"amount": "Total incl VAT"}``; other roles
+        are detected from the headers.
+    table
+        The table to read when ``source`` is a database URL.
+    sheet
+        The worksheet to read from a workbook; the first when not given.
+    on_bad_rows
+        ``"error"`` raises :class:`~repeatly.exceptions.DataValidationError` naming
+        each bad row; ``"skip"`` drops bad rows and counts them.
+    as_of
+        Date after which order dates count as "future" in the quality summary.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, binary, or of an unknown kind.
+    MappingError
+        A required role has no column.
+    DataValidationError
+        Rows with unreadable values, with ``on_bad_rows="error"``.
+
+    Examples
+    --------
+    >>> loaded = load_table("orders.csv", "orders")  # doctest: +SKIP
+    >>> loaded.mapping  # doctest: +SKIP
+    {'customer_id': 'Customer ID', 'ordered_at': 'Order Date', 'amount': 'Total'}
+    """
+    spec = TABLES[spec] if isinstance(spec, str) else spec
+    if on_bad_rows not in ("error", "skip"):
+        raise InputError(f'on_bad_rows: expected "error" or "skip", got {on_bad_rows!r}')
+    if isinstance(source, str) and is_url(source):
+        loaded = _load_database(source, spec, table=table, overrides=mapping,
+                                on_bad_rows=on_bad_rows)
+    else:
+        duck = con if con is not None and con.name == "duckdb" else shared_connection()
+        loaded = _load_file(Path(source), spec, duck=duck, overrides=mapping, sheet=sheet,
+                            on_bad_rows=on_bad_rows)
+        if con is not None and con is not duck:
+            moved = con.create_table(ibis.util.gen_name(spec.name), loaded.table.to_pyarrow())
+            loaded.table = moved
+    if spec.name == "orders":
+        loaded.quality = order_quality(
+            loaded.table, reference=as_of, skipped_rows=loaded.n_skipped,
+            unparseable_values=int(loaded.details.pop("_bad_cells", "0")),
+            missing_order_ids=int(loaded.details.pop("_missing_order_ids", "0")),
+            problems=loaded.problems[:20],
+        )
+        loaded.n_rows = loaded.quality.rows
+    else:
+        loaded.n_rows = int(loaded.table.count().execute())
+    return loaded
+
+
+def load_orders(source: str | Path, **options: Any) -> Loaded:
+    """Load order lines; see :func:`load_table` for the options."""
+    return load_table(source, "orders", **options)
+
+
+def load_customers(source: str | Path, **options: Any) -> Loaded:
+    """Load customers; see :func:`load_table` for the options."""
+    return load_table(source, "customers", **options)
+
+
+def load_products(source: str | Path, **options: Any) -> Loaded:
+    """Load products; see :func:`load_table` for the options."""
+    return load_table(source, "products", **options)
+
+
+def load_spend(source: str | Path, **options: Any) -> Loaded:
+    """Load marketing spend; see :func:`load_table` for the options."""
+    return load_table(source, "spend", **options)
+
+
+def load_leads(source: str | Path, **options: Any) -> Loaded:
+    """Load leads; see :func:`load_table` for the options."""
+    return load_table(source, "leads", **options)
+
+
+def loaded_from_table(
+    table: ir.Table, spec: TableSpec | str, *, source: str = "table",
+    as_of: dt.date | None = None,
+) -> Loaded:
+    """Wrap an Ibis table whose columns carry canonical names as a :class:`Loaded`.
+
+    Missing optional columns become typed NULL columns and types are cast to the
+    canonical ones, so the result is a canonical table like any loaded file.
+    """
+    spec = TABLES[spec] if isinstance(spec, str) else spec
+    missing = [r for r in spec.required if r not in table.columns]
+    if missing:
+        raise MappingError(
+            f"{source}: no column for required role(s) {', '.join(missing)}; "
+            f"columns found: {', '.join(table.columns)}"
+        )
+    present = set(table.columns) & set(spec.names)
+    exprs = {
+        r.name: (table[r.name].cast(IBIS_TYPES[r.kind]) if r.name in present
+                 else ibis.null(IBIS_TYPES[r.kind]))
+        for r in spec.roles
+    }
+    canonical = table.select(**exprs)
+    if spec.name == "orders":
+        canonical = complete_orders(canonical, present=present)
+    quality = order_quality(canonical, reference=as_of) if spec.name == "orders" else None
+    n_rows = quality.rows if quality is not None else int(canonical.count().execute())
+    return Loaded(canonical, spec.name, source, {r: r for r in spec.names if r in present},
+                  n_rows, quality=quality, kind="table")
+
+
+# -- files --------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """A file as DuckDB sees it before parsing: a relation of source columns."""
+
+    relation: str
+    columns: dict[str, tuple[str, str]]  # header -> (SQL expression, native type)
+    row_expr: str
+    kind: str
+    materialize: Literal["table", "view"]
+    delimiter: str | None = None
+    rejects: list[Problem] = field(default_factory=list)
+    n_rejects: int = 0
+    cleanup: list[str] = field(default_factory=list)  # SQL run when done
+    temp_files: list[Path] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def _load_file(path: Path, spec: TableSpec, *, duck: BaseBackend,
+               overrides: Mapping[str, str] | None, sheet: str | None,
+               on_bad_rows: OnBadRows) -> Loaded:
+    kind = file_kind(path)
+    source = path.name
+    raw_con = duck.con
+    if kind == "csv":
+        header, reader = _csv_header(path, source)
+    elif kind == "excel":
+        header, reader = _excel_header(path, source, sheet)
+    else:
+        header, reader = _parquet_header(path, source, raw_con)
+    mapping = resolve_mapping(list(header.columns), spec, overrides, source=source)
+    if header.duplicates:
+        error = duplicate_header_error(header.duplicates, set(mapping.values()), source=source)
+        if error is not None:
+            raise error
+    raw = reader(raw_con, mapping)
+    try:
+        return _build(raw_con, duck, raw, spec, mapping, source=source,
+                      on_bad_rows=on_bad_rows)
+    finally:
+        for sql in raw.cleanup:
+            raw_con.execute(sql)
+        for temp in raw.temp_files:
+            temp.unlink(missing_ok=True)
+
+
+@dataclass
+class _Header:
+    columns: tuple[str, ...]
+    duplicates: dict[str, tuple[int, ...]]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _csv_header(path: Path, source: str) -> tuple[_Header, Any]:
+    layout = sniff_csv(path, source=source)
+
+    def read(raw_con: Any, mapping: dict[str, str]) -> _Raw:
+        temp: list[Path] = []
+        read_path = path
+        if layout.encoding not in ("utf-8", "utf-8-sig"):
+            read_path = transcode_to_utf8(path, layout.encoding)
+            temp.append(read_path)
+        name = ibis.util.gen_name("raw")
+        index = {h: i for i, h in enumerate(layout.header)}
+        types = ", ".join(f"{_literal(f'c{i}')}: 'VARCHAR'" for i in range(len(layout.header)))
+        needed = sorted({index[c] for c in mapping.values()})
+        rejects, scan = f"{name}_rejects", f"{name}_scan"
+        try:
+            raw_con.execute(
+                f"CREATE TABLE {name} AS SELECT {', '.join(f'c{i}' for i in needed)} "
+                f"FROM read_csv({_literal(str(read_path))}, header = true, "
+                f"delim = {_literal(layout.delimiter)}, quote = '\"', escape = '\"', "
+                f"auto_detect = false, columns = {{{types}}}, null_padding = false, "
+                f"store_rejects = true, rejects_table = {_literal(rejects)}, "
+                f"rejects_scan = {_literal(scan)}, max_line_size = 10000000)"
+            )
+        except Exception as exc:
+            for t in temp:
+                t.unlink(missing_ok=True)
+            raise InputError(f"{source}: cannot be read as a delimited text file: {exc}") \
+                from None
+        bad = raw_con.execute(
+            f"SELECT line, error_type, csv_line, column_name, error_message FROM {rejects} "
+            "ORDER BY line"
+        ).fetchall()
+        cleanup = [f"DROP TABLE IF EXISTS {name}", f"DROP TABLE IF EXISTS {rejects}",
+                   f"DROP TABLE IF EXISTS {scan}"]
+        problems = [_reject_problem(source, layout.delimiter, len(layout.header), row,
+                                    layout.header) for row in bad]
+        lines = sorted({int(r[0]) for r in bad})
+        if lines:  # record i of the table sits below the malformed lines before it
+            shifts = ", ".join(str(line - 2 - k) for k, line in enumerate(lines))
+            row_expr = f"(rowid + 2 + len(list_filter([{shifts}], x -> x <= rowid)))"
+        else:
+            row_expr = "(rowid + 2)"
+        details = {"encoding": layout.encoding, "delimiter": _show_delimiter(layout.delimiter)}
+        return _Raw(
+            relation=name,
+            columns={h: (f"c{index[h]}", "VARCHAR") for h in mapping.values()},
+            row_expr=row_expr, kind="csv", materialize="table", delimiter=layout.delimiter,
+            rejects=problems, n_rejects=len(lines), cleanup=cleanup, temp_files=temp,
+            details=details,
+        )
+
+    return _Header(layout.header, layout.duplicates), read
+
+
+def _show_delimiter(delimiter: str) -> str:
+    return {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(delimiter, delimiter)
+
+
+def _reject_problem(source: str, delimiter: str, width: int, row: tuple[Any, ...],
+                    header: tuple[str, ...]) -> Problem:
+    line, error_type, text, column, message = row
+    text = text or ""
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    kind = str(error_type).upper()
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        fields = len(next(csv.reader(io.StringIO(text), delimiter=delimiter), []))
+        return Problem(source, int(line), None, f"{width} fields, as in the header",
+                       f"{fields} fields: {shown}")
+    if kind == "INVALID UNICODE":
+        return Problem(source, int(line), None, "text in UTF-8",
+                       "bytes that are not valid UTF-8 (save the file as UTF-8)")
+    where = None
+    if column and str(column).startswith("c") and str(column)[1:].isdigit():
+        i = int(str(column)[1:])
+        where = header[i] if i < len(header) else None
+    first = str(message).splitlines()[0] if message else kind.lower()
+    return Problem(source, int(line), where, "a well-formed CSV row", f"{first}: {shown}")
+
+
+def _excel_header(path: Path, source: str, sheet: str | None) -> tuple[_Header, Any]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise InputError(f"{source}: cannot be opened as an Excel workbook: {exc}") from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise InputError(f"{source}: no sheet {sheet!r}; sheets are: "
+                         f"{', '.join(book.sheetnames)}")
+    ws = book[sheet] if sheet is not None else book.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    first = next(rows, None)
+    if first is None or all(v is None for v in first):
+        raise InputError(f"{source}: row 1 is empty; expected the header row")
+    names, _renamed, duplicates = _clean_header(["" if v is None else str(v) for v in first])
+    while names and names[-1].startswith("column ") and first[len(names) - 1] is None:
+        names.pop()
+
+    def read(raw_con: Any, mapping: dict[str, str]) -> _Raw:
+        import pyarrow as pa
+
+        width = len(names)
+        cols: list[list[str | None]] = [[] for _ in range(width)]
+        row_numbers: list[int] = []
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v is None or v == "" for v in values):
+                continue
+            row_numbers.append(number)
+            for i in range(width):
+                cols[i].append(_cell_text(values[i] if i < len(values) else None))
+        book.close()
+        arrow = pa.table({"_row": pa.array(row_numbers, pa.int64()),
+                          **{f"c{i}": pa.array(cols[i], pa.string()) for i in range(width)}})
+        name = ibis.util.gen_name("raw")
+        raw_con.register(f"{name}_arrow", arrow)
+        try:
+            raw_con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
+        finally:
+            raw_con.unregister(f"{name}_arrow")
+        index = {h: i for i, h in enumerate(names)}
+        return _Raw(
+            relation=name,
+            columns={h: (f"c{index[h]}", "VARCHAR") for h in mapping.values()},
+            row_expr="_row", kind="excel", materialize="table",
+            cleanup=[f"DROP TABLE IF EXISTS {name}"], details={"sheet": ws.title},
+        )
+
+    return _Header(tuple(names), duplicates), read
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _parquet_header(path: Path, source: str, raw_con: Any) -> tuple[_Header, Any]:
+    call = f"read_parquet({_literal(str(path))}, file_row_number = true)"
+    try:
+        described = raw_con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({_literal(str(path))})"
+        ).fetchall()
+    except Exception as exc:
+        raise InputError(f"{source}: cannot be read as Parquet: {exc}") from None
+    natives = {str(r[0]): str(r[1]) for r in described}
+
+    def read(raw_con: Any, mapping: dict[str, str]) -> _Raw:
+        return _Raw(
+            relation=call,
+            columns={h: (quote(h), natives[h]) for h in mapping.values()},
+            row_expr="(file_row_number + 1)", kind="parquet", materialize="view",
+        )
+
+    return _Header(tuple(natives), {}), read
+
+
+def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
+           mapping: dict[str, str], *, source: str, on_bad_rows: OnBadRows) -> Loaded:
+    styles: dict[str, Style] = {}
+    select = [f"{raw.row_expr} AS _row"]
+    checks: list[str] = []
+    for role in spec.roles:
+        column = mapping.get(role.name)
+        if column is None:
+            select.append(f"CAST(NULL AS {_SQL_TYPES[role.kind]}) AS {quote(role.name)}")
+            continue
+        expr, native = raw.columns[column]
+        style = sniff_style(raw_con, raw.relation, expr, role.kind, native,
+                            delimiter=raw.delimiter)
+        styles[role.name] = style
+        parsed = parse_expr(expr, style)
+        select.append(f"{parsed} AS {quote(role.name)}")
+        present = (f"NULLIF(trim({expr}), '') IS NOT NULL" if style.text
+                   else f"{expr} IS NOT NULL")
+        checks.append(f"CASE WHEN {present} AND ({parsed}) IS NULL THEN '{role.name}' END")
+        if role.required:
+            checks.append(f"CASE WHEN NOT ({present}) THEN '{role.name}:empty' END")
+    problem = f"NULLIF(concat_ws(',', {', '.join(checks)}), '')" if checks else "NULL"
+    select.append(f"{problem} AS _problem")
+    if spec.name == "orders" and "order_id" in mapping:
+        select.append('"order_id" IS NULL AS _no_order_id')
+    inner = f"SELECT {', '.join(select)} FROM {raw.relation}"
+    name = ibis.util.gen_name(f"repeatly_{spec.name}")
+
+    if raw.materialize == "table":
+        outer = _complete_orders_sql(spec, mapping, fill_order_ids=True)
+        raw_con.execute(f"CREATE TABLE {name} AS SELECT {outer} FROM ({inner})")
+        counts_from = name
+    else:
+        counts_from = f"({inner})"
+    n_total, n_bad, n_cells, n_missing_ids = raw_con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE _problem IS NOT NULL), "
+        "coalesce(sum(len(string_split(_problem, ','))), 0), "
+        + ("count(*) FILTER (WHERE _no_order_id)" if "_no_order_id" in inner else "0")
+        + f" FROM {counts_from}"
+    ).fetchone() or (0, 0, 0, 0)
+    problems = list(raw.rejects)
+    if n_bad:
+        problems += _cell_problems(raw_con, raw, inner, spec, mapping, styles, source=source)
+    problems.sort(key=lambda p: (p.row or 0))
+    n_problem_rows = int(n_bad) + raw.n_rejects
+    if n_total == 0 and not raw.n_rejects:
+        _drop(raw_con, name, raw.materialize)
+        raise InputError(f"{source}: has a header (row 1) but no data rows")
+    if n_problem_rows and on_bad_rows == "error":
+        _drop(raw_con, name, raw.materialize)
+        raise DataValidationError(problems[:MAX_PROBLEMS], n_problems=n_problem_rows)
+    if raw.materialize == "table":
+        if n_bad:
+            raw_con.execute(f"DELETE FROM {name} WHERE _problem IS NOT NULL")
+    else:
+        # a view is read again by every query: only what this file needs
+        outer = _complete_orders_sql(spec, mapping, fill_order_ids=bool(n_missing_ids))
+        where = " WHERE _problem IS NULL" if n_bad else ""
+        raw_con.execute(f"CREATE VIEW {name} AS SELECT {outer} FROM ({inner}){where}")
+    table = duck.table(name).select(*spec.names)
+    details = {**raw.details, **{f"{role}": s.describe() for role, s in styles.items()},
+               "_bad_cells": str(int(n_cells)), "_missing_order_ids": str(int(n_missing_ids))}
+    return Loaded(table, spec.name, source, mapping, n_rows=0, n_skipped=n_problem_rows,
+                  problems=problems[:MAX_PROBLEMS], kind=raw.kind, details=details)
+
+
+def _drop(raw_con: Any, name: str, materialize: str) -> None:
+    if materialize == "table":
+        raw_con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _complete_orders_sql(spec: TableSpec, mapping: Mapping[str, str], *,
+                         fill_order_ids: bool) -> str:
+    """The outer select: canonical columns, with derivable order columns filled in."""
+    if spec.name != "orders":
+        return "*"
+    replace = []
+    if "order_id" in mapping and fill_order_ids:
+        replace.append("coalesce(order_id, customer_id || '|' || "
+                       "strftime(ordered_at, '%Y-%m-%d')) AS order_id")
+    elif "order_id" not in mapping:
+        replace.append("customer_id || '|' || strftime(ordered_at, '%Y-%m-%d') AS order_id")
+    if "cost" not in mapping and "margin" in mapping:
+        replace.append("amount - margin AS cost")
+    if "margin" not in mapping and "cost" in mapping:
+        replace.append("amount - cost AS margin")
+    return f"* REPLACE ({', '.join(replace)})" if replace else "*"
+
+
+def _cell_problems(raw_con: Any, raw: _Raw, inner: str, spec: TableSpec,
+                   mapping: dict[str, str], styles: dict[str, Style], *,
+                   source: str) -> list[Problem]:
+    cols = ", ".join(f"{expr} AS {quote('v_' + header)}"
+                     for header, (expr, _) in raw.columns.items())
+    # the inner select already has the problem labels; join back the raw text by row
+    rows = raw_con.execute(
+        f"SELECT p._prow, p._problem, r.* EXCLUDE (_rrow) FROM (SELECT {raw.row_expr} AS _rrow,"
+        f" {cols} FROM {raw.relation}) AS r JOIN (SELECT _row AS _prow, _problem FROM "
+        f"({inner}) WHERE _problem IS NOT NULL ORDER BY _row LIMIT {MAX_PROBLEMS}) AS p "
+        "ON r._rrow = p._prow ORDER BY p._prow"
+    ).fetchall()
+    headers = list(raw.columns)
+    problems: list[Problem] = []
+    for row in rows:
+        number, labels, values = row[0], row[1], dict(zip(headers, row[2:], strict=True))
+        for label in str(labels).split(","):
+            role, _, empty = label.partition(":")
+            column = mapping[role]
+            if empty:
+                problems.append(Problem(source, int(number), column,
+                                        f"a value ({spec.role(role).description})",
+                                        "an empty cell"))
+            else:
+                problems.append(Problem(source, int(number), column, styles[role].expected(),
+                                        f'"{values[column]}"'))
+    return problems
+
+
+# -- databases ----------------------------------------------------------------------
+
+
+def _load_database(url: str, spec: TableSpec, *, table: str | None,
+                   overrides: Mapping[str, str] | None, on_bad_rows: OnBadRows) -> Loaded:
+    from repeatly.connection import _redact
+
+    shown = _redact(url)
+    if not table:
+        raise InputError(f"{shown}: name the table to read (--table NAME)")
+    backend = connect(url)
+    source = f"{shown} table {table}"
+    try:
+        raw = backend.table(table)
+    except Exception as exc:
+        try:
+            tables = ", ".join(sorted(backend.list_tables())[:30])
+        except Exception:
+            tables = "?"
+        raise InputError(f"{source}: cannot read the table ({type(exc).__name__}); "
+                         f"tables there: {tables}") from None
+    mapping = resolve_mapping(list(raw.columns), spec, overrides, source=source)
+    exprs: dict[str, ir.Value] = {}
+    for role in spec.roles:
+        dtype = IBIS_TYPES[role.kind]
+        column = mapping.get(role.name)
+        exprs[role.name] = raw[column].cast(dtype) if column else ibis.null(dtype)
+    typed = raw.select(**exprs)
+    empty = typed.aggregate(
+        **{r: typed[r].isnull().sum() for r in spec.required}
+    ).to_pandas().iloc[0]
+    problems = [Problem(source, None, mapping[r], "a value in every row",
+                        f"{int(empty[r])} empty values") for r in spec.required if empty[r]]
+    n_skipped = 0
+    if problems:
+        if on_bad_rows == "error":
+            raise DataValidationError(problems, n_problems=len(problems))
+        keep = ibis.and_(*(typed[r].notnull() for r in spec.required))
+        n_skipped = int(typed.filter(~keep).count().execute())
+        typed = typed.filter(keep)
+    if spec.name == "orders":
+        typed = complete_orders(typed, present=set(mapping))
+    return Loaded(typed, spec.name, source, mapping, n_rows=0, n_skipped=n_skipped,
+                  problems=problems, kind="database", details={"engine": backend.name})

@@ -1,0 +1,22 @@
+"""Unit economics: what a customer costs, what they bring, and what the levers are worth."""
+
+from repeatly.economics._metrics import REPEAT_WINDOWS, unit_economics
+from repeatly.economics._whatif import (
+    Baseline,
+    SaleEconomics,
+    WhatIf,
+    baseline_from_metrics,
+    upsell_value,
+    what_if,
+)
+
+__all__ = [
+    "REPEAT_WINDOWS",
+    "Baseline",
+    "SaleEconomics",
+    "WhatIf",
+    "baseline_from_metrics",
+    "unit_economics",
+    "upsell_value",
+    "what_if",
+]

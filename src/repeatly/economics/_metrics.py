@@ -1,0 +1,194 @@
+"""Unit economics from the data: what a customer costs, brings and returns."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from repeatly.analytics import customer_summary, month_index, month_start
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+__all__ = ["REPEAT_WINDOWS", "unit_economics"]
+
+#: Days within which a second purchase counts as a quick return.
+REPEAT_WINDOWS: tuple[int, ...] = (30, 90, 365)
+
+DAYS_PER_MONTH = 365.25 / 12
+
+Grouping = Literal["month", "channel"] | None
+
+
+def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
+    """``num / den`` as float, NULL where the denominator is zero or NULL."""
+    return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
+
+
+def unit_economics(
+    lines: ir.Table,
+    *,
+    as_of: dt.date,
+    spend: ir.Table | None = None,
+    customers: ir.Table | None = None,
+    by: Grouping = None,
+    summary: ir.Table | None = None,
+    margin_rate: float | None = None,
+) -> ir.Table:
+    """Cost, value and return of customers, overall, per acquisition month or channel.
+
+    Parameters
+    ----------
+    lines
+        Canonical order lines.
+    as_of
+        Date the analysis looks from.
+    spend
+        Canonical marketing spend; without it the cost columns are NULL.
+    customers
+        Canonical customers, for the acquisition channel (``by="channel"``).
+    by
+        ``None`` for one row over everything (``group = "all"``), ``"month"`` for
+        customers grouped by the month of their first purchase against that month's
+        spend, ``"channel"`` for customers grouped by acquisition channel against that
+        channel's spend.
+    summary
+        :func:`~repeatly.analytics.customer_summary` of ``lines``, when already built.
+    margin_rate
+        Margin share for lines without cost or margin data.
+
+    Returns
+    -------
+    ibis.Table
+        One row per group. Definitions (all money in the input currency):
+
+        - ``new_customers``: customers whose first purchase falls in the group.
+        - ``first_order_value`` / ``first_order_margin``: mean of the first order.
+        - ``repeat_30``/``repeat_90``/``repeat_365``: share of customers who bought
+          again within that many days of their first purchase, among customers whose
+          first purchase is at least that many days before ``as_of``.
+        - ``repeat_share``: share of customers with two or more purchases.
+        - ``median_days_to_second``: median days from first to second purchase.
+        - ``cost_per_visitor``, ``cost_per_lead``: acquisition spend / visitors, leads.
+        - ``cac``: acquisition spend / new customers.
+        - ``cost_to_return``: retention spend / returning customers (2+ purchases).
+        - ``revenue_per_customer``, ``margin_per_customer``: over their whole history.
+        - ``profit_per_customer``: (margin - acquisition - retention spend) / customers.
+        - ``ltv_to_cac``: margin per customer / CAC.
+        - ``payback_months``: CAC / average monthly margin of a customer since their
+          first purchase.
+    """
+    if summary is None:
+        summary = customer_summary(lines, as_of=as_of, margin_rate=margin_rate)
+    keyed = _key_customers(summary, customers=customers, by=by)
+
+    agg: dict[str, ir.Value] = {
+        "new_customers": keyed.count(),
+        "orders": keyed.orders.sum(),
+        "revenue": keyed.revenue.sum(),
+        "margin": keyed.margin.sum(),
+        "first_order_value": keyed.first_order_value.mean(),
+        "first_order_margin": keyed.first_order_margin.mean(),
+        "returning_customers": keyed.count(where=keyed.orders >= 2),
+        "median_days_to_second": keyed.days_to_second.quantile(0.5),
+        "_tenure_months": (keyed.tenure_days.cast("float64") / DAYS_PER_MONTH)
+        .clip(lower=1.0)
+        .sum(),
+    }
+    for days in REPEAT_WINDOWS:
+        eligible = keyed.tenure_days >= days
+        agg[f"_back_{days}"] = keyed.count(where=eligible & (keyed.days_to_second <= days))
+        agg[f"_eligible_{days}"] = keyed.count(where=eligible)
+    groups = keyed.group_by("group").aggregate(**agg)
+
+    if spend is not None:
+        costs = _spend_by(spend, by=by)
+        groups = groups.outer_join(costs, "group").mutate(
+            group=ibis.coalesce(ibis._.group, ibis._.group_right)
+        ).drop("group_right")
+    else:
+        groups = groups.mutate(
+            acquisition_spend=ibis.null("float64"),
+            retention_spend=ibis.null("float64"),
+            visitors=ibis.null("float64"),
+            leads=ibis.null("float64"),
+        )
+
+    g = groups.mutate(new_customers=ibis.coalesce(groups.new_customers, 0))
+    margin_pc = _ratio(g.margin, g.new_customers)
+    cac = _ratio(g.acquisition_spend, g.new_customers)
+    monthly_margin = _ratio(g.margin, g._tenure_months)
+    total_spend = ibis.coalesce(g.acquisition_spend, 0) + ibis.coalesce(g.retention_spend, 0)
+    out = {
+        "group": g.group,
+        "new_customers": g.new_customers,
+        "orders": g.orders,
+        "revenue": g.revenue,
+        "margin": g.margin,
+        "first_order_value": g.first_order_value,
+        "first_order_margin": g.first_order_margin,
+        **{f"repeat_{d}": _ratio(g[f"_back_{d}"], g[f"_eligible_{d}"]) for d in REPEAT_WINDOWS},
+        "repeat_share": _ratio(g.returning_customers, g.new_customers),
+        "median_days_to_second": g.median_days_to_second,
+        "returning_customers": g.returning_customers,
+        "acquisition_spend": g.acquisition_spend,
+        "retention_spend": g.retention_spend,
+        "visitors": g.visitors,
+        "leads": g.leads,
+        "cost_per_visitor": _ratio(g.acquisition_spend, g.visitors),
+        "cost_per_lead": _ratio(g.acquisition_spend, g.leads),
+        "cac": cac,
+        "cost_to_return": _ratio(g.retention_spend, g.returning_customers),
+        "revenue_per_customer": _ratio(g.revenue, g.new_customers),
+        "margin_per_customer": margin_pc,
+        "profit_per_customer": ibis.ifelse(
+            g.acquisition_spend.notnull() | g.retention_spend.notnull(),
+            _ratio(g.margin - total_spend, g.new_customers),
+            ibis.null("float64"),
+        ),
+        "ltv_to_cac": _ratio(margin_pc, cac),
+        "payback_months": _ratio(cac, monthly_margin),
+    }
+    return g.select(**out).order_by("group")
+
+
+def _key_customers(
+    summary: ir.Table, *, customers: ir.Table | None, by: Grouping
+) -> ir.Table:
+    if by is None:
+        return summary.mutate(group=ibis.literal("all"))
+    if by == "month":
+        return summary.mutate(
+            group=month_start(month_index(summary.first_purchase)).cast("string")
+        )
+    if by == "channel":
+        if customers is None:
+            return summary.mutate(group=ibis.literal("unknown"))
+        channels = customers.select(
+            "customer_id", _channel=customers.acquisition_channel
+        ).distinct(on="customer_id", keep="first")
+        joined = summary.left_join(channels, "customer_id")
+        return joined.mutate(group=ibis.coalesce(joined._channel, "unknown")).drop(
+            "_channel", "customer_id_right"
+        )
+    raise ValueError(f'by: expected None, "month" or "channel", got {by!r}')
+
+
+def _spend_by(spend: ir.Table, *, by: Grouping) -> ir.Table:
+    if by is None:
+        key: ir.StringValue = ibis.literal("all")
+    elif by == "month":
+        key = month_start(month_index(spend.period)).cast("string")
+    else:
+        key = ibis.coalesce(spend.channel, "unknown")
+    retention = ibis.coalesce(spend.purpose.lower(), "acquisition") == "retention"
+    keyed = spend.mutate(group=key, _retention=retention)
+    acquisition = ~keyed._retention
+    return keyed.group_by("group").aggregate(
+        acquisition_spend=keyed.spend.sum(where=acquisition),
+        retention_spend=keyed.spend.sum(where=keyed._retention),
+        visitors=keyed.visitors.sum(where=acquisition),
+        leads=keyed.leads.sum(where=acquisition),
+    )

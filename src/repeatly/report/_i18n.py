@@ -1,0 +1,167 @@
+"""The report's words in English and Russian."""
+
+from __future__ import annotations
+
+__all__ = ["TEXT", "text"]
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "Customer base report", "ru": "Отчёт по клиентской базе"},
+    "as_of": {"en": "As of", "ru": "На дату"},
+    "period": {"en": "Orders from", "ru": "Заказы с"},
+    "to": {"en": "to", "ru": "по"},
+    "headline": {"en": "Headline figures", "ru": "Главные показатели"},
+    "acquisition": {"en": "What a customer costs", "ru": "Сколько стоит клиент"},
+    "trends": {"en": "Trends", "ru": "Динамика"},
+    "economics_month": {"en": "Unit economics by acquisition month",
+                        "ru": "Юнит-экономика по месяцу привлечения"},
+    "economics_channel": {"en": "Unit economics by acquisition channel",
+                          "ru": "Юнит-экономика по каналу привлечения"},
+    "cohorts": {"en": "Cohort retention", "ru": "Удержание когорт"},
+    "cohorts_note": {
+        "en": "Share of each month's new customers who bought again N months later.",
+        "ru": "Доля новых клиентов месяца, купивших снова через N месяцев.",
+    },
+    "cohort_value": {"en": "Cumulative revenue per acquired customer",
+                     "ru": "Накопленная выручка на привлечённого клиента"},
+    "cycles": {"en": "Purchase cycles", "ru": "Циклы покупок"},
+    "cycles_note": {
+        "en": "Days between a customer's consecutive purchase days.",
+        "ru": "Дни между соседними днями покупок клиента.",
+    },
+    "category_cycles": {"en": "Return cycle by category", "ru": "Цикл возврата по категориям"},
+    "what_if": {"en": "What the levers are worth", "ru": "Сколько стоят рычаги"},
+    "what_if_note": {
+        "en": "Margin over {years} years from today's active customers if each lever moves "
+              "by {lever} alone, and all together.",
+        "ru": "Маржа за {years} г. от нынешних активных клиентов, если каждый рычаг "
+              "сдвинуть на {lever} отдельно и все вместе.",
+    },
+    "quality": {"en": "Data quality", "ru": "Качество данных"},
+    "quality_note": {
+        "en": "Nothing here stops the analysis; large counts are worth a look at the export.",
+        "ru": "Ничто здесь не мешает анализу, но большие числа стоит проверить в выгрузке.",
+    },
+    "q_rows": {"en": "Order lines read", "ru": "Прочитано строк заказов"},
+    "q_skipped_rows": {"en": "Lines skipped as unreadable", "ru": "Пропущено нечитаемых строк"},
+    "q_unparseable_values": {"en": "Unreadable values in them",
+                             "ru": "Нечитаемых значений в них"},
+    "q_duplicate_rows": {"en": "Exact duplicate lines", "ru": "Полных дублей строк"},
+    "q_missing_order_ids": {"en": "Lines without an order id",
+                            "ru": "Строк без номера заказа"},
+    "q_future_dates": {"en": "Lines dated in the future", "ru": "Строк с датой в будущем"},
+    "q_zero_amounts": {"en": "Lines of zero amount", "ru": "Строк с нулевой суммой"},
+    "q_negative_amounts": {"en": "Returns (negative amounts)",
+                           "ru": "Возвратов (отрицательных сумм)"},
+    "q_outliers": {"en": "Unusually large lines (above {threshold})",
+                   "ru": "Необычно крупных строк (больше {threshold})"},
+    "problems": {"en": "Examples of skipped lines", "ru": "Примеры пропущенных строк"},
+    "read_as": {"en": "Read as", "ru": "Как прочитано"},
+    "file_format": {"en": "file", "ru": "файл"},
+    "mapping": {"en": "Columns used", "ru": "Использованные колонки"},
+    "input": {"en": "Input", "ru": "Вход"},
+    "role": {"en": "Role", "ru": "Роль"},
+    "column": {"en": "Column in the file", "ru": "Колонка в файле"},
+    "rows": {"en": "rows", "ru": "строк"},
+    "skipped": {"en": "skipped", "ru": "пропущено"},
+    "meaning": {"en": "Meaning", "ru": "Смысл"},
+    "check": {"en": "Check", "ru": "Проверка"},
+    "count": {"en": "Count", "ru": "Количество"},
+    "month": {"en": "Month", "ru": "Месяц"},
+    "channel": {"en": "Channel", "ru": "Канал"},
+    "category": {"en": "Category", "ru": "Категория"},
+    "median": {"en": "Median", "ru": "Медиана"},
+    "middle_half": {"en": "Middle half", "ru": "Средняя половина"},
+    "repeats": {"en": "Repeat purchases", "ru": "Повторные покупки"},
+    "lever": {"en": "Lever", "ru": "Рычаг"},
+    "margin_over": {"en": "Margin over horizon", "ru": "Маржа за горизонт"},
+    "gain": {"en": "Gain", "ru": "Прирост"},
+    "baseline": {"en": "Today", "ru": "Сейчас"},
+    "combined": {"en": "All levers together", "ru": "Все рычаги вместе"},
+    "upsell": {"en": "Bigger orders (upsell)", "ru": "Крупнее чек (допродажи)"},
+    "repeat": {"en": "More repeat purchases", "ru": "Больше повторных покупок"},
+    "churn": {"en": "Less churn", "ru": "Меньше оттока"},
+    "referrals": {"en": "More referrals", "ru": "Больше рекомендаций"},
+    "no_spend": {
+        "en": "No marketing spend given: pass --spend to see what a customer costs.",
+        "ru": "Расходы на маркетинг не заданы: укажите --spend, чтобы увидеть цену клиента.",
+    },
+    "margin_revenue": {
+        "en": "No cost data: margin is taken as revenue. Pass --margin-rate or a cost column.",
+        "ru": "Нет себестоимости: маржа принята равной выручке. Укажите --margin-rate "
+              "или колонку себестоимости.",
+    },
+    "revenue_chart": {"en": "Revenue by month", "ru": "Выручка по месяцам"},
+    "customers_chart": {"en": "Customers by month", "ru": "Клиенты по месяцам"},
+    "new": {"en": "New", "ru": "Новые"},
+    "returning": {"en": "Returning", "ru": "Вернувшиеся"},
+    "months_since": {"en": "Months since first purchase", "ru": "Месяцев с первой покупки"},
+    "cohort": {"en": "Cohort", "ru": "Когорта"},
+    "days_between": {"en": "Days between purchases", "ru": "Дней между покупками"},
+    "share": {"en": "Share of repeat purchases", "ru": "Доля повторных покупок"},
+    "generated": {"en": "Made by Repeatly", "ru": "Сделано в Repeatly"},
+    "none_found": {"en": "No problems found.", "ru": "Проблем не найдено."},
+}
+
+#: Headline metrics: (key, kind, English label, Russian label, English definition,
+#: Russian definition).
+METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("customers", "int", "Customers", "Клиенты",
+     "Customers with at least one purchase.", "Клиенты хотя бы с одной покупкой."),
+    ("revenue", "money", "Revenue", "Выручка",
+     "Net of refunds, over the whole history.", "За вычетом возвратов, за всю историю."),
+    ("orders", "int", "Orders", "Заказы",
+     "Purchases; lines of one customer on one day are one order when there is no order id.",
+     "Покупки; без номера заказа строки клиента за день — один заказ."),
+    ("avg_order_value", "money", "Average order", "Средний чек",
+     "Purchases value / orders.", "Сумма покупок / число заказов."),
+    ("first_order_value", "money", "First order", "Первый заказ",
+     "Mean value of a customer's first order.", "Средняя сумма первого заказа клиента."),
+    ("repeat_share", "share", "Came back", "Вернулись",
+     "Share of customers with two or more purchases.", "Доля клиентов с двумя и более покупками."),
+    ("repeat_90", "share", "Back within 90 days", "Вернулись за 90 дней",
+     "Share who bought again within 90 days of the first purchase (customers acquired "
+     "90+ days ago).",
+     "Доля купивших снова в течение 90 дней после первой покупки (среди привлечённых "
+     "90+ дней назад)."),
+    ("median_days_to_second", "days", "Days to second purchase", "Дней до второй покупки",
+     "Median days from the first to the second purchase.",
+     "Медиана дней от первой до второй покупки."),
+    ("margin_per_customer", "money", "Margin per customer", "Маржа на клиента",
+     "Gross margin of a customer over their whole history (historical LTV).",
+     "Валовая маржа клиента за всю историю (историческая LTV)."),
+    ("annual_retention", "share", "Kept year over year", "Удержание за год",
+     "Of last year's buyers, the share who bought again in the last 365 days.",
+     "Доля покупателей прошлого года, купивших снова за последние 365 дней."),
+    ("active_customers", "int", "Active customers", "Активные клиенты",
+     "Customers with a purchase in the last 365 days.",
+     "Клиенты с покупкой за последние 365 дней."),
+    ("orders_per_customer_year", "number", "Orders a year", "Заказов в год",
+     "Purchases in the last 365 days per active customer.",
+     "Покупок за последние 365 дней на активного клиента."),
+)
+
+SPEND_METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("cost_per_visitor", "money", "Cost per visitor", "Цена посетителя",
+     "Acquisition spend / visitors.", "Расходы на привлечение / посетители."),
+    ("cost_per_lead", "money", "Cost per lead", "Цена лида",
+     "Acquisition spend / leads.", "Расходы на привлечение / лиды."),
+    ("cac", "money", "Cost per new buyer (CAC)", "Цена покупателя (CAC)",
+     "Acquisition spend / new customers.", "Расходы на привлечение / новые клиенты."),
+    ("cost_to_return", "money", "Cost to bring back", "Цена возврата",
+     "Retention spend / returning customers.", "Расходы на удержание / вернувшиеся клиенты."),
+    ("profit_per_customer", "money", "Profit per customer", "Прибыль на клиента",
+     "(Margin - all marketing spend) / customers.",
+     "(Маржа - все расходы на маркетинг) / клиенты."),
+    ("ltv_to_cac", "ratio", "LTV : CAC", "LTV : CAC",
+     "Margin per customer / CAC; above 3 is healthy.",
+     "Маржа на клиента / CAC; выше 3 — хорошо."),
+    ("payback_months", "number1", "Payback, months", "Окупаемость, мес.",
+     "CAC / a customer's average monthly margin.",
+     "CAC / средняя месячная маржа клиента."),
+)
+
+
+def text(key: str, lang: str) -> str:
+    """The report's text for ``key`` in ``lang`` (English when missing)."""
+    entry = TEXT[key]
+    return entry.get(lang) or entry["en"]

@@ -1,0 +1,288 @@
+"""Render an :class:`~repeatly.Analysis` as one self-contained HTML file, and write outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from repeatly._version import __version__
+from repeatly.report import _charts as charts
+from repeatly.report._format import (
+    fmt_days,
+    fmt_money,
+    fmt_number,
+    fmt_ratio,
+    fmt_share,
+    is_missing,
+)
+from repeatly.report._i18n import METRICS, SPEND_METRICS, text
+
+if TYPE_CHECKING:
+    from repeatly._analysis import Analysis
+
+__all__ = ["render_report", "write_outputs"]
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("repeatly.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _formatter(kind: str, *, lang: str, currency: str) -> Callable[[Any], str]:
+    return {
+        "int": partial(fmt_number, digits=0, lang=lang),
+        "number": partial(fmt_number, digits=1, lang=lang),
+        "number1": partial(fmt_number, digits=1, lang=lang),
+        "money": partial(fmt_money, currency=currency, lang=lang),
+        "share": partial(fmt_share, lang=lang),
+        "ratio": partial(fmt_ratio, lang=lang),
+        "days": partial(fmt_days, lang=lang),
+    }[kind]
+
+
+def _tiles(metrics: dict[str, Any], spec: Iterable[tuple[str, ...]], *, lang: str,
+           currency: str) -> list[dict[str, str]]:
+    ru = lang == "ru"
+    tiles = []
+    for key, kind, label_en, label_ru, def_en, def_ru in spec:
+        if key not in metrics:
+            continue
+        fmt = _formatter(kind, lang=lang, currency=currency)
+        tiles.append({
+            "label": label_ru if ru else label_en,
+            "value": fmt(metrics[key]),
+            "definition": def_ru if ru else def_en,
+        })
+    return tiles
+
+
+def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Markup:
+    """A plain HTML table; every cell is escaped."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+_ECON_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    ("new_customers", "int", "New customers", "Новые клиенты"),
+    ("first_order_value", "money", "First order", "Первый заказ"),
+    ("repeat_90", "share", "Back in 90 d", "Вернулись за 90 дн."),
+    ("repeat_share", "share", "Came back", "Вернулись"),
+    ("revenue_per_customer", "money", "Revenue / customer", "Выручка / клиент"),
+    ("margin_per_customer", "money", "Margin / customer", "Маржа / клиент"),
+    ("acquisition_spend", "money", "Acquisition spend", "Расходы на привлечение"),
+    ("cost_per_lead", "money", "Cost per lead", "Цена лида"),
+    ("cac", "money", "CAC", "CAC"),
+    ("ltv_to_cac", "ratio", "LTV : CAC", "LTV : CAC"),
+    ("payback_months", "number", "Payback, mo.", "Окупаемость, мес."),
+)
+
+
+def _economics_table(frame: Any, *, first: str, lang: str, currency: str) -> Markup:
+    has_spend = not frame["acquisition_spend"].isna().all()
+    cols = [c for c in _ECON_COLUMNS
+            if has_spend or c[0] not in {"acquisition_spend", "cost_per_lead", "cac",
+                                         "ltv_to_cac", "payback_months"}]
+    headers = [first] + [ru if lang == "ru" else en for _, _, en, ru in cols]
+    rows = []
+    for record in frame.to_dict("records"):
+        row = [str(record["group"])[:7] if first == text("month", lang) else record["group"]]
+        row += [_formatter(kind, lang=lang, currency=currency)(record[key])
+                for key, kind, _, _ in cols]
+        rows.append(row)
+    return html_table(headers, rows)
+
+
+_QUALITY_KEYS = ("rows", "skipped_rows", "unparseable_values", "duplicate_rows",
+                 "missing_order_ids", "future_dates", "zero_amounts", "negative_amounts",
+                 "outliers")
+
+
+def _quality_table(quality: dict[str, Any], *, lang: str, currency: str) -> Markup:
+    """The data-quality checks as a two-column table, then examples of problems."""
+    t = partial(text, lang=lang)
+    rows = []
+    for key in _QUALITY_KEYS:
+        if key not in quality:
+            continue
+        label = t(f"q_{key}")
+        if key == "outliers":
+            label = label.format(threshold=fmt_money(quality.get("outlier_threshold"),
+                                                     currency=currency, lang=lang))
+        rows.append((label, fmt_number(quality[key], lang=lang)))
+    table = html_table([t("check"), t("count")], rows)
+    problems = quality.get("problems") or []
+    if problems:
+        items = "".join(f"<li><code>{escape(p)}</code></li>" for p in problems[:10])
+        table = Markup(f"{table}<h3>{escape(t('problems'))}</h3><ul class='problems'>"
+                       f"{items}</ul>")
+    return table
+
+
+def _mapping_table(analysis: Analysis, *, lang: str) -> Markup:
+    """Which column each role was read from, and how (format, encoding, conventions)."""
+    t = partial(text, lang=lang)
+    rows = []
+    for name, loaded in analysis.inputs.items():
+        where = f"{name} ({loaded.source})"
+        details = getattr(loaded, "details", {}) or {}
+        fmt = ", ".join(f"{k} {v}" for k, v in details.items()
+                        if k in ("encoding", "delimiter", "sheet", "engine"))
+        rows.append([where, t("file_format"), loaded.kind, fmt])
+        for role, column in loaded.mapping.items():
+            rows.append([where, role, column, details.get(role, "")])
+        if loaded.n_skipped:
+            rows.append([where, t("skipped"),
+                         f"{fmt_number(loaded.n_skipped, lang=lang)} {t('rows')}", ""])
+    return html_table([t("input"), t("role"), t("column"), t("read_as")], rows)
+
+
+def render_report(analysis: Analysis) -> str:
+    """The report of ``analysis`` as one HTML string that works offline."""
+    from plotly.offline import get_plotlyjs
+
+    lang = analysis.options["lang"]
+    currency = analysis.options["currency"]
+    metrics = analysis.metrics
+    t = partial(text, lang=lang)
+    tables = analysis.tables
+
+    monthly = [charts.to_div(f) for f in
+               charts.monthly_charts(tables["monthly"], lang=lang, currency=currency)]
+    cohort_html = charts.to_div(charts.cohort_heatmap(tables["cohorts"], lang=lang))
+    cohort_value = charts.to_div(
+        charts.cohort_value_lines(tables["cohorts"], lang=lang, currency=currency)
+    )
+    gap_chart = charts.to_div(charts.gap_bars(tables["gap_histogram"], lang=lang,
+                                              title=t("cycles")))
+
+    cat = tables["category_gaps"]
+    category_table = None
+    category_charts: list[str] = []
+    if len(cat):
+        cat = cat.sort_values("median_days")
+        category_table = html_table(
+            [t("category"), t("median"), t("middle_half"), t("repeats")],
+            [[r["category"], fmt_days(r["median_days"], lang=lang),
+              f"{fmt_number(r['p25_days'], lang=lang)}–{fmt_days(r['p75_days'], lang=lang)}",
+              fmt_number(r["repeats"], lang=lang)] for r in cat.to_dict("records")],
+        )
+        hist = tables["category_gap_histogram"]
+        for name in cat["category"].tolist()[:8]:
+            rows = hist[hist["category"] == name]
+            category_charts.append(charts.to_div(charts.gap_bars(rows, lang=lang, title=name)))
+
+    economics_tables = [
+        {"id": "economics-month", "title": t("economics_month"),
+         "html": _economics_table(tables["economics_by_month"], first=t("month"), lang=lang,
+                                  currency=currency)},
+    ]
+    by_channel = tables["economics_by_channel"]
+    if len(by_channel) > 1 or (len(by_channel) == 1 and by_channel["group"].iloc[0] != "unknown"):
+        economics_tables.append(
+            {"id": "economics-channel", "title": t("economics_channel"),
+             "html": _economics_table(by_channel, first=t("channel"), lang=lang,
+                                      currency=currency)})
+
+    wi = analysis.what_if
+    money = partial(fmt_money, currency=currency, lang=lang)
+    what_if_rows = [[t("baseline"), money(wi["baseline"]), "—"]]
+    for lever, value in wi["levers"].items():
+        what_if_rows.append([t(lever), money(value), money(value - wi["baseline"])])
+    what_if_rows.append([t("combined"), money(wi["combined"]), money(wi["gain"])])
+    what_if_note = t("what_if_note").format(years=wi["years"],
+                                            lever=fmt_share(wi["lever"], lang=lang, digits=0))
+
+    quality = metrics.get("data_quality") or {}
+    quality_table = (_quality_table(quality, lang=lang, currency=currency) if quality
+                     else Markup(f"<p>{escape(t('none_found'))}</p>"))
+    mapping_table = _mapping_table(analysis, lang=lang)
+
+    margin_note = t("margin_revenue") if metrics.get("margin_basis") == "revenue" else ""
+    context = {
+        "lang": lang,
+        "t": t,
+        "as_of": metrics["as_of"],
+        "first_order_at": metrics["first_order_at"],
+        "last_order_at": metrics["last_order_at"],
+        "currency": currency,
+        "source": analysis.inputs["orders"].source,
+        "plotly_js": Markup(get_plotlyjs()),
+        "tiles": _tiles(metrics, METRICS, lang=lang, currency=currency),
+        "spend_tiles": _tiles(metrics, SPEND_METRICS, lang=lang, currency=currency),
+        "margin_note": margin_note,
+        "monthly_charts": [Markup(c) for c in monthly],
+        "economics_tables": economics_tables,
+        "cohort_heatmap": Markup(cohort_html),
+        "cohort_value": Markup(cohort_value),
+        "gap_chart": Markup(gap_chart),
+        "category_table": category_table,
+        "category_charts": [Markup(c) for c in category_charts],
+        "what_if_note": what_if_note,
+        "what_if_table": html_table([t("lever"), t("margin_over"), t("gain")], what_if_rows),
+        "quality_table": quality_table,
+        "mapping_table": mapping_table,
+        "version": __version__,
+    }
+    return _env().get_template("report.html.j2").render(**context)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary file in the same folder, then rename into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp_path.chmod(0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _json_default(value: Any) -> Any:
+    if is_missing(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def write_outputs(analysis: Analysis, out: Path) -> dict[str, Path]:
+    """Write ``report.html``, ``metrics.json`` and ``customers.csv`` into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "report": out / "report.html",
+        "metrics": out / "metrics.json",
+        "customers": out / "customers.csv",
+    }
+    summary = analysis.summary.order_by("customer_id")
+    _atomic_write(paths["customers"], lambda p: summary.to_csv(p))
+    payload = {**analysis.metrics, "what_if": analysis.what_if}
+    _atomic_write(
+        paths["metrics"],
+        lambda p: p.write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+            encoding="utf-8",
+        ),
+    )
+    html = analysis.report_html()
+    _atomic_write(paths["report"], lambda p: p.write_text(html, encoding="utf-8"))
+    return paths

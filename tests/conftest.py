@@ -1,0 +1,70 @@
+"""Shared fixtures: small hand-made inputs whose figures are worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pandas as pd
+import pytest
+
+AS_OF = dt.date(2024, 6, 1)
+
+
+def _ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+@pytest.fixture
+def hand_orders() -> pd.DataFrame:
+    """Four customers; every figure the tests expect is worked out in their comments."""
+    rows = [
+        # customer, order, time, amount, cost, category, discount, promo
+        ("a", "A1", "2024-01-01 10:00", 10.0, 4.0, "x", 0.0, False),
+        ("a", "A1", "2024-01-01 10:00", 5.0, 2.0, "y", 0.0, False),
+        ("a", "A2", "2024-02-15 09:30", 20.0, 8.0, "x", 0.0, False),
+        ("a", "A3", "2024-05-20 18:00", 30.0, 10.0, "x", 10.0, True),
+        ("b", "B1", "2024-01-10 12:00", 100.0, 60.0, "x", 0.0, False),
+        ("b", "B1", "2024-04-10 12:00", -30.0, -18.0, "x", 0.0, False),  # partial refund
+        ("c", "C1", "2024-03-01 08:00", 7.5, 3.0, "y", 0.0, False),
+        ("d", "D1", "2024-03-05 11:00", 50.0, 20.0, "z", 0.0, False),
+        ("d", "D2", "2024-03-20 11:00", 50.0, 20.0, "z", 0.0, False),
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=["customer_id", "order_id", "ordered_at", "amount", "cost", "category",
+                 "discount", "promo"],
+    )
+    frame["ordered_at"] = frame["ordered_at"].map(_ts).astype("datetime64[us]")
+    return frame
+
+
+@pytest.fixture
+def hand_spend() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "period": [dt.date(2024, 1, 1), dt.date(2024, 3, 1), dt.date(2024, 4, 1)],
+            "channel": ["ads", "ads", "email"],
+            "spend": [100.0, 60.0, 10.0],
+            "visitors": [1000.0, 300.0, None],
+            "leads": [20.0, 10.0, None],
+            "purpose": ["acquisition", "acquisition", "retention"],
+        }
+    )
+
+
+@pytest.fixture
+def hand_customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "acquisition_channel": ["ads", "ads", "organic", "ads"],
+        }
+    )
+
+
+def server_required(what: str, start_hint: str) -> None:
+    """Skip when a needed server is missing, except under CI where it must be there."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is not available under CI: {start_hint}")
+    pytest.skip(f"{what} is not available: {start_hint}")

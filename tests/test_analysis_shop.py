@@ -1,0 +1,98 @@
+"""The whole job on a synthetic shop, scored against figures computed independently
+from the planted tables with pandas."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import repeatly
+from repeatly.datasets import make_shop
+
+REQUIRED = {"as_of", "customers", "orders", "revenue", "repeat_share", "first_order_value"}
+WITH_SPEND = {"cost_per_visitor", "cost_per_lead", "cac", "cost_to_return",
+              "profit_per_customer", "ltv_to_cac", "payback_months"}
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return make_shop(1500, seed=11)
+
+
+@pytest.fixture(scope="module")
+def result(shop, tmp_path_factory):
+    files = shop.write(tmp_path_factory.mktemp("shop"))
+    return repeatly.analyze(files["orders"], customers=files["customers"],
+                            spend=files["spend"], leads=files["leads"],
+                            products=files["products"], as_of=shop.end, currency="EUR")
+
+
+def test_headline_figures_equal_a_pandas_computation(shop, result):
+    o = shop.orders
+    m = result.metrics
+    purchases = o[o.amount > 0].groupby(["customer_id", "order_id"]).agg(
+        at=("ordered_at", "min"), value=("amount", "sum")).reset_index()
+    per_customer = purchases.groupby("customer_id").order_id.nunique()
+    assert m["customers"] == shop.truth.shape[0] == 1500
+    assert m["orders"] == shop.truth.n_orders.sum() == len(purchases)
+    assert m["revenue"] == pytest.approx(o.amount.sum(), abs=0.01)
+    assert m["repeat_share"] == pytest.approx((per_customer >= 2).mean())
+    first = purchases.sort_values("at").groupby("customer_id").first()
+    # returns are orders of their own here, so the first order's value is its lines' sum
+    assert m["first_order_value"] == pytest.approx(first.value.mean())
+    assert m["as_of"] == shop.end.isoformat()
+    spend = shop.spend
+    acquisition = spend[spend.purpose == "acquisition"]
+    assert m["cost_per_visitor"] == pytest.approx(acquisition.spend.sum()
+                                                  / acquisition.visitors.sum())
+    assert m["cost_per_lead"] == pytest.approx(acquisition.spend.sum()
+                                               / acquisition.leads.sum())
+
+
+def test_cac_per_channel_recovers_the_planted_cost(shop, result):
+    planted = shop.params["cac"]
+    by_channel = result.tables["economics_by_channel"].set_index("group")
+    for channel, cac in planted.items():
+        # spend was drawn as new customers x CAC x U(0.85, 1.15) each month
+        assert by_channel.loc[channel, "cac"] == pytest.approx(cac, rel=0.06)
+
+
+def test_outputs_are_written(result, tmp_path):
+    paths = result.write(tmp_path)
+    metrics = json.loads(paths["metrics"].read_text())
+    assert set(metrics) >= REQUIRED | WITH_SPEND
+    customers = pd.read_csv(paths["customers"])
+    assert len(customers) == metrics["customers"]
+    assert customers.customer_id.is_unique
+    html = paths["report"].read_text()
+    assert "€" in html and "Columns used" in html and "Data quality" in html
+
+
+def test_russian_report(shop):
+    result = repeatly.analyze(shop.orders, spend=shop.spend, as_of=shop.end, lang="ru",
+                              currency="RUB")
+    html = result.report_html()
+    assert "Отчёт по клиентской базе" in html and "Качество данных" in html
+
+
+def test_demo_command_writes_data_truth_and_report(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "repeatly", "demo", "--customers", "300", "--seed", "4",
+         "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    for name in ("orders", "customers", "products", "spend", "leads", "truth"):
+        assert (tmp_path / "data" / f"{name}.csv").exists()
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["customers"] == 300
+    assert (tmp_path / "report.html").stat().st_size > 100_000
+
+
+def test_public_names_resolve():
+    for module in (repeatly, repeatly.data, repeatly.analytics, repeatly.economics,
+                   repeatly.datasets, repeatly.exceptions):
+        for name in module.__all__:
+            assert getattr(module, name) is not None, f"{module.__name__}.{name}"

@@ -1,0 +1,359 @@
+"""Loading files: formats, encodings, conventions, role detection and located errors.
+
+Every expected value below is written out by hand next to the input it comes from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from repeatly.connection import default_connection
+from repeatly.data import detect_roles, load_orders, load_spend, load_table, parse_mapping
+from repeatly.exceptions import DataValidationError, InputError, MappingError
+
+ROWS = [  # customer, when, amount: the hand-made truth every format must give back
+    ("c1", dt.datetime(2024, 2, 1), 1234.5),
+    ("c2", dt.datetime(2024, 3, 15, 10, 30), 12.5),
+    ("c1", dt.datetime(2024, 3, 16), 7.0),
+]
+
+
+@pytest.fixture
+def con():
+    return default_connection()
+
+
+def _rows(loaded) -> list[tuple]:
+    frame = loaded.table.select("customer_id", "ordered_at", "amount").to_pandas()
+    return [(r.customer_id, r.ordered_at.to_pydatetime(), r.amount)
+            for r in frame.itertuples(index=False)]
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- role detection -----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["Customer ID", "Order Date", "Total"],
+         {"customer_id": "Customer ID", "ordered_at": "Order Date", "amount": "Total"}),
+        (["Клиент", "Дата", "Сумма", "Кол-во"],
+         {"customer_id": "Клиент", "ordered_at": "Дата", "amount": "Сумма",
+          "quantity": "Кол-во"}),
+        (["Номер заказа", "Дата заказа", "Покупатель", "Итого", "Скидка", "Магазин"],
+         {"customer_id": "Покупатель", "ordered_at": "Дата заказа", "amount": "Итого",
+          "order_id": "Номер заказа", "discount": "Скидка", "store": "Магазин"}),
+        (["order_id", "customer_id", "ordered_at", "amount", "sku"],
+         {"customer_id": "customer_id", "ordered_at": "ordered_at", "amount": "amount",
+          "order_id": "order_id", "sku": "sku"}),
+        (["Invoice No", "InvoiceDate", "CustomerID", "Quantity", "UnitPrice", "Sales"],
+         {"customer_id": "CustomerID", "ordered_at": "InvoiceDate", "amount": "Sales",
+          "order_id": "Invoice No",
+          "quantity": "Quantity", "unit_price": "UnitPrice"}),
+    ],
+)
+def test_roles_are_detected_from_english_and_russian_headers(headers, expected):
+    assert detect_roles(headers, "orders") == expected
+
+
+def test_parse_mapping_reads_role_equals_column():
+    assert parse_mapping(["amount=Total incl VAT", "customer_id='Card'"]) == {
+        "amount": "Total incl VAT", "customer_id": "Card"}
+    with pytest.raises(MappingError, match="ROLE=COLUMN"):
+        parse_mapping(["amount"])
+
+
+def test_mapping_override_picks_the_named_column(tmp_path, con):
+    path = _write(tmp_path / "o.csv", "Customer,Date,Total,Total incl VAT\n"
+                                      "a,2024-01-02,10,12\nb,2024-01-03,20,24\n")
+    assert load_orders(path, con=con).mapping["amount"] == "Total"
+    loaded = load_orders(path, con=con, mapping={"amount": "Total incl VAT"})
+    assert loaded.mapping["amount"] == "Total incl VAT"
+    assert sorted(loaded.table.amount.to_pandas()) == [12.0, 24.0]
+    with pytest.raises(MappingError, match='no column "Gross"'):
+        load_orders(path, con=con, mapping={"amount": "Gross"})
+    with pytest.raises(MappingError, match='"total" is not a role'):
+        load_orders(path, con=con, mapping={"total": "Total"})
+
+
+# -- formats and conventions --------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_russian_export_in_any_encoding_and_delimiter(tmp_path, con, encoding, delimiter):
+    d = delimiter
+    amounts = ['"1 234,50"', '"12,5"', "7"] if d == "," else ["1 234,50", "12,5", "7"]
+    text = (f"Клиент{d}Дата{d}Сумма\n"
+            f"c1{d}01.02.2024{d}{amounts[0]}\n"
+            f"c2{d}15.03.2024 10:30{d}{amounts[1]}\n"
+            f"c1{d}16.03.2024{d}{amounts[2]}\n")
+    loaded = load_orders(_write(tmp_path / "заказы.csv", text, encoding), con=con)
+    assert _rows(loaded) == ROWS
+    assert loaded.mapping == {"customer_id": "Клиент", "ordered_at": "Дата",
+                              "amount": "Сумма"}
+
+
+@pytest.mark.parametrize(
+    ("dates", "style"),
+    [
+        (["2024-02-01", "2024-03-15T10:30:00", "2024-03-16 00:00"], "ISO"),
+        (["01.02.2024", "15.03.2024 10:30", "16.03.2024"], "DD.MM.YYYY"),
+        (["01/02/2024", "15/03/2024 10:30", "16/03/2024"], "DD/MM/YYYY"),
+        (["02/01/2024", "03/15/2024 10:30", "03/16/2024"], "MM/DD/YYYY"),
+        (["20240201", "20240315", "20240316"], "YYYYMMDD"),
+    ],
+)
+def test_common_date_formats(tmp_path, con, dates, style):
+    amounts = ["1,234.50", "12.5", "7"]
+    text = "customer,date,amount\n" + "".join(
+        f'c{1 + (i == 1)},{d},"{a}"\n' for i, (d, a) in enumerate(zip(dates, amounts,
+                                                                      strict=True)))
+    loaded = load_orders(_write(tmp_path / "o.csv", text), con=con)
+    got = _rows(loaded)
+    expected = ROWS if style != "YYYYMMDD" else [
+        (c, t.replace(hour=0, minute=0), a) for c, t, a in ROWS]
+    assert got == expected
+    assert loaded.details["ordered_at"] == style
+
+
+def test_numbers_with_grouping_currency_and_brackets(tmp_path, con):
+    text = ("customer;date;amount\n"
+            "a;2024-01-01;1.234,50 ₽\n"
+            "a;2024-01-02;(12,00)\n"
+            "a;2024-01-03;-3,25\n"
+            "a;2024-01-04;1 000 000\n")
+    loaded = load_orders(_write(tmp_path / "o.csv", text), con=con)
+    assert loaded.table.amount.to_pandas().tolist() == [1234.5, -12.0, -3.25, 1_000_000.0]
+
+
+def test_parquet_excel_and_duckdb_url_give_the_same_rows(tmp_path, con):
+    frame = pd.DataFrame({"Customer": [r[0] for r in ROWS],
+                          "Order Date": [r[1] for r in ROWS],
+                          "Total": [r[2] for r in ROWS]})
+    parquet = tmp_path / "o.parquet"
+    frame.to_parquet(parquet)
+    excel = tmp_path / "o.xlsx"
+    frame.to_excel(excel, index=False)
+    db = tmp_path / "shop.duckdb"
+    import duckdb
+
+    with duckdb.connect(str(db)) as raw:
+        raw.execute("CREATE TABLE sales AS SELECT * FROM frame")
+    for loaded in (load_orders(parquet, con=con), load_orders(excel, con=con),
+                   load_orders(f"duckdb://{db}", table="sales")):
+        assert _rows(loaded) == ROWS, loaded.kind
+        assert loaded.mapping == {"customer_id": "Customer", "ordered_at": "Order Date",
+                                  "amount": "Total"}
+
+
+def test_parquet_with_text_columns_is_parsed_like_csv(tmp_path, con):
+    frame = pd.DataFrame({"customer": ["c1", "c2", "c1"],
+                          "date": ["01.02.2024", "15.03.2024 10:30", "16.03.2024"],
+                          "amount": ["1 234,50", "12,5", "x"]})
+    path = tmp_path / "o.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(DataValidationError) as info:
+        load_orders(path, con=con)
+    assert str(info.value) == ('o.parquet, row 3, column "amount": expected a number like '
+                               '1234,50 or 1 234,50, got "x"')
+    loaded = load_orders(path, con=con, on_bad_rows="skip")
+    assert _rows(loaded) == ROWS[:2]
+    assert loaded.n_skipped == 1
+
+
+def test_excel_problems_name_the_sheet_row(tmp_path, con):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Клиент", "Дата", "Сумма"])
+    sheet.append(["c1", dt.datetime(2024, 2, 1), 1234.5])
+    sheet.append([None, None, None])  # an empty row keeps its number
+    sheet.append(["c2", dt.datetime(2024, 3, 15, 10, 30), "двенадцать"])
+    path = tmp_path / "o.xlsx"
+    book.save(path)
+    with pytest.raises(DataValidationError, match=r'o.xlsx, row 4, column "Сумма": expected'
+                                                  r' a number .*, got "двенадцать"'):
+        load_orders(path, con=con)
+
+
+def test_spend_with_months_as_periods(tmp_path, con):
+    text = "Month;Channel;Spend;Visitors;Leads;Purpose\n2024-01;ads;1 000,00;500;20;acquisition\n"
+    loaded = load_spend(_write(tmp_path / "spend.csv", text), con=con)
+    row = loaded.table.to_pandas().iloc[0]
+    assert pd.Timestamp(row["period"]) == pd.Timestamp("2024-01-01")
+    assert (row["spend"], row["visitors"], row["leads"]) == (1000.0, 500.0, 20.0)
+
+
+def test_orders_without_order_id_are_customer_days(tmp_path, con):
+    text = "customer,date,amount\na,2024-01-01 09:00,1\na,2024-01-01 18:00,2\na,2024-01-02,3\n"
+    loaded = load_orders(_write(tmp_path / "o.csv", text), con=con)
+    assert loaded.table.order_id.to_pandas().tolist() == [
+        "a|2024-01-01", "a|2024-01-01", "a|2024-01-02"]
+
+
+# -- broken inputs: located errors, nothing left behind -----------------------------
+
+GOOD_LINES = [f"c{i % 97},2024-01-{i % 28 + 1:02d},{i}.25" for i in range(6000)]
+GOOD = "customer,date,amount\n" + "".join(f"{line}\n" for line in GOOD_LINES)
+RAGGED = "customer,date,amount\n" + "".join(
+    f"{line}\n" for line in [*GOOD_LINES[:4500], "c1,2024-01-01,5,oops", *GOOD_LINES[4500:]])
+
+BROKEN = {
+    "bad_number": (GOOD + "c1,2024-01-05,12.5O\n",
+                   'orders.csv, row 6002, column "amount": expected a number like 1234.50 or '
+                   '1,234.50, got "12.5O"'),
+    "bad_date": (GOOD + "c1,2024-02-30,12.5\n",
+                 'orders.csv, row 6002, column "date": expected a date like 2024-12-31 (ISO),'
+                 ' got "2024-02-30"'),
+    "missing_column": ("customer,date,qty\nc1,2024-01-01,1\n",
+                       'orders.csv: no column found for the required role "amount"'),
+    "empty_file": ("", "orders.csv: the file is empty"),
+    "header_only": ("customer,date,amount\n",
+                    "orders.csv: has a header (row 1) but no data rows"),
+    "duplicate_header": ("customer,date,amount,amount\nc1,2024-01-01,1,2\n",
+                         'orders.csv, row 1, column "amount": expected each column name once,'
+                         ' got 2 columns named "amount" (columns 3, 4)'),
+    "ragged_row": (RAGGED, "orders.csv, row 4502: expected 3 fields, as in the header, "
+                           "got 4 fields: c1,2024-01-01,5,oops"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+               "orders.csv: holds binary data at byte 8, not text"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_input_gives_a_located_error(tmp_path, con, case):
+    content, message = BROKEN[case]
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    before = set(con.list_tables())
+    with pytest.raises(InputError) as info:
+        load_orders(path, con=con)
+    assert message in str(info.value)
+    assert set(con.list_tables()) == before  # a failed load leaves nothing behind
+
+
+def test_ragged_row_is_located_far_down_the_file(tmp_path, con):
+    content, _ = BROKEN["ragged_row"]
+    path = tmp_path / "orders.csv"
+    path.write_text(content)
+    row = content.splitlines().index("c1,2024-01-01,5,oops") + 1
+    assert row > 4000
+    with pytest.raises(DataValidationError) as info:
+        load_orders(path, con=con)
+    assert str(info.value).startswith(f"orders.csv, row {row}: expected 3 fields")
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_cli_exits_non_zero_with_the_message_and_no_traceback(tmp_path, case):
+    content, message = BROKEN[case]
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    run = subprocess.run(
+        [sys.executable, "-m", "repeatly", "analyze", str(path), "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert not (tmp_path / "r").exists()
+
+
+def test_skip_drops_bad_rows_and_counts_them(tmp_path, con):
+    text = ("customer,date,amount\n"
+            "a,2024-01-01,10\n"
+            "b,not a date,5\n"
+            ",2024-01-02,5\n"
+            "c,2024-01-03,7,extra\n"
+            "d,2024-01-04,8\n")
+    path = _write(tmp_path / "orders.csv", text)
+    with pytest.raises(DataValidationError) as info:
+        load_orders(path, con=con)
+    assert info.value.n_problems == 3
+    assert [(p.row, p.column) for p in info.value.problems] == [
+        (3, "date"), (4, "customer"), (5, None)]
+    loaded = load_orders(path, con=con, on_bad_rows="skip")
+    assert loaded.table.customer_id.to_pandas().tolist() == ["a", "d"]
+    assert loaded.n_skipped == 3
+    assert loaded.quality.skipped_rows == 3
+
+
+def test_missing_files_and_unknown_tables(tmp_path, con):
+    with pytest.raises(InputError, match="no such file"):
+        load_orders(tmp_path / "nope.csv", con=con)
+    with pytest.raises(InputError, match="name the table"):
+        load_orders(f"duckdb://{tmp_path / 'x.duckdb'}")
+    old_excel = tmp_path / "o.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    with pytest.raises(InputError, match="is an old-style Excel"):
+        load_table(old_excel, con=con)
+
+
+# -- the quality summary ------------------------------------------------------------
+
+def test_quality_counts_match_the_hand_made_file(tmp_path, con):
+    amounts = [10, 12, 11, 13, 10, 0, -5, 500]
+    rows = [f"c{i},2024-01-0{i + 1},{a}" for i, a in enumerate(amounts)]
+    rows.append(rows[0])  # an exact duplicate line
+    rows.append("z,2030-01-01,10")  # a future date
+    text = "customer,date,amount\n" + "\n".join(rows) + "\n"
+    quality = load_orders(_write(tmp_path / "o.csv", text), con=con,
+                          as_of=dt.date(2024, 6, 1)).quality
+    # positive amounts: 10 12 11 13 10 500 10 10 -> sorted 10 10 10 10 11 12 13 500
+    # Q1 = 10, Q3 = 12.25 (linear interpolation); threshold = 12.25 + 3 * 2.25 = 19.0
+    assert quality.outlier_threshold == pytest.approx(19.0)
+    assert (quality.rows, quality.duplicate_rows, quality.future_dates) == (10, 1, 1)
+    assert (quality.zero_amounts, quality.negative_amounts, quality.outliers) == (1, 1, 1)
+
+
+# -- properties ---------------------------------------------------------------------
+
+money = st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False)
+
+
+def _group(digits: str, sep: str) -> str:
+    head = len(digits) % 3 or 3
+    return sep.join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(money, min_size=1, max_size=20), comma=st.booleans(),
+       grouping=st.booleans())
+def test_any_written_number_reads_back(tmp_path_factory, values, comma, grouping):
+    lines = []
+    for v in values:
+        sign = "-" if v < 0 else ""
+        whole, frac = f"{abs(v):.2f}".split(".")
+        if grouping:
+            whole = _group(whole, "." if comma else ",")
+        lines.append(f"{sign}{whole}{',' if comma else '.'}{frac}")
+    text = "customer;date;amount\n" + "".join(f"a;2024-01-01;{x}\n" for x in lines)
+    path = tmp_path_factory.mktemp("n") / "o.csv"
+    path.write_text(text)
+    got = load_orders(path, con=default_connection()).table.amount.to_pandas().tolist()
+    assert got == pytest.approx([float(v) for v in values])
+
+
+@settings(max_examples=25, deadline=None)
+@given(days=st.lists(st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)), min_size=1,
+                     max_size=20),
+       fmt=st.sampled_from(["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y%m%d"]))
+def test_any_written_date_reads_back(tmp_path_factory, days, fmt):
+    text = "customer,date,amount\n" + "".join(f"a,{d.strftime(fmt)},1\n" for d in days)
+    path = tmp_path_factory.mktemp("d") / "o.csv"
+    path.write_text(text)
+    got = load_orders(path, con=default_connection()).table.ordered_at.to_pandas()
+    assert [t.date() for t in got] == days

@@ -1,0 +1,83 @@
+"""The same orders in the local PostgreSQL give the same results as from a CSV file.
+
+Needs PostgreSQL at 127.0.0.1:5432 (database ``test``) or the URL in
+``REPEATLY_TEST_POSTGRES_URL``; skipped when absent, except under CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+
+import pandas as pd
+import pytest
+
+from repeatly import analytics
+from repeatly.connection import default_connection
+from repeatly.data import load_orders
+from repeatly.economics import unit_economics
+
+from .conftest import server_required
+
+pytestmark = pytest.mark.postgres
+
+URL = os.environ.get("REPEATLY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+AS_OF = dt.date(2024, 6, 1)
+
+
+@pytest.fixture
+def pg_orders(hand_orders):
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        conn = psycopg.connect(URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        server_required(f"PostgreSQL at {URL}", f"start it ({exc})")
+    name = f"orders_{uuid.uuid4().hex[:8]}"
+    with conn.cursor() as cur:
+        cur.execute(
+            f"CREATE TABLE {name} (customer_id text, order_id text, ordered_at timestamp,"
+            " amount numeric(12,2), cost numeric(12,2), category text, discount numeric(12,2),"
+            " promo boolean)"
+        )
+        cur.executemany(
+            f"INSERT INTO {name} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [tuple(r) for r in hand_orders.astype(object).itertuples(index=False)],
+        )
+    conn.commit()
+    yield name
+    with conn.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {name}")
+    conn.commit()
+    conn.close()
+
+
+def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    frame = frame.sort_values(key).reset_index(drop=True)
+    for col in frame.columns:
+        if str(frame[col].dtype).startswith("datetime64"):
+            frame[col] = frame[col].astype("datetime64[us]")
+    return frame
+
+
+def test_summary_from_postgres_equals_summary_from_csv(hand_orders, pg_orders, tmp_path):
+    csv = tmp_path / "orders.csv"
+    hand_orders.to_csv(csv, index=False)
+    from_csv = load_orders(csv, con=default_connection()).table
+    from_pg = load_orders(URL, table=pg_orders).table
+
+    expected = _sorted(analytics.customer_summary(from_csv, as_of=AS_OF).to_pandas(),
+                       "customer_id")
+    got = _sorted(analytics.customer_summary(from_pg, as_of=AS_OF).to_pandas(), "customer_id")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+    econ_csv = unit_economics(from_csv, as_of=AS_OF).to_pandas()
+    econ_pg = unit_economics(from_pg, as_of=AS_OF).to_pandas()
+    pd.testing.assert_frame_equal(econ_pg, econ_csv, check_dtype=False)
+
+    cohorts_csv = analytics.cohorts(analytics.orders_from_lines(from_csv)).to_pandas()
+    cohorts_pg = analytics.cohorts(analytics.orders_from_lines(from_pg)).to_pandas()
+    pd.testing.assert_frame_equal(
+        _sorted(cohorts_pg, "cohort"), _sorted(cohorts_csv, "cohort"), check_dtype=False
+    )
+    from_pg._find_backend().disconnect()
