@@ -309,6 +309,11 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _cents(value: float | None) -> float | None:
+    """A money total rounded to cents (sums of floats carry noise in the last digits)."""
+    return None if value is None else round(value, 2)
+
+
 def _headline(
     overall: dict[str, Any],
     activity: dict[str, Any],
@@ -332,8 +337,8 @@ def _headline(
         "last_order_at": str(activity["last_order_at"])[:10],
         "customers": customers,
         "orders": orders,
-        "revenue": revenue,
-        "margin": margin,
+        "revenue": _cents(revenue),
+        "margin": _cents(margin),
         "margin_basis": margin_basis,
         "margin_rate": (margin / purchases_value) if margin is not None and purchases_value
         else None,
@@ -360,4 +365,6 @@ def _headline(
                     "cost_per_lead", "cac", "cost_to_return", "profit_per_customer",
                     "ltv_to_cac", "payback_months"):
             metrics[key] = _number(overall[key])
+        for key in ("acquisition_spend", "retention_spend"):
+            metrics[key] = _cents(metrics[key])
     return metrics

@@ -67,11 +67,20 @@ def _tiles(metrics: dict[str, Any], spec: Iterable[tuple[str, ...]], *, lang: st
     return tiles
 
 
-def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Markup:
-    """A plain HTML table; every cell is escaped."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
+               text_columns: int = 1) -> Markup:
+    """A plain HTML table; every cell is escaped.
+
+    The first ``text_columns`` columns are text, aligned left; the rest are figures,
+    aligned right.
+    """
+    def cls(i: int) -> str:
+        return ' class="text"' if i < text_columns else ""
+
+    head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
     )
     return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
@@ -147,7 +156,8 @@ def _mapping_table(analysis: Analysis, *, lang: str) -> Markup:
         if loaded.n_skipped:
             rows.append([where, t("skipped"),
                          f"{fmt_number(loaded.n_skipped, lang=lang)} {t('rows')}", ""])
-    return html_table([t("input"), t("role"), t("column"), t("read_as")], rows)
+    return html_table([t("input"), t("role"), t("column"), t("read_as")], rows,
+                      text_columns=4)
 
 
 def render_report(analysis: Analysis) -> str:
