@@ -96,3 +96,39 @@ def test_public_names_resolve():
                    repeatly.datasets, repeatly.exceptions):
         for name in module.__all__:
             assert getattr(module, name) is not None, f"{module.__name__}.{name}"
+
+
+def test_catalogue_fills_what_the_orders_lack(shop):
+    bare = shop.orders.drop(columns=["category", "brand", "cost", "unit_price"])
+    full = repeatly.analyze(shop.orders, as_of=shop.end)
+    filled = repeatly.analyze(bare, products=shop.products, as_of=shop.end)
+    assert filled.metrics["margin_basis"] == "cost"
+    assert filled.metrics["margin"] == pytest.approx(full.metrics["margin"], abs=0.01)
+    cycles = filled.tables["category_gaps"].set_index("category").median_days
+    assert cycles.to_dict() == full.tables["category_gaps"].set_index(
+        "category").median_days.to_dict()
+
+
+def test_leads_file_gives_lead_counts_and_conversion(shop):
+    spend = shop.spend.drop(columns=["leads"])
+    result = repeatly.analyze(shop.orders, spend=spend, leads=shop.leads, as_of=shop.end)
+    acquisition = shop.spend[shop.spend.purpose == "acquisition"]
+    # the shop's leads table holds exactly the leads its spend table counts
+    assert result.metrics["cost_per_lead"] == pytest.approx(
+        acquisition.spend.sum() / acquisition.leads.sum())
+    assert result.metrics["leads"] == len(shop.leads)
+    assert result.metrics["lead_conversion"] == pytest.approx(
+        shop.leads.customer_id.notna().mean())
+
+
+def test_raw_headers_and_per_input_mapping(shop):
+    orders = shop.orders.rename(columns={"customer_id": "Клиент", "ordered_at": "Дата",
+                                         "amount": "Сумма"})
+    spend = shop.spend.rename(columns={"spend": "Cost"})
+    result = repeatly.analyze(orders, spend=spend, mapping={"spend.spend": "Cost"},
+                              as_of=shop.end)
+    assert result.metrics["customers"] == 1500
+    assert result.inputs["orders"].mapping["customer_id"] == "Клиент"
+    assert result.inputs["spend"].mapping["spend"] == "Cost"
+    with pytest.raises(repeatly.exceptions.InputError, match="no leads input"):
+        repeatly.analyze(orders, mapping={"leads.channel": "x"})

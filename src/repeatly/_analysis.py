@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from repeatly import analytics, economics
+from repeatly.data import with_products
 from repeatly.economics._headline import activity_figures
 from repeatly.exceptions import InputError
 
@@ -130,7 +131,8 @@ def analyze(
     lang
         Report language, ``"en"`` or ``"ru"``.
     mapping
-        Role to column overrides for the orders input, e.g. ``{"amount": "Total"}``.
+        Role to column overrides, e.g. ``{"amount": "Total"}`` for the orders; prefix
+        the role with the input's name for the others, e.g. ``{"spend.spend": "Cost"}``.
     table
         Table name when ``orders`` is a database URL.
     on_bad_rows
@@ -163,20 +165,25 @@ def analyze(
     step = progress or (lambda label: log.info("%s", label))
     as_of_date = _parse_as_of(as_of)
 
+    sources = {"orders": orders, "customers": customers, "products": products,
+               "spend": spend, "leads": leads}
+    mappings = _split_mapping(mapping, sources)
+
     step("Loading orders")
-    inputs = {"orders": _load(orders, "orders", con=con, mapping=mapping, table=table,
-                              on_bad_rows=on_bad_rows, as_of=as_of_date)}
+    inputs = {"orders": _load(orders, "orders", con=con, mapping=mappings["orders"],
+                              table=table, on_bad_rows=on_bad_rows, as_of=as_of_date)}
     con = _backend_of(inputs["orders"].table)
-    for name, source in (("customers", customers), ("products", products),
-                         ("spend", spend), ("leads", leads)):
-        if source is not None:
+    for name, source in sources.items():
+        if source is not None and name != "orders":
             step(f"Loading {name}")
-            inputs[name] = _load(source, name, con=con, on_bad_rows=on_bad_rows,
-                                 as_of=as_of_date)
+            inputs[name] = _load(source, name, con=con, mapping=mappings[name],
+                                 on_bad_rows=on_bad_rows, as_of=as_of_date)
     lines = inputs["orders"].table
+    if "products" in inputs:
+        lines = with_products(lines, inputs["products"].table)
 
     step("Building orders")
-    has_cost = _has_cost(inputs["orders"])
+    has_cost = _has_cost(inputs["orders"], lines, products="products" in inputs)
     margin_basis = "cost" if has_cost else ("rate" if margin_rate is not None else "revenue")
     rate = margin_rate if margin_rate is not None else (None if has_cost else 1.0)
     orders_t = _materialize(con, analytics.orders_from_lines(lines, margin_rate=rate), "orders")
@@ -195,6 +202,9 @@ def analyze(
 
     step("Computing unit economics")
     spend_t = inputs["spend"].table if "spend" in inputs else None
+    leads_t = inputs["leads"].table if "leads" in inputs else None
+    if spend_t is not None and leads_t is not None:
+        spend_t = economics.with_lead_counts(spend_t, leads_t)
     customers_t = inputs["customers"].table if "customers" in inputs else None
     econ = {
         by or "all": economics.unit_economics(
@@ -223,6 +233,11 @@ def analyze(
         margin_basis=margin_basis, has_spend=spend_t is not None,
         gap_median=_median_gap(gaps),
     )
+    if leads_t is not None:
+        conversion = economics.lead_conversion(leads_t).to_pandas().iloc[0]
+        metrics["leads"] = int(conversion["leads"])
+        metrics["converted_leads"] = int(conversion["converted_leads"])
+        metrics["lead_conversion"] = _number(conversion["lead_conversion"])
     if inputs["orders"].quality is not None:
         metrics["data_quality"] = inputs["orders"].quality.to_dict()
     base = economics.baseline_from_metrics(metrics)
@@ -261,19 +276,79 @@ def _load(source: Source, name: str, *, con: BaseBackend | None, **options: Any)
     from repeatly.data import from_frame, load_table, loaded_from_table
 
     as_of = options.get("as_of")
+    overrides = options.get("mapping")
     if isinstance(source, ir.Table):
-        return loaded_from_table(source, name, as_of=as_of)
-    if hasattr(source, "columns") or hasattr(source, "column_names"):
-        return loaded_from_table(from_frame(source, name, con=con), name, source="frame",
-                                 as_of=as_of)
-    return load_table(source, name, con=con, **options)
+        renamed, used = _renamed(source, name, overrides)
+        loaded = loaded_from_table(renamed, name, as_of=as_of)
+    elif hasattr(source, "columns") or hasattr(source, "column_names"):
+        renamed, used = _renamed(source, name, overrides)
+        loaded = loaded_from_table(from_frame(renamed, name, con=con), name, source="frame",
+                                   as_of=as_of)
+    else:
+        return load_table(source, name, con=con, **options)
+    loaded.mapping = {role: used.get(role, column) for role, column in loaded.mapping.items()}
+    return loaded
 
 
-def _has_cost(loaded: Loaded) -> bool:
+def _renamed(
+    frame: Any, name: str, overrides: dict[str, str] | None
+) -> tuple[Any, dict[str, str]]:
+    """Rename a frame's or table's columns to roles (detected or given).
+
+    Returns the renamed frame and, for each renamed role, its original column.
+    """
+    from repeatly.data import TABLES
+    from repeatly.data._roles import resolve_mapping
+
+    columns = [str(c) for c in (frame.columns if hasattr(frame, "columns")
+                                else frame.column_names)]
+    spec = TABLES[name]
+    if not overrides and all(r in columns for r in spec.required):
+        return frame, {}
+    mapping = resolve_mapping(columns, spec, overrides, source=f"{name} frame")
+    renames = {column: role for role, column in mapping.items() if column != role}
+    used = {role: column for column, role in renames.items()}
+    clashing = [c for c in columns if c in used and c not in renames]
+    if clashing:  # a column already named like a role that another column now plays
+        frame = _drop_columns(frame, clashing)
+    if isinstance(frame, ir.Table):
+        return frame.rename(used), used
+    if hasattr(frame, "rename_columns"):  # Arrow
+        names = list(frame.column_names)
+        return frame.rename_columns([renames.get(c, c) for c in names]), used
+    return frame.rename(columns=renames), used
+
+
+def _drop_columns(frame: Any, columns: list[str]) -> Any:
+    if isinstance(frame, ir.Table):
+        return frame.drop(*columns)
+    if hasattr(frame, "drop_columns"):  # Arrow
+        return frame.drop_columns(columns)
+    return frame.drop(columns=columns)
+
+
+def _split_mapping(
+    mapping: dict[str, str] | None, sources: dict[str, Any]
+) -> dict[str, dict[str, str] | None]:
+    """Per-input overrides from ``{"role": col, "spend.role": col, ...}``."""
+    split: dict[str, dict[str, str] | None] = {name: None for name in sources}
+    for key, column in (mapping or {}).items():
+        name, dot, role = key.partition(".")
+        if not dot:
+            name, role = "orders", key
+        if name not in sources:
+            raise InputError(f'--map {key}=...: "{name}" is not an input; inputs are: '
+                             f"{', '.join(sources)}")
+        if sources[name] is None:
+            raise InputError(f"--map {key}=...: no {name} input was given")
+        split[name] = {**(split[name] or {}), role: column}
+    return split
+
+
+def _has_cost(loaded: Loaded, lines: ir.Table, *, products: bool) -> bool:
     """Whether any order line has a cost or margin (read from the mapping if it can)."""
-    if loaded.kind != "table" and loaded.kind != "frame":
+    if loaded.kind != "table" and not products:
         return "cost" in loaded.mapping or "margin" in loaded.mapping
-    lines = loaded.table
     known = (lines.cost.notnull() | lines.margin.notnull()).any()
     return bool(lines.aggregate(n=known).execute().n[0])
 

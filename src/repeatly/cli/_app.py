@@ -85,7 +85,8 @@ def analyze(
     = "USD",
     lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
     map_: Annotated[list[str] | None, typer.Option(
-        "--map", help='Override a column role, e.g. --map amount="Total incl VAT".')] = None,
+        "--map", help='Override a column role, e.g. --map amount="Total incl VAT"; '
+        'for other inputs prefix the role: --map spend.spend=Cost.')] = None,
     table: Annotated[str | None, typer.Option(help="Table name when ORDERS is a "
                                                    "database URL.")] = None,
     on_bad_rows: Annotated[str, typer.Option("--on-bad-rows", help="error: stop at bad rows; "
@@ -154,6 +155,10 @@ def _print_summary(metrics: dict[str, Any], paths: dict[str, Path]) -> None:
            else ""),
         highlight=False,
     )
+    skipped = (metrics.get("data_quality") or {}).get("skipped_rows")
+    if skipped:
+        err.print(f"[yellow]skipped {fmt_number(skipped)} unreadable order lines[/] "
+                  "(examples in the report's data-quality section)", highlight=False)
     for name, path in paths.items():
         out.print(f"  {name:<10} {path}", highlight=False)
 
@@ -171,7 +176,9 @@ def _root(
 def main() -> None:
     """Entry point of the ``repeatly`` command: no tracebacks for input problems."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # an Exit raised in a command comes back here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except RepeatlyError as exc:

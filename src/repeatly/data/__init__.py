@@ -7,6 +7,7 @@ Russian headers and can be overridden; every unreadable value is reported with i
 file, row and column.
 """
 
+from repeatly.data._enrich import with_products
 from repeatly.data._frame import from_frame
 from repeatly.data._load import (
     Loaded,
@@ -43,4 +44,5 @@ __all__ = [
     "load_table",
     "loaded_from_table",
     "parse_mapping",
+    "with_products",
 ]

@@ -129,7 +129,8 @@ def load_table(
         Role to column overrides, e.g. ``{"amount": "Total incl VAT"}``; other roles
         are detected from the headers.
     table
-        The table to read when ``source`` is a database URL.
+        The table to read when ``source`` is a database URL; it can also follow the
+        URL after ``#`` (``postgresql://host/db#orders``).
     sheet
         The worksheet to read from a workbook; the first when not given.
     on_bad_rows
@@ -157,6 +158,8 @@ def load_table(
     if on_bad_rows not in ("error", "skip"):
         raise InputError(f'on_bad_rows: expected "error" or "skip", got {on_bad_rows!r}')
     if isinstance(source, str) and is_url(source):
+        if table is None and "#" in source:  # postgresql://host/db#table
+            source, _, table = source.partition("#")
         loaded = _load_database(source, spec, table=table, overrides=mapping,
                                 on_bad_rows=on_bad_rows)
     else:

@@ -1,6 +1,11 @@
 """Unit economics: what a customer costs, what they bring, and what the levers are worth."""
 
-from repeatly.economics._metrics import REPEAT_WINDOWS, unit_economics
+from repeatly.economics._metrics import (
+    REPEAT_WINDOWS,
+    lead_conversion,
+    unit_economics,
+    with_lead_counts,
+)
 from repeatly.economics._whatif import (
     Baseline,
     SaleEconomics,
@@ -16,7 +21,9 @@ __all__ = [
     "SaleEconomics",
     "WhatIf",
     "baseline_from_metrics",
+    "lead_conversion",
     "unit_economics",
     "upsell_value",
     "what_if",
+    "with_lead_counts",
 ]

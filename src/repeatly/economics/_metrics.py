@@ -12,7 +12,7 @@ from repeatly.analytics import customer_summary, month_index, month_start
 if TYPE_CHECKING:
     import datetime as dt
 
-__all__ = ["REPEAT_WINDOWS", "unit_economics"]
+__all__ = ["REPEAT_WINDOWS", "lead_conversion", "unit_economics", "with_lead_counts"]
 
 #: Days within which a second purchase counts as a quick return.
 REPEAT_WINDOWS: tuple[int, ...] = (30, 90, 365)
@@ -191,4 +191,44 @@ def _spend_by(spend: ir.Table, *, by: Grouping) -> ir.Table:
         retention_spend=keyed.spend.sum(where=keyed._retention),
         visitors=keyed.visitors.sum(where=acquisition),
         leads=keyed.leads.sum(where=acquisition),
+    )
+
+
+def with_lead_counts(spend: ir.Table, leads: ir.Table) -> ir.Table:
+    """Fill the spend table's missing lead counts from a leads table.
+
+    Leads are counted per calendar month and channel and matched to spend rows of the
+    same month (of ``period``) and channel; a count the spend table already has wins.
+
+    Parameters
+    ----------
+    spend
+        Canonical marketing spend.
+    leads
+        Canonical leads.
+
+    Returns
+    -------
+    ibis.Table
+        The spend table with ``leads`` filled where it was empty.
+    """
+    counted = leads.group_by(
+        _month=month_index(leads.created_at),
+        _channel=ibis.coalesce(leads.channel, "unknown"),
+    ).aggregate(_leads=leads.count())
+    keyed = spend.mutate(_month=month_index(spend.period),
+                         _channel=ibis.coalesce(spend.channel, "unknown"))
+    joined = keyed.left_join(counted, ["_month", "_channel"])
+    return joined.mutate(
+        leads=ibis.coalesce(joined.leads, joined._leads.cast("float64"))
+    ).select(*spend.columns)
+
+
+def lead_conversion(leads: ir.Table) -> ir.Table:
+    """Leads, how many became customers, and the share that did (one row)."""
+    converted = leads.count(where=leads.customer_id.notnull())
+    return leads.aggregate(
+        leads=leads.count(),
+        converted_leads=converted,
+        lead_conversion=_ratio(converted, leads.count()),
     )
