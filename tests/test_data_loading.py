@@ -288,6 +288,14 @@ def test_skip_drops_bad_rows_and_counts_them(tmp_path, con):
     assert loaded.table.customer_id.to_pandas().tolist() == ["a", "d"]
     assert loaded.n_skipped == 3
     assert loaded.quality.skipped_rows == 3
+    assert loaded.quality.unparseable_values == 2  # the bad date and the empty customer
+
+
+def test_empty_order_ids_default_to_customer_day_and_are_counted(tmp_path, con):
+    text = "order,customer,date,amount\nA1,a,2024-01-01,1\n,a,2024-01-02 10:00,2\n"
+    loaded = load_orders(_write(tmp_path / "o.csv", text), con=con)
+    assert loaded.table.order_id.to_pandas().tolist() == ["A1", "a|2024-01-02"]
+    assert loaded.quality.missing_order_ids == 1
 
 
 def test_missing_files_and_unknown_tables(tmp_path, con):

@@ -64,9 +64,11 @@ def default_connection(*, threads: int | None = None) -> BaseBackend:
     if temp:
         config["temp_directory"] = temp
     try:
-        return ibis.duckdb.connect(**config)
+        con = ibis.duckdb.connect(**config)
     except Exception as exc:
         raise InputError(f"cannot start the embedded DuckDB with {config}: {exc}") from exc
+    con.raw_sql("SET enable_progress_bar = false")  # progress is the caller's to show
+    return con
 
 
 _shared: BaseBackend | None = None

@@ -87,6 +87,10 @@ class Loaded:
         ``"csv"``, ``"parquet"``, ``"excel"``, ``"database"``, ``"frame"`` or ``"table"``.
     details
         How the input was read: encoding, delimiter, and each column's convention.
+    n_bad_cells
+        Unreadable cells in the skipped rows.
+    n_missing_order_ids
+        Rows whose order id was empty (they got the customer-and-day default).
     """
 
     table: ir.Table
@@ -99,6 +103,8 @@ class Loaded:
     quality: DataQuality | None = None
     kind: str = "table"
     details: dict[str, str] = field(default_factory=dict)
+    n_bad_cells: int = 0
+    n_missing_order_ids: int = 0
 
 
 def load_table(
@@ -172,8 +178,8 @@ def load_table(
     if spec.name == "orders":
         loaded.quality = order_quality(
             loaded.table, reference=as_of, skipped_rows=loaded.n_skipped,
-            unparseable_values=int(loaded.details.pop("_bad_cells", "0")),
-            missing_order_ids=int(loaded.details.pop("_missing_order_ids", "0")),
+            unparseable_values=loaded.n_bad_cells,
+            missing_order_ids=loaded.n_missing_order_ids,
             problems=loaded.problems[:20],
         )
         loaded.n_rows = loaded.quality.rows
@@ -520,10 +526,10 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
         where = " WHERE _problem IS NULL" if n_bad else ""
         raw_con.execute(f"CREATE VIEW {name} AS SELECT {outer} FROM ({inner}){where}")
     table = duck.table(name).select(*spec.names)
-    details = {**raw.details, **{f"{role}": s.describe() for role, s in styles.items()},
-               "_bad_cells": str(int(n_cells)), "_missing_order_ids": str(int(n_missing_ids))}
+    details = {**raw.details, **{role: s.describe() for role, s in styles.items()}}
     return Loaded(table, spec.name, source, mapping, n_rows=0, n_skipped=n_problem_rows,
-                  problems=problems[:MAX_PROBLEMS], kind=raw.kind, details=details)
+                  problems=problems[:MAX_PROBLEMS], kind=raw.kind, details=details,
+                  n_bad_cells=int(n_cells), n_missing_order_ids=int(n_missing_ids))
 
 
 def _drop(raw_con: Any, name: str, materialize: str) -> None:
