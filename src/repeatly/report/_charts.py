@@ -32,8 +32,13 @@ def _layout(fig: go.Figure, *, height: int = 320) -> go.Figure:
     return fig
 
 
-def to_div(fig: go.Figure) -> str:
+#: Plotly's decimal mark and thousands separator per report language.
+SEPARATORS = {"en": ".,", "ru": ", "}
+
+
+def to_div(fig: go.Figure, *, lang: str = "en") -> str:
     """The figure as an HTML ``<div>`` that expects plotly.js on the page."""
+    fig.update_layout(separators=SEPARATORS.get(lang, ".,"))
     html: str = fig.to_html(
         full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
     )

@@ -170,14 +170,14 @@ def render_report(analysis: Analysis) -> str:
     t = partial(text, lang=lang)
     tables = analysis.tables
 
-    monthly = [charts.to_div(f) for f in
+    monthly = [charts.to_div(f, lang=lang) for f in
                charts.monthly_charts(tables["monthly"], lang=lang, currency=currency)]
-    cohort_html = charts.to_div(charts.cohort_heatmap(tables["cohorts"], lang=lang))
+    cohort_html = charts.to_div(charts.cohort_heatmap(tables["cohorts"], lang=lang), lang=lang)
     cohort_value = charts.to_div(
-        charts.cohort_value_lines(tables["cohorts"], lang=lang, currency=currency)
+        charts.cohort_value_lines(tables["cohorts"], lang=lang, currency=currency), lang=lang
     )
     gap_chart = charts.to_div(charts.gap_bars(tables["gap_histogram"], lang=lang,
-                                              title=t("cycles")))
+                                              title=t("cycles")), lang=lang)
 
     cat = tables["category_gaps"]
     category_table = None
@@ -193,7 +193,8 @@ def render_report(analysis: Analysis) -> str:
         hist = tables["category_gap_histogram"]
         for name in cat["category"].tolist()[:8]:
             rows = hist[hist["category"] == name]
-            category_charts.append(charts.to_div(charts.gap_bars(rows, lang=lang, title=name)))
+            category_charts.append(
+                charts.to_div(charts.gap_bars(rows, lang=lang, title=name), lang=lang))
 
     economics_tables = [
         {"id": "economics-month", "title": t("economics_month"),
