@@ -108,8 +108,10 @@ class Shop:
     truth
         One row per customer: ``customer_id, type, main_category, purchase_rate``
         (per day), ``dropout_p``, ``mean_spend``, ``alive_at_end``, ``dropped_at``,
-        ``churn_at``, ``favourite_brand``, ``acquisition_channel``, ``n_orders``,
-        ``revenue``.
+        ``churn_at``, ``favourite_brand``; the planted flags ``promo_hunter``,
+        ``early_full_price``, ``brand_fan`` (the brand, or empty), ``low_margin_only``
+        and ``churned_on`` (the churners' churn date); ``acquisition_channel``,
+        ``n_orders``, ``revenue``.
     params
         The parameters the shop was drawn with.
     seed
@@ -589,6 +591,11 @@ class _Maker:
             "dropped_at": as_date(np.where(alive, np.nan, dropped)),
             "churn_at": as_date(np.where(churner, people["churn_at"], np.nan)),
             "favourite_brand": people["favourite"],
+            "promo_hunter": people["type"] == "promo_hunter",
+            "early_full_price": people["type"] == "early_full_price",
+            "brand_fan": people["favourite"],
+            "low_margin_only": people["type"] == "low_margin",
+            "churned_on": as_date(np.where(churner, people["churn_at"], np.nan)),
             "acquisition_channel": people["channel"],
             "n_orders": n_orders.reindex(cid, fill_value=0).to_numpy(),
             "revenue": revenue.reindex(cid, fill_value=0.0).to_numpy(),
