@@ -91,13 +91,6 @@ def test_demo_command_writes_data_truth_and_report(tmp_path):
     assert (tmp_path / "report.html").stat().st_size > 100_000
 
 
-def test_public_names_resolve():
-    for module in (repeatly, repeatly.data, repeatly.analytics, repeatly.economics,
-                   repeatly.datasets, repeatly.exceptions):
-        for name in module.__all__:
-            assert getattr(module, name) is not None, f"{module.__name__}.{name}"
-
-
 def test_catalogue_fills_what_the_orders_lack(shop):
     bare = shop.orders.drop(columns=["category", "brand", "cost", "unit_price"])
     full = repeatly.analyze(shop.orders, as_of=shop.end)

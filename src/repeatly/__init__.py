@@ -2,11 +2,12 @@
 
 The main job is :func:`analyze`; the layers it is built from are public too:
 :mod:`repeatly.data` (loading), :mod:`repeatly.analytics` (engine-side analytics),
-:mod:`repeatly.economics` (unit economics and what-if) and :mod:`repeatly.datasets`
-(demo and reference data).
+:mod:`repeatly.economics` (unit economics and what-if), :mod:`repeatly.segments`
+(RFM, golden customers, cycles and status) and :mod:`repeatly.datasets` (demo and
+reference data).
 """
 
-from repeatly import analytics, data, datasets, economics, exceptions
+from repeatly import analytics, data, datasets, economics, exceptions, segments
 from repeatly._analysis import Analysis, analyze
 from repeatly._version import __version__
 
@@ -19,4 +20,5 @@ __all__ = [
     "datasets",
     "economics",
     "exceptions",
+    "segments",
 ]

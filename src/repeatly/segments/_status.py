@@ -1,0 +1,203 @@
+"""Purchase cycles and each customer's status: active, due, at risk or lost.
+
+A customer's expected cycle is, in order of preference: their own median gap between
+purchase days (when they have enough of them), the cycle of the category they buy most,
+and the cycle of the whole business. Cycles are learned from the data (the median gap)
+unless given. How far past their cycle a customer is decides their status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from repeatly.analytics import month_index, month_start, purchase_gaps
+from repeatly.exceptions import InputError
+
+__all__ = ["STATUSES", "StatusRules", "category_cycles", "customer_status", "lost_by_month"]
+
+#: The statuses, from the easiest customers to bring back to the hardest.
+STATUSES: tuple[str, ...] = ("active", "due", "at_risk", "lost")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRules:
+    """How many cycles past their last purchase a customer becomes due, at risk, lost.
+
+    A customer whose days since the last purchase are at most ``due`` cycles is active;
+    at most ``at_risk`` cycles, due; at most ``lost`` cycles, at risk; beyond, lost.
+    """
+
+    due: float = 1.0
+    at_risk: float = 2.0
+    lost: float = 4.0
+    min_history: int = 3  # gaps a customer needs for a cycle of their own
+
+    def __post_init__(self) -> None:
+        if not 0 < self.due <= self.at_risk <= self.lost:
+            raise InputError(
+                "status rules: expected 0 < due <= at_risk <= lost, got "
+                f"{self.due}, {self.at_risk}, {self.lost}"
+            )
+        if self.min_history < 1:
+            raise InputError(f"min_history: expected at least 1, got {self.min_history}")
+
+
+def category_cycles(
+    lines: ir.Table, *, overrides: Mapping[str, float] | None = None
+) -> ir.Table:
+    """The expected return cycle of each category, in days.
+
+    Parameters
+    ----------
+    lines
+        Canonical order lines.
+    overrides
+        Cycles to use instead of the learned ones, e.g. ``{"furniture": 730}``;
+        categories not in the data are added.
+
+    Returns
+    -------
+    ibis.Table
+        ``category, cycle_days, repeats, source`` where ``source`` is ``"learned"``
+        (the median days between purchases of the category by one customer) or
+        ``"given"``.
+    """
+    overrides = dict(overrides or {})
+    for name, days in overrides.items():
+        if not days or days <= 0:
+            raise InputError(f'cycle of "{name}": expected a positive number of days, '
+                             f"got {days!r}")
+    gaps = purchase_gaps(lines, by="category")
+    learned = gaps.group_by("category").aggregate(
+        cycle_days=gaps.gap_days.cast("float64").quantile(0.5),
+        repeats=gaps.count(),
+    )
+    learned = learned.mutate(source=ibis.literal("learned"))
+    if not overrides:
+        return learned.order_by("category")
+    given = ibis.memtable({
+        "category": list(overrides),
+        "_given": [float(v) for v in overrides.values()],
+    })
+    joined = learned.outer_join(given, learned.category == given.category)
+    return joined.select(
+        category=ibis.coalesce(joined.category, joined.category_right),
+        cycle_days=ibis.coalesce(joined._given, joined.cycle_days),
+        repeats=ibis.coalesce(joined.repeats, 0),
+        source=ibis.ifelse(joined._given.notnull(), "given", "learned"),
+    ).order_by("category")
+
+
+def customer_status(
+    summary: ir.Table,
+    lines: ir.Table,
+    *,
+    cycles: Mapping[str, float] | None = None,
+    business_cycle: float | None = None,
+    rules: StatusRules | None = None,
+) -> ir.Table:
+    """Each customer's expected cycle, how far past it they are, and their status.
+
+    Parameters
+    ----------
+    summary
+        The per-customer summary (``recency_days``, ``last_purchase``, ``top_category``).
+    lines
+        Canonical order lines, for the gaps between purchases.
+    cycles
+        Category cycles to use instead of the learned ones, e.g. ``{"clothing": 180}``.
+    business_cycle
+        The cycle of the whole business in days (a restaurant: 14), for customers with
+        no cycle of their own and no category cycle; the median gap of all customers
+        when not given.
+    rules
+        The thresholds of the statuses; :class:`StatusRules` defaults when not given.
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, cycle_days, cycle_source`` (``own``, ``category`` or
+        ``business``), ``days_since``, ``cycles_overdue`` (days since / cycle),
+        ``status`` (one of :data:`STATUSES`) and ``lost_on`` (the day a lost customer
+        became lost: last purchase + ``rules.lost`` cycles).
+    """
+    rules = rules or StatusRules()
+    if business_cycle is not None and business_cycle <= 0:
+        raise InputError(f"business_cycle: expected a positive number of days, "
+                         f"got {business_cycle}")
+    gaps = purchase_gaps(lines)
+    own = gaps.group_by("customer_id").aggregate(
+        _own=gaps.gap_days.cast("float64").quantile(0.5),
+        _gaps=gaps.count(),
+    )
+    own = own.filter(own._gaps >= rules.min_history)
+    by_category = category_cycles(lines, overrides=cycles).select(
+        _category="category", _category_cycle="cycle_days")
+    if business_cycle is None:
+        overall = gaps.aggregate(_business=gaps.gap_days.cast("float64").quantile(0.5))
+    else:
+        overall = ibis.memtable({"_business": [float(business_cycle)]})
+    joined = (
+        summary.select("customer_id", "recency_days", "last_purchase", "top_category")
+        .left_join(own, "customer_id")
+        .left_join(by_category, ibis._.top_category == by_category._category)
+        .cross_join(overall)
+    )
+    cycle = ibis.coalesce(joined._own, joined._category_cycle, joined._business, 1.0)
+    cycle = ibis.greatest(cycle, 1.0)
+    source = ibis.cases(
+        (joined._own.notnull(), "own"),
+        (joined._category_cycle.notnull(), "category"),
+        else_="business",
+    )
+    days = joined.recency_days.cast("float64")
+    overdue = days / cycle
+    status = ibis.cases(
+        (overdue <= rules.due, "active"),
+        (overdue <= rules.at_risk, "due"),
+        (overdue <= rules.lost, "at_risk"),
+        else_="lost",
+    )
+    lost_after = (cycle * rules.lost).ceil().cast("int64")
+    lost_on = ibis.ifelse(
+        status == "lost",
+        joined.last_purchase.date() + lost_after.as_interval("D"),
+        ibis.null("date"),
+    )
+    return joined.select(
+        "customer_id",
+        cycle_days=cycle,
+        cycle_source=source,
+        days_since=joined.recency_days,
+        cycles_overdue=overdue,
+        status=status,
+        lost_on=lost_on,
+    )
+
+
+def lost_by_month(status: ir.Table) -> ir.Table:
+    """How many customers became lost each month, and how many were lost by its end.
+
+    Parameters
+    ----------
+    status
+        The result of :func:`customer_status`.
+
+    Returns
+    -------
+    ibis.Table
+        ``month, became_lost, lost_total``.
+    """
+    lost = status.filter(status.lost_on.notnull())
+    monthly = lost.group_by(_month=month_index(lost.lost_on)).aggregate(
+        became_lost=lost.count())
+    window = ibis.window(order_by=monthly._month, rows=(None, 0))
+    return monthly.select(
+        month=month_start(monthly._month),
+        became_lost=monthly.became_lost,
+        lost_total=monthly.became_lost.sum().over(window),
+    ).order_by("month")

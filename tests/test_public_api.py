@@ -1,0 +1,44 @@
+"""Each package's ``__all__`` is exactly what is meant to be public, and all of it exists."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "repeatly": {"Analysis", "__version__", "analytics", "analyze", "data", "datasets",
+                 "economics", "exceptions", "segments"},
+    "repeatly.data": {"CUSTOMERS", "DataQuality", "LEADS", "Loaded", "ORDERS", "PRODUCTS",
+                      "Role", "SPEND", "TABLES", "TableSpec", "detect_roles", "from_frame",
+                      "load_customers", "load_leads", "load_orders", "load_products",
+                      "load_spend", "load_table", "loaded_from_table", "parse_mapping",
+                      "with_products"},
+    "repeatly.analytics": {"DEFAULT_GAP_BINS", "cohorts", "customer_summary", "gap_histogram",
+                           "gap_stats", "line_margin", "money_sum", "month_index",
+                           "month_start", "monthly_activity", "orders_from_lines",
+                           "purchase_gaps"},
+    "repeatly.economics": {"Baseline", "REPEAT_WINDOWS", "SaleEconomics", "WhatIf",
+                           "baseline_from_metrics", "lead_conversion", "unit_economics",
+                           "upsell_value", "what_if", "with_lead_counts"},
+    "repeatly.datasets": {"CATEGORIES", "Shop", "TYPES", "load_cdnow", "load_cdnow_summary",
+                          "load_donations", "make_shop"},
+    "repeatly.segments": {"RFM_RULES", "STATUSES", "SegmentRule", "StatusRules",
+                          "category_cycles", "customer_status", "golden_customers",
+                          "golden_share_by_month", "lost_by_month", "pareto_curve",
+                          "rfm_cutoffs", "rfm_scores"},
+    "repeatly.exceptions": {"ConvergenceError", "ConvergenceWarning", "DataValidationError",
+                            "InputError", "MappingError", "MissingDependencyError",
+                            "NotFittedError", "Problem", "RepeatlyError"},
+    "repeatly.report": {"html_table", "render_report", "write_outputs"},
+    "repeatly.cli": {"app", "main"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_all_is_exactly_the_public_api(name):
+    module = importlib.import_module(name)
+    assert set(module.__all__) == PUBLIC[name]
+    assert len(module.__all__) == len(set(module.__all__))
+    for attr in module.__all__:
+        assert hasattr(module, attr), f"{name}.{attr}"
