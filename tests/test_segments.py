@@ -148,3 +148,50 @@ def test_lost_customers_are_found_in_the_shop():
 def test_bad_status_rules_are_refused():
     with pytest.raises(InputError, match="due <= at_risk <= lost"):
         StatusRules(due=2, at_risk=1)
+
+
+def _lines(rows) -> ibis.Table:
+    """Order lines from (customer, order, when, amount, discount, brand, category, cost)."""
+    frame = pd.DataFrame(rows, columns=["customer_id", "order_id", "ordered_at", "amount",
+                                        "discount", "brand", "category", "cost"])
+    frame["ordered_at"] = pd.to_datetime(frame.ordered_at).astype("datetime64[us]")
+    return repeatly.data.from_frame(frame, "orders")
+
+
+def test_behaviour_segments_follow_their_definitions():
+    # seasons open on 1 March and 1 September; "late" is 120+ days in, "early" < 45 days
+    rows = [
+        # p: three purchases, all discounted, two of them late (July, January) -> promo hunter
+        ("p", "p1", "2024-07-20", 50, 20, "A", "shoes", 20),
+        ("p", "p2", "2025-01-25", 40, 10, "B", "shoes", 16),
+        ("p", "p3", "2024-04-01", 30, 5, "C", "tea", 27),
+        # e: two full-price purchases within 45 days of an opening -> early full-price buyer
+        ("e", "e1", "2024-03-05", 100, 0, "A", "shoes", 40),
+        ("e", "e2", "2024-09-20", 120, 0, "B", "shoes", 48),
+        # f: four lines, all brand K, over two orders -> brand fan of K
+        ("f", "f1", "2024-05-10", 10, 0, "K", "tea", 9),
+        ("f", "f1", "2024-05-10", 12, 0, "K", "tea", 11),
+        ("f", "f2", "2024-06-10", 10, 0, "K", "tea", 9),
+        ("f", "f2", "2024-06-10", 11, 0, "K", "tea", 10),
+        # one purchase only: no pattern is read into it
+        ("o", "o1", "2024-07-20", 50, 25, "A", "shoes", 20),
+    ]
+    got = segments.behaviour_segments(_lines(rows)).to_pandas().set_index("customer_id")
+    assert got.promo_hunter.to_dict() == {"e": False, "f": False, "o": False, "p": True}
+    assert got.early_full_price.to_dict() == {"e": True, "f": False, "o": False, "p": False}
+    assert got.brand_fan.fillna("").to_dict() == {"e": "", "f": "K", "o": "", "p": ""}
+    # category margin rates: shoes 1 - 144/360 = 0.60, tea 1 - 66/73 = 0.10; the median
+    # of the two is 0.35, so tea is the low-margin category and f bought only tea
+    assert got.low_margin_only.to_dict() == {"e": False, "f": True, "o": False, "p": False}
+    assert got.one_category.to_dict() == {"e": True, "f": True, "o": False, "p": False}
+    assert got.loc["p", "promo_share"] == 1.0
+    assert got.loc["p", "late_share"] == pytest.approx(2 / 3)
+
+
+def test_season_day_counts_from_the_latest_opening():
+    frame = ibis.memtable({"t": pd.to_datetime(["2024-03-01", "2024-08-31", "2024-09-01",
+                                                "2025-02-28"]).astype("datetime64[us]")})
+    days = frame.select(d=segments.season_day(frame.t)).to_pandas().d.tolist()
+    assert days == [0, 183, 0, 180]
+    other = frame.select(d=segments.season_day(frame.t, season_months=(1,))).to_pandas()
+    assert other.d.tolist() == [60, 243, 244, 58]

@@ -4,6 +4,7 @@ Every function takes Ibis tables (the per-customer summary, orders or order line
 returns Ibis expressions, so segments are computed where the data is.
 """
 
+from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, season_day
 from repeatly.segments._golden import golden_customers, golden_share_by_month, pareto_curve
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_cutoffs, rfm_scores
 from repeatly.segments._status import (
@@ -17,8 +18,10 @@ from repeatly.segments._status import (
 __all__ = [
     "RFM_RULES",
     "STATUSES",
+    "BehaviourRules",
     "SegmentRule",
     "StatusRules",
+    "behaviour_segments",
     "category_cycles",
     "customer_status",
     "golden_customers",
@@ -27,4 +30,5 @@ __all__ = [
     "pareto_curve",
     "rfm_cutoffs",
     "rfm_scores",
+    "season_day",
 ]
