@@ -59,6 +59,12 @@ class Analysis:
         The loaded inputs by name, with their mapping, row counts and data quality.
     what_if
         What the levers (upsell, repeat, churn, referrals) are worth on this base.
+    lines
+        The order lines analysed (filled from the products table when one was given).
+    orders
+        The orders built from them (still in the engine).
+    gaps, category_gaps
+        Days between purchase days per customer, overall and per category.
     """
 
     metrics: dict[str, Any]
@@ -67,6 +73,10 @@ class Analysis:
     inputs: dict[str, Loaded]
     what_if: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    lines: ir.Table | None = None
+    orders: ir.Table | None = None
+    gaps: ir.Table | None = None
+    category_gaps: ir.Table | None = None
 
     @property
     def quality(self) -> DataQuality | None:
@@ -80,6 +90,20 @@ class Analysis:
     def customers_arrow(self) -> pa.Table:
         """The per-customer summary as an Arrow table."""
         return self.summary.order_by("customer_id").to_pyarrow()
+
+    def segments(self, **options: Any) -> ir.Table:
+        """Every customer's segments (see :func:`repeatly.segments.segment_customers`).
+
+        Options are passed on, e.g. ``cycles={"furniture": 730}``, ``golden_share=0.6``.
+        """
+        from repeatly.segments import segment_customers
+
+        customers = self.inputs["customers"].table if "customers" in self.inputs else None
+        lines = self.lines if self.lines is not None else self.inputs["orders"].table
+        options.setdefault("gaps", self.gaps)
+        options.setdefault("category_gaps", self.category_gaps)
+        options.setdefault("orders", self.orders)
+        return segment_customers(self.summary, lines, customers=customers, **options)
 
     def report_html(self) -> str:
         """The self-contained HTML report."""
@@ -252,6 +276,10 @@ def analyze(
         inputs=inputs,
         what_if={"lever": lever_size, "years": base.years, **scenario.to_dict()},
         options={"currency": currency, "lang": lang, "as_of": as_of_date},
+        lines=lines,
+        orders=orders_t,
+        gaps=gaps,
+        category_gaps=cat_gaps,
     )
 
 

@@ -48,7 +48,7 @@ def orders_from_lines(lines: ir.Table, *, margin_rate: float | None = None) -> i
     -------
     ibis.Table
         ``customer_id, order_id, ordered_at, order_date, amount, margin, discount,
-        lines, is_purchase``.
+        promo`` (any line on promotion), ``lines, is_purchase``.
     """
     lines = lines.mutate(_margin=line_margin(lines, margin_rate=margin_rate))
     orders = lines.group_by(["customer_id", "order_id"]).aggregate(
@@ -56,6 +56,7 @@ def orders_from_lines(lines: ir.Table, *, margin_rate: float | None = None) -> i
         amount=money_sum(lines.amount),
         margin=lines._margin.sum(),
         discount=lines.discount.cast("float64").sum(),
+        promo=lines.promo.any(),
         lines=lines.count(),
     )
     return orders.mutate(

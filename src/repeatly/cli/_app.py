@@ -69,49 +69,123 @@ OrdersArg = Annotated[
 ]
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder for report.html, metrics.json, "
                                                     "customers.csv.")]
+CustomersOpt = Annotated[str | None, typer.Option(help="Customers file or URL.")]
+ProductsOpt = Annotated[str | None, typer.Option(help="Products file or URL.")]
+SpendOpt = Annotated[str | None, typer.Option(help="Marketing spend file or URL.")]
+LeadsOpt = Annotated[str | None, typer.Option(help="Leads file or URL.")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="Date to look from (YYYY-MM-DD); default: the last order's day.")]
+CurrencyOpt = Annotated[str, typer.Option(help="Currency code for money in the report.")]
+LangOpt = Annotated[str, typer.Option(help="Report language: en or ru.")]
+MapOpt = Annotated[list[str] | None, typer.Option(
+    "--map", help='Override a column role, e.g. --map amount="Total incl VAT"; '
+    'for other inputs prefix the role: --map spend.spend=Cost.')]
+TableOpt = Annotated[str | None, typer.Option(help="Table name when ORDERS is a database URL.")]
+BadRowsOpt = Annotated[str, typer.Option(
+    "--on-bad-rows", help="error: stop at bad rows; skip: drop them and count them.")]
+MarginRateOpt = Annotated[float | None, typer.Option(
+    "--margin-rate", help="Margin share for lines with no cost data, e.g. 0.4.")]
 
 
-@app.command()
-def analyze(
-    orders: OrdersArg,
-    customers: Annotated[str | None, typer.Option(help="Customers file or URL.")] = None,
-    products: Annotated[str | None, typer.Option(help="Products file or URL.")] = None,
-    spend: Annotated[str | None, typer.Option(help="Marketing spend file or URL.")] = None,
-    leads: Annotated[str | None, typer.Option(help="Leads file or URL.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date to look from "
-                                              "(YYYY-MM-DD); default: the last order's day.")]
-    = None,
-    currency: Annotated[str, typer.Option(help="Currency code for money in the report.")]
-    = "USD",
-    lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
-    map_: Annotated[list[str] | None, typer.Option(
-        "--map", help='Override a column role, e.g. --map amount="Total incl VAT"; '
-        'for other inputs prefix the role: --map spend.spend=Cost.')] = None,
-    table: Annotated[str | None, typer.Option(help="Table name when ORDERS is a "
-                                                   "database URL.")] = None,
-    on_bad_rows: Annotated[str, typer.Option("--on-bad-rows", help="error: stop at bad rows; "
-                                             "skip: drop them and count them.")] = "error",
-    margin_rate: Annotated[float | None, typer.Option(
-        "--margin-rate", help="Margin share for lines with no cost data, e.g. 0.4.")] = None,
-    out_dir: OutOpt = Path("repeatly-report"),
-) -> None:
-    """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
+def _run_analysis(step: Any, orders: str, *, on_bad_rows: str, map_: list[str] | None,
+                  **options: Any) -> Any:
     import repeatly
 
     if on_bad_rows not in ("error", "skip"):
         raise _fail(f'--on-bad-rows: expected "error" or "skip", got "{on_bad_rows}"',
                     EXIT_INPUT)
-    mapping = _parse_maps(map_)
+    return repeatly.analyze(orders, mapping=_parse_maps(map_),
+                            on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
+                            progress=step, **options)
+
+
+@app.command()
+def analyze(
+    orders: OrdersArg,
+    customers: CustomersOpt = None,
+    products: ProductsOpt = None,
+    spend: SpendOpt = None,
+    leads: LeadsOpt = None,
+    as_of: AsOfOpt = None,
+    currency: CurrencyOpt = "USD",
+    lang: LangOpt = "en",
+    map_: MapOpt = None,
+    table: TableOpt = None,
+    on_bad_rows: BadRowsOpt = "error",
+    margin_rate: MarginRateOpt = None,
+    out_dir: OutOpt = Path("repeatly-report"),
+) -> None:
+    """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
     with _progress() as step:
-        result = repeatly.analyze(
-            orders, customers=customers, products=products, spend=spend, leads=leads,
-            as_of=as_of, currency=currency, lang=lang,  # type: ignore[arg-type]
-            mapping=mapping, table=table, on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
-            margin_rate=margin_rate, progress=step,
+        result = _run_analysis(
+            step, orders, customers=customers, products=products, spend=spend, leads=leads,
+            as_of=as_of, currency=currency, lang=lang, map_=map_, table=table,
+            on_bad_rows=on_bad_rows, margin_rate=margin_rate,
         )
         step("Writing report")
         paths = result.write(out_dir)
     _print_summary(result.metrics, paths)
+
+
+@app.command()
+def segments(
+    orders: OrdersArg,
+    customers: CustomersOpt = None,
+    products: ProductsOpt = None,
+    spend: SpendOpt = None,
+    leads: LeadsOpt = None,
+    as_of: AsOfOpt = None,
+    map_: MapOpt = None,
+    table: TableOpt = None,
+    on_bad_rows: BadRowsOpt = "error",
+    cycle: Annotated[list[str] | None, typer.Option(
+        "--cycle", help="A category's return cycle in days, e.g. --cycle furniture=730.")]
+    = None,
+    business_cycle: Annotated[float | None, typer.Option(
+        "--business-cycle", help="The business's return cycle in days (a restaurant: 14).")]
+    = None,
+    golden_share: Annotated[float, typer.Option(
+        "--golden-share", help="Share of profit the golden customers bring.")] = 0.5,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for segments.csv, the "
+                                          "per-segment lists and segments.xlsx.")]
+    = Path("repeatly-segments"),
+) -> None:
+    """Find segments (RFM, golden, status, behaviour) and write contact lists."""
+    from repeatly.segments import write_segments
+
+    cycles = _parse_cycles(cycle)
+    with _progress() as step:
+        result = _run_analysis(
+            step, orders, customers=customers, products=products, spend=spend, leads=leads,
+            as_of=as_of, map_=map_, table=table, on_bad_rows=on_bad_rows,
+        )
+        step("Finding segments")
+        found = result.segments(cycles=cycles, business_cycle=business_cycle,
+                                golden_share=golden_share)
+        step("Writing contact lists")
+        paths = write_segments(found, out_dir)
+    out.print(f"[bold]{len(paths) - 2}[/] segment lists for "
+              f"[bold]{result.metrics['customers']:,}[/] customers", highlight=False)
+    for name in ("segments", "workbook"):
+        out.print(f"  {name:<10} {paths[name]}", highlight=False)
+    out.print(f"  {'lists':<10} {out_dir / 'segments'}", highlight=False)
+
+
+def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:
+    if not values:
+        return None
+    cycles: dict[str, float] = {}
+    for value in values:
+        name, sep, days = value.partition("=")
+        try:
+            number = float(days)
+        except ValueError:
+            number = -1.0
+        if not sep or not name.strip() or number <= 0:
+            raise _fail(f"--cycle {value!r}: expected CATEGORY=DAYS, e.g. furniture=730",
+                        EXIT_INPUT)
+        cycles[name.strip()] = number
+    return cycles
 
 
 @app.command()

@@ -26,15 +26,15 @@ How the shop is made (every draw comes from one seeded generator, all of it vect
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from repeatly._files import atomic_write
 from repeatly.exceptions import InputError
 
 __all__ = ["CATEGORIES", "TYPES", "Shop", "make_shop"]
@@ -140,18 +140,8 @@ class Shop:
         folder.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name in ("orders", "customers", "products", "spend", "leads", "truth"):
-            path = folder / f"{name}.csv"
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            os.close(fd)
-            try:
-                getattr(self, name).to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S")
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-                os.replace(tmp, path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-            paths[name] = path
+            paths[name] = atomic_write(folder / f"{name}.csv",
+                                       partial(_write_csv, getattr(self, name)))
         return paths
 
 
@@ -600,6 +590,10 @@ class _Maker:
             "n_orders": n_orders.reindex(cid, fill_value=0).to_numpy(),
             "revenue": revenue.reindex(cid, fill_value=0.0).to_numpy(),
         })
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
 
 
 def _season_starts(start: dt.date, end: dt.date) -> list[dt.date]:

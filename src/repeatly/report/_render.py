@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup, escape
 
+from repeatly._files import atomic_write
 from repeatly._version import __version__
 from repeatly.report import _charts as charts
 from repeatly.report._format import (
@@ -251,21 +250,6 @@ def render_report(analysis: Analysis) -> str:
     return _env().get_template("report.html.j2").render(**context)
 
 
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same folder, then rename into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        write(tmp_path)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp_path.chmod(0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        os.replace(tmp_path, path)
-    finally:
-        tmp_path.unlink(missing_ok=True)
-
-
 def _json_default(value: Any) -> Any:
     if is_missing(value):
         return None
@@ -285,9 +269,9 @@ def write_outputs(analysis: Analysis, out: Path) -> dict[str, Path]:
         "customers": out / "customers.csv",
     }
     summary = analysis.summary.order_by("customer_id")
-    _atomic_write(paths["customers"], lambda p: summary.to_csv(p))
+    atomic_write(paths["customers"], lambda p: summary.to_csv(p))
     payload = {**analysis.metrics, "what_if": analysis.what_if}
-    _atomic_write(
+    atomic_write(
         paths["metrics"],
         lambda p: p.write_text(
             json.dumps(payload, indent=2, ensure_ascii=False, default=_json_default) + "\n",
@@ -295,5 +279,5 @@ def write_outputs(analysis: Analysis, out: Path) -> dict[str, Path]:
         ),
     )
     html = analysis.report_html()
-    _atomic_write(paths["report"], lambda p: p.write_text(html, encoding="utf-8"))
+    atomic_write(paths["report"], lambda p: p.write_text(html, encoding="utf-8"))
     return paths

@@ -4,7 +4,9 @@ Every function takes Ibis tables (the per-customer summary, orders or order line
 returns Ibis expressions, so segments are computed where the data is.
 """
 
+from repeatly.segments._assemble import ACTIONS, Action, segment_customers
 from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, season_day
+from repeatly.segments._export import MAX_SHEET_ROWS, segment_lists, write_segments
 from repeatly.segments._golden import golden_customers, golden_share_by_month, pareto_curve
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_cutoffs, rfm_scores
 from repeatly.segments._status import (
@@ -16,8 +18,11 @@ from repeatly.segments._status import (
 )
 
 __all__ = [
+    "ACTIONS",
+    "MAX_SHEET_ROWS",
     "RFM_RULES",
     "STATUSES",
+    "Action",
     "BehaviourRules",
     "SegmentRule",
     "StatusRules",
@@ -31,4 +36,7 @@ __all__ = [
     "rfm_cutoffs",
     "rfm_scores",
     "season_day",
+    "segment_customers",
+    "segment_lists",
+    "write_segments",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from repeatly.analytics import orders_from_lines
 from repeatly.exceptions import InputError
 
 __all__ = ["BehaviourRules", "behaviour_segments", "season_day"]
@@ -93,6 +94,7 @@ def season_day(ts: ir.TimestampValue, *, season_months: Sequence[int] = (3, 9)
 def behaviour_segments(
     lines: ir.Table,
     *,
+    orders: ir.Table | None = None,
     rules: BehaviourRules | None = None,
 ) -> ir.Table:
     """Read each customer's buying pattern from their order lines.
@@ -102,6 +104,8 @@ def behaviour_segments(
     lines
         Canonical order lines (``discount``, ``promo``, ``brand``, ``category``,
         ``cost``/``margin`` are used when present).
+    orders
+        :func:`repeatly.analytics.orders_from_lines` of ``lines`` when already built.
     rules
         Thresholds; :class:`BehaviourRules` defaults when not given.
 
@@ -114,44 +118,45 @@ def behaviour_segments(
         ``low_margin_only, one_category``.
     """
     rules = rules or BehaviourRules()
-    sold = lines.filter(lines.amount > 0)
-    discounted = (ibis.coalesce(sold.discount, 0) > 0) | ibis.coalesce(sold.promo, False)
-    day = season_day(sold.ordered_at, season_months=rules.season_months)
-    per_order = sold.group_by(["customer_id", "order_id"]).aggregate(
-        _discounted=discounted.any(),
-        _day=day.min(),
-    )
-    po = per_order
-    orders = po.group_by("customer_id").aggregate(
-        purchases=po.count(),
-        _promo=po._discounted.ifelse(1, 0).sum(),
-        _late=(po._day >= rules.late_after_days).ifelse(1, 0).sum(),
-        _late_promo=(po._discounted & (po._day >= rules.late_after_days)).ifelse(1, 0).sum(),
-        _early_full=(~po._discounted & (po._day < rules.early_within_days)).ifelse(1, 0).sum(),
+    if orders is None:
+        orders = orders_from_lines(lines)
+    bought = orders.filter(orders.is_purchase)
+    discounted = (ibis.coalesce(bought.discount, 0) > 0) | ibis.coalesce(bought.promo, False)
+    day = season_day(bought.ordered_at, season_months=rules.season_months)
+    late = day >= rules.late_after_days
+    per_customer = bought.group_by("customer_id").aggregate(
+        purchases=bought.count(),
+        _promo=discounted.ifelse(1, 0).sum(),
+        _late=late.ifelse(1, 0).sum(),
+        _late_promo=(discounted & late).ifelse(1, 0).sum(),
+        _early_full=(~discounted & (day < rules.early_within_days)).ifelse(1, 0).sum(),
     )
 
-    brands = sold.filter(sold.brand.notnull())
-    per_brand = brands.group_by(["customer_id", "brand"]).aggregate(_lines=brands.count())
+    # Separate two-key aggregations of the lines: engines inline a shared intermediate
+    # in each of its uses, so one three-key table reused three times costs more.
+    sold = lines.filter(lines.amount > 0)
+    branded = sold.filter(sold.brand.notnull())
+    per_brand = branded.group_by(["customer_id", "brand"]).aggregate(_lines=branded.count())
     brand_stats = per_brand.group_by("customer_id").aggregate(
         top_brand=per_brand.brand.argmax(per_brand._lines),
         _top_lines=per_brand._lines.max(),
         _brand_lines=per_brand._lines.sum(),
     )
-
     margin_line = ibis.coalesce(sold.margin, sold.amount - sold.cost)
     rates = sold.group_by("category").aggregate(
         _rate=margin_line.sum() / sold.amount.sum(where=margin_line.notnull()))
     median_rate = rates.aggregate(_median=rates._rate.quantile(0.5))
     rated = rates.cross_join(median_rate)
-    high = rated.select(category=rated.category, _high=rated._rate > rated._median)
-    tagged = sold.left_join(high, "category")
+    high = rated.select(_category=rated.category, _high=rated._rate > rated._median)
+    per_category = sold.group_by(["customer_id", "category"]).aggregate(_lines=sold.count())
+    tagged = per_category.left_join(high, per_category.category == high._category)
     categories = tagged.group_by("customer_id").aggregate(
-        categories=tagged.category.nunique(),
-        _high_lines=ibis.coalesce(tagged._high, False).ifelse(1, 0).sum(),
+        categories=tagged.category.count(),
+        _high_lines=ibis.coalesce(tagged._high, False).ifelse(tagged._lines, 0).sum(),
         _known=tagged._high.count(),
     )
 
-    joined = orders.left_join(brand_stats, "customer_id").left_join(categories, "customer_id")
+    joined = _left(_left(per_customer, brand_stats), categories)
     n = joined.purchases.cast("float64")
     enough = joined.purchases >= rules.min_orders
     promo_share = joined._promo / n
@@ -177,3 +182,8 @@ def behaviour_segments(
         low_margin_only=enough & (joined._known > 0) & (joined._high_lines == 0),
         one_category=enough & (joined.categories == 1),
     )
+
+
+def _left(left: ir.Table, right: ir.Table) -> ir.Table:
+    joined = left.left_join(right, "customer_id")
+    return joined.select(*left.columns, *[c for c in right.columns if c != "customer_id"])

@@ -47,7 +47,10 @@ class StatusRules:
 
 
 def category_cycles(
-    lines: ir.Table, *, overrides: Mapping[str, float] | None = None
+    lines: ir.Table,
+    *,
+    overrides: Mapping[str, float] | None = None,
+    gaps: ir.Table | None = None,
 ) -> ir.Table:
     """The expected return cycle of each category, in days.
 
@@ -58,6 +61,8 @@ def category_cycles(
     overrides
         Cycles to use instead of the learned ones, e.g. ``{"furniture": 730}``;
         categories not in the data are added.
+    gaps
+        ``purchase_gaps(lines, by="category")`` when already computed.
 
     Returns
     -------
@@ -71,7 +76,8 @@ def category_cycles(
         if not days or days <= 0:
             raise InputError(f'cycle of "{name}": expected a positive number of days, '
                              f"got {days!r}")
-    gaps = purchase_gaps(lines, by="category")
+    if gaps is None:
+        gaps = purchase_gaps(lines, by="category")
     learned = gaps.group_by("category").aggregate(
         cycle_days=gaps.gap_days.cast("float64").quantile(0.5),
         repeats=gaps.count(),
@@ -99,6 +105,8 @@ def customer_status(
     cycles: Mapping[str, float] | None = None,
     business_cycle: float | None = None,
     rules: StatusRules | None = None,
+    gaps: ir.Table | None = None,
+    category_gaps: ir.Table | None = None,
 ) -> ir.Table:
     """Each customer's expected cycle, how far past it they are, and their status.
 
@@ -116,6 +124,9 @@ def customer_status(
         when not given.
     rules
         The thresholds of the statuses; :class:`StatusRules` defaults when not given.
+    gaps, category_gaps
+        ``purchase_gaps(lines)`` and ``purchase_gaps(lines, by="category")`` when
+        already computed (:func:`repeatly.analyze` keeps both).
 
     Returns
     -------
@@ -129,13 +140,14 @@ def customer_status(
     if business_cycle is not None and business_cycle <= 0:
         raise InputError(f"business_cycle: expected a positive number of days, "
                          f"got {business_cycle}")
-    gaps = purchase_gaps(lines)
+    if gaps is None:
+        gaps = purchase_gaps(lines)
     own = gaps.group_by("customer_id").aggregate(
         _own=gaps.gap_days.cast("float64").quantile(0.5),
         _gaps=gaps.count(),
     )
     own = own.filter(own._gaps >= rules.min_history)
-    by_category = category_cycles(lines, overrides=cycles).select(
+    by_category = category_cycles(lines, overrides=cycles, gaps=category_gaps).select(
         _category="category", _category_cycle="cycle_days")
     if business_cycle is None:
         overall = gaps.aggregate(_business=gaps.gap_days.cast("float64").quantile(0.5))
@@ -165,7 +177,7 @@ def customer_status(
     lost_after = (cycle * rules.lost).ceil().cast("int64")
     lost_on = ibis.ifelse(
         status == "lost",
-        joined.last_purchase.date() + lost_after.as_interval("D"),
+        (joined.last_purchase.date() + lost_after.as_interval("D")).cast("date"),
         ibis.null("date"),
     )
     return joined.select(

@@ -1,0 +1,131 @@
+"""All segments of every customer in one table, and the action each segment calls for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from repeatly.segments._behaviour import BehaviourRules, behaviour_segments
+from repeatly.segments._golden import golden_customers
+from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_scores
+from repeatly.segments._status import StatusRules, customer_status
+
+__all__ = ["ACTIONS", "Action", "segment_customers"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What to do with a segment: the list's name, the action, the offer, and why."""
+
+    segment: str
+    action: str
+    offer: str
+    reason: tuple[str, ...]  # the columns that show why a customer is in the list
+
+
+#: The action lists, in the order of ease of return (most responsive first).
+ACTIONS: tuple[Action, ...] = (
+    Action("golden", "VIP care: thank them personally, keep them close",
+           "early access and a personal gift", ("margin", "golden_rank", "orders")),
+    Action("due", "Remind them: it is about time for their next purchase",
+           "a reminder of what they usually buy", ("days_since", "cycle_days")),
+    Action("at_risk", "Win them before they leave",
+           "a reminder with a small gift", ("days_since", "cycle_days", "cycles_overdue")),
+    Action("lost", "Win back", "a comeback discount",
+           ("days_since", "cycle_days", "lost_on")),
+    Action("promo_hunter", "Invite them to the end-of-season sale", "a sale preview",
+           ("promo_share", "late_share", "purchases")),
+    Action("early_full_price", "Give early access to the new collection",
+           "early access, no discount", ("early_share", "purchases")),
+    Action("brand_fan", "Tell them about new arrivals of their brand",
+           "new arrivals of the brand", ("brand_fan", "top_brand_share", "purchases")),
+    Action("low_margin_only", "Steer them to higher-margin categories",
+           "a coupon for a higher-margin category", ("categories", "purchases")),
+    Action("one_category", "Cross-sell a second category",
+           "a bundle with a second category", ("top_category", "purchases")),
+)
+
+
+def segment_customers(
+    summary: ir.Table,
+    lines: ir.Table,
+    *,
+    customers: ir.Table | None = None,
+    rfm_rules: tuple[SegmentRule, ...] = RFM_RULES,
+    golden_share: float = 0.5,
+    cycles: Mapping[str, float] | None = None,
+    business_cycle: float | None = None,
+    status_rules: StatusRules | None = None,
+    behaviour_rules: BehaviourRules | None = None,
+    gaps: ir.Table | None = None,
+    category_gaps: ir.Table | None = None,
+    orders: ir.Table | None = None,
+) -> ir.Table:
+    """Every segment of every customer, with the numbers behind them.
+
+    Parameters
+    ----------
+    summary
+        The per-customer summary.
+    lines
+        Canonical order lines.
+    customers
+        The customers table, for contact fields (name, e-mail, phone, city, consents).
+    rfm_rules, golden_share, cycles, business_cycle, status_rules, behaviour_rules
+        Passed to :func:`rfm_scores`, :func:`golden_customers`,
+        :func:`customer_status` and :func:`behaviour_segments`.
+    gaps, category_gaps
+        The purchase gaps when already computed, passed to :func:`customer_status`.
+    orders
+        The orders when already built, passed to :func:`behaviour_segments`.
+
+    Returns
+    -------
+    ibis.Table
+        One row per customer: ``customer_id, rfm_segment, status, golden,
+        promo_hunter, early_full_price, brand_fan, low_margin_only, one_category``, the
+        scores and numbers (``r, f, m, rfm, recency_days, orders, revenue, margin,
+        golden_rank, cycle_days, cycle_source, days_since, cycles_overdue, lost_on,
+        promo_share, late_share, early_share, top_brand_share, categories,
+        top_category, purchases``) and, with ``customers``, the contact fields.
+    """
+    rfm = rfm_scores(summary, rules=rfm_rules).select(
+        "customer_id", "r", "f", "m", "rfm", "rfm_segment")
+    golden = golden_customers(summary, share=golden_share).select(
+        "customer_id", "golden", "golden_rank")
+    status = customer_status(summary, lines, cycles=cycles, business_cycle=business_cycle,
+                             rules=status_rules, gaps=gaps,
+                             category_gaps=category_gaps).select(
+        "customer_id", "status", "cycle_days", "cycle_source", "days_since",
+        "cycles_overdue", "lost_on")
+    behaviour = behaviour_segments(lines, orders=orders, rules=behaviour_rules).drop(
+        "top_brand")
+    base = summary.select("customer_id", "recency_days", "orders", "revenue", "margin",
+                          "top_category")
+    joined = base
+    for part in (rfm, golden, status, behaviour):
+        joined = _attach(joined, part)
+    flags = {
+        name: ibis.coalesce(joined[name], False)
+        for name in ("golden", "promo_hunter", "early_full_price", "low_margin_only",
+                     "one_category")
+    }
+    table = joined.mutate(**flags)
+    order = ["customer_id", "rfm_segment", "status", "golden", "promo_hunter",
+             "early_full_price", "brand_fan", "low_margin_only", "one_category"]
+    table = table.select(*order, *[c for c in table.columns if c not in order])
+    if customers is not None:
+        contact = customers.select(
+            "customer_id", "name", "email", "phone", "city", "consent_email", "consent_sms"
+        ).distinct(on="customer_id", keep="first")
+        table = _attach(table, contact)
+    return table
+
+
+def _attach(left: ir.Table, right: ir.Table) -> ir.Table:
+    """Left-join ``right`` on the customer, keeping one ``customer_id``."""
+    joined = left.left_join(right, "customer_id")
+    return joined.select(*left.columns, *[c for c in right.columns if c != "customer_id"])

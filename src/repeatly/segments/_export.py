@@ -1,0 +1,152 @@
+"""Contact lists: ``segments.csv``, one CSV per segment, and one Excel workbook."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from repeatly._files import atomic_write
+from repeatly.segments._assemble import ACTIONS
+from repeatly.segments._rfm import RFM_RULES
+
+__all__ = ["MAX_SHEET_ROWS", "segment_lists", "write_segments"]
+
+#: Rows per workbook sheet; the CSV of a segment always holds all of it.
+MAX_SHEET_ROWS = 5_000
+
+CONTACT = ("name", "email", "phone", "city", "consent_email", "consent_sms")
+SUMMARY_COLUMNS = ("customer_id", "rfm_segment", "status", "golden", "promo_hunter",
+                   "early_full_price", "brand_fan", "low_margin_only")
+
+
+def segment_lists(table: ir.Table) -> dict[str, tuple[ir.Table, str, str]]:
+    """Each segment's members, most valuable first, with the action and offer.
+
+    Parameters
+    ----------
+    table
+        The result of :func:`repeatly.segments.segment_customers`.
+
+    Returns
+    -------
+    dict
+        Segment name to ``(members, action, offer)``; members carry the contact fields
+        present, the numbers that put them there, and their value (margin).
+    """
+    contact = [c for c in CONTACT if c in table.columns]
+    lists: dict[str, tuple[ir.Table, str, str]] = {}
+    for action in ACTIONS:
+        name = action.segment
+        if name in ("due", "at_risk", "lost"):
+            members = table.filter(table.status == name)
+        elif name == "brand_fan":
+            members = table.filter(table.brand_fan.notnull())
+        else:
+            members = table.filter(table[name])
+        columns = ["customer_id", *contact, *[c for c in action.reason if c != "margin"],
+                   "margin"]
+        lists[name] = (members.select(*dict.fromkeys(columns)).order_by(
+            [ibis.desc("margin"), "customer_id"]), action.action, action.offer)
+    for rule in RFM_RULES:
+        members = table.filter(table.rfm_segment == rule.name)
+        columns = ["customer_id", *contact, "r", "f", "m", "recency_days", "orders",
+                   "revenue", "margin"]
+        lists[f"rfm {rule.name}"] = (
+            members.select(*columns).order_by([ibis.desc("margin"), "customer_id"]),
+            f"RFM segment {rule.name}", "")
+    return lists
+
+
+def write_segments(table: ir.Table, out: Path) -> dict[str, Path]:
+    """Write ``segments.csv``, ``segments/<name>.csv`` and ``segments.xlsx`` into ``out``.
+
+    Every file is written under a temporary name and renamed into place.
+
+    Returns
+    -------
+    dict
+        ``"segments"``, ``"workbook"`` and each segment's name to its path.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    folder = out / "segments"
+    folder.mkdir(exist_ok=True)
+    paths: dict[str, Path] = {}
+    table = _materialize(table)
+    everyone = table.order_by("customer_id")
+    paths["segments"] = atomic_write(out / "segments.csv", lambda p: everyone.to_csv(p))
+    lists = segment_lists(table)
+    counts = _counts(table)
+    sheets = []
+    for name, (members, action, offer) in lists.items():
+        path = folder / f"{_slug(name)}.csv"
+        paths[name] = atomic_write(path, members.to_csv)
+        sheets.append((name, members.limit(MAX_SHEET_ROWS).to_pandas(), action, offer,
+                       counts.get(name, 0)))
+    paths["workbook"] = atomic_write(out / "segments.xlsx", lambda p: _workbook(p, sheets))
+    return paths
+
+
+def _counts(table: ir.Table) -> dict[str, int]:
+    """Members of every list, from two small queries."""
+    flags = {
+        "golden": table.golden, "due": table.status == "due",
+        "at_risk": table.status == "at_risk", "lost": table.status == "lost",
+        "promo_hunter": table.promo_hunter, "early_full_price": table.early_full_price,
+        "brand_fan": table.brand_fan.notnull(), "low_margin_only": table.low_margin_only,
+        "one_category": table.one_category,
+    }
+    row = table.aggregate(**{k: v.ifelse(1, 0).sum() for k, v in flags.items()}).to_pandas()
+    counts = {k: int(row[k].iloc[0] or 0) for k in flags}
+    rfm = table.group_by("rfm_segment").aggregate(n=table.count()).to_pandas()
+    counts.update({f"rfm {s}": int(n) for s, n in zip(rfm.rfm_segment, rfm.n, strict=True)})
+    return counts
+
+
+def _materialize(table: ir.Table) -> ir.Table:
+    """Compute the segments once; every list below is then a filter of a stored table."""
+    backend = table._find_backend(use_default=True)
+    name = ibis.util.gen_name("segments")
+    try:
+        return backend.create_table(name, table, temp=True)
+    except Exception:  # engines without temporary tables
+        return backend.create_table(name, table)
+
+
+def _workbook(path: Path, sheets: list[tuple[str, Any, str, str, int]]) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True,
+                                           "default_date_format": "yyyy-mm-dd"})
+    bold = book.add_format({"bold": True})
+    index = book.add_worksheet("Segments")
+    index.write_row(0, 0, ["segment", "customers", "action", "offer", "sheet rows"], bold)
+    for i, (name, frame, action, offer, total) in enumerate(sheets, start=1):
+        index.write_row(i, 0, [name, total, action, offer, len(frame)])
+    for name, frame, action, offer, total in sheets:
+        sheet = book.add_worksheet(_sheet_name(name))
+        sheet.write(0, 0, f"{name}: {total:,} customers. Action: {action}"
+                    + (f". Offer: {offer}." if offer else ".")
+                    + (f" The first {len(frame):,} by value; the CSV holds all."
+                       if total > len(frame) else ""))
+        sheet.write_row(1, 0, [*frame.columns, "action", "offer"], bold)
+        cells = frame.astype(object).where(frame.notna(), None)
+        for r, row in enumerate(cells.itertuples(index=False, name=None), start=2):
+            sheet.write_row(r, 0, [*map(_plain, row), action, offer])
+    book.close()
+
+
+def _plain(value: Any) -> Any:
+    """A cell value xlsxwriter writes as is (numpy scalars become Python ones)."""
+    return value.item() if hasattr(value, "item") and not hasattr(value, "tzinfo") else value
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def _sheet_name(name: str) -> str:
+    return re.sub(r"[\[\]:*?/\\']", "", name)[:31]

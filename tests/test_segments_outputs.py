@@ -1,0 +1,84 @@
+"""``repeatly segments``: segments.csv, one list per segment, and the workbook."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from repeatly.datasets import make_shop
+from repeatly.segments import ACTIONS, RFM_RULES, STATUSES
+
+REQUIRED = ["customer_id", "rfm_segment", "status", "golden", "promo_hunter",
+            "early_full_price", "brand_fan", "low_margin_only"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    root = tmp_path_factory.mktemp("seg")
+    files = make_shop(600, seed=9).write(root / "data")
+    run = subprocess.run(
+        [sys.executable, "-m", "repeatly", "segments", str(files["orders"]),
+         "--customers", str(files["customers"]), "--cycle", "furniture=730",
+         "--out", str(root / "out")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return root / "out"
+
+
+def test_segments_csv_has_one_row_per_customer_with_the_promised_columns(written):
+    text = (written / "segments.csv").read_text()
+    frame = pd.read_csv(written / "segments.csv", dtype=str, keep_default_na=False)
+    assert list(frame.columns[:len(REQUIRED)]) == REQUIRED
+    assert len(frame) == 600 and frame.customer_id.is_unique
+    for flag in ("golden", "promo_hunter", "early_full_price", "low_margin_only"):
+        assert set(frame[flag]) <= {"true", "false"}, flag
+    assert set(frame.status) <= set(STATUSES)
+    assert set(frame.rfm_segment) <= {r.name for r in RFM_RULES}
+    assert "True" not in text and "False" not in text  # booleans are true/false
+
+
+def test_each_segment_list_holds_its_members(written):
+    frame = pd.read_csv(written / "segments.csv", dtype=str, keep_default_na=False)
+    expected = {
+        "golden": (frame.golden == "true").sum(),
+        "lost": (frame.status == "lost").sum(),
+        "at_risk": (frame.status == "at_risk").sum(),
+        "brand_fan": (frame.brand_fan != "").sum(),
+        "promo_hunter": (frame.promo_hunter == "true").sum(),
+    }
+    for name, count in expected.items():
+        members = pd.read_csv(written / "segments" / f"{name}.csv")
+        assert len(members) == count, name
+        assert {"name", "email", "phone"} <= set(members.columns)
+    champions = pd.read_csv(written / "segments" / "rfm_champions.csv")
+    assert len(champions) == (frame.rfm_segment == "Champions").sum()
+
+
+def test_workbook_has_a_sheet_per_segment_with_contacts_reasons_and_offer(written):
+    book = load_workbook(written / "segments.xlsx", read_only=True)
+    names = book.sheetnames
+    assert names[0] == "Segments"
+    for action in ACTIONS:
+        assert action.segment in names
+    lost = list(book["lost"].iter_rows(values_only=True))
+    assert lost[0][0].startswith("lost: ")
+    header = list(lost[1])
+    assert header[:4] == ["customer_id", "name", "email", "phone"]
+    assert {"days_since", "cycle_days", "lost_on", "margin", "action", "offer"} <= set(header)
+    assert all(row[header.index("action")] == "Win back" for row in lost[2:])
+    index = list(book["Segments"].iter_rows(values_only=True))
+    assert index[0] == ("segment", "customers", "action", "offer", "sheet rows")
+    assert len(index) - 1 == len(ACTIONS) + len(RFM_RULES)
+
+
+def test_bad_cycle_option_exits_2(tmp_path):
+    orders = tmp_path / "o.csv"
+    orders.write_text("customer,date,amount\na,2024-01-01,1\n")
+    run = subprocess.run([sys.executable, "-m", "repeatly", "segments", str(orders),
+                          "--cycle", "furniture=soon", "--out", str(tmp_path / "r")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "expected CATEGORY=DAYS" in run.stderr
