@@ -7,7 +7,15 @@ returns Ibis expressions, so segments are computed where the data is.
 from repeatly.segments._assemble import ACTIONS, Action, segment_customers
 from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, season_day
 from repeatly.segments._export import MAX_SHEET_ROWS, segment_lists, write_segments
+from repeatly.segments._geo import EARTH_RADIUS_KM, distance_km, near
 from repeatly.segments._golden import golden_customers, golden_share_by_month, pareto_curve
+from repeatly.segments._movement import NOT_YET, segment_movement
+from repeatly.segments._reach import (
+    PERIOD_DAYS,
+    contact_priority,
+    lapsed_customers,
+    leads_never_bought,
+)
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_cutoffs, rfm_scores
 from repeatly.segments._status import (
     STATUSES,
@@ -19,7 +27,10 @@ from repeatly.segments._status import (
 
 __all__ = [
     "ACTIONS",
+    "EARTH_RADIUS_KM",
     "MAX_SHEET_ROWS",
+    "NOT_YET",
+    "PERIOD_DAYS",
     "RFM_RULES",
     "STATUSES",
     "Action",
@@ -28,15 +39,21 @@ __all__ = [
     "StatusRules",
     "behaviour_segments",
     "category_cycles",
+    "contact_priority",
     "customer_status",
+    "distance_km",
     "golden_customers",
     "golden_share_by_month",
+    "lapsed_customers",
+    "leads_never_bought",
     "lost_by_month",
+    "near",
     "pareto_curve",
     "rfm_cutoffs",
     "rfm_scores",
     "season_day",
     "segment_customers",
     "segment_lists",
+    "segment_movement",
     "write_segments",
 ]
