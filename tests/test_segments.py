@@ -128,9 +128,11 @@ def test_status_follows_the_cycles_by_definition():
     assert monthly.became_lost.sum() == (status.status == "lost").sum()
 
 
-def test_lost_customers_are_found_in_the_shop():
-    """Customers whose planted dropout is a year or more before the end are found lost."""
-    shop = make_shop(3000, seed=1, months=36)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_lost_customers_are_found_in_the_shop(seed):
+    """Customers whose planted dropout is a year or more before the end are found lost,
+    and those found lost have mostly dropped out (the issue's bar: 0.8 both ways)."""
+    shop = make_shop(3000, seed=seed, months=36)
     result = repeatly.analyze(shop.orders, as_of=shop.end)
     status = segments.customer_status(result.summary, result.inputs["orders"].table
                                       ).to_pandas().set_index("customer_id")
@@ -141,8 +143,8 @@ def test_lost_customers_are_found_in_the_shop():
     lost = status.status == "lost"
     recall = lost[long_ago[long_ago].index].mean()
     precision = dropped[lost[lost].index].mean()
-    assert recall >= 0.9
-    assert precision >= 0.75  # the issue asks 0.8: not reached yet with these defaults
+    assert recall >= 0.8
+    assert precision >= 0.8
 
 
 def test_bad_status_rules_are_refused():
@@ -159,20 +161,25 @@ def _lines(rows) -> ibis.Table:
 
 
 def test_behaviour_segments_follow_their_definitions():
-    # seasons open on 1 March and 1 September; "late" is 120+ days in, "early" < 45 days
+    # seasons open on 1 March and 1 September; "late" is 120+ days in, "early" < 30 days;
+    # no pattern is read into fewer than 3 purchases
     rows = [
         # p: three purchases, all discounted, two of them late (July, January) -> promo hunter
         ("p", "p1", "2024-07-20", 50, 20, "A", "shoes", 20),
         ("p", "p2", "2025-01-25", 40, 10, "B", "shoes", 16),
         ("p", "p3", "2024-04-01", 30, 5, "C", "tea", 27),
-        # e: two full-price purchases within 45 days of an opening -> early full-price buyer
+        # e: three of four full-price purchases within 30 days of an opening -> early buyer
         ("e", "e1", "2024-03-05", 100, 0, "A", "shoes", 40),
         ("e", "e2", "2024-09-20", 120, 0, "B", "shoes", 48),
-        # f: four lines, all brand K, over two orders -> brand fan of K
+        ("e", "e3", "2025-03-02", 90, 0, "B", "shoes", 36),
+        ("e", "e4", "2025-06-02", 80, 0, "A", "shoes", 32),
+        # f: six lines, all brand K, over three orders -> brand fan of K
         ("f", "f1", "2024-05-10", 10, 0, "K", "tea", 9),
         ("f", "f1", "2024-05-10", 12, 0, "K", "tea", 11),
         ("f", "f2", "2024-06-10", 10, 0, "K", "tea", 9),
         ("f", "f2", "2024-06-10", 11, 0, "K", "tea", 10),
+        ("f", "f3", "2024-07-10", 10, 0, "K", "tea", 9),
+        ("f", "f3", "2024-07-10", 10, 0, "K", "tea", 9),
         # one purchase only: no pattern is read into it
         ("o", "o1", "2024-07-20", 50, 25, "A", "shoes", 20),
     ]
@@ -180,7 +187,7 @@ def test_behaviour_segments_follow_their_definitions():
     assert got.promo_hunter.to_dict() == {"e": False, "f": False, "o": False, "p": True}
     assert got.early_full_price.to_dict() == {"e": True, "f": False, "o": False, "p": False}
     assert got.brand_fan.fillna("").to_dict() == {"e": "", "f": "K", "o": "", "p": ""}
-    # category margin rates: shoes 1 - 144/360 = 0.60, tea 1 - 66/73 = 0.10; the median
+    # category margin rates: shoes 1 - 212/530 = 0.60, tea 1 - 84/93 = 0.10; the median
     # of the two is 0.35, so tea is the low-margin category and f bought only tea
     assert got.low_margin_only.to_dict() == {"e": False, "f": True, "o": False, "p": False}
     assert got.one_category.to_dict() == {"e": True, "f": True, "o": False, "p": False}
@@ -195,3 +202,25 @@ def test_season_day_counts_from_the_latest_opening():
     assert days == [0, 183, 0, 180]
     other = frame.select(d=segments.season_day(frame.t, season_months=(1,))).to_pandas()
     assert other.d.tolist() == [60, 243, 244, 58]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_planted_behaviour_is_found(seed):
+    """Precision and recall of at least 0.9 against the shop's planted types."""
+    shop = make_shop(3000, seed=seed)
+    result = repeatly.analyze(shop.orders, as_of=shop.end)
+    found = segments.behaviour_segments(result.lines).to_pandas().set_index("customer_id")
+    truth = shop.truth.set_index("customer_id").loc[found.index]
+
+    def check(flag: pd.Series, planted: pd.Series) -> None:
+        hits = (flag & planted).sum()
+        assert hits / flag.sum() >= 0.9, "precision"
+        assert hits / planted.sum() >= 0.9, "recall"
+
+    check(found.promo_hunter, truth.promo_hunter)
+    check(found.early_full_price, truth.early_full_price)
+    check(found.low_margin_only, truth.low_margin_only)
+    fans = truth.brand_fan != ""
+    check(found.brand_fan.notna(), fans)
+    both = found.brand_fan.notna() & fans
+    assert (found.brand_fan[both] == truth.brand_fan[both]).all()  # the right brand

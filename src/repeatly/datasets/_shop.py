@@ -10,13 +10,16 @@ How the shop is made (every draw comes from one seeded generator, all of it vect
   ``Gamma(q, nu / q)`` around the customer's latent mean spend ``nu ~ Gamma(s, v/s)``
   (Gamma-Gamma).
 - **Planted types.** Promo hunters buy late in each season with deep discounts; early
-  full-price buyers buy clothes and shoes at the start of a season, without
+  full-price buyers buy clothes within 30 days of a season opening, without
   discounts; brand fans buy one brand only; low-margin buyers buy only the value
-  grocery brand; churners stop at a known date (``churn_at``); the rest are regulars.
+  grocery brands; churners stop at a known date (``churn_at``); the rest are regulars.
+  The four behaviour types make at least six purchases (a pattern shows over repeats).
+  Everyone but the low-margin buyers has a main category in the high-margin half of
+  the catalogue (cosmetics, clothing, jewellery) and buys elsewhere only now and then.
 - **Catalogue.** Categories with their own return cycles and margins (groceries about
   weekly, cosmetics monthly, clothing about 6 months, shoes 8, jewellery 1-2 years,
-  furniture about 2 years), brands, prices and costs, spring-summer and autumn-winter
-  collections for clothes and shoes.
+  furniture about 2 years), four or five brands each, prices and costs, spring-summer
+  and autumn-winter collections for clothes and shoes.
 - **Marketing.** Customers come from search, social, referral, organic and e-mail;
   monthly spend per channel (search and social for acquisition at a planted cost per
   new customer, e-mail and loyalty for retention) with visitors and leads; leads that
@@ -40,23 +43,32 @@ from repeatly.exceptions import InputError
 __all__ = ["CATEGORIES", "TYPES", "Shop", "make_shop"]
 
 #: Category: (return cycle in days, margin, price range, typical order value, brands,
-#: seasonal). The first brand of groceries is the low-margin value brand.
+#: seasonal). The first two brands of groceries are low-margin value brands. Groceries,
+#: shoes and furniture are the low-margin half of the catalogue.
 CATEGORIES: dict[str, dict[str, Any]] = {
     "groceries": {"cycle": 7, "margin": 0.18, "price": (2, 15), "order": 35,
-                  "brands": ("BudgetBasket", "FreshFarm", "GreenValley"), "seasonal": False},
-    "cosmetics": {"cycle": 30, "margin": 0.45, "price": (8, 60), "order": 45,
-                  "brands": ("Lumen", "Velvet", "Aqua"), "seasonal": False},
+                  "brands": ("BudgetBasket", "ThriftMart", "FreshFarm", "GreenValley",
+                             "DailyBasket"), "seasonal": False},
+    "cosmetics": {"cycle": 30, "margin": 0.6, "price": (8, 60), "order": 45,
+                  "brands": ("Lumen", "Velvet", "Aqua", "Bloom"), "seasonal": False},
     "clothing": {"cycle": 180, "margin": 0.55, "price": (20, 150), "order": 110,
-                 "brands": ("Northway", "Urbanite", "Kora"), "seasonal": True},
-    "shoes": {"cycle": 240, "margin": 0.5, "price": (40, 200), "order": 120,
-              "brands": ("Stride", "Kora"), "seasonal": True},
+                 "brands": ("Northway", "Urbanite", "Kora", "Linea"), "seasonal": True},
+    "shoes": {"cycle": 240, "margin": 0.38, "price": (40, 200), "order": 120,
+              "brands": ("Stride", "Kora", "Pace", "Trek"), "seasonal": True},
     "jewellery": {"cycle": 540, "margin": 0.65, "price": (80, 900), "order": 300,
-                  "brands": ("Aurum", "Lumen"), "seasonal": False},
-    "furniture": {"cycle": 730, "margin": 0.35, "price": (150, 1500), "order": 600,
-                  "brands": ("Hearth", "Oakline"), "seasonal": False},
+                  "brands": ("Aurum", "Lumen", "Gemma", "Orbis"), "seasonal": False},
+    "furniture": {"cycle": 730, "margin": 0.32, "price": (150, 1500), "order": 600,
+                  "brands": ("Hearth", "Oakline", "Nido", "Forma"), "seasonal": False},
 }
+#: Shares of the categories among occasional (secondary) purchases.
 _CATEGORY_SHARE = (0.25, 0.2, 0.25, 0.12, 0.08, 0.1)
-_VALUE_MARGIN = (0.04, 0.08)  # the value grocery brand's margin range
+#: Main categories of everyone but the low-margin buyers: the high-margin half.
+_MAIN_SHARE = {"cosmetics": 0.45, "clothing": 0.35, "jewellery": 0.2}
+#: Planted behaviours show over repeated purchases: these types make at least this many.
+_PATTERN_TYPES = ("promo_hunter", "early_full_price", "brand_fan", "low_margin")
+_PATTERN_PURCHASES = 6
+_VALUE_MARGIN = (0.04, 0.08)  # the value grocery brands' margin range
+_VALUE_BRANDS = 2  # the first brands of groceries
 
 #: Planted customer types and their shares.
 TYPES: dict[str, float] = {
@@ -229,7 +241,7 @@ class _Maker:
                 for k in range(12):
                     low, high = spec["price"]
                     price = round(float(np.exp(rng.uniform(np.log(low), np.log(high)))), 2)
-                    if category == "groceries" and b == 0:
+                    if category == "groceries" and b < _VALUE_BRANDS:
                         margin = rng.uniform(*_VALUE_MARGIN)
                     else:
                         margin = float(np.clip(rng.normal(spec["margin"], 0.05), 0.08, 0.85))
@@ -244,7 +256,8 @@ class _Maker:
                         "sku": f"{category[:3].upper()}-{brand[:3].upper()}-{k + 1:02d}",
                         "category": category, "brand": brand, "price": price,
                         "cost": round(price * (1 - margin), 2), "collection": collection,
-                        "launch_date": launch, "_lo_margin": category == "groceries" and b == 0,
+                        "launch_date": launch,
+                        "_lo_margin": category == "groceries" and b < _VALUE_BRANDS,
                     })
         return pd.DataFrame(rows)
 
@@ -252,26 +265,27 @@ class _Maker:
 
     def _customers(self) -> dict[str, np.ndarray]:
         rng, n = self.rng, self.n
-        cats = np.array(list(CATEGORIES))
         types = rng.choice(np.array(list(TYPES)), n, p=np.array(list(TYPES.values())))
-        main = rng.choice(cats, n, p=_CATEGORY_SHARE)
-        main = np.where(types == "early_full_price",
-                        rng.choice(np.array(["clothing", "shoes"]), n), main)
+        main = rng.choice(np.array(list(_MAIN_SHARE)), n, p=list(_MAIN_SHARE.values()))
+        main = np.where(types == "early_full_price", "clothing", main)
         main = np.where(types == "low_margin", "groceries", main)
         cycle = np.array([CATEGORIES[c]["cycle"] for c in main], dtype=float)
         r = PARAMS["rate_shape_r"]
         rate = rng.gamma(r, 1 / r, n) / cycle
         dropout = rng.beta(PARAMS["dropout_a"], PARAMS["dropout_b"], n)
         dropout = np.where(types == "churner", dropout / 4, dropout)
+        pattern = np.isin(types, _PATTERN_TYPES)
+        rate = np.where(pattern, np.maximum(rate, 1 / 45), rate)
+        dropout = np.where(pattern, dropout / 3, dropout)
         typical = np.array([CATEGORIES[c]["order"] for c in main], dtype=float)
         s = PARAMS["spend_shape_s"]
         mean_spend = rng.gamma(s, typical / s)
-        acquired = self.days * rng.beta(1.0, 1.6, n)
+        acquired = self.days * np.where(pattern, rng.beta(1.0, 3.0, n), rng.beta(1.0, 1.6, n))
         churn_at = np.where(types == "churner",
                             acquired + rng.uniform(0.3, 0.7, n) * (self.days - acquired), np.inf)
         brands = {c: np.array(CATEGORIES[c]["brands"]) for c in CATEGORIES}
-        pick = rng.integers(0, 3, n)
-        favourite = np.array([brands[c][1 + pick[i] % (len(brands[c]) - 1)]
+        pick = rng.integers(0, 1000, n)
+        favourite = np.array([brands[c][_VALUE_BRANDS + pick[i] % (len(brands[c]) - _VALUE_BRANDS)]
                               if c == "groceries" else brands[c][pick[i] % len(brands[c])]
                               for i, c in enumerate(main)])
         favourite = np.where(types == "brand_fan", favourite, "")
@@ -288,6 +302,8 @@ class _Maker:
         """Purchase times: Poisson at the customer's rate until dropout (BG/NBD)."""
         rng, n = self.rng, self.n
         potential = np.minimum(rng.geometric(people["dropout"]), 400)
+        pattern = np.isin(people["type"], _PATTERN_TYPES)
+        potential = np.where(pattern, np.maximum(potential, _PATTERN_PURCHASES), potential)
         who = np.repeat(np.arange(n), potential)
         starts = np.cumsum(potential) - potential
         gaps = rng.exponential(1 / people["rate"][who])
@@ -309,7 +325,7 @@ class _Maker:
         season = _season_start(day)
         offset = (season - self.t0).astype(float)
         late = offset + 120 + self.rng.uniform(0, 60, len(tx))
-        early = offset + self.rng.uniform(0, 45, len(tx))
+        early = offset + self.rng.uniform(0, 30, len(tx))
         repeat = ~tx["first"].to_numpy()
         t = tx.t.to_numpy().copy()
         t = np.where(repeat & (kind == "promo_hunter"), late, t)
@@ -399,11 +415,11 @@ class _Maker:
         n_brands = np.array([len(b) for b in brands])
         normal = rng.integers(0, 1_000_000, len(category)) % n_brands
         groceries = category == "groceries"
-        # only low-margin buyers take the value brand (brand 0) of groceries
+        # only low-margin buyers take the value brands of groceries
+        draw = rng.integers(0, 1_000_000, len(category))
         normal = np.where(groceries & (kind != "low_margin"),
-                          1 + rng.integers(0, 1_000_000, len(category)) % (n_brands - 1),
-                          normal)
-        normal = np.where(groceries & (kind == "low_margin"), 0, normal)
+                          _VALUE_BRANDS + draw % (n_brands - _VALUE_BRANDS), normal)
+        normal = np.where(groceries & (kind == "low_margin"), draw % _VALUE_BRANDS, normal)
         chosen = np.array([b[i] for b, i in zip(brands, normal, strict=True)])
         fan = (kind == "brand_fan") & np.array(
             [f in CATEGORIES[c]["brands"] for f, c in zip(favourite, category, strict=True)])

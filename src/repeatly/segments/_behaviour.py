@@ -48,15 +48,15 @@ class BehaviourRules:
         Months in which seasons open.
     """
 
-    min_orders: int = 2
+    min_orders: int = 3
     promo_share: float = 0.5
-    late_share: float = 0.5
+    late_share: float = 0.6
     late_after_days: int = 120
-    early_within_days: int = 45
-    early_share: float = 0.5
+    early_within_days: int = 30
+    early_share: float = 0.75
     full_price_share: float = 0.9
-    brand_share: float = 0.8
-    min_lines: int = 3
+    brand_share: float = 0.85
+    min_lines: int = 6
     season_months: tuple[int, ...] = (3, 9)
 
     def __post_init__(self) -> None:

@@ -1,9 +1,10 @@
 """Purchase cycles and each customer's status: active, due, at risk or lost.
 
-A customer's expected cycle is, in order of preference: their own median gap between
-purchase days (when they have enough of them), the cycle of the category they buy most,
-and the cycle of the whole business. Cycles are learned from the data (the median gap)
-unless given. How far past their cycle a customer is decides their status.
+A customer's expected cycle is, in order of preference: their own cycle (when they have
+enough gaps between purchase days), the cycle of the category they buy most, and the
+cycle of the whole business. Cycles are learned from the data (a quantile of the gaps,
+the 90th by default) unless given. How far past their cycle a customer is decides
+their status.
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ class StatusRules:
 
     A customer whose days since the last purchase are at most ``due`` cycles is active;
     at most ``at_risk`` cycles, due; at most ``lost`` cycles, at risk; beyond, lost.
+    A cycle is the ``quantile`` (90%) of the gaps between purchases: the time within
+    which most customers who come back have come back.
     """
 
     due: float = 1.0
     at_risk: float = 2.0
-    lost: float = 4.0
+    lost: float = 3.0
     min_history: int = 3  # gaps a customer needs for a cycle of their own
+    quantile: float = 0.9  # the cycle: the gap within which this share of returns happen
 
     def __post_init__(self) -> None:
         if not 0 < self.due <= self.at_risk <= self.lost:
@@ -42,6 +46,9 @@ class StatusRules:
                 "status rules: expected 0 < due <= at_risk <= lost, got "
                 f"{self.due}, {self.at_risk}, {self.lost}"
             )
+        if not 0 < self.quantile < 1:
+            raise InputError(f"quantile: expected a share between 0 and 1, got "
+                             f"{self.quantile}")
         if self.min_history < 1:
             raise InputError(f"min_history: expected at least 1, got {self.min_history}")
 
@@ -51,6 +58,7 @@ def category_cycles(
     *,
     overrides: Mapping[str, float] | None = None,
     gaps: ir.Table | None = None,
+    quantile: float = 0.5,
 ) -> ir.Table:
     """The expected return cycle of each category, in days.
 
@@ -63,13 +71,15 @@ def category_cycles(
         categories not in the data are added.
     gaps
         ``purchase_gaps(lines, by="category")`` when already computed.
+    quantile
+        Which quantile of the gaps is the cycle.
 
     Returns
     -------
     ibis.Table
         ``category, cycle_days, repeats, source`` where ``source`` is ``"learned"``
-        (the median days between purchases of the category by one customer) or
-        ``"given"``.
+        (the ``quantile`` of the days between purchases of the category by one
+        customer; the median by default) or ``"given"``.
     """
     overrides = dict(overrides or {})
     for name, days in overrides.items():
@@ -79,7 +89,7 @@ def category_cycles(
     if gaps is None:
         gaps = purchase_gaps(lines, by="category")
     learned = gaps.group_by("category").aggregate(
-        cycle_days=gaps.gap_days.cast("float64").quantile(0.5),
+        cycle_days=gaps.gap_days.cast("float64").quantile(quantile),
         repeats=gaps.count(),
     )
     learned = learned.mutate(source=ibis.literal("learned"))
@@ -143,14 +153,16 @@ def customer_status(
     if gaps is None:
         gaps = purchase_gaps(lines)
     own = gaps.group_by("customer_id").aggregate(
-        _own=gaps.gap_days.cast("float64").quantile(0.5),
+        _own=gaps.gap_days.cast("float64").quantile(rules.quantile),
         _gaps=gaps.count(),
     )
     own = own.filter(own._gaps >= rules.min_history)
-    by_category = category_cycles(lines, overrides=cycles, gaps=category_gaps).select(
+    by_category = category_cycles(lines, overrides=cycles, gaps=category_gaps,
+                                  quantile=rules.quantile).select(
         _category="category", _category_cycle="cycle_days")
     if business_cycle is None:
-        overall = gaps.aggregate(_business=gaps.gap_days.cast("float64").quantile(0.5))
+        overall = gaps.aggregate(
+            _business=gaps.gap_days.cast("float64").quantile(rules.quantile))
     else:
         overall = ibis.memtable({"_business": [float(business_cycle)]})
     joined = (
