@@ -125,3 +125,16 @@ def test_raw_headers_and_per_input_mapping(shop):
     assert result.inputs["spend"].mapping["spend"] == "Cost"
     with pytest.raises(repeatly.exceptions.InputError, match="no leads input"):
         repeatly.analyze(orders, mapping={"leads.channel": "x"})
+
+
+def test_segment_tables_of_the_report_add_up(result):
+    t = result.tables
+    customers = result.metrics["customers"]
+    assert t["segments_rfm_segments"].customers.sum() == customers
+    assert t["segments_rfm_grid"].customers.sum() == customers
+    assert t["segments_status"].customers.sum() == customers
+    golden = t["segments_golden"].iloc[0]
+    assert golden.golden_margin >= 0.5 * golden.margin
+    assert t["segments_movement"].customers.sum() == customers  # 24 months of history
+    html = result.report_html()
+    assert 'id="segments"' in html and "golden customers" in html

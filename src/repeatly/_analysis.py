@@ -252,6 +252,10 @@ def analyze(
         "category_gap_histogram": analytics.gap_histogram(cat_gaps, by="category").to_pandas(),
     }
 
+    step("Segments")
+    tables.update(_segment_tables(con, summary, orders_t, lines, gaps=gaps,
+                                  category_gaps=cat_gaps, as_of=as_of_date))
+
     metrics = _headline(
         econ["all"].iloc[0].to_dict(), activity, as_of=as_of_date, currency=currency,
         margin_basis=margin_basis, has_spend=spend_t is not None,
@@ -281,6 +285,28 @@ def analyze(
         gaps=gaps,
         category_gaps=cat_gaps,
     )
+
+
+def _segment_tables(
+    con: BaseBackend, summary: ir.Table, orders: ir.Table, lines: ir.Table, *,
+    gaps: ir.Table, category_gaps: ir.Table, as_of: dt.date,
+) -> dict[str, pd.DataFrame]:
+    """The small tables of the report's Segments section."""
+    from repeatly import segments
+
+    rfm = _materialize(con, segments.rfm_scores(summary), "rfm")
+    status = _materialize(con, segments.customer_status(
+        summary, lines, gaps=gaps, category_gaps=category_gaps), "status")
+    golden = _materialize(con, segments.golden_customers(summary), "golden")
+    moves = _materialize(con, segments.movement_inputs(
+        orders, start=as_of - dt.timedelta(days=365), end=as_of), "movement_inputs")
+    overview = segments.segment_overview(summary, orders, rfm=rfm, status=status,
+                                         golden=golden, as_of=as_of, lines=lines,
+                                         movement_inputs=moves)
+    first = _to_date(orders.ordered_at.min().execute())
+    if first > as_of - dt.timedelta(days=365):  # under a year of history: no movement
+        overview.pop("movement")
+    return {f"segments_{name}": table.to_pandas() for name, table in overview.items()}
 
 
 def _parse_as_of(value: dt.date | str | None) -> dt.date | None:

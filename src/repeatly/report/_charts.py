@@ -13,12 +13,12 @@ if TYPE_CHECKING:
 
 __all__ = ["cohort_heatmap", "cohort_value_lines", "gap_bars", "monthly_charts", "to_div"]
 
-_BLUE = "#2563eb"
-_GREEN = "#16a34a"
+BLUE = "#2563eb"
+GREEN = "#16a34a"
 _FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 
-def _layout(fig: go.Figure, *, height: int = 320) -> go.Figure:
+def layout(fig: go.Figure, *, height: int = 320) -> go.Figure:
     fig.update_layout(
         height=height,
         margin={"l": 60, "r": 20, "t": 40, "b": 50},
@@ -48,18 +48,18 @@ def to_div(fig: go.Figure, *, lang: str = "en") -> str:
 def monthly_charts(monthly: pd.DataFrame, *, lang: str, currency: str) -> list[go.Figure]:
     """Revenue per month, and new vs returning customers per month."""
     months = monthly["month"].astype("string")
-    revenue = go.Figure(go.Bar(x=months, y=monthly["revenue"], marker_color=_BLUE,
+    revenue = go.Figure(go.Bar(x=months, y=monthly["revenue"], marker_color=BLUE,
                                name=text("revenue_chart", lang)))
     revenue.update_layout(title=text("revenue_chart", lang), yaxis_tickformat=",.0f",
                           yaxis_title=currency)
     people = go.Figure()
     people.add_bar(x=months, y=monthly["new_customers"], name=text("new", lang),
-                   marker_color=_BLUE)
+                   marker_color=BLUE)
     people.add_bar(x=months, y=monthly["returning_customers"], name=text("returning", lang),
-                   marker_color=_GREEN)
+                   marker_color=GREEN)
     people.update_layout(barmode="stack", title=text("customers_chart", lang),
                          yaxis_tickformat=",d")
-    return [_layout(revenue), _layout(people)]
+    return [layout(revenue), layout(people)]
 
 
 def cohort_heatmap(cohorts: pd.DataFrame, *, lang: str, max_periods: int = 24) -> go.Figure:
@@ -89,7 +89,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, lang: str, max_periods: int = 24) -
     fig.update_layout(xaxis_title=text("months_since", lang), yaxis_title=text("cohort", lang))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
-    return _layout(fig, height=max(320, 18 * len(labels) + 120))
+    return layout(fig, height=max(320, 18 * len(labels) + 120))
 
 
 def cohort_value_lines(cohorts: pd.DataFrame, *, lang: str, currency: str,
@@ -103,7 +103,7 @@ def cohort_value_lines(cohorts: pd.DataFrame, *, lang: str, currency: str,
                         mode="lines", name=str(cohort)[:7])
     fig.update_layout(title=text("cohort_value", lang), xaxis_title=text("months_since", lang),
                       yaxis_title=currency, yaxis_tickformat=",.0f")
-    return _layout(fig, height=360)
+    return layout(fig, height=360)
 
 
 def gap_bars(hist: pd.DataFrame, *, lang: str, title: str) -> go.Figure:
@@ -112,13 +112,13 @@ def gap_bars(hist: pd.DataFrame, *, lang: str, title: str) -> go.Figure:
         f"{int(lo)}–{int(up) - 1}" if up == up and up is not None else f"{int(lo)}+"
         for lo, up in zip(hist["lower"], hist["upper"], strict=True)
     ]
-    fig = go.Figure(go.Bar(x=labels, y=hist["share"] * 100, marker_color=_BLUE,
+    fig = go.Figure(go.Bar(x=labels, y=hist["share"] * 100, marker_color=BLUE,
                            customdata=hist["repeats"],
                            hovertemplate="%{x}: %{y:.1f}% (%{customdata:,})<extra></extra>"))
     fig.update_layout(title=title, xaxis_title=text("days_between", lang),
                       yaxis_title=text("share", lang) + ", %")
     fig.update_xaxes(type="category")
-    return _layout(fig, height=300)
+    return layout(fig, height=300)
 
 
 def _nanmax(values: object) -> float:

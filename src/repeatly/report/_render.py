@@ -23,6 +23,7 @@ from repeatly.report._format import (
     is_missing,
 )
 from repeatly.report._i18n import METRICS, SPEND_METRICS, text
+from repeatly.report._segments import segments_context
 
 if TYPE_CHECKING:
     from repeatly._analysis import Analysis
@@ -245,6 +246,7 @@ def render_report(analysis: Analysis) -> str:
         "what_if_table": html_table([t("lever"), t("margin_over"), t("gain")], what_if_rows),
         "quality_table": quality_table,
         "mapping_table": mapping_table,
+        "segments": segments_context(analysis.tables, lang=lang, currency=currency),
         "version": __version__,
     }
     return _env().get_template("report.html.j2").render(**context)

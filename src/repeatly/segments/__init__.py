@@ -9,7 +9,14 @@ from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, sea
 from repeatly.segments._export import MAX_SHEET_ROWS, segment_lists, write_segments
 from repeatly.segments._geo import EARTH_RADIUS_KM, distance_km, near
 from repeatly.segments._golden import golden_customers, golden_share_by_month, pareto_curve
-from repeatly.segments._movement import NOT_YET, segment_movement
+from repeatly.segments._movement import (
+    NOT_YET,
+    movement_inputs,
+    movement_matrix,
+    rfm_inputs,
+    segment_movement,
+)
+from repeatly.segments._overview import segment_overview
 from repeatly.segments._reach import (
     PERIOD_DAYS,
     contact_priority,
@@ -47,13 +54,17 @@ __all__ = [
     "lapsed_customers",
     "leads_never_bought",
     "lost_by_month",
+    "movement_inputs",
+    "movement_matrix",
     "near",
     "pareto_curve",
     "rfm_cutoffs",
+    "rfm_inputs",
     "rfm_scores",
     "season_day",
     "segment_customers",
     "segment_lists",
     "segment_movement",
+    "segment_overview",
     "write_segments",
 ]

@@ -8,14 +8,36 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from repeatly.analytics import customer_summary, money_sum
+from repeatly.analytics import money_sum, orders_from_lines
 from repeatly.exceptions import InputError
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_scores
 
-__all__ = ["NOT_YET", "segment_movement"]
+__all__ = ["NOT_YET", "movement_inputs", "movement_matrix", "rfm_inputs", "segment_movement"]
 
 #: The "segment" of customers who had not bought yet at the first date.
 NOT_YET = "(not a customer yet)"
+
+
+def rfm_inputs(orders: ir.Table, *, as_of: dt.date) -> ir.Table:
+    """Recency, purchases and net revenue of each customer as of a date, from orders.
+
+    The three columns :func:`rfm_scores` needs, named as in the customer summary, from
+    the orders up to ``as_of``: a lighter query than the whole summary.
+    """
+    cutoff = ibis.timestamp(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
+    upto = orders.filter(orders.ordered_at < cutoff)
+    per = upto.group_by("customer_id").aggregate(
+        _last=upto.ordered_at.max(where=upto.is_purchase),
+        orders=upto.count(where=upto.is_purchase),
+        revenue=money_sum(upto.amount),
+    )
+    per = per.filter(per.orders > 0)
+    return per.select(
+        "customer_id",
+        recency_days=ibis.date(as_of).delta(per._last.date(), unit="day"),
+        orders=per.orders,
+        revenue=per.revenue,
+    )
 
 
 def segment_movement(
@@ -24,10 +46,11 @@ def segment_movement(
     start: dt.date,
     end: dt.date,
     rules: Sequence[SegmentRule] = RFM_RULES,
+    orders: ir.Table | None = None,
 ) -> ir.Table:
     """The transition matrix of RFM segments between two dates, with revenue at stake.
 
-    Each date's segments are scored on the lines up to that date (the quintile
+    Each date's segments are scored on the orders up to that date (the quintile
     cut-offs of each date's own base).
 
     Parameters
@@ -38,6 +61,8 @@ def segment_movement(
         The two dates (``start`` before ``end``).
     rules
         The segment rule table.
+    orders
+        :func:`repeatly.analytics.orders_from_lines` of ``lines`` when already built.
 
     Returns
     -------
@@ -46,29 +71,66 @@ def segment_movement(
         went from one segment to the other, and the revenue they brought in the year
         before ``start`` (what the business stands to lose or keep).
     """
+    orders = orders if orders is not None else orders_from_lines(lines)
+    return movement_matrix(movement_inputs(orders, start=start, end=end), start=start,
+                           end=end, rules=rules)
+
+
+def movement_inputs(orders: ir.Table, *, start: dt.date, end: dt.date) -> ir.Table:
+    """Per customer, in one pass over the orders: what RFM needs at both dates.
+
+    Store the result in the engine before :func:`movement_matrix` when the orders are
+    large: the matrix reads it three times.
+    """
     if start >= end:
         raise InputError(f"start must be before end, got {start} and {end}")
 
-    def segment_at(day: dt.date) -> ir.Table:
-        cutoff = ibis.timestamp(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
-        upto = lines.filter(lines.ordered_at < cutoff)
-        scores = rfm_scores(customer_summary(upto, as_of=day), rules=rules)
-        return scores.select("customer_id", "rfm_segment")
+    def cut(day: dt.date) -> ir.TimestampScalar:
+        return ibis.timestamp(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
 
-    before = segment_at(start).rename(from_segment="rfm_segment")
-    after = segment_at(end).rename(to_segment="rfm_segment")
-    year_before = ibis.timestamp(dt.datetime.combine(start - dt.timedelta(days=364),
-                                                     dt.time()))
-    start_end = ibis.timestamp(dt.datetime.combine(start + dt.timedelta(days=1), dt.time()))
-    recent = lines.filter((lines.ordered_at >= year_before) & (lines.ordered_at < start_end))
-    revenue = recent.group_by("customer_id").aggregate(_revenue=money_sum(recent.amount))
+    before_start, before_end = orders.ordered_at < cut(start), orders.ordered_at < cut(end)
+    bought = orders.is_purchase
+    in_year = (orders.ordered_at >= cut(start - dt.timedelta(days=365))) & before_start
+    return orders.group_by("customer_id").aggregate(
+        _last_a=orders.ordered_at.max(where=bought & before_start),
+        _n_a=orders.count(where=bought & before_start),
+        _rev_a=money_sum(ibis.ifelse(before_start, orders.amount, 0.0)),
+        _last_b=orders.ordered_at.max(where=bought & before_end),
+        _n_b=orders.count(where=bought & before_end),
+        _rev_b=money_sum(ibis.ifelse(before_end, orders.amount, 0.0)),
+        _stake=money_sum(ibis.ifelse(in_year, orders.amount, 0.0)),
+    )
+
+
+def movement_matrix(
+    inputs: ir.Table,
+    *,
+    start: dt.date,
+    end: dt.date,
+    rules: Sequence[SegmentRule] = RFM_RULES,
+) -> ir.Table:
+    """The transition matrix from :func:`movement_inputs` (see :func:`segment_movement`)."""
+
+    def segment_at(day: dt.date, suffix: str) -> ir.Table:
+        known = inputs.filter(inputs[f"_n_{suffix}"] > 0)
+        scored = known.select(
+            "customer_id",
+            recency_days=ibis.date(day).delta(known[f"_last_{suffix}"].date(), unit="day"),
+            orders=known[f"_n_{suffix}"],
+            revenue=known[f"_rev_{suffix}"],
+        )
+        return rfm_scores(scored, rules=rules).select("customer_id", "rfm_segment")
+
+    before = segment_at(start, "a").rename(from_segment="rfm_segment")
+    after = segment_at(end, "b").rename(to_segment="rfm_segment")
+    stake = inputs.select("customer_id", "_stake")
     moved = after.left_join(before, "customer_id").select(
         customer_id=after.customer_id,
         to_segment=after.to_segment,
         from_segment=ibis.coalesce(ibis._.from_segment, NOT_YET),
     )
-    valued = moved.left_join(revenue, "customer_id").select(
-        "from_segment", "to_segment", _revenue=ibis.coalesce(ibis._._revenue, 0.0))
+    valued = moved.left_join(stake, "customer_id").select(
+        "from_segment", "to_segment", _revenue=ibis.coalesce(ibis._._stake, 0.0))
     return valued.group_by(["from_segment", "to_segment"]).aggregate(
         customers=valued.count(),
         revenue_at_stake=valued._revenue.sum(),
