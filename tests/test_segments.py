@@ -224,3 +224,17 @@ def test_planted_behaviour_is_found(seed):
     check(found.brand_fan.notna(), fans)
     both = found.brand_fan.notna() & fans
     assert (found.brand_fan[both] == truth.brand_fan[both]).all()  # the right brand
+
+
+def test_brand_news_counts_launches_since_the_fans_last_purchase():
+    rows = [("f", f"o{i}", f"2024-0{i}-10", 10, 0, "K", "tea", 5) for i in range(1, 7)]
+    lines = _lines(rows)  # f's last purchase of K: 2024-06-10
+    products = repeatly.data.from_frame(pd.DataFrame({
+        "sku": ["k1", "k2", "k3", "x1"], "brand": ["K", "K", "K", "X"],
+        "launch_date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-09-01",
+                                       "2024-09-01"]).date,
+    }), "products")
+    fans = ibis.memtable({"customer_id": ["f", "g"], "brand_fan": ["K", None]})
+    news = segments.brand_news(lines, products, fans).to_pandas()
+    assert news.customer_id.tolist() == ["f"]
+    assert news.new_products.tolist() == [2]  # k2 and k3; k1 is older, x1 another brand

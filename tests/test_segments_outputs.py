@@ -22,7 +22,9 @@ def written(tmp_path_factory):
     files = make_shop(600, seed=9).write(root / "data")
     run = subprocess.run(
         [sys.executable, "-m", "repeatly", "segments", str(files["orders"]),
-         "--customers", str(files["customers"]), "--cycle", "furniture=730",
+         "--customers", str(files["customers"]), "--products", str(files["products"]),
+         "--leads", str(files["leads"]), "--near", "55.7558,37.6173,50",
+         "--cycle", "furniture=730",
          "--out", str(root / "out")], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     return root / "out"
@@ -53,6 +55,14 @@ def test_each_segment_list_holds_its_members(written):
         members = pd.read_csv(written / "segments" / f"{name}.csv")
         assert len(members) == count, name
         assert {"name", "email", "phone"} <= set(members.columns)
+    fans = pd.read_csv(written / "segments" / "brand_fan.csv")
+    assert {"brand_fan", "new_products", "last_brand_purchase"} <= set(fans.columns)
+    assert (fans.new_products >= 0).all()
+    near = pd.read_csv(written / "segments" / "near.csv")
+    assert len(near) > 0 and (near.distance_km <= 50).all()  # the shop's Moscow customers
+    assert (written / "segments" / "lapsed_year.csv").exists()
+    leads = pd.read_csv(written / "segments" / "leads_never_bought.csv")
+    assert len(leads) > 0
     champions = pd.read_csv(written / "segments" / "rfm_champions.csv")
     assert len(champions) == (frame.rfm_segment == "Champions").sum()
 
@@ -74,11 +84,17 @@ def test_workbook_has_a_sheet_per_segment_with_contacts_reasons_and_offer(writte
     assert len(index) - 1 == len(ACTIONS) + len(RFM_RULES)
 
 
-def test_bad_cycle_option_exits_2(tmp_path):
+@pytest.mark.parametrize(("option", "message"), [
+    (("--cycle", "furniture=soon"), "expected CATEGORY=DAYS"),
+    (("--near", "55.7,north,5"), "expected LAT,LON,KM"),
+    (("--near", "55.7,37.6,5"), "the customers table (with latitude and longitude) is needed"),
+])
+def test_bad_segment_options_exit_2(tmp_path, option, message):
     orders = tmp_path / "o.csv"
     orders.write_text("customer,date,amount\na,2024-01-01,1\n")
     run = subprocess.run([sys.executable, "-m", "repeatly", "segments", str(orders),
-                          "--cycle", "furniture=soon", "--out", str(tmp_path / "r")],
+                          *option, "--out", str(tmp_path / "r")],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
-    assert "expected CATEGORY=DAYS" in run.stderr
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr

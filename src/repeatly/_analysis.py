@@ -103,6 +103,8 @@ class Analysis:
         options.setdefault("gaps", self.gaps)
         options.setdefault("category_gaps", self.category_gaps)
         options.setdefault("orders", self.orders)
+        if "products" in self.inputs:
+            options.setdefault("products", self.inputs["products"].table)
         return segment_customers(self.summary, lines, customers=customers, **options)
 
     def report_html(self) -> str:

@@ -146,14 +146,18 @@ def segments(
     = None,
     golden_share: Annotated[float, typer.Option(
         "--golden-share", help="Share of profit the golden customers bring.")] = 0.5,
+    near: Annotated[str | None, typer.Option(
+        "--near", help="Also list customers near a place: LAT,LON,KM (needs --customers).")]
+    = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for segments.csv, the "
                                           "per-segment lists and segments.xlsx.")]
     = Path("repeatly-segments"),
 ) -> None:
     """Find segments (RFM, golden, status, behaviour) and write contact lists."""
-    from repeatly.segments import write_segments
+    from repeatly.segments import reach_lists, write_segments
 
     cycles = _parse_cycles(cycle)
+    place = _parse_place(near)
     with _progress() as step:
         result = _run_analysis(
             step, orders, customers=customers, products=products, spend=spend, leads=leads,
@@ -162,13 +166,30 @@ def segments(
         step("Finding segments")
         found = result.segments(cycles=cycles, business_cycle=business_cycle,
                                 golden_share=golden_share)
+        extra = reach_lists(
+            result.orders, as_of=result.options["as_of"],
+            customers=result.inputs["customers"].table if "customers" in result.inputs else None,
+            leads=result.inputs["leads"].table if "leads" in result.inputs else None,
+            place=place,
+        )
         step("Writing contact lists")
-        paths = write_segments(found, out_dir)
-    out.print(f"[bold]{len(paths) - 2}[/] segment lists for "
+        paths = write_segments(found, out_dir, extra=extra)
+    out.print(f"[bold]{len(paths) - 2}[/] lists for "
               f"[bold]{result.metrics['customers']:,}[/] customers", highlight=False)
     for name in ("segments", "workbook"):
         out.print(f"  {name:<10} {paths[name]}", highlight=False)
     out.print(f"  {'lists':<10} {out_dir / 'segments'}", highlight=False)
+
+
+def _parse_place(value: str | None) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        latitude, longitude, km = (float(part) for part in value.split(","))
+    except ValueError:
+        raise _fail(f"--near {value!r}: expected LAT,LON,KM, e.g. 55.75,37.62,10",
+                    EXIT_INPUT) from None
+    return latitude, longitude, km
 
 
 def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:

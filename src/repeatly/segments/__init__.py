@@ -5,7 +5,12 @@ returns Ibis expressions, so segments are computed where the data is.
 """
 
 from repeatly.segments._assemble import ACTIONS, Action, segment_customers
-from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, season_day
+from repeatly.segments._behaviour import (
+    BehaviourRules,
+    behaviour_segments,
+    brand_news,
+    season_day,
+)
 from repeatly.segments._export import MAX_SHEET_ROWS, segment_lists, write_segments
 from repeatly.segments._geo import EARTH_RADIUS_KM, distance_km, near
 from repeatly.segments._golden import golden_customers, golden_share_by_month, pareto_curve
@@ -22,6 +27,7 @@ from repeatly.segments._reach import (
     contact_priority,
     lapsed_customers,
     leads_never_bought,
+    reach_lists,
 )
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_cutoffs, rfm_scores
 from repeatly.segments._status import (
@@ -45,6 +51,7 @@ __all__ = [
     "SegmentRule",
     "StatusRules",
     "behaviour_segments",
+    "brand_news",
     "category_cycles",
     "contact_priority",
     "customer_status",
@@ -58,6 +65,7 @@ __all__ = [
     "movement_matrix",
     "near",
     "pareto_curve",
+    "reach_lists",
     "rfm_cutoffs",
     "rfm_inputs",
     "rfm_scores",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from repeatly.segments._behaviour import BehaviourRules, behaviour_segments
+from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, brand_news
 from repeatly.segments._golden import golden_customers
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_scores
 from repeatly.segments._status import StatusRules, customer_status
@@ -41,7 +41,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("early_full_price", "Give early access to the new collection",
            "early access, no discount", ("early_share", "purchases")),
     Action("brand_fan", "Tell them about new arrivals of their brand",
-           "new arrivals of the brand", ("brand_fan", "top_brand_share", "purchases")),
+           "new arrivals of the brand", ("brand_fan", "top_brand_share", "new_products",
+                                         "last_brand_purchase", "purchases")),
     Action("low_margin_only", "Steer them to higher-margin categories",
            "a coupon for a higher-margin category", ("categories", "purchases")),
     Action("one_category", "Cross-sell a second category",
@@ -63,6 +64,7 @@ def segment_customers(
     gaps: ir.Table | None = None,
     category_gaps: ir.Table | None = None,
     orders: ir.Table | None = None,
+    products: ir.Table | None = None,
 ) -> ir.Table:
     """Every segment of every customer, with the numbers behind them.
 
@@ -81,6 +83,9 @@ def segment_customers(
         The purchase gaps when already computed, passed to :func:`customer_status`.
     orders
         The orders when already built, passed to :func:`behaviour_segments`.
+    products
+        The products table; with launch dates, brand fans get ``new_products`` (of their
+        brand, launched since they last bought it) and ``last_brand_purchase``.
 
     Returns
     -------
@@ -106,7 +111,10 @@ def segment_customers(
     base = summary.select("customer_id", "recency_days", "orders", "revenue", "margin",
                           "top_category")
     joined = base
-    for part in (rfm, golden, status, behaviour):
+    parts = [rfm, golden, status, behaviour]
+    if products is not None:
+        parts.append(brand_news(lines, products, behaviour).drop("brand_fan"))
+    for part in parts:
         joined = _attach(joined, part)
     flags = {
         name: ibis.coalesce(joined[name], False)

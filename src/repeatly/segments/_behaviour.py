@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 from repeatly.analytics import orders_from_lines
 from repeatly.exceptions import InputError
 
-__all__ = ["BehaviourRules", "behaviour_segments", "season_day"]
+__all__ = ["BehaviourRules", "behaviour_segments", "brand_news", "season_day"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +187,37 @@ def behaviour_segments(
 def _left(left: ir.Table, right: ir.Table) -> ir.Table:
     joined = left.left_join(right, "customer_id")
     return joined.select(*left.columns, *[c for c in right.columns if c != "customer_id"])
+
+
+def brand_news(lines: ir.Table, products: ir.Table, fans: ir.Table) -> ir.Table:
+    """Whether each brand fan's brand has launched products since they last bought it.
+
+    Parameters
+    ----------
+    lines
+        Canonical order lines.
+    products
+        The products table, with ``brand`` and ``launch_date``.
+    fans
+        A table with ``customer_id`` and ``brand_fan`` (the brand, NULL for others), such
+        as :func:`behaviour_segments`.
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, brand_fan, last_brand_purchase, new_products`` for the brand fans:
+        products of their brand launched after their last purchase of it.
+    """
+    who = fans.filter(fans.brand_fan.notnull()).select("customer_id", "brand_fan")
+    sold = lines.filter(lines.amount > 0)
+    bought = sold.join(who, (sold.customer_id == who.customer_id)
+                       & (sold.brand == who.brand_fan))
+    last = bought.group_by([bought.customer_id, bought.brand_fan]).aggregate(
+        last_brand_purchase=bought.ordered_at.max())
+    launched = products.filter(products.launch_date.notnull() & products.brand.notnull())
+    launched = launched.select(_brand="brand", _launch="launch_date", _sku="sku")
+    news = last.left_join(
+        launched, (last.brand_fan == launched._brand)
+        & (launched._launch.cast("timestamp") > last.last_brand_purchase))
+    return news.group_by(["customer_id", "brand_fan", "last_brand_purchase"]).aggregate(
+        new_products=news._sku.count())

@@ -47,8 +47,8 @@ def segment_lists(table: ir.Table) -> dict[str, tuple[ir.Table, str, str]]:
             members = table.filter(table.brand_fan.notnull())
         else:
             members = table.filter(table[name])
-        columns = ["customer_id", *contact, *[c for c in action.reason if c != "margin"],
-                   "margin"]
+        reasons = [c for c in action.reason if c != "margin" and c in table.columns]
+        columns = ["customer_id", *contact, *reasons, "margin"]
         lists[name] = (members.select(*dict.fromkeys(columns)).order_by(
             [ibis.desc("margin"), "customer_id"]), action.action, action.offer)
     for rule in RFM_RULES:
@@ -61,10 +61,12 @@ def segment_lists(table: ir.Table) -> dict[str, tuple[ir.Table, str, str]]:
     return lists
 
 
-def write_segments(table: ir.Table, out: Path) -> dict[str, Path]:
+def write_segments(table: ir.Table, out: Path, *,
+                   extra: dict[str, ir.Table] | None = None) -> dict[str, Path]:
     """Write ``segments.csv``, ``segments/<name>.csv`` and ``segments.xlsx`` into ``out``.
 
-    Every file is written under a temporary name and renamed into place.
+    Every file is written under a temporary name and renamed into place. ``extra``
+    lists (such as :func:`reach_lists`) are written as ``segments/<name>.csv`` too.
 
     Returns
     -------
@@ -87,6 +89,8 @@ def write_segments(table: ir.Table, out: Path) -> dict[str, Path]:
         sheets.append((name, members.limit(MAX_SHEET_ROWS).to_pandas(), action, offer,
                        counts.get(name, 0)))
     paths["workbook"] = atomic_write(out / "segments.xlsx", lambda p: _workbook(p, sheets))
+    for name, members in (extra or {}).items():
+        paths[name] = atomic_write(folder / f"{_slug(name)}.csv", members.to_csv)
     return paths
 
 

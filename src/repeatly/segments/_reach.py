@@ -10,7 +10,13 @@ import ibis.expr.types as ir
 
 from repeatly.exceptions import InputError
 
-__all__ = ["PERIOD_DAYS", "contact_priority", "lapsed_customers", "leads_never_bought"]
+__all__ = [
+    "PERIOD_DAYS",
+    "contact_priority",
+    "lapsed_customers",
+    "leads_never_bought",
+    "reach_lists",
+]
 
 #: Length of "this period" for :func:`lapsed_customers`.
 PERIOD_DAYS = {"year": 365, "season": 182}
@@ -99,3 +105,51 @@ def contact_priority(segments: ir.Table, *, value: str = "margin") -> ir.Table:
     ranked = keyed.mutate(priority=ibis.row_number().over(window) + 1)
     return ranked.select("priority", "customer_id", "status", "value_at_stake").order_by(
         "priority")
+
+
+def reach_lists(
+    orders: ir.Table,
+    *,
+    as_of: dt.date,
+    customers: ir.Table | None = None,
+    leads: ir.Table | None = None,
+    place: tuple[float, float, float] | None = None,
+) -> dict[str, ir.Table]:
+    """The lists beside the segments.
+
+    Lapsed buyers, leads who never bought, and customers near a place.
+
+    Parameters
+    ----------
+    orders
+        Orders.
+    as_of
+        The analysis date.
+    customers
+        The customers table (needed for ``place``).
+    leads
+        The leads table.
+    place
+        ``(latitude, longitude, km)`` of a store or an event.
+
+    Returns
+    -------
+    dict
+        ``lapsed_year``, ``lapsed_season``, and with the inputs ``leads_never_bought``
+        and ``near``.
+    """
+    from repeatly.segments._geo import near
+
+    lists = {
+        "lapsed_year": lapsed_customers(orders, as_of=as_of, period="year"),
+        "lapsed_season": lapsed_customers(orders, as_of=as_of, period="season"),
+    }
+    if leads is not None:
+        lists["leads_never_bought"] = leads_never_bought(leads, orders)
+    if place is not None:
+        if customers is None:
+            raise InputError("customers near a place: the customers table (with latitude and "
+                             "longitude) is needed")
+        latitude, longitude, km = place
+        lists["near"] = near(customers, latitude=latitude, longitude=longitude, km=km)
+    return lists
