@@ -174,7 +174,7 @@ def segments(
         )
         step("Writing contact lists")
         paths = write_segments(found, out_dir, extra=extra)
-    out.print(f"[bold]{len(paths) - 2}[/] lists for "
+    out.print(f"[bold]{len(paths) - 3}[/] lists and a contact priority for "
               f"[bold]{result.metrics['customers']:,}[/] customers", highlight=False)
     for name in ("segments", "workbook"):
         out.print(f"  {name:<10} {paths[name]}", highlight=False)

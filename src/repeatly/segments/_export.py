@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 
 from repeatly._files import atomic_write
 from repeatly.segments._assemble import ACTIONS
+from repeatly.segments._reach import contact_priority
 from repeatly.segments._rfm import RFM_RULES
 
 __all__ = ["MAX_SHEET_ROWS", "segment_lists", "write_segments"]
@@ -65,6 +66,7 @@ def write_segments(table: ir.Table, out: Path, *,
                    extra: dict[str, ir.Table] | None = None) -> dict[str, Path]:
     """Write ``segments.csv``, ``segments/<name>.csv`` and ``segments.xlsx`` into ``out``.
 
+    ``segments/priority.csv`` orders every customer by :func:`contact_priority`.
     Every file is written under a temporary name and renamed into place. ``extra``
     lists (such as :func:`reach_lists`) are written as ``segments/<name>.csv`` too.
 
@@ -91,6 +93,8 @@ def write_segments(table: ir.Table, out: Path, *,
     paths["workbook"] = atomic_write(out / "segments.xlsx", lambda p: _workbook(p, sheets))
     for name, members in (extra or {}).items():
         paths[name] = atomic_write(folder / f"{_slug(name)}.csv", members.to_csv)
+    priority = contact_priority(table)
+    paths["priority"] = atomic_write(folder / "priority.csv", priority.to_csv)
     return paths
 
 
