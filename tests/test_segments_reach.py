@@ -70,6 +70,14 @@ def test_leads_never_bought():
     assert sorted(got.lead_id) == ["L2", "L3"]  # c2 only ever returned goods
 
 
+def test_customers_who_never_bought():
+    orders = _orders([("c1", "2024-01-01", 10), ("c2", "2024-01-01", -5)])
+    customers = ibis.memtable({"customer_id": ["c1", "c2", "c3"],
+                               "email": ["a@x", "b@x", "c@x"]})
+    got = segments.customers_never_bought(customers, orders).to_pandas()
+    assert sorted(got.customer_id) == ["c2", "c3"]
+
+
 def test_contact_priority_is_ease_then_value():
     table = ibis.memtable({"customer_id": list("abcdef"),
                            "status": ["lost", "active", "at_risk", "active", "due", "lost"],

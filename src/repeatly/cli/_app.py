@@ -138,6 +138,7 @@ def segments(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    margin_rate: MarginRateOpt = None,
     cycle: Annotated[list[str] | None, typer.Option(
         "--cycle", help="A category's return cycle in days, e.g. --cycle furniture=730.")]
     = None,
@@ -162,6 +163,7 @@ def segments(
         result = _run_analysis(
             step, orders, customers=customers, products=products, spend=spend, leads=leads,
             as_of=as_of, map_=map_, table=table, on_bad_rows=on_bad_rows,
+            margin_rate=margin_rate,
         )
         step("Finding segments")
         found = result.segments(cycles=cycles, business_cycle=business_cycle,

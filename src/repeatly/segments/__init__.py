@@ -25,6 +25,7 @@ from repeatly.segments._overview import segment_overview
 from repeatly.segments._reach import (
     PERIOD_DAYS,
     contact_priority,
+    customers_never_bought,
     lapsed_customers,
     leads_never_bought,
     reach_lists,
@@ -55,6 +56,7 @@ __all__ = [
     "category_cycles",
     "contact_priority",
     "customer_status",
+    "customers_never_bought",
     "distance_km",
     "golden_customers",
     "golden_share_by_month",

@@ -13,6 +13,7 @@ from repeatly.exceptions import InputError
 __all__ = [
     "PERIOD_DAYS",
     "contact_priority",
+    "customers_never_bought",
     "lapsed_customers",
     "leads_never_bought",
     "reach_lists",
@@ -78,6 +79,19 @@ def leads_never_bought(leads: ir.Table, orders: ir.Table) -> ir.Table:
     return joined.filter(joined._buyer.isnull()).select(*leads.columns)
 
 
+def customers_never_bought(customers: ir.Table, orders: ir.Table) -> ir.Table:
+    """Customers on file (subscribers, sign-ups) who never made a purchase.
+
+    Returns
+    -------
+    ibis.Table
+        Their rows of the customers table.
+    """
+    buyers = orders.filter(orders.is_purchase).select(_buyer=orders.customer_id).distinct()
+    joined = customers.left_join(buyers, customers.customer_id == buyers._buyer)
+    return joined.filter(joined._buyer.isnull()).select(*customers.columns)
+
+
 def contact_priority(segments: ir.Table, *, value: str = "margin") -> ir.Table:
     """Who to contact first: the easiest to bring back first, the most valuable within.
 
@@ -135,8 +149,8 @@ def reach_lists(
     Returns
     -------
     dict
-        ``lapsed_year``, ``lapsed_season``, and with the inputs ``leads_never_bought``
-        and ``near``.
+        ``lapsed_year``, ``lapsed_season``, and with the inputs ``leads_never_bought``,
+        ``customers_never_bought`` and ``near``.
     """
     from repeatly.segments._geo import near
 
@@ -146,6 +160,8 @@ def reach_lists(
     }
     if leads is not None:
         lists["leads_never_bought"] = leads_never_bought(leads, orders)
+    if customers is not None:
+        lists["customers_never_bought"] = customers_never_bought(customers, orders)
     if place is not None:
         if customers is None:
             raise InputError("customers near a place: the customers table (with latitude and "
