@@ -8,7 +8,7 @@ import pytest
 
 PUBLIC = {
     "repeatly": {"Analysis", "__version__", "analytics", "analyze", "data", "datasets",
-                 "economics", "exceptions", "segments"},
+                 "economics", "exceptions", "models", "segments"},
     "repeatly.data": {"CUSTOMERS", "DataQuality", "LEADS", "Loaded", "ORDERS", "PRODUCTS",
                       "Role", "SPEND", "TABLES", "TableSpec", "detect_roles", "from_frame",
                       "load_customers", "load_leads", "load_orders", "load_products",
@@ -36,6 +36,7 @@ PUBLIC = {
     "repeatly.exceptions": {"ConvergenceError", "ConvergenceWarning", "DataValidationError",
                             "InputError", "MappingError", "MissingDependencyError",
                             "NotFittedError", "Problem", "RepeatlyError"},
+    "repeatly.models": {"BetaGeoModel", "GammaGammaModel"},
     "repeatly.report": {"html_table", "render_report", "write_outputs"},
     "repeatly.cli": {"app", "main"},
 }

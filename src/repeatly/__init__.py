@@ -7,7 +7,7 @@ The main job is :func:`analyze`; the layers it is built from are public too:
 reference data).
 """
 
-from repeatly import analytics, data, datasets, economics, exceptions, segments
+from repeatly import analytics, data, datasets, economics, exceptions, models, segments
 from repeatly._analysis import Analysis, analyze
 from repeatly._version import __version__
 
@@ -20,5 +20,6 @@ __all__ = [
     "datasets",
     "economics",
     "exceptions",
+    "models",
     "segments",
 ]
