@@ -108,3 +108,31 @@ def test_bad_input_and_unfitted_models():
         BetaGeoModel().probability_alive([1], [1.0], [2.0])
     with pytest.raises(InputError, match="repeat buyers"):
         GammaGammaModel().fit([0, 1], [10.0, 5.0])
+
+
+def test_summary_from_raw_cdnow_transactions_equals_the_published_summary(cdnow):
+    import datetime as dt
+
+    import repeatly
+    from repeatly.datasets import load_cdnow
+    from repeatly.models import distinct_rows, model_summary
+
+    sample = load_cdnow("sample")
+    lines = repeatly.data.from_frame(sample, "orders")
+    ours = model_summary(lines, calibration_end=dt.date(1997, 9, 30), unit="week",
+                         holdout_end=dt.date(1998, 6, 30)).to_pandas()
+    ids = sample.drop_duplicates("customer_id")[["customer_id", "sample_id"]]
+    merged = ours.merge(ids, on="customer_id").merge(
+        cdnow, left_on="sample_id", right_on="customer_id", suffixes=("", "_paper"))
+    assert len(merged) == len(cdnow) == 2357
+    assert (merged.frequency == merged.frequency_paper).all()
+    for column in ("recency", "T", "monetary_value"):  # the file rounds to 2 decimals
+        assert np.abs(merged[column] - merged[f"{column}_paper"]).max() <= 0.0051, column
+    # fitting the engine's distinct rows gives the paper's parameters again
+    rows = distinct_rows(model_summary(lines, calibration_end=dt.date(1997, 9, 30))
+                         ).to_pandas()
+    fitted = BetaGeoModel().fit(rows.frequency, rows.recency, rows["T"],
+                                weights=rows.weight).params_
+    assert fitted["r"] == pytest.approx(0.243, abs=0.002)
+    assert fitted["b"] == pytest.approx(2.426, abs=0.02)
+    assert (ours.holdout_purchases >= 0).all() and ours.holdout_purchases.sum() > 0

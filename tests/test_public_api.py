@@ -36,7 +36,8 @@ PUBLIC = {
     "repeatly.exceptions": {"ConvergenceError", "ConvergenceWarning", "DataValidationError",
                             "InputError", "MappingError", "MissingDependencyError",
                             "NotFittedError", "Problem", "RepeatlyError"},
-    "repeatly.models": {"BetaGeoModel", "GammaGammaModel"},
+    "repeatly.models": {"UNIT_DAYS", "BetaGeoModel", "GammaGammaModel", "distinct_rows",
+                        "model_summary"},
     "repeatly.report": {"html_table", "render_report", "write_outputs"},
     "repeatly.cli": {"app", "main"},
 }

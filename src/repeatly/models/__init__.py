@@ -5,5 +5,6 @@ the estimators are thin: ``fit`` on (distinct, weighted) summaries, predict per 
 """
 
 from repeatly.models._estimators import BetaGeoModel, GammaGammaModel
+from repeatly.models._prep import UNIT_DAYS, distinct_rows, model_summary
 
-__all__ = ["BetaGeoModel", "GammaGammaModel"]
+__all__ = ["UNIT_DAYS", "BetaGeoModel", "GammaGammaModel", "distinct_rows", "model_summary"]

@@ -1,0 +1,91 @@
+"""From orders to what the models read: frequency, recency and age in one time unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from repeatly.exceptions import InputError
+
+__all__ = ["UNIT_DAYS", "distinct_rows", "model_summary"]
+
+#: Days in each time unit the models can count in.
+UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+
+Unit = Literal["day", "week", "month"]
+
+
+def model_summary(
+    lines: ir.Table,
+    *,
+    calibration_end: dt.date,
+    unit: Unit = "week",
+    holdout_end: dt.date | None = None,
+) -> ir.Table:
+    """Each customer's frequency, recency and age (T) as the papers define them.
+
+    All purchases of a customer on one day are one transaction. ``frequency`` is the
+    number of repeat transactions (days with a purchase after the first) up to
+    ``calibration_end``; ``recency`` the time from the first to the last of them;
+    ``T`` the time from the first purchase to ``calibration_end``; ``monetary_value``
+    the mean value of the repeat transactions (0 without repeats). Times are in
+    ``unit`` (days / 7 for weeks).
+
+    Parameters
+    ----------
+    lines
+        Canonical order lines (transactions are lines with an amount of 0 or more;
+        returns, negative, are left out).
+    calibration_end
+        The last day of the calibration period.
+    unit
+        ``"day"``, ``"week"`` or ``"month"`` (365.25 / 12 days).
+    holdout_end
+        With it, ``holdout_purchases``: transactions after ``calibration_end`` up to it.
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, frequency, recency, T, monetary_value`` [``, holdout_purchases``]
+        for every customer whose first purchase is on or before ``calibration_end``.
+    """
+    if unit not in UNIT_DAYS:
+        raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
+    if holdout_end is not None and holdout_end <= calibration_end:
+        raise InputError("holdout_end: expected a date after calibration_end")
+    size = UNIT_DAYS[unit]
+    sold = lines.filter(lines.amount >= 0)  # returns are not transactions; free ones are
+    days = sold.group_by(["customer_id", sold.ordered_at.date().name("day")]).aggregate(
+        value=sold.amount.cast("float64").sum())
+    end = ibis.date(calibration_end)
+    calib = days.filter(days.day <= end)
+    first = calib.group_by("customer_id").aggregate(_first=calib.day.min())
+    tagged = calib.join(first, "customer_id")
+    per = tagged.group_by("customer_id").aggregate(
+        _first=tagged._first.max(),
+        _last=tagged.day.max(),
+        _n=tagged.count(),
+        _repeat_value=tagged.value.sum(where=tagged.day > tagged._first),
+    )
+    summary = per.select(
+        "customer_id",
+        frequency=per._n - 1,
+        recency=per._last.delta(per._first, unit="day").cast("float64") / size,
+        T=end.delta(per._first, unit="day").cast("float64") / size,
+        monetary_value=ibis.ifelse(per._n > 1, per._repeat_value / (per._n - 1), 0.0),
+    )
+    if holdout_end is None:
+        return summary
+    later = days.filter((days.day > end) & (days.day <= ibis.date(holdout_end)))
+    counts = later.group_by("customer_id").aggregate(holdout_purchases=later.count())
+    joined = summary.left_join(counts, "customer_id")
+    return joined.select(*summary.columns,
+                         holdout_purchases=ibis.coalesce(joined.holdout_purchases, 0))
+
+
+def distinct_rows(summary: ir.Table) -> ir.Table:
+    """The distinct (frequency, recency, T) rows with their counts: what the fits need."""
+    return summary.group_by(["frequency", "recency", "T"]).aggregate(weight=summary.count())
