@@ -136,3 +136,32 @@ def test_summary_from_raw_cdnow_transactions_equals_the_published_summary(cdnow)
     assert fitted["r"] == pytest.approx(0.243, abs=0.002)
     assert fitted["b"] == pytest.approx(2.426, abs=0.02)
     assert (ours.holdout_purchases >= 0).all() and ours.holdout_purchases.sum() > 0
+
+
+def test_mbgnbd_matches_batislam_et_al_2007_cdnow(cdnow):
+    # Batislam, Denizel & Filiztekin (2007), as in BTYDplus, CDNOW 39 weeks:
+    # r = 0.525, alpha = 6.183, a = 0.891, b = 1.614
+    from repeatly.models import ModifiedBetaGeoModel
+
+    model = ModifiedBetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    expected = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
+    for name, value in expected.items():
+        assert model.params_[name] == pytest.approx(value, abs=0.001), name
+    alive = model.probability_alive(cdnow.frequency, cdnow.recency, cdnow["T"])
+    assert np.all((alive > 0) & (alive < 1))  # even one-time buyers may have left
+
+
+def test_bgbb_matches_fader_hardie_shang_2010_donations():
+    # Fader, Hardie & Shang (2010), 11,104 donors, 6 opportunities:
+    # alpha = 1.204, beta = 0.750, gamma = 0.657, delta = 2.783, LL = -33225.6
+    from repeatly.datasets import load_donations
+    from repeatly.models import BetaGeoBetaBinomModel
+
+    d = load_donations()
+    model = BetaGeoBetaBinomModel().fit(d.frequency, d.recency, d.periods, weights=d.weights)
+    expected = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+    for name, value in expected.items():
+        assert model.params_[name] == pytest.approx(value, abs=0.001), name
+    assert model.log_likelihood_ == pytest.approx(-33225.6, abs=0.1)
+    with pytest.raises(InputError, match="whole numbers"):
+        BetaGeoBetaBinomModel().fit([3], [2], [6])

@@ -8,10 +8,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from repeatly.exceptions import InputError, NotFittedError
-from repeatly.models import _bgnbd, _gamma_gamma
+from repeatly.models import _bgbb, _bgnbd, _gamma_gamma, _mbgnbd
 from repeatly.models._fit import fit_positive
 
-__all__ = ["BetaGeoModel", "GammaGammaModel"]
+__all__ = ["BetaGeoBetaBinomModel", "BetaGeoModel", "GammaGammaModel", "ModifiedBetaGeoModel"]
 
 
 def _weights(weights: ArrayLike | None, n: int) -> NDArray[np.float64]:
@@ -19,6 +19,29 @@ def _weights(weights: ArrayLike | None, n: int) -> NDArray[np.float64]:
     if w.shape != (n,) or np.any(w < 0):
         raise InputError(f"weights: expected {n} non-negative numbers")
     return w
+
+
+def _fit_history(
+    log_likelihood: Any, names: tuple[str, ...], model: str, columns: tuple[ArrayLike, ...],
+    weights: ArrayLike | None, penalizer: float, *, discrete: bool = False,
+) -> tuple[dict[str, float], float]:
+    """Fit a model of (frequency, recency, age) rows; return its parameters and LL."""
+    x, t_x, t = (np.asarray(v, dtype=np.float64) for v in columns)
+    if not (x.shape == t_x.shape == t.shape) or x.ndim != 1 or len(x) == 0:
+        raise InputError("frequency, recency and T: expected equal-length, non-empty arrays")
+    if np.any(x < 0) or np.any(t_x < 0) or np.any(t_x > t + 1e-9):
+        raise InputError("expected frequency >= 0 and 0 <= recency <= T for every customer")
+    if discrete and (np.any(x > t_x) or np.any(x != np.round(x))):
+        raise InputError("BG/BB: expected whole numbers with frequency <= recency <= periods")
+    w = _weights(weights, len(x))
+
+    def nll(p: NDArray[np.float64]) -> float:
+        ll = float(np.dot(w, log_likelihood(*p, x, t_x, t)))
+        return -ll + penalizer * float(np.sum(p**2))
+
+    params, _ = fit_positive(nll, np.ones(len(names)), names=names, model=model)
+    log_lik = float(np.dot(w, log_likelihood(*params, x, t_x, t)))
+    return dict(zip(names, map(float, params), strict=True)), log_lik
 
 
 class BetaGeoModel:
@@ -57,24 +80,9 @@ class BetaGeoModel:
     def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
             weights: ArrayLike | None = None) -> BetaGeoModel:
         """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
-        x, t_x, t = (np.asarray(v, dtype=np.float64) for v in (frequency, recency, T))
-        if not (x.shape == t_x.shape == t.shape) or x.ndim != 1 or len(x) == 0:
-            raise InputError("frequency, recency and T: expected equal-length, non-empty arrays")
-        if np.any(x < 0) or np.any(t_x < 0) or np.any(t_x > t + 1e-9):
-            raise InputError("expected frequency >= 0 and 0 <= recency <= T for every customer")
-        w = _weights(weights, len(x))
-
-        def nll(p: NDArray[np.float64]) -> float:
-            r, alpha, a, b = p
-            ll = float(np.dot(w, _bgnbd.log_likelihood(r, alpha, a, b, x, t_x, t)))
-            return -ll + self.penalizer * float(np.sum(p**2))
-
-        params, _ = fit_positive(nll, np.array([1.0, 1.0, 1.0, 1.0]), names=self.names,
-                                 model="BG/NBD")
-        self.params_ = dict(zip(self.names, map(float, params), strict=True))
-        r, alpha, a, b = params
-        self.log_likelihood_ = float(np.dot(w, _bgnbd.log_likelihood(r, alpha, a, b, x, t_x,
-                                                                     t)))
+        self.params_, self.log_likelihood_ = _fit_history(
+            _bgnbd.log_likelihood, self.names, "BG/NBD", (frequency, recency, T), weights,
+            self.penalizer)
         return self
 
     def _params(self) -> tuple[float, float, float, float]:
@@ -98,6 +106,76 @@ class BetaGeoModel:
         self._params()
         return {"model": "bgnbd", "params": self.params_,
                 "log_likelihood": self.log_likelihood_, "penalizer": self.penalizer}
+
+
+class ModifiedBetaGeoModel:
+    """MBG/NBD: BG/NBD where a customer may also leave right after the first purchase.
+
+    Examples
+    --------
+    >>> from repeatly.datasets import load_cdnow_summary
+    >>> s = load_cdnow_summary()
+    >>> model = ModifiedBetaGeoModel().fit(s.frequency, s.recency, s["T"])
+    >>> {k: round(v, 2) for k, v in model.params_.items()}
+    {'r': 0.52, 'alpha': 6.18, 'a': 0.89, 'b': 1.61}
+
+    References
+    ----------
+    Batislam, Denizel & Filiztekin (2007), International Journal of Research in
+    Marketing 24(3), 201-209.
+    """
+
+    names = ("r", "alpha", "a", "b")
+
+    def __init__(self, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+            weights: ArrayLike | None = None) -> ModifiedBetaGeoModel:
+        """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
+        self.params_, self.log_likelihood_ = _fit_history(
+            _mbgnbd.log_likelihood, self.names, "MBG/NBD", (frequency, recency, T), weights,
+            self.penalizer)
+        return self
+
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
+                          T: ArrayLike) -> NDArray[np.float64]:
+        """Probability that each customer is still a customer."""
+        if not hasattr(self, "params_"):
+            raise NotFittedError("ModifiedBetaGeoModel: call fit before predicting")
+        p = self.params_
+        return _mbgnbd.probability_alive(p["r"], p["alpha"], p["a"], p["b"], frequency,
+                                         recency, T)
+
+
+class BetaGeoBetaBinomModel:
+    """BG/BB: purchases and dropout in discrete opportunities (periods).
+
+    Examples
+    --------
+    >>> from repeatly.datasets import load_donations
+    >>> d = load_donations()
+    >>> model = BetaGeoBetaBinomModel().fit(d.frequency, d.recency, d.periods, d.weights)
+    >>> {k: round(v, 2) for k, v in model.params_.items()}
+    {'alpha': 1.2, 'beta': 0.75, 'gamma': 0.66, 'delta': 2.78}
+
+    References
+    ----------
+    Fader, Hardie & Shang (2010), Marketing Science 29(6), 1086-1108.
+    """
+
+    names = ("alpha", "beta", "gamma", "delta")
+
+    def __init__(self, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, periods: ArrayLike,
+            weights: ArrayLike | None = None) -> BetaGeoBetaBinomModel:
+        """Fit on (frequency, recency, periods) rows, optionally weighted."""
+        self.params_, self.log_likelihood_ = _fit_history(
+            _bgbb.log_likelihood, self.names, "BG/BB", (frequency, recency, periods), weights,
+            self.penalizer, discrete=True)
+        return self
 
 
 class GammaGammaModel:
