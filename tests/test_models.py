@@ -165,3 +165,15 @@ def test_bgbb_matches_fader_hardie_shang_2010_donations():
     assert model.log_likelihood_ == pytest.approx(-33225.6, abs=0.1)
     with pytest.raises(InputError, match="whole numbers"):
         BetaGeoBetaBinomModel().fit([3], [2], [6])
+
+
+def test_pareto_nbd_matches_fader_hardie_lee_2005_cdnow(cdnow):
+    # Pareto/NBD on CDNOW as reported with the BG/NBD paper (Fader, Hardie & Lee 2005):
+    # r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669, LL = -9595.0
+    from repeatly.models import ParetoNBDModel
+
+    model = ParetoNBDModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    expected = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    for name, value in expected.items():
+        assert model.params_[name] == pytest.approx(value, abs=0.003), name
+    assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.05)

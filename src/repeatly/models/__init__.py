@@ -9,6 +9,7 @@ from repeatly.models._estimators import (
     BetaGeoModel,
     GammaGammaModel,
     ModifiedBetaGeoModel,
+    ParetoNBDModel,
 )
 from repeatly.models._prep import UNIT_DAYS, distinct_rows, model_summary
 
@@ -18,6 +19,7 @@ __all__ = [
     "BetaGeoModel",
     "GammaGammaModel",
     "ModifiedBetaGeoModel",
+    "ParetoNBDModel",
     "distinct_rows",
     "model_summary",
 ]

@@ -8,10 +8,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from repeatly.exceptions import InputError, NotFittedError
-from repeatly.models import _bgbb, _bgnbd, _gamma_gamma, _mbgnbd
+from repeatly.models import _bgbb, _bgnbd, _gamma_gamma, _mbgnbd, _pareto_nbd
 from repeatly.models._fit import fit_positive
 
-__all__ = ["BetaGeoBetaBinomModel", "BetaGeoModel", "GammaGammaModel", "ModifiedBetaGeoModel"]
+__all__ = [
+    "BetaGeoBetaBinomModel",
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "ModifiedBetaGeoModel",
+    "ParetoNBDModel",
+]
 
 
 def _weights(weights: ArrayLike | None, n: int) -> NDArray[np.float64]:
@@ -146,6 +152,36 @@ class ModifiedBetaGeoModel:
         p = self.params_
         return _mbgnbd.probability_alive(p["r"], p["alpha"], p["a"], p["b"], frequency,
                                          recency, T)
+
+
+class ParetoNBDModel:
+    """Pareto/NBD: purchases while alive, dropout at any time (exponential lifetimes).
+
+    Examples
+    --------
+    >>> from repeatly.datasets import load_cdnow_summary
+    >>> s = load_cdnow_summary()
+    >>> model = ParetoNBDModel().fit(s.frequency, s.recency, s["T"])
+    >>> {k: round(v, 2) for k, v in model.params_.items()}
+    {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
+
+    References
+    ----------
+    Schmittlein, Morrison & Colombo (1987), Management Science 33(1), 1-24.
+    """
+
+    names = ("r", "alpha", "s", "beta")
+
+    def __init__(self, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+            weights: ArrayLike | None = None) -> ParetoNBDModel:
+        """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
+        self.params_, self.log_likelihood_ = _fit_history(
+            _pareto_nbd.log_likelihood, self.names, "Pareto/NBD", (frequency, recency, T),
+            weights, self.penalizer)
+        return self
 
 
 class BetaGeoBetaBinomModel:
