@@ -177,3 +177,14 @@ def test_pareto_nbd_matches_fader_hardie_lee_2005_cdnow(cdnow):
     for name, value in expected.items():
         assert model.params_[name] == pytest.approx(value, abs=0.003), name
     assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.05)
+
+
+def test_standard_errors_shrink_with_the_square_root_of_the_data(cdnow):
+    once = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    four = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"],
+                              weights=np.full(len(cdnow), 4.0))
+    for name in once.params_:
+        assert four.params_[name] == pytest.approx(once.params_[name], rel=1e-4)
+        assert once.standard_errors_[name] > 0
+        assert four.standard_errors_[name] == pytest.approx(
+            once.standard_errors_[name] / 2, rel=0.02)

@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from repeatly.exceptions import InputError, NotFittedError
 from repeatly.models import _bgbb, _bgnbd, _gamma_gamma, _mbgnbd, _pareto_nbd
-from repeatly.models._fit import fit_positive
+from repeatly.models._fit import fit_positive, standard_errors
 
 __all__ = [
     "BetaGeoBetaBinomModel",
@@ -30,8 +30,8 @@ def _weights(weights: ArrayLike | None, n: int) -> NDArray[np.float64]:
 def _fit_history(
     log_likelihood: Any, names: tuple[str, ...], model: str, columns: tuple[ArrayLike, ...],
     weights: ArrayLike | None, penalizer: float, *, discrete: bool = False,
-) -> tuple[dict[str, float], float]:
-    """Fit a model of (frequency, recency, age) rows; return its parameters and LL."""
+) -> tuple[dict[str, float], float, dict[str, float]]:
+    """Fit a model of (frequency, recency, age) rows: parameters, LL, standard errors."""
     x, t_x, t = (np.asarray(v, dtype=np.float64) for v in columns)
     if not (x.shape == t_x.shape == t.shape) or x.ndim != 1 or len(x) == 0:
         raise InputError("frequency, recency and T: expected equal-length, non-empty arrays")
@@ -47,7 +47,9 @@ def _fit_history(
 
     params, _ = fit_positive(nll, np.ones(len(names)), names=names, model=model)
     log_lik = float(np.dot(w, log_likelihood(*params, x, t_x, t)))
-    return dict(zip(names, map(float, params), strict=True)), log_lik
+    errors = standard_errors(nll, params)
+    return (dict(zip(names, map(float, params), strict=True)), log_lik,
+            dict(zip(names, map(float, errors), strict=True)))
 
 
 class BetaGeoModel:
@@ -86,7 +88,7 @@ class BetaGeoModel:
     def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
             weights: ArrayLike | None = None) -> BetaGeoModel:
         """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
-        self.params_, self.log_likelihood_ = _fit_history(
+        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
             _bgnbd.log_likelihood, self.names, "BG/NBD", (frequency, recency, T), weights,
             self.penalizer)
         return self
@@ -139,7 +141,7 @@ class ModifiedBetaGeoModel:
     def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
             weights: ArrayLike | None = None) -> ModifiedBetaGeoModel:
         """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
-        self.params_, self.log_likelihood_ = _fit_history(
+        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
             _mbgnbd.log_likelihood, self.names, "MBG/NBD", (frequency, recency, T), weights,
             self.penalizer)
         return self
@@ -178,7 +180,7 @@ class ParetoNBDModel:
     def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
             weights: ArrayLike | None = None) -> ParetoNBDModel:
         """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
-        self.params_, self.log_likelihood_ = _fit_history(
+        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
             _pareto_nbd.log_likelihood, self.names, "Pareto/NBD", (frequency, recency, T),
             weights, self.penalizer)
         return self
@@ -208,7 +210,7 @@ class BetaGeoBetaBinomModel:
     def fit(self, frequency: ArrayLike, recency: ArrayLike, periods: ArrayLike,
             weights: ArrayLike | None = None) -> BetaGeoBetaBinomModel:
         """Fit on (frequency, recency, periods) rows, optionally weighted."""
-        self.params_, self.log_likelihood_ = _fit_history(
+        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
             _bgbb.log_likelihood, self.names, "BG/BB", (frequency, recency, periods), weights,
             self.penalizer, discrete=True)
         return self

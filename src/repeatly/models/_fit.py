@@ -11,7 +11,7 @@ from scipy.optimize import minimize
 
 from repeatly.exceptions import ConvergenceError
 
-__all__ = ["fit_positive"]
+__all__ = ["fit_positive", "standard_errors"]
 
 
 def fit_positive(
@@ -53,3 +53,32 @@ def fit_positive(
             "coarser unit (week instead of day)"
         )
     return params, float(-result.fun)
+
+
+def standard_errors(
+    neg_log_likelihood: Callable[[NDArray[np.float64]], float],
+    params: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Standard errors of the parameters from the inverse Hessian at the optimum.
+
+    The Hessian of the negative log-likelihood is taken by central differences in the
+    parameters themselves; a singular Hessian gives NaN errors.
+    """
+    k = len(params)
+    steps = 1e-4 * np.maximum(np.abs(params), 1e-3)
+    hessian = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            def at(di: float, dj: float, i: int = i, j: int = j) -> float:
+                shifted = params.astype(np.float64).copy()
+                shifted[i] += di * steps[i]
+                shifted[j] += dj * steps[j]
+                return float(neg_log_likelihood(shifted))
+            value = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * steps[i] * steps[j])
+            hessian[i, j] = hessian[j, i] = value
+    try:
+        covariance = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return np.full(k, np.nan)
+    diagonal = np.diag(covariance)
+    return np.where(diagonal > 0, np.sqrt(np.abs(diagonal)), np.nan)
