@@ -30,7 +30,7 @@ PUBLIC = {
                           "distance_km", "golden_customers", "golden_share_by_month",
                           "lapsed_customers", "leads_never_bought", "lost_by_month",
                           "movement_inputs", "movement_matrix", "near", "pareto_curve",
-                          "reach_lists", "rfm_cutoffs", "rfm_inputs", "rfm_scores", "season_day",
+                          "reach_lists", "rfm_cutoffs", "rfm_scores", "season_day",
                           "segment_customers", "segment_lists", "segment_movement",
                           "segment_overview", "write_segments"},
     "repeatly.exceptions": {"ConvergenceError", "ConvergenceWarning", "DataValidationError",

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import ibis
 import ibis.expr.types as ir
 
 from repeatly import analytics, economics
+from repeatly.connection import materialize
 from repeatly.data import with_products
 from repeatly.economics._headline import activity_figures
 from repeatly.exceptions import InputError
@@ -65,6 +65,9 @@ class Analysis:
         The orders built from them (still in the engine).
     gaps, category_gaps
         Days between purchase days per customer, overall and per category.
+    segment_parts
+        RFM scores, statuses and golden flags with the default rules, stored in the
+        engine for the report and reused by :meth:`segments`.
     """
 
     metrics: dict[str, Any]
@@ -77,6 +80,7 @@ class Analysis:
     orders: ir.Table | None = None
     gaps: ir.Table | None = None
     category_gaps: ir.Table | None = None
+    segment_parts: dict[str, ir.Table] = field(default_factory=dict)
 
     @property
     def quality(self) -> DataQuality | None:
@@ -103,6 +107,9 @@ class Analysis:
         options.setdefault("gaps", self.gaps)
         options.setdefault("category_gaps", self.category_gaps)
         options.setdefault("orders", self.orders)
+        rules = {"rfm_rules", "golden_share", "cycles", "business_cycle", "status_rules"}
+        if not rules & set(options):  # the default rules: reuse what the analysis stored
+            options.setdefault("computed", self.segment_parts)
         if "products" in self.inputs:
             options.setdefault("products", self.inputs["products"].table)
         return segment_customers(self.summary, lines, customers=customers, **options)
@@ -212,7 +219,7 @@ def analyze(
     has_cost = _has_cost(inputs["orders"], lines, products="products" in inputs)
     margin_basis = "cost" if has_cost else ("rate" if margin_rate is not None else "revenue")
     rate = margin_rate if margin_rate is not None else (None if has_cost else 1.0)
-    orders_t = _materialize(con, analytics.orders_from_lines(lines, margin_rate=rate), "orders")
+    orders_t = materialize(analytics.orders_from_lines(lines, margin_rate=rate), "orders")
     if as_of_date is None:
         last = orders_t.ordered_at.max().execute()
         if last is None or (isinstance(last, float) and math.isnan(last)):
@@ -220,9 +227,7 @@ def analyze(
         as_of_date = _to_date(last)
 
     step("Summarising customers")
-    summary = _materialize(
-        con,
-        analytics.customer_summary(lines, as_of=as_of_date, orders=orders_t),
+    summary = materialize(analytics.customer_summary(lines, as_of=as_of_date, orders=orders_t),
         "customer_summary",
     )
 
@@ -242,8 +247,8 @@ def analyze(
     activity = activity_figures(orders_t, as_of=as_of_date).to_pandas().iloc[0].to_dict()
 
     step("Cohorts and purchase cycles")
-    gaps = _materialize(con, analytics.purchase_gaps(lines, orders=orders_t), "gaps")
-    cat_gaps = _materialize(con, analytics.purchase_gaps(lines, by="category"), "category_gaps")
+    gaps = materialize(analytics.purchase_gaps(lines, orders=orders_t), "gaps")
+    cat_gaps = materialize(analytics.purchase_gaps(lines, by="category"), "category_gaps")
     tables = {
         "monthly": analytics.monthly_activity(orders_t).to_pandas(),
         "cohorts": analytics.cohorts(orders_t).to_pandas(),
@@ -255,8 +260,9 @@ def analyze(
     }
 
     step("Segments")
-    tables.update(_segment_tables(con, summary, orders_t, lines, gaps=gaps,
-                                  category_gaps=cat_gaps, as_of=as_of_date))
+    segment_tables, segment_parts = _segment_tables(
+        summary, orders_t, lines, gaps=gaps, category_gaps=cat_gaps, as_of=as_of_date)
+    tables.update(segment_tables)
 
     metrics = _headline(
         econ["all"].iloc[0].to_dict(), activity, as_of=as_of_date, currency=currency,
@@ -286,21 +292,26 @@ def analyze(
         orders=orders_t,
         gaps=gaps,
         category_gaps=cat_gaps,
+        segment_parts=segment_parts,
     )
 
 
 def _segment_tables(
-    con: BaseBackend, summary: ir.Table, orders: ir.Table, lines: ir.Table, *,
+    summary: ir.Table, orders: ir.Table, lines: ir.Table, *,
     gaps: ir.Table, category_gaps: ir.Table, as_of: dt.date,
-) -> dict[str, pd.DataFrame]:
-    """The small tables of the report's Segments section."""
+) -> tuple[dict[str, pd.DataFrame], dict[str, ir.Table]]:
+    """Build the small tables of the report's Segments section.
+
+    Also returns the stored RFM, status and golden tables they came from, which
+    :meth:`Analysis.segments` reuses.
+    """
     from repeatly import segments
 
-    rfm = _materialize(con, segments.rfm_scores(summary), "rfm")
-    status = _materialize(con, segments.customer_status(
+    rfm = materialize(segments.rfm_scores(summary), "rfm")
+    status = materialize(segments.customer_status(
         summary, lines, gaps=gaps, category_gaps=category_gaps), "status")
-    golden = _materialize(con, segments.golden_customers(summary), "golden")
-    moves = _materialize(con, segments.movement_inputs(
+    golden = materialize(segments.golden_customers(summary), "golden")
+    moves = materialize(segments.movement_inputs(
         orders, start=as_of - dt.timedelta(days=365), end=as_of), "movement_inputs")
     overview = segments.segment_overview(summary, orders, rfm=rfm, status=status,
                                          golden=golden, as_of=as_of, lines=lines,
@@ -308,7 +319,8 @@ def _segment_tables(
     first = _to_date(orders.ordered_at.min().execute())
     if first > as_of - dt.timedelta(days=365):  # under a year of history: no movement
         overview.pop("movement")
-    return {f"segments_{name}": table.to_pandas() for name, table in overview.items()}
+    small = {f"segments_{name}": table.to_pandas() for name, table in overview.items()}
+    return small, {"rfm": rfm, "status": status, "golden": golden}
 
 
 def _parse_as_of(value: dt.date | str | None) -> dt.date | None:
@@ -411,14 +423,6 @@ def _has_cost(loaded: Loaded, lines: ir.Table, *, products: bool) -> bool:
 
 def _backend_of(table: ir.Table) -> BaseBackend:
     return table._find_backend(use_default=True)
-
-
-def _materialize(con: BaseBackend, expr: ir.Table, name: str) -> ir.Table:
-    """Store an intermediate result in the engine so later steps read it once."""
-    try:
-        return con.create_table(ibis.util.gen_name(name), expr, temp=True)
-    except Exception:  # engines without temporary tables
-        return con.create_table(ibis.util.gen_name(name), expr)
 
 
 def _median_gap(gaps: ir.Table) -> float | None:

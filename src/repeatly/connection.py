@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from repeatly.exceptions import InputError, MissingDependencyError
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["connect", "default_connection", "is_url", "shared_connection"]
+__all__ = ["connect", "default_connection", "is_url", "materialize", "shared_connection"]
 
 _EXTRAS = {
     "postgres": "postgres",
@@ -124,3 +125,17 @@ def _redact(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
     return url
+
+
+def materialize(expr: ir.Table, name: str, *, con: BaseBackend | None = None) -> ir.Table:
+    """Store an intermediate result in its engine, so later steps read it, not redo it.
+
+    A temporary table where the engine has them, a plain one otherwise.
+    """
+    import ibis
+
+    backend = con if con is not None else expr._find_backend(use_default=True)
+    try:
+        return backend.create_table(ibis.util.gen_name(name), expr, temp=True)
+    except Exception:  # engines without temporary tables
+        return backend.create_table(ibis.util.gen_name(name), expr)

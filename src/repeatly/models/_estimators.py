@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -52,7 +52,35 @@ def _fit_history(
             dict(zip(names, map(float, errors), strict=True)))
 
 
-class BetaGeoModel:
+class _HistoryModel:
+    """Base of the models of (frequency, recency, T) rows: options, fit, fitted state."""
+
+    names: tuple[str, ...] = ()
+    label = ""
+    discrete = False
+
+    def __init__(self, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    @staticmethod
+    def _log_likelihood(*args: Any) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+            weights: ArrayLike | None = None) -> Self:
+        """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
+        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
+            type(self)._log_likelihood, self.names, self.label, (frequency, recency, T),
+            weights, self.penalizer, discrete=self.discrete)
+        return self
+
+    def _fitted(self) -> dict[str, float]:
+        if not hasattr(self, "params_"):
+            raise NotFittedError(f"{type(self).__name__}: call fit before predicting")
+        return self.params_
+
+
+class BetaGeoModel(_HistoryModel):
     """BG/NBD: purchases while alive, dropout after each purchase.
 
     Parameters
@@ -81,22 +109,11 @@ class BetaGeoModel:
     """
 
     names = ("r", "alpha", "a", "b")
-
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
-
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-            weights: ArrayLike | None = None) -> BetaGeoModel:
-        """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
-        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
-            _bgnbd.log_likelihood, self.names, "BG/NBD", (frequency, recency, T), weights,
-            self.penalizer)
-        return self
+    label = "BG/NBD"
+    _log_likelihood = staticmethod(_bgnbd.log_likelihood)
 
     def _params(self) -> tuple[float, float, float, float]:
-        if not hasattr(self, "params_"):
-            raise NotFittedError("BetaGeoModel: call fit before predicting")
-        p = self.params_
+        p = self._fitted()
         return p["r"], p["alpha"], p["a"], p["b"]
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
@@ -116,7 +133,7 @@ class BetaGeoModel:
                 "log_likelihood": self.log_likelihood_, "penalizer": self.penalizer}
 
 
-class ModifiedBetaGeoModel:
+class ModifiedBetaGeoModel(_HistoryModel):
     """MBG/NBD: BG/NBD where a customer may also leave right after the first purchase.
 
     Examples
@@ -134,29 +151,18 @@ class ModifiedBetaGeoModel:
     """
 
     names = ("r", "alpha", "a", "b")
-
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
-
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-            weights: ArrayLike | None = None) -> ModifiedBetaGeoModel:
-        """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
-        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
-            _mbgnbd.log_likelihood, self.names, "MBG/NBD", (frequency, recency, T), weights,
-            self.penalizer)
-        return self
+    label = "MBG/NBD"
+    _log_likelihood = staticmethod(_mbgnbd.log_likelihood)
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
                           T: ArrayLike) -> NDArray[np.float64]:
         """Probability that each customer is still a customer."""
-        if not hasattr(self, "params_"):
-            raise NotFittedError("ModifiedBetaGeoModel: call fit before predicting")
-        p = self.params_
+        p = self._fitted()
         return _mbgnbd.probability_alive(p["r"], p["alpha"], p["a"], p["b"], frequency,
                                          recency, T)
 
 
-class ParetoNBDModel:
+class ParetoNBDModel(_HistoryModel):
     """Pareto/NBD: purchases while alive, dropout at any time (exponential lifetimes).
 
     Examples
@@ -173,20 +179,11 @@ class ParetoNBDModel:
     """
 
     names = ("r", "alpha", "s", "beta")
-
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
-
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-            weights: ArrayLike | None = None) -> ParetoNBDModel:
-        """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
-        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
-            _pareto_nbd.log_likelihood, self.names, "Pareto/NBD", (frequency, recency, T),
-            weights, self.penalizer)
-        return self
+    label = "Pareto/NBD"
+    _log_likelihood = staticmethod(_pareto_nbd.log_likelihood)
 
 
-class BetaGeoBetaBinomModel:
+class BetaGeoBetaBinomModel(_HistoryModel):
     """BG/BB: purchases and dropout in discrete opportunities (periods).
 
     Examples
@@ -203,17 +200,14 @@ class BetaGeoBetaBinomModel:
     """
 
     names = ("alpha", "beta", "gamma", "delta")
-
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
+    label = "BG/BB"
+    discrete = True
+    _log_likelihood = staticmethod(_bgbb.log_likelihood)
 
     def fit(self, frequency: ArrayLike, recency: ArrayLike, periods: ArrayLike,
-            weights: ArrayLike | None = None) -> BetaGeoBetaBinomModel:
+            weights: ArrayLike | None = None) -> Self:
         """Fit on (frequency, recency, periods) rows, optionally weighted."""
-        self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
-            _bgbb.log_likelihood, self.names, "BG/BB", (frequency, recency, periods), weights,
-            self.penalizer, discrete=True)
-        return self
+        return super().fit(frequency, recency, periods, weights)
 
 
 class GammaGammaModel:

@@ -18,7 +18,6 @@ from repeatly.segments._movement import (
     NOT_YET,
     movement_inputs,
     movement_matrix,
-    rfm_inputs,
     segment_movement,
 )
 from repeatly.segments._overview import segment_overview
@@ -69,7 +68,6 @@ __all__ = [
     "pareto_curve",
     "reach_lists",
     "rfm_cutoffs",
-    "rfm_inputs",
     "rfm_scores",
     "season_day",
     "segment_customers",

@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 
 from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, brand_news
 from repeatly.segments._golden import golden_customers
+from repeatly.segments._join import attach
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_scores
 from repeatly.segments._status import StatusRules, customer_status
 
@@ -65,6 +66,7 @@ def segment_customers(
     category_gaps: ir.Table | None = None,
     orders: ir.Table | None = None,
     products: ir.Table | None = None,
+    computed: Mapping[str, ir.Table] | None = None,
 ) -> ir.Table:
     """Every segment of every customer, with the numbers behind them.
 
@@ -86,6 +88,9 @@ def segment_customers(
     products
         The products table; with launch dates, brand fans get ``new_products`` (of their
         brand, launched since they last bought it) and ``last_brand_purchase``.
+    computed
+        ``"rfm"``, ``"golden"`` and ``"status"`` tables already computed with these
+        same options, to use instead of computing them again.
 
     Returns
     -------
@@ -97,13 +102,21 @@ def segment_customers(
         promo_share, late_share, early_share, top_brand_share, categories,
         top_category, purchases``) and, with ``customers``, the contact fields.
     """
-    rfm = rfm_scores(summary, rules=rfm_rules).select(
-        "customer_id", "r", "f", "m", "rfm", "rfm_segment")
-    golden = golden_customers(summary, share=golden_share).select(
-        "customer_id", "golden", "golden_rank")
-    status = customer_status(summary, lines, cycles=cycles, business_cycle=business_cycle,
-                             rules=status_rules, gaps=gaps,
-                             category_gaps=category_gaps).select(
+    computed = computed or {}
+    rfm = computed.get("rfm")
+    if rfm is None:
+        rfm = rfm_scores(summary, rules=rfm_rules)
+    rfm = rfm.select("customer_id", "r", "f", "m", "rfm", "rfm_segment")
+    golden = computed.get("golden")
+    if golden is None:
+        golden = golden_customers(summary, share=golden_share)
+    golden = golden.select("customer_id", "golden", "golden_rank")
+    status = computed.get("status")
+    if status is None:
+        status = customer_status(summary, lines, cycles=cycles,
+                                 business_cycle=business_cycle, rules=status_rules, gaps=gaps,
+                                 category_gaps=category_gaps)
+    status = status.select(
         "customer_id", "status", "cycle_days", "cycle_source", "days_since",
         "cycles_overdue", "lost_on")
     behaviour = behaviour_segments(lines, orders=orders, rules=behaviour_rules).drop(
@@ -115,7 +128,7 @@ def segment_customers(
     if products is not None:
         parts.append(brand_news(lines, products, behaviour).drop("brand_fan"))
     for part in parts:
-        joined = _attach(joined, part)
+        joined = attach(joined, part)
     flags = {
         name: ibis.coalesce(joined[name], False)
         for name in ("golden", "promo_hunter", "early_full_price", "low_margin_only",
@@ -129,11 +142,5 @@ def segment_customers(
         contact = customers.select(
             "customer_id", "name", "email", "phone", "city", "consent_email", "consent_sms"
         ).distinct(on="customer_id", keep="first")
-        table = _attach(table, contact)
+        table = attach(table, contact)
     return table
-
-
-def _attach(left: ir.Table, right: ir.Table) -> ir.Table:
-    """Left-join ``right`` on the customer, keeping one ``customer_id``."""
-    joined = left.left_join(right, "customer_id")
-    return joined.select(*left.columns, *[c for c in right.columns if c != "customer_id"])

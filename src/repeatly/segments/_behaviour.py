@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 
 from repeatly.analytics import orders_from_lines
 from repeatly.exceptions import InputError
+from repeatly.segments._join import attach
 
 __all__ = ["BehaviourRules", "behaviour_segments", "brand_news", "season_day"]
 
@@ -156,7 +157,7 @@ def behaviour_segments(
         _known=tagged._high.count(),
     )
 
-    joined = _left(_left(per_customer, brand_stats), categories)
+    joined = attach(attach(per_customer, brand_stats), categories)
     n = joined.purchases.cast("float64")
     enough = joined.purchases >= rules.min_orders
     promo_share = joined._promo / n
@@ -182,11 +183,6 @@ def behaviour_segments(
         low_margin_only=enough & (joined._known > 0) & (joined._high_lines == 0),
         one_category=enough & (joined.categories == 1),
     )
-
-
-def _left(left: ir.Table, right: ir.Table) -> ir.Table:
-    joined = left.left_join(right, "customer_id")
-    return joined.select(*left.columns, *[c for c in right.columns if c != "customer_id"])
 
 
 def brand_news(lines: ir.Table, products: ir.Table, fans: ir.Table) -> ir.Table:

@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from repeatly._files import atomic_write
+from repeatly.connection import materialize
 from repeatly.segments._assemble import ACTIONS
 from repeatly.segments._reach import contact_priority
 from repeatly.segments._rfm import RFM_RULES
@@ -79,7 +80,7 @@ def write_segments(table: ir.Table, out: Path, *,
     folder = out / "segments"
     folder.mkdir(exist_ok=True)
     paths: dict[str, Path] = {}
-    table = _materialize(table)
+    table = materialize(table, "segments")  # every list below filters the stored table
     everyone = table.order_by("customer_id")
     paths["segments"] = atomic_write(out / "segments.csv", lambda p: everyone.to_csv(p))
     lists = segment_lists(table)
@@ -112,16 +113,6 @@ def _counts(table: ir.Table) -> dict[str, int]:
     rfm = table.group_by("rfm_segment").aggregate(n=table.count()).to_pandas()
     counts.update({f"rfm {s}": int(n) for s, n in zip(rfm.rfm_segment, rfm.n, strict=True)})
     return counts
-
-
-def _materialize(table: ir.Table) -> ir.Table:
-    """Compute the segments once; every list below is then a filter of a stored table."""
-    backend = table._find_backend(use_default=True)
-    name = ibis.util.gen_name("segments")
-    try:
-        return backend.create_table(name, table, temp=True)
-    except Exception:  # engines without temporary tables
-        return backend.create_table(name, table)
 
 
 def _workbook(path: Path, sheets: list[tuple[str, Any, str, str, int]]) -> None:

@@ -12,32 +12,10 @@ from repeatly.analytics import money_sum, orders_from_lines
 from repeatly.exceptions import InputError
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_scores
 
-__all__ = ["NOT_YET", "movement_inputs", "movement_matrix", "rfm_inputs", "segment_movement"]
+__all__ = ["NOT_YET", "movement_inputs", "movement_matrix", "segment_movement"]
 
 #: The "segment" of customers who had not bought yet at the first date.
 NOT_YET = "(not a customer yet)"
-
-
-def rfm_inputs(orders: ir.Table, *, as_of: dt.date) -> ir.Table:
-    """Recency, purchases and net revenue of each customer as of a date, from orders.
-
-    The three columns :func:`rfm_scores` needs, named as in the customer summary, from
-    the orders up to ``as_of``: a lighter query than the whole summary.
-    """
-    cutoff = ibis.timestamp(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
-    upto = orders.filter(orders.ordered_at < cutoff)
-    per = upto.group_by("customer_id").aggregate(
-        _last=upto.ordered_at.max(where=upto.is_purchase),
-        orders=upto.count(where=upto.is_purchase),
-        revenue=money_sum(upto.amount),
-    )
-    per = per.filter(per.orders > 0)
-    return per.select(
-        "customer_id",
-        recency_days=ibis.date(as_of).delta(per._last.date(), unit="day"),
-        orders=per.orders,
-        revenue=per.revenue,
-    )
 
 
 def segment_movement(
