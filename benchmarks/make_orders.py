@@ -2,9 +2,10 @@
 
 Usage: python benchmarks/make_orders.py [LINES] [PATH]   (default 10,000,000 lines)
 
-The file has the canonical order columns with realistic shapes: about four lines per
-customer, several lines per order, categories with their own costs, discounts. It is
-made in chunks with numpy so it needs little memory.
+The file has the canonical order columns with realistic shapes: customers who buy and
+leave as in the buy-till-you-die models, about four lines per customer over two or so
+orders, categories with their own costs, discounts. It is made in chunks with numpy so
+it needs little memory.
 """
 
 from __future__ import annotations
@@ -24,17 +25,44 @@ CHANNELS = np.array(["store", "web", "app"])
 START = np.datetime64("2022-01-01T00:00:00", "s")
 SPAN_SECONDS = 3 * 365 * 86400
 CHUNK_CUSTOMERS = 250_000
-LINES_PER_CUSTOMER = 4
+LINES_PER_CUSTOMER = 4  # on average, from the orders and the lines per order
+LINES_PER_ORDER = 1.7
+
+
+def _purchase_days(rng: np.random.Generator, customers: int) -> list[np.ndarray]:
+    """Each customer's purchase days: the buy-till-you-die story (BG/NBD).
+
+    The first purchase falls anywhere in the span; while active, a customer buys at
+    their own Poisson rate (gamma-distributed across customers) and after each
+    purchase leaves for good with their own probability (beta-distributed).
+    """
+    span_days = SPAN_SECONDS // 86400
+    rate = rng.gamma(0.6, 1 / 90.0, size=customers)  # purchases per day while active
+    leave = rng.beta(1.5, 4.0, size=customers)
+    day = rng.integers(0, span_days, size=customers).astype(np.float64)
+    days = [day.copy()]
+    who = [np.arange(customers)]
+    active = np.arange(customers)
+    while len(active):
+        stays = rng.random(len(active)) >= leave[active]
+        active, day = active[stays], day[stays]
+        day = day + rng.exponential(1.0, size=len(active)) / rate[active]
+        inside = day < span_days
+        active, day = active[inside], day[inside]
+        days.append(np.floor(day))
+        who.append(active)
+    return [np.concatenate(who), np.concatenate(days)]
 
 
 def _chunk(rng: np.random.Generator, first_customer: int, customers: int) -> pa.Table:
-    lines_per = rng.geometric(1 / LINES_PER_CUSTOMER, size=customers)
+    owner, days = _purchase_days(rng, customers)
+    lines_per = rng.geometric(1 / LINES_PER_ORDER, size=len(owner))
     n = int(lines_per.sum())
-    customer = np.repeat(np.arange(first_customer, first_customer + customers), lines_per)
-    start = rng.integers(0, SPAN_SECONDS // 2, size=customers)
-    offset = np.repeat(start, lines_per) + rng.integers(0, SPAN_SECONDS // 2, size=n)
-    ordered_at = START + offset.astype("timedelta64[s]")
-    day = offset // 86400
+    customer = first_customer + np.repeat(owner, lines_per)
+    day = np.repeat(days, lines_per).astype(np.int64)
+    seconds = day * 86400 + np.repeat(rng.integers(8 * 3600, 22 * 3600, size=len(owner)),
+                                      lines_per)
+    ordered_at = START + seconds.astype("timedelta64[s]")
     cat = rng.integers(0, len(CATEGORIES), size=n)
     amount = np.round(rng.gamma(2.0, 25.0, size=n) + 1, 2)
     discount = np.where(rng.random(n) < 0.15, np.round(amount * 0.2, 2), 0.0)

@@ -8,7 +8,7 @@ import pytest
 
 PUBLIC = {
     "repeatly": {"Analysis", "__version__", "analytics", "analyze", "data", "datasets",
-                 "economics", "exceptions", "models", "segments"},
+                 "economics", "exceptions", "models", "predict", "segments"},
     "repeatly.data": {"CUSTOMERS", "DataQuality", "LEADS", "Loaded", "ORDERS", "PRODUCTS",
                       "Role", "SPEND", "TABLES", "TableSpec", "detect_roles", "from_frame",
                       "load_customers", "load_leads", "load_orders", "load_products",
@@ -36,10 +36,11 @@ PUBLIC = {
     "repeatly.exceptions": {"ConvergenceError", "ConvergenceWarning", "DataValidationError",
                             "InputError", "MappingError", "MissingDependencyError",
                             "NotFittedError", "Problem", "RepeatlyError"},
-    "repeatly.models": {"UNIT_DAYS", "BetaGeoBetaBinomModel", "BetaGeoModel",
-                        "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDModel",
-                        "distinct_rows",
-                        "model_summary"},
+    "repeatly.models": {"AUTO_MODELS", "MODELS", "UNIT_DAYS", "BetaGeoBetaBinomModel",
+                        "BetaGeoCovariateModel", "BetaGeoModel", "Forecast",
+                        "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDCovariateModel",
+                        "ParetoNBDModel", "distinct_rows", "forecast", "model_summary",
+                        "period_summary"},
     "repeatly.report": {"html_table", "render_report", "write_outputs"},
     "repeatly.cli": {"app", "main"},
 }

@@ -1,14 +1,16 @@
 """Repeatly: find the money hidden in a customer base and bring customers back.
 
-The main job is :func:`analyze`; the layers it is built from are public too:
-:mod:`repeatly.data` (loading), :mod:`repeatly.analytics` (engine-side analytics),
-:mod:`repeatly.economics` (unit economics and what-if), :mod:`repeatly.segments`
-(RFM, golden customers, cycles and status) and :mod:`repeatly.datasets` (demo and
-reference data).
+The main job is :func:`analyze`; :func:`predict` forecasts every customer. The layers
+they are built from are public too: :mod:`repeatly.data` (loading),
+:mod:`repeatly.analytics` (engine-side analytics), :mod:`repeatly.economics` (unit
+economics and what-if), :mod:`repeatly.segments` (RFM, golden customers, cycles and
+status), :mod:`repeatly.models` (buy-till-you-die and spend models, forecasts) and
+:mod:`repeatly.datasets` (demo and reference data).
 """
 
 from repeatly import analytics, data, datasets, economics, exceptions, models, segments
 from repeatly._analysis import Analysis, analyze
+from repeatly._prediction import predict
 from repeatly._version import __version__
 
 __all__ = [
@@ -21,5 +23,6 @@ __all__ = [
     "economics",
     "exceptions",
     "models",
+    "predict",
     "segments",
 ]

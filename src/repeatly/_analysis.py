@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
     from repeatly.data import DataQuality, Loaded
+    from repeatly.models import Forecast
 
 __all__ = ["Analysis", "analyze"]
 
@@ -68,6 +69,10 @@ class Analysis:
     segment_parts
         RFM scores, statuses and golden flags with the default rules, stored in the
         engine for the report and reused by :meth:`segments`.
+    forecast
+        With ``analyze(..., predict=True)``: every customer's forecast
+        (:class:`repeatly.models.Forecast`), shown in the report's Prediction section and
+        fed to :meth:`segments`.
     """
 
     metrics: dict[str, Any]
@@ -81,6 +86,7 @@ class Analysis:
     gaps: ir.Table | None = None
     category_gaps: ir.Table | None = None
     segment_parts: dict[str, ir.Table] = field(default_factory=dict)
+    forecast: Forecast | None = None
 
     @property
     def quality(self) -> DataQuality | None:
@@ -99,6 +105,7 @@ class Analysis:
         """Every customer's segments (see :func:`repeatly.segments.segment_customers`).
 
         Options are passed on, e.g. ``cycles={"furniture": 730}``, ``golden_share=0.6``.
+        With a forecast (``analyze(..., predict=True)``) the predictions are used too.
         """
         from repeatly.segments import segment_customers
 
@@ -112,6 +119,8 @@ class Analysis:
             options.setdefault("computed", self.segment_parts)
         if "products" in self.inputs:
             options.setdefault("products", self.inputs["products"].table)
+        if self.forecast is not None:
+            options.setdefault("forecast", self.forecast.customers)
         return segment_customers(self.summary, lines, customers=customers, **options)
 
     def report_html(self) -> str:
@@ -145,6 +154,7 @@ def analyze(
     table: str | None = None,
     on_bad_rows: Literal["error", "skip"] = "error",
     margin_rate: float | None = None,
+    predict: bool | dict[str, Any] = False,
     con: BaseBackend | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
@@ -174,6 +184,11 @@ def analyze(
     margin_rate
         Margin share assumed for lines that have neither cost nor margin. Without it,
         and with no cost data at all, margin is taken as revenue and the report says so.
+    predict
+        Also forecast every customer (probability alive, purchases, CLV): ``True`` for
+        the defaults, or the options of :func:`repeatly.models.forecast` as a dict
+        (``{"model": "auto", "calibration_end": ...}``). The report then has a
+        Prediction section, and :meth:`Analysis.segments` uses the forecast.
     con
         Engine to load files into; the process-wide embedded DuckDB when not given.
     progress
@@ -276,6 +291,15 @@ def analyze(
         metrics["lead_conversion"] = _number(conversion["lead_conversion"])
     if inputs["orders"].quality is not None:
         metrics["data_quality"] = inputs["orders"].quality.to_dict()
+    forecast = None
+    if predict:
+        from repeatly.models import forecast as fit_forecast
+
+        step("Predicting customers")
+        options = dict(predict) if isinstance(predict, dict) else {}
+        options.setdefault("margin", _margin_share(metrics))
+        options.setdefault("as_of", as_of_date)
+        forecast = fit_forecast(lines, progress=None, **options)
     base = economics.baseline_from_metrics(metrics)
     lever_size = 0.05
     scenario = economics.what_if(
@@ -293,6 +317,7 @@ def analyze(
         gaps=gaps,
         category_gaps=cat_gaps,
         segment_parts=segment_parts,
+        forecast=forecast,
     )
 
 
@@ -321,6 +346,14 @@ def _segment_tables(
         overview.pop("movement")
     small = {f"segments_{name}": table.to_pandas() for name, table in overview.items()}
     return small, {"rfm": rfm, "status": status, "golden": golden}
+
+
+def _margin_share(metrics: dict[str, Any]) -> float:
+    """Margin over revenue, for the forecast's CLV (1.0 when unknown)."""
+    revenue, margin = metrics.get("revenue"), metrics.get("margin")
+    if revenue and margin is not None and 0 < margin <= revenue:
+        return float(margin) / float(revenue)
+    return 1.0
 
 
 def _parse_as_of(value: dt.date | str | None) -> dt.date | None:

@@ -85,6 +85,9 @@ BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at bad rows; skip: drop them and count them.")]
 MarginRateOpt = Annotated[float | None, typer.Option(
     "--margin-rate", help="Margin share for lines with no cost data, e.g. 0.4.")]
+PredictOpt = Annotated[bool, typer.Option(
+    "--predict", help="Also forecast every customer (probability alive, CLV) with the "
+    "best-fitting model.")]
 
 
 def _run_analysis(step: Any, orders: str, *, on_bad_rows: str, map_: list[str] | None,
@@ -113,6 +116,7 @@ def analyze(
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
     margin_rate: MarginRateOpt = None,
+    predict: PredictOpt = False,
     out_dir: OutOpt = Path("repeatly-report"),
 ) -> None:
     """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
@@ -120,7 +124,7 @@ def analyze(
         result = _run_analysis(
             step, orders, customers=customers, products=products, spend=spend, leads=leads,
             as_of=as_of, currency=currency, lang=lang, map_=map_, table=table,
-            on_bad_rows=on_bad_rows, margin_rate=margin_rate,
+            on_bad_rows=on_bad_rows, margin_rate=margin_rate, predict=predict,
         )
         step("Writing report")
         paths = result.write(out_dir)
@@ -150,6 +154,10 @@ def segments(
     near: Annotated[str | None, typer.Option(
         "--near", help="Also list customers near a place: LAT,LON,KM (needs --customers).")]
     = None,
+    predict: Annotated[bool, typer.Option(
+        "--predict", help="Forecast every customer too: lost also when unlikely to be "
+        "still a customer, golden also by predicted CLV, priority by predicted CLV.")]
+    = False,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for segments.csv, the "
                                           "per-segment lists and segments.xlsx.")]
     = Path("repeatly-segments"),
@@ -163,7 +171,7 @@ def segments(
         result = _run_analysis(
             step, orders, customers=customers, products=products, spend=spend, leads=leads,
             as_of=as_of, map_=map_, table=table, on_bad_rows=on_bad_rows,
-            margin_rate=margin_rate,
+            margin_rate=margin_rate, predict=predict,
         )
         step("Finding segments")
         found = result.segments(cycles=cycles, business_cycle=business_cycle,
@@ -209,6 +217,90 @@ def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:
                         EXIT_INPUT)
         cycles[name.strip()] = number
     return cycles
+
+
+@app.command()
+def predict(
+    orders: OrdersArg,
+    as_of: AsOfOpt = None,
+    map_: MapOpt = None,
+    table: TableOpt = None,
+    on_bad_rows: BadRowsOpt = "error",
+    model: Annotated[str, typer.Option(
+        help="auto, bgnbd, mbgnbd, pnbd or bgbb; auto picks by holdout error (with "
+        "--calibration-end) or BIC.")] = "auto",
+    unit: Annotated[str, typer.Option(
+        help="Time unit of the models and of --horizon: day, week or month.")] = "week",
+    calibration_end: Annotated[str | None, typer.Option(
+        "--calibration-end", help="Also fit up to this date (YYYY-MM-DD) and judge the "
+        "models on the purchases after it.")] = None,
+    horizon: Annotated[float | None, typer.Option(
+        help="Forecast purchases over this many units (default: a year).")] = None,
+    clv_months: Annotated[int, typer.Option(
+        "--clv-months", help="Months of purchases the lifetime value counts.")] = 12,
+    margin: Annotated[float | None, typer.Option(
+        help="Share of spend that is margin, e.g. 0.3 (default: from the lines' costs, "
+        "else 1).")] = None,
+    discount_rate: Annotated[float, typer.Option(
+        "--discount-rate", help="Yearly discount rate of future margin, e.g. 0.1.")] = 0.10,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the fitted model and its validation as one JSON object.")]
+    = False,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for predictions.csv, model.json and comparison.csv.")] = None,
+    file_format: Annotated[str, typer.Option(
+        "--format", help="Format of the predictions file: csv or parquet.")] = "csv",
+) -> None:
+    """Predict each customer: probability alive, purchases, next purchase, CLV."""
+    import json
+
+    import repeatly
+    from repeatly._prediction import write_forecast
+
+    if on_bad_rows not in ("error", "skip"):
+        raise _fail(f'--on-bad-rows: expected "error" or "skip", got "{on_bad_rows}"',
+                    EXIT_INPUT)
+    if file_format not in ("csv", "parquet"):
+        raise _fail(f'--format: expected "csv" or "parquet", got "{file_format}"', EXIT_INPUT)
+    with _progress() as step:
+        result = repeatly.predict(
+            orders, model=model, unit=unit, as_of=as_of,  # type: ignore[arg-type]
+            calibration_end=calibration_end, horizon=horizon, clv_months=clv_months,
+            margin=margin, discount_rate=discount_rate, mapping=_parse_maps(map_),
+            table=table, on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
+            progress=step)
+        paths = {}
+        if out_dir is not None:
+            step("Writing predictions")
+            paths = write_forecast(result, out_dir,
+                                   file_format=file_format)  # type: ignore[arg-type]
+    summary = result.to_dict()
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    _print_forecast(summary, paths)
+
+
+def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
+    from repeatly.report._format import fmt_number, fmt_share
+
+    params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
+    out.print(f"[bold]{summary['model']}[/]: {params}; log-likelihood "
+              f"{summary['log_likelihood']:,.1f}", highlight=False)
+    holdout = summary.get("holdout")
+    if holdout:
+        out.print(f"holdout: {fmt_number(holdout['actual'])} purchases, expected "
+                  f"{fmt_number(holdout['expected'])} "
+                  f"({fmt_share(holdout['aggregate_error'])} off); per-customer error "
+                  f"{holdout['mae']:.3f}", highlight=False)
+    what_if = summary["what_if"]
+    out.print(f"predicted CLV {fmt_number(what_if['total_clv'])}; with dropout 5% lower "
+              f"{fmt_number(what_if['total_clv_if'])} "
+              f"(+{fmt_number(what_if['change'])})", highlight=False)
+    for note in summary["notes"]:
+        err.print(f"[dim]{note}[/]", highlight=False)
+    for name, path in paths.items():
+        out.print(f"  {name:<12} {path}", highlight=False)
 
 
 @app.command()
@@ -270,6 +362,12 @@ def _root(
         raise typer.Exit()
 
 
+def _is_usage_error(exc: Exception) -> bool:
+    """Whether the command-line parser raised ``exc`` (its click exceptions can show)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "ClickException" in names and hasattr(exc, "show")
+
+
 def main() -> None:
     """Entry point of the ``repeatly`` command: no tracebacks for input problems."""
     try:
@@ -285,11 +383,9 @@ def main() -> None:
         err.print("aborted")
         sys.exit(130)
     except Exception as exc:  # an unexpected failure: short message, traceback on request
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if _is_usage_error(exc):  # a mistyped command or option: the parser's own message
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if os.environ.get("REPEATLY_DEBUG"):
             raise
         _fail(f"unexpected {type(exc).__name__}: {exc}\n"

@@ -16,7 +16,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, gammaln, hyp2f1
 
-__all__ = ["conditional_expected_purchases", "log_likelihood", "probability_alive"]
+__all__ = [
+    "conditional_expected_purchases",
+    "log_likelihood",
+    "probability_alive",
+    "probability_no_purchase",
+]
 
 Array = NDArray[np.float64]
 
@@ -66,3 +71,27 @@ def conditional_expected_purchases(r: float, alpha: float, a: float, b: float, t
     head = (a + b + x_ - 1) / (a - 1)
     body = 1.0 - np.power(1.0 - z, a - 1) * hyp
     return head * body * probability_alive(r, alpha, a, b, x_, t_x_, T_)
+
+
+def probability_no_purchase(r: float, alpha: float, a: float, b: float, t: ArrayLike,
+                            x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Array:
+    """Probability that a customer with history (x, t_x, T) makes no purchase in (T, T+t].
+
+    A customer drops out only right after a purchase, so one alive at T stays alive
+    until the next purchase, and given the history the rate is gamma(r+x, alpha+T)::
+
+        P = 1 - P(alive) + P(alive) * ((alpha+T) / (alpha+T+t))^(r+x)
+
+    This is the ratio of likelihoods ``L(x, t_x, T+t) / L(x, t_x, T)`` (no purchase in
+    (T, T+t] turns the history into (x, t_x, T+t)), which is how it is computed: in log
+    space, so that it keeps its precision when it is tiny.
+
+    Examples
+    --------
+    >>> p = probability_no_purchase(0.243, 4.414, 0.793, 2.426, [0, 39], 2, 30.43, 38.86)
+    >>> [round(float(v), 3) for v in p]
+    [1.0, 0.445]
+    """
+    t_, x_, t_x_, T_ = _arrays(t, x, t_x, T)
+    return np.exp(log_likelihood(r, alpha, a, b, x_, t_x_, T_ + t_)
+                  - log_likelihood(r, alpha, a, b, x_, t_x_, T_))

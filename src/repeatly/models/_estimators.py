@@ -8,8 +8,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from repeatly.exceptions import InputError, NotFittedError
-from repeatly.models import _bgbb, _bgnbd, _gamma_gamma, _mbgnbd, _pareto_nbd
-from repeatly.models._fit import fit_positive, standard_errors
+from repeatly.models import _bgbb, _bgnbd, _expected, _gamma_gamma, _mbgnbd, _pareto_nbd
+from repeatly.models._fit import (
+    Gradient,
+    fit_positive,
+    standard_errors,
+    standard_errors_from_gradient,
+)
+from repeatly.models._kernels import BetaGeoKernel, GammaGammaKernel
 
 __all__ = [
     "BetaGeoBetaBinomModel",
@@ -30,6 +36,7 @@ def _weights(weights: ArrayLike | None, n: int) -> NDArray[np.float64]:
 def _fit_history(
     log_likelihood: Any, names: tuple[str, ...], model: str, columns: tuple[ArrayLike, ...],
     weights: ArrayLike | None, penalizer: float, *, discrete: bool = False,
+    kernel: Any = None,
 ) -> tuple[dict[str, float], float, dict[str, float]]:
     """Fit a model of (frequency, recency, age) rows: parameters, LL, standard errors."""
     x, t_x, t = (np.asarray(v, dtype=np.float64) for v in columns)
@@ -45,39 +52,101 @@ def _fit_history(
         ll = float(np.dot(w, log_likelihood(*p, x, t_x, t)))
         return -ll + penalizer * float(np.sum(p**2))
 
-    params, _ = fit_positive(nll, np.ones(len(names)), names=names, model=model)
+    if kernel is None:
+        params, _ = fit_positive(nll, np.ones(len(names)), names=names, model=model)
+        errors = standard_errors(nll, params)
+    else:
+        with_gradient = _penalised(kernel(x, t_x, t, w), penalizer)
+        params, _ = fit_positive(nll, np.ones(len(names)), names=names, model=model,
+                                 with_gradient=with_gradient)
+        errors = standard_errors_from_gradient(with_gradient, params)
     log_lik = float(np.dot(w, log_likelihood(*params, x, t_x, t)))
-    errors = standard_errors(nll, params)
     return (dict(zip(names, map(float, params), strict=True)), log_lik,
             dict(zip(names, map(float, errors), strict=True)))
 
 
+def _penalised(kernel: Any, penalizer: float) -> Gradient:
+    """The negative of a kernel's log-likelihood and gradient, with the L2 penalty."""
+
+    def with_gradient(p: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        value, gradient = kernel(p)
+        return (-value + penalizer * float(np.sum(p**2)), -gradient + 2 * penalizer * p)
+
+    return with_gradient
+
+
 class _HistoryModel:
-    """Base of the models of (frequency, recency, T) rows: options, fit, fitted state."""
+    """Base of the models of (frequency, recency, T) rows: fit, predictions, state.
+
+    Each model names its parameters and the module holding its maths, which offers
+    ``log_likelihood``, ``probability_alive``, ``conditional_expected_purchases`` and
+    ``probability_no_purchase`` with the parameters first.
+    """
 
     names: tuple[str, ...] = ()
+    key = ""
     label = ""
     discrete = False
+    _maths: Any = None
+    _kernel: Any = None  # a weighted log-likelihood with its gradient, when there is one
 
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
-
-    @staticmethod
-    def _log_likelihood(*args: Any) -> NDArray[np.float64]:
-        raise NotImplementedError
 
     def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
             weights: ArrayLike | None = None) -> Self:
         """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
         self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
-            type(self)._log_likelihood, self.names, self.label, (frequency, recency, T),
-            weights, self.penalizer, discrete=self.discrete)
+            self._maths.log_likelihood, self.names, self.label, (frequency, recency, T),
+            weights, self.penalizer, discrete=self.discrete, kernel=self._kernel)
+        self.n_observations_ = float(np.sum(_weights(weights, len(np.atleast_1d(
+            np.asarray(frequency))))))
         return self
 
-    def _fitted(self) -> dict[str, float]:
+    def _values(self) -> tuple[float, ...]:
         if not hasattr(self, "params_"):
             raise NotFittedError(f"{type(self).__name__}: call fit before predicting")
-        return self.params_
+        return tuple(self.params_[name] for name in self.names)
+
+    def _four(self) -> tuple[float, float, float, float]:
+        a, b, c, d = self._values()
+        return a, b, c, d
+
+    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
+                          T: ArrayLike) -> NDArray[np.float64]:
+        """Probability that each customer is still a customer."""
+        return np.asarray(self._maths.probability_alive(*self._values(), frequency, recency, T))
+
+    def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike,
+                           T: ArrayLike) -> NDArray[np.float64]:
+        """Expected purchases of each customer in the next ``t`` time units."""
+        return np.asarray(self._maths.conditional_expected_purchases(
+            *self._values(), t, frequency, recency, T))
+
+    def probability_no_purchase(self, t: float, frequency: ArrayLike, recency: ArrayLike,
+                                T: ArrayLike) -> NDArray[np.float64]:
+        """Probability that each customer makes no purchase in the next ``t``."""
+        return np.asarray(self._maths.probability_no_purchase(
+            *self._values(), t, frequency, recency, T))
+
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected repeat purchases in the first ``t`` of a new customer's life."""
+        raise NotImplementedError
+
+    def next_purchase_in(self, frequency: ArrayLike, recency: ArrayLike,
+                         T: ArrayLike) -> NDArray[np.float64]:
+        """Median time to each customer's next purchase, if they are still a customer."""
+        p = dict(zip(self.names, self._values(), strict=True))
+        return _expected.median_wait(p["r"], p["alpha"], frequency, T)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted model as plain data (JSON-ready)."""
+        self._values()
+        return {"model": self.key, "params": dict(self.params_),
+                "log_likelihood": self.log_likelihood_,
+                "standard_errors": {k: (None if np.isnan(v) else v)
+                                    for k, v in self.standard_errors_.items()},
+                "penalizer": self.penalizer}
 
 
 class BetaGeoModel(_HistoryModel):
@@ -94,6 +163,8 @@ class BetaGeoModel(_HistoryModel):
         ``{"r", "alpha", "a", "b"}`` after :meth:`fit`.
     log_likelihood_
         The maximised (unpenalised) log-likelihood.
+    standard_errors_
+        Standard errors of the parameters, from the Hessian at the optimum.
 
     References
     ----------
@@ -106,31 +177,19 @@ class BetaGeoModel(_HistoryModel):
     >>> model = BetaGeoModel().fit(s.frequency, s.recency, s["T"])
     >>> {k: round(v, 3) for k, v in model.params_.items()}
     {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+    >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 3)
+    1.226
     """
 
     names = ("r", "alpha", "a", "b")
+    key = "bgnbd"
     label = "BG/NBD"
-    _log_likelihood = staticmethod(_bgnbd.log_likelihood)
+    _maths = _bgnbd
+    _kernel = BetaGeoKernel
 
-    def _params(self) -> tuple[float, float, float, float]:
-        p = self._fitted()
-        return p["r"], p["alpha"], p["a"], p["b"]
-
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
-                          T: ArrayLike) -> NDArray[np.float64]:
-        """Probability that each customer is still a customer."""
-        return _bgnbd.probability_alive(*self._params(), frequency, recency, T)
-
-    def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike,
-                           T: ArrayLike) -> NDArray[np.float64]:
-        """Expected purchases of each customer in the next ``t`` time units."""
-        return _bgnbd.conditional_expected_purchases(*self._params(), t, frequency, recency, T)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fitted model as plain data (JSON-ready)."""
-        self._params()
-        return {"model": "bgnbd", "params": self.params_,
-                "log_likelihood": self.log_likelihood_, "penalizer": self.penalizer}
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected repeat purchases in the first ``t`` of a new customer's life."""
+        return _expected.bgnbd_expected(*self._four(), t)
 
 
 class ModifiedBetaGeoModel(_HistoryModel):
@@ -151,15 +210,13 @@ class ModifiedBetaGeoModel(_HistoryModel):
     """
 
     names = ("r", "alpha", "a", "b")
+    key = "mbgnbd"
     label = "MBG/NBD"
-    _log_likelihood = staticmethod(_mbgnbd.log_likelihood)
+    _maths = _mbgnbd
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
-                          T: ArrayLike) -> NDArray[np.float64]:
-        """Probability that each customer is still a customer."""
-        p = self._fitted()
-        return _mbgnbd.probability_alive(p["r"], p["alpha"], p["a"], p["b"], frequency,
-                                         recency, T)
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected repeat purchases in the first ``t`` of a new customer's life."""
+        return _expected.mbgnbd_expected(*self._four(), t)
 
 
 class ParetoNBDModel(_HistoryModel):
@@ -179,12 +236,21 @@ class ParetoNBDModel(_HistoryModel):
     """
 
     names = ("r", "alpha", "s", "beta")
+    key = "pnbd"
     label = "Pareto/NBD"
-    _log_likelihood = staticmethod(_pareto_nbd.log_likelihood)
+    _maths = _pareto_nbd
+
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected repeat purchases in the first ``t`` of a new customer's life."""
+        return _expected.pareto_nbd_expected(*self._four(), t)
 
 
 class BetaGeoBetaBinomModel(_HistoryModel):
     """BG/BB: purchases and dropout in discrete opportunities (periods).
+
+    Times are counts of opportunities: ``recency`` is the opportunity of the last
+    transaction, ``T`` (here ``periods``) the number of opportunities observed, and the
+    horizon ``t`` of the predictions a number of future opportunities.
 
     Examples
     --------
@@ -200,14 +266,26 @@ class BetaGeoBetaBinomModel(_HistoryModel):
     """
 
     names = ("alpha", "beta", "gamma", "delta")
+    key = "bgbb"
     label = "BG/BB"
     discrete = True
-    _log_likelihood = staticmethod(_bgbb.log_likelihood)
+    _maths = _bgbb
 
     def fit(self, frequency: ArrayLike, recency: ArrayLike, periods: ArrayLike,
             weights: ArrayLike | None = None) -> Self:
         """Fit on (frequency, recency, periods) rows, optionally weighted."""
         return super().fit(frequency, recency, periods, weights)
+
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected transactions in a new customer's first ``t`` opportunities."""
+        return _expected.bgbb_expected(*self._four(), t)
+
+    def next_purchase_in(self, frequency: ArrayLike, recency: ArrayLike,
+                         T: ArrayLike) -> NDArray[np.float64]:
+        """Median opportunities to each customer's next transaction, if still active."""
+        p = self.params_
+        self._values()
+        return _expected.bgbb_median_wait(p["alpha"], p["beta"], frequency, T)
 
 
 class GammaGammaModel:
@@ -249,19 +327,39 @@ class GammaGammaModel:
             ll = float(np.dot(w, _gamma_gamma.log_likelihood(shape, rate_shape, scale, x, m)))
             return -ll + self.penalizer * float(np.sum(p**2))
 
+        with_gradient = _penalised(GammaGammaKernel(x, m, w), self.penalizer)
         params, _ = fit_positive(nll, np.array([1.0, 1.0, 1.0]), names=self.names,
-                                 model="Gamma-Gamma")
+                                 model="Gamma-Gamma", with_gradient=with_gradient)
         self.params_ = dict(zip(self.names, map(float, params), strict=True))
         shape, rate_shape, scale = params
         self.log_likelihood_ = float(np.dot(
             w, _gamma_gamma.log_likelihood(shape, rate_shape, scale, x, m)))
+        errors = standard_errors_from_gradient(with_gradient, params)
+        self.standard_errors_ = dict(zip(self.names, map(float, errors), strict=True))
         return self
+
+    @property
+    def mean_spend(self) -> float:
+        """The population's mean spend per transaction, p gamma / (q - 1) (inf if q <= 1)."""
+        p = self._fitted()
+        return p["p"] * p["gamma"] / (p["q"] - 1) if p["q"] > 1 else float("inf")
+
+    def _fitted(self) -> dict[str, float]:
+        if not hasattr(self, "params_"):
+            raise NotFittedError("GammaGammaModel: call fit before predicting")
+        return self.params_
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted model as plain data (JSON-ready)."""
+        self._fitted()
+        return {"model": "gamma_gamma", "params": dict(self.params_),
+                "log_likelihood": self.log_likelihood_,
+                "standard_errors": {k: (None if np.isnan(v) else v)
+                                    for k, v in self.standard_errors_.items()}}
 
     def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike
                        ) -> NDArray[np.float64]:
         """Expected spend per transaction of each customer."""
-        if not hasattr(self, "params_"):
-            raise NotFittedError("GammaGammaModel: call fit before predicting")
-        p = self.params_
+        p = self._fitted()
         return _gamma_gamma.conditional_expected_spend(p["p"], p["q"], p["gamma"], frequency,
                                                        monetary_value)

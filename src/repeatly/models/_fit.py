@@ -11,7 +11,10 @@ from scipy.optimize import minimize
 
 from repeatly.exceptions import ConvergenceError
 
-__all__ = ["fit_positive", "standard_errors"]
+__all__ = ["Gradient", "fit_positive", "standard_errors", "standard_errors_from_gradient"]
+
+
+Gradient = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
 
 
 def fit_positive(
@@ -20,10 +23,13 @@ def fit_positive(
     *,
     names: tuple[str, ...],
     model: str,
+    with_gradient: Gradient | None = None,
 ) -> tuple[NDArray[np.float64], float]:
     """Minimise a negative log-likelihood over positive parameters.
 
-    The optimiser works on the logs of the parameters. Returns the parameters and the
+    The optimiser works on the logs of the parameters. ``with_gradient``, when given,
+    returns the negative log-likelihood and its gradient in the parameters, and saves
+    the optimiser its numerical differentiation. Returns the parameters and the
     maximised log-likelihood.
 
     Raises
@@ -36,10 +42,24 @@ def fit_positive(
         value = neg_log_likelihood(np.exp(log_params))
         return float(value) if np.isfinite(value) else 1e300
 
+    def objective_and_gradient(log_params: NDArray[np.float64]
+                               ) -> tuple[float, NDArray[np.float64]]:
+        params = np.exp(log_params)
+        assert with_gradient is not None
+        value, gradient = with_gradient(params)
+        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
+            return 1e300, np.zeros_like(log_params)
+        return float(value), gradient * params
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = minimize(objective, np.log(start), method="L-BFGS-B",
-                          options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
+        if with_gradient is not None:
+            result = minimize(objective_and_gradient, np.log(start), jac=True,
+                              method="L-BFGS-B",
+                              options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
+        else:
+            result = minimize(objective, np.log(start), method="L-BFGS-B",
+                              options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
         if not result.success or not np.all(np.isfinite(result.x)):
             result = minimize(objective, result.x if np.all(np.isfinite(result.x))
                               else np.log(start), method="Nelder-Mead",
@@ -76,6 +96,29 @@ def standard_errors(
                 return float(neg_log_likelihood(shifted))
             value = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * steps[i] * steps[j])
             hessian[i, j] = hessian[j, i] = value
+    try:
+        covariance = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return np.full(k, np.nan)
+    diagonal = np.diag(covariance)
+    return np.where(diagonal > 0, np.sqrt(np.abs(diagonal)), np.nan)
+
+
+def standard_errors_from_gradient(with_gradient: Gradient, params: NDArray[np.float64]
+                                  ) -> NDArray[np.float64]:
+    """Standard errors from the inverse Hessian, by central differences of the gradient.
+
+    ``with_gradient`` returns the negative log-likelihood and its gradient.
+    """
+    k = len(params)
+    steps = 1e-5 * np.maximum(np.abs(params), 1e-3)
+    hessian = np.empty((k, k))
+    for i in range(k):
+        up, down = params.astype(np.float64).copy(), params.astype(np.float64).copy()
+        up[i] += steps[i]
+        down[i] -= steps[i]
+        hessian[i] = (with_gradient(up)[1] - with_gradient(down)[1]) / (2 * steps[i])
+    hessian = (hessian + hessian.T) / 2
     try:
         covariance = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:

@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 
 from repeatly.exceptions import InputError
 
-__all__ = ["UNIT_DAYS", "distinct_rows", "model_summary"]
+__all__ = ["UNIT_DAYS", "Unit", "distinct_rows", "model_summary", "period_summary"]
 
 #: Days in each time unit the models can count in.
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
@@ -84,6 +84,65 @@ def model_summary(
     joined = summary.left_join(counts, "customer_id")
     return joined.select(*summary.columns,
                          holdout_purchases=ibis.coalesce(joined.holdout_purchases, 0))
+
+
+def period_summary(
+    lines: ir.Table,
+    *,
+    calibration_end: dt.date,
+    unit: Unit = "week",
+    holdout_end: dt.date | None = None,
+) -> ir.Table:
+    """Each customer's history in discrete opportunities, as BG/BB reads it.
+
+    Each customer's time is cut into periods of one ``unit`` from the day of their
+    first purchase (period 0). ``T`` is the number of whole periods from then to
+    ``calibration_end`` (the opportunities observed), ``frequency`` the number of those
+    periods with a purchase and ``recency`` the last of them (0 without). With
+    ``holdout_end``, ``holdout_purchases`` counts the later periods with a purchase up
+    to it. ``monetary_value`` is as in :func:`model_summary`.
+    """
+    if unit not in UNIT_DAYS:
+        raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
+    if holdout_end is not None and holdout_end <= calibration_end:
+        raise InputError("holdout_end: expected a date after calibration_end")
+    size = UNIT_DAYS[unit]
+    sold = lines.filter(lines.amount >= 0)
+    days = sold.group_by(["customer_id", sold.ordered_at.date().name("day")]).aggregate(
+        value=sold.amount.cast("float64").sum())
+    end = ibis.date(calibration_end)
+    calib = days.filter(days.day <= end)
+    first = calib.group_by("customer_id").aggregate(_first=calib.day.min())
+    tagged = days.join(first, "customer_id")
+    tagged = tagged.mutate(
+        _period=(tagged.day.delta(tagged._first, unit="day").cast("float64") / size).floor(),
+        _n=(end.delta(tagged._first, unit="day").cast("float64") / size).floor())
+    inside = tagged.filter((tagged._period >= 1) & (tagged._period <= tagged._n))
+    seen = tagged.filter(tagged.day <= end)
+    per = seen.group_by("customer_id").aggregate(
+        T=seen._n.max(),
+        _repeat_value=seen.value.sum(where=seen.day > seen._first),
+        _repeat_days=(seen.day > seen._first).sum(),
+    )
+    counted = inside.group_by("customer_id").aggregate(
+        frequency=inside._period.nunique().cast("float64"), recency=inside._period.max())
+    joined = per.left_join(counted, "customer_id")
+    summary = joined.select(
+        "customer_id",
+        frequency=ibis.coalesce(joined.frequency, 0.0),
+        recency=ibis.coalesce(joined.recency, 0.0),
+        T=joined["T"],
+        monetary_value=ibis.ifelse(joined._repeat_days > 0,
+                                   joined._repeat_value / joined._repeat_days, 0.0),
+    )
+    if holdout_end is None:
+        return summary
+    later = tagged.filter((tagged.day > end) & (tagged.day <= ibis.date(holdout_end))
+                          & (tagged._period > tagged._n))
+    counts = later.group_by("customer_id").aggregate(holdout_purchases=later._period.nunique())
+    out = summary.left_join(counts, "customer_id")
+    return out.select(*summary.columns,
+                      holdout_purchases=ibis.coalesce(out.holdout_purchases, 0))
 
 
 def distinct_rows(summary: ir.Table) -> ir.Table:

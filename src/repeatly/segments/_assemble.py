@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
+from ibis import _
 
+from repeatly.exceptions import InputError
 from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, brand_news
 from repeatly.segments._golden import golden_customers
 from repeatly.segments._join import attach
@@ -30,13 +32,13 @@ class Action:
 #: The action lists, in the order of ease of return (most responsive first).
 ACTIONS: tuple[Action, ...] = (
     Action("golden", "VIP care: thank them personally, keep them close",
-           "early access and a personal gift", ("margin", "golden_rank", "orders")),
+           "early access and a personal gift", ("margin", "golden_rank", "orders", "clv")),
     Action("due", "Remind them: it is about time for their next purchase",
            "a reminder of what they usually buy", ("days_since", "cycle_days")),
     Action("at_risk", "Win them before they leave",
            "a reminder with a small gift", ("days_since", "cycle_days", "cycles_overdue")),
     Action("lost", "Win back", "a comeback discount",
-           ("days_since", "cycle_days", "lost_on")),
+           ("days_since", "cycle_days", "lost_on", "p_alive", "lost_by")),
     Action("promo_hunter", "Invite them to the end-of-season sale", "a sale preview",
            ("promo_share", "late_share", "purchases")),
     Action("early_full_price", "Give early access to the new collection",
@@ -67,6 +69,8 @@ def segment_customers(
     orders: ir.Table | None = None,
     products: ir.Table | None = None,
     computed: Mapping[str, ir.Table] | None = None,
+    forecast: ir.Table | None = None,
+    lost_below: float = 0.1,
 ) -> ir.Table:
     """Every segment of every customer, with the numbers behind them.
 
@@ -91,6 +95,15 @@ def segment_customers(
     computed
         ``"rfm"``, ``"golden"`` and ``"status"`` tables already computed with these
         same options, to use instead of computing them again.
+    forecast
+        Per-customer predictions (:attr:`repeatly.models.Forecast.customers`). With
+        them, customers whose probability of still being a customer is below
+        ``lost_below`` are lost too (``lost_by`` says ``"model"``; ``"cycle"`` for the
+        cycle rule), the customers who bring ``golden_share`` of the predicted CLV are
+        golden too (``golden_predicted``), and ``p_alive``, ``expected_purchases``,
+        ``next_purchase_on`` and ``clv`` are added.
+    lost_below
+        The probability alive under which the forecast calls a customer lost.
 
     Returns
     -------
@@ -100,8 +113,11 @@ def segment_customers(
         scores and numbers (``r, f, m, rfm, recency_days, orders, revenue, margin,
         golden_rank, cycle_days, cycle_source, days_since, cycles_overdue, lost_on,
         promo_share, late_share, early_share, top_brand_share, categories,
-        top_category, purchases``) and, with ``customers``, the contact fields.
+        top_category, purchases``), with ``forecast`` the predictions, and with
+        ``customers`` the contact fields.
     """
+    if not 0 <= lost_below < 1:
+        raise InputError(f"lost_below: expected a probability below 1, got {lost_below}")
     computed = computed or {}
     rfm = computed.get("rfm")
     if rfm is None:
@@ -127,14 +143,27 @@ def segment_customers(
     parts = [rfm, golden, status, behaviour]
     if products is not None:
         parts.append(brand_news(lines, products, behaviour).drop("brand_fan"))
+    if forecast is not None:
+        predicted = forecast.select("customer_id", "p_alive", "expected_purchases",
+                                    "next_purchase_on", "clv")
+        worth = summary.select("customer_id", "orders", "avg_order_value").join(
+            predicted.select("customer_id", "clv"), "customer_id")
+        parts += [predicted, golden_customers(worth, share=golden_share, value="clv")
+                  .select("customer_id", golden_predicted=_.golden)]
     for part in parts:
         joined = attach(joined, part)
-    flags = {
-        name: ibis.coalesce(joined[name], False)
-        for name in ("golden", "promo_hunter", "early_full_price", "low_margin_only",
-                     "one_category")
-    }
-    table = joined.mutate(**flags)
+    names = ["golden", "promo_hunter", "early_full_price", "low_margin_only", "one_category"]
+    if forecast is not None:
+        names.append("golden_predicted")
+    table = joined.mutate(**{name: ibis.coalesce(joined[name], False) for name in names})
+    if forecast is not None:
+        gone = ibis.coalesce(table.p_alive < lost_below, False)
+        table = table.mutate(
+            lost_by=ibis.cases((table.status == "lost", "cycle"), (gone, "model"),
+                               else_=ibis.null("string")),
+            status=ibis.ifelse(gone, "lost", table.status),
+            golden=table.golden | table.golden_predicted,
+        )
     order = ["customer_id", "rfm_segment", "status", "golden", "promo_hunter",
              "early_full_price", "brand_fan", "low_margin_only", "one_category"]
     table = table.select(*order, *[c for c in table.columns if c not in order])

@@ -67,7 +67,8 @@ def write_segments(table: ir.Table, out: Path, *,
                    extra: dict[str, ir.Table] | None = None) -> dict[str, Path]:
     """Write ``segments.csv``, ``segments/<name>.csv`` and ``segments.xlsx`` into ``out``.
 
-    ``segments/priority.csv`` orders every customer by :func:`contact_priority`.
+    ``segments/priority.csv`` orders every customer by :func:`contact_priority`, by
+    predicted CLV when the table has a forecast (else by margin).
     Every file is written under a temporary name and renamed into place. ``extra``
     lists (such as :func:`reach_lists`) are written as ``segments/<name>.csv`` too.
 
@@ -94,7 +95,7 @@ def write_segments(table: ir.Table, out: Path, *,
     paths["workbook"] = atomic_write(out / "segments.xlsx", lambda p: _workbook(p, sheets))
     for name, members in (extra or {}).items():
         paths[name] = atomic_write(folder / f"{_slug(name)}.csv", members.to_csv)
-    priority = contact_priority(table)
+    priority = contact_priority(table, value="clv" if "clv" in table.columns else "margin")
     paths["priority"] = atomic_write(folder / "priority.csv", priority.to_csv)
     return paths
 

@@ -12,7 +12,7 @@ from repeatly.exceptions import InputError
 
 __all__ = ["golden_customers", "golden_share_by_month", "pareto_curve"]
 
-Value = Literal["margin", "revenue"]
+Value = Literal["margin", "revenue", "clv"]
 
 
 def golden_customers(
@@ -42,7 +42,8 @@ def golden_customers(
     min_avg_order
         Smallest average order value of a golden customer.
     value
-        ``"margin"`` (profit, the default) or ``"revenue"``.
+        ``"margin"`` (profit, the default), ``"revenue"``, or ``"clv"`` (predicted
+        lifetime value, for a summary joined with a forecast).
 
     Returns
     -------
@@ -60,8 +61,8 @@ def golden_customers(
     """
     if not 0 < share <= 1:
         raise InputError(f"share: expected a share above 0 and at most 1, got {share}")
-    if value not in ("margin", "revenue"):
-        raise InputError(f'value: expected "margin" or "revenue", got {value!r}')
+    if value not in ("margin", "revenue", "clv"):
+        raise InputError(f'value: expected "margin", "revenue" or "clv", got {value!r}')
     worth = ibis.coalesce(summary[value].cast("float64"), 0.0)
     total = summary.aggregate(_total=worth.sum())
     eligible = (summary.orders >= min_orders) & (

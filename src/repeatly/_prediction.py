@@ -1,0 +1,119 @@
+"""The prediction job: load order lines, then forecast every customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from repeatly._analysis import Source, _load, _parse_as_of
+from repeatly._files import atomic_write
+from repeatly.exceptions import InputError
+from repeatly.models import Forecast, forecast
+
+__all__ = ["predict", "write_forecast"]
+
+log = logging.getLogger(__name__)
+
+
+def predict(
+    orders: Source,
+    *,
+    model: str = "auto",
+    unit: Literal["day", "week", "month"] = "week",
+    as_of: dt.date | str | None = None,
+    calibration_end: dt.date | str | None = None,
+    horizon: float | None = None,
+    clv_months: int = 12,
+    margin: float | None = None,
+    discount_rate: float = 0.10,
+    mapping: dict[str, str] | None = None,
+    table: str | None = None,
+    on_bad_rows: Literal["error", "skip"] = "error",
+    con: BaseBackend | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Forecast:
+    """Forecast every customer of an order export: P(alive), purchases, spend and CLV.
+
+    ``orders`` and the loading options are as for :func:`repeatly.analyze`; the model
+    options are those of :func:`repeatly.models.forecast`. ``margin`` (the share of
+    spend that is margin) defaults to the margin share of the lines that have a cost or
+    margin, and to 1.0 (CLV in revenue) when none has.
+
+    Examples
+    --------
+    >>> import repeatly
+    >>> shop = repeatly.datasets.make_shop(300, seed=2)
+    >>> result = repeatly.predict(shop.orders, model="bgnbd", margin=0.4)
+    >>> sorted(result.to_dict()["params"])
+    ['a', 'alpha', 'b', 'r']
+    """
+    step = progress or (lambda label: log.info("%s", label))
+    step("Loading orders")
+    loaded = _load(orders, "orders", con=con, mapping=mapping, table=table,
+                   on_bad_rows=on_bad_rows, as_of=_parse_as_of(as_of))
+    lines = loaded.table
+    notes = []
+    if margin is None:
+        margin, note = _margin_share(lines)
+        notes.append(note)
+    result = forecast(lines, model=model, unit=unit, as_of=_parse_as_of(as_of),
+                      calibration_end=_parse_as_of(calibration_end), horizon=horizon,
+                      clv_months=clv_months, margin=margin, discount_rate=discount_rate,
+                      progress=step)
+    result.notes[:0] = notes
+    result.options["source"] = loaded.source
+    return result
+
+
+def _margin_share(lines: ir.Table) -> tuple[float, str]:
+    known = lines.filter((lines.cost.notnull() | lines.margin.notnull()) & (lines.amount > 0))
+    margin = known.margin.coalesce(known.amount - known.cost)
+    row = known.aggregate(margin=margin.sum(), amount=known.amount.sum()).execute().iloc[0]
+    amount = row["amount"]
+    if amount is None or not amount > 0:
+        return 1.0, "margin: no cost data, so CLV is in revenue (pass --margin to change)"
+    share = float(row["margin"]) / float(amount)
+    if not 0 < share <= 1:
+        raise InputError(f"margin: the lines' costs give a margin share of {share:.1%}; "
+                         "pass --margin with the share to use")
+    return share, f"margin: {share:.1%}, the margin share of the lines with a cost"
+
+
+def write_forecast(result: Forecast, out: str | Path, *,
+                   file_format: Literal["csv", "parquet"] = "csv") -> dict[str, Path]:
+    """Write the predictions, ``model.json`` and ``comparison.csv`` into ``out``.
+
+    The predictions go to ``predictions.csv`` (or ``predictions.parquet``), most valuable
+    customers first. Each file is written under a temporary name and renamed into place.
+    """
+    if file_format not in ("csv", "parquet"):
+        raise InputError(f'format: expected "csv" or "parquet", got {file_format!r}')
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"predictions": folder / f"predictions.{file_format}",
+             "model": folder / "model.json", "comparison": folder / "comparison.csv"}
+    customers = result.customers.order_by([ibis.desc("clv"), "customer_id"])
+    if file_format == "csv":
+        atomic_write(paths["predictions"], lambda p: customers.to_csv(p))
+    else:
+        atomic_write(paths["predictions"], lambda p: customers.to_parquet(p))
+    atomic_write(paths["model"], lambda p: p.write_text(
+        json.dumps(result.to_dict(), indent=2, default=_plain) + "\n", encoding="utf-8"))
+    atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))
+    return paths
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -1,0 +1,94 @@
+"""`repeatly predict` and `--predict` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from repeatly.datasets import make_shop
+
+
+def _run(*args: str):
+    return subprocess.run([sys.executable, "-m", "repeatly", *args], capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def shop_files(tmp_path_factory):
+    shop = make_shop(1500, seed=4)
+    return shop, shop.write(tmp_path_factory.mktemp("shop"))
+
+
+def test_predict_json_has_the_documented_keys(shop_files):
+    shop, files = shop_files
+    calibration = (pd.Timestamp(shop.end) - pd.DateOffset(months=6)).date().isoformat()
+    run = _run("predict", str(files["orders"]), "--model", "bgnbd", "--json",
+               "--calibration-end", calibration, "--unit", "week", "--horizon", "26")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)  # stdout is only the JSON object: progress is on stderr
+    assert data["model"] == "bgnbd"
+    assert set(data["params"]) == {"r", "alpha", "a", "b"}
+    assert set(data["standard_errors"]) == {"r", "alpha", "a", "b"}
+    assert isinstance(data["log_likelihood"], float)
+    assert set(data["spend_model"]["params"]) == {"p", "q", "gamma"}
+    assert data["holdout"]["calibration_end"] == calibration
+    assert data["options"]["horizon"] == 26
+
+
+def test_predict_writes_predictions_for_every_customer(shop_files, tmp_path):
+    shop, files = shop_files
+    out = tmp_path / "forecast"
+    run = _run("predict", str(files["orders"]), "--model", "pnbd", "--margin", "0.4",
+               "--discount-rate", "0.08", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert len(predictions) == shop.orders.customer_id.nunique()
+    assert predictions.p_alive.between(0, 1).all()
+    assert (predictions.clv >= 0).all()
+    model = json.loads((out / "model.json").read_text())
+    assert model["model"] == "pnbd" and set(model["params"]) == {"r", "alpha", "s", "beta"}
+    assert model["options"]["margin"] == 0.4
+    assert model["what_if"]["total_clv"] == pytest.approx(predictions.clv.sum(), rel=1e-6)
+    assert "predicted CLV" in run.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--model", "lifetimes"), "model: expected auto, bgnbd"),
+    (("--unit", "year"), "unit"),
+    (("--margin", "2"), "margin"),
+    (("--calibration-end", "2099-01-01"), "calibration_end"),
+    (("--calibration-end", "soon"), "as_of: expected a date"),
+])
+def test_bad_predict_options_exit_2(shop_files, args, message):
+    _, files = shop_files
+    run = _run("predict", str(files["orders"]), *args)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_segments_with_predict_use_the_forecast(shop_files, tmp_path):
+    shop, files = shop_files
+    out = tmp_path / "segments"
+    run = _run("segments", str(files["orders"]), "--customers", str(files["customers"]),
+               "--predict", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(out / "segments.csv")
+    assert {"p_alive", "clv", "golden_predicted", "lost_by"} <= set(table.columns)
+    by_model = table[table.lost_by == "model"]
+    assert (by_model.status == "lost").all() and (by_model.p_alive < 0.1).all()
+    assert (table[table.status != "lost"].p_alive >= 0.1).all()
+    assert table[table.golden_predicted].golden.all()
+    priority = pd.read_csv(out / "segments" / "priority.csv").merge(table, on="customer_id")
+    active = priority[priority.status_x == "active"].sort_values("priority")
+    assert active.clv.is_monotonic_decreasing  # most valuable first, by predicted CLV
+
+
+def test_a_mistyped_command_is_a_usage_error_not_a_crash():
+    run = _run("predcit")
+    assert run.returncode == 2
+    assert "No such command" in run.stderr and "Traceback" not in run.stderr
