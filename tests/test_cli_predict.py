@@ -54,6 +54,7 @@ def test_predict_writes_predictions_for_every_customer(shop_files, tmp_path):
     assert model["options"]["margin"] == 0.4
     assert model["what_if"]["total_clv"] == pytest.approx(predictions.clv.sum(), rel=1e-6)
     assert "predicted CLV" in run.stdout
+    assert "Pareto/NBD" in (out / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -72,7 +73,7 @@ def test_bad_predict_options_exit_2(shop_files, args, message):
 
 
 def test_segments_with_predict_use_the_forecast(shop_files, tmp_path):
-    shop, files = shop_files
+    _, files = shop_files
     out = tmp_path / "segments"
     run = _run("segments", str(files["orders"]), "--customers", str(files["customers"]),
                "--predict", "--out", str(out))

@@ -188,3 +188,18 @@ def test_standard_errors_shrink_with_the_square_root_of_the_data(cdnow):
         assert once.standard_errors_[name] > 0
         assert four.standard_errors_[name] == pytest.approx(
             once.standard_errors_[name] / 2, rel=0.02)
+
+
+def test_expected_purchases_stay_finite_when_dropout_barely_varies():
+    # with a and b huge the hypergeometric form overflows; the expectation must go on
+    # smoothly to its limit of a fixed dropout probability a / (a + b + x)
+    from repeatly.models import _mbgnbd
+
+    x = np.array([0.0, 1, 3, 10, 50])
+    t_x = np.array([0.0, 20, 40, 60, 70])
+    T = np.full(5, 78.0)
+    for maths in (_bgnbd, _mbgnbd):
+        moderate = maths.conditional_expected_purchases(0.3, 9.0, 1e3, 1e5, 52, x, t_x, T)
+        huge = maths.conditional_expected_purchases(0.3, 9.0, 1e6, 1e8, 52, x, t_x, T)
+        assert np.all(np.isfinite(huge))
+        np.testing.assert_allclose(huge, moderate, rtol=2e-3)

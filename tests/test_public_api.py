@@ -41,7 +41,8 @@ PUBLIC = {
                         "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDCovariateModel",
                         "ParetoNBDModel", "distinct_rows", "forecast", "model_summary",
                         "period_summary"},
-    "repeatly.report": {"html_table", "render_report", "write_outputs"},
+    "repeatly.report": {"html_table", "render_forecast_report", "render_report",
+                        "write_outputs"},
     "repeatly.cli": {"app", "main"},
 }
 

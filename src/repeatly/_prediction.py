@@ -58,7 +58,8 @@ def predict(
     step = progress or (lambda label: log.info("%s", label))
     step("Loading orders")
     loaded = _load(orders, "orders", con=con, mapping=mapping, table=table,
-                   on_bad_rows=on_bad_rows, as_of=_parse_as_of(as_of))
+                   on_bad_rows=on_bad_rows, as_of=_parse_as_of(as_of), quality=False,
+                   roles=("customer_id", "ordered_at", "amount", "cost", "margin"))
     lines = loaded.table
     notes = []
     if margin is None:
@@ -88,12 +89,16 @@ def _margin_share(lines: ir.Table) -> tuple[float, str]:
 
 
 def write_forecast(result: Forecast, out: str | Path, *,
-                   file_format: Literal["csv", "parquet"] = "csv") -> dict[str, Path]:
-    """Write the predictions, ``model.json`` and ``comparison.csv`` into ``out``.
+                   file_format: Literal["csv", "parquet"] = "csv", lang: str = "en",
+                   currency: str = "USD") -> dict[str, Path]:
+    """Write the predictions, ``model.json``, ``comparison.csv`` and ``report.html``.
 
     The predictions go to ``predictions.csv`` (or ``predictions.parquet``), most valuable
-    customers first. Each file is written under a temporary name and renamed into place.
+    customers first; ``report.html`` is the Prediction section as a page of its own.
+    Each file is written under a temporary name and renamed into place.
     """
+    from repeatly.report import render_forecast_report
+
     if file_format not in ("csv", "parquet"):
         raise InputError(f'format: expected "csv" or "parquet", got {file_format!r}')
     folder = Path(out)
@@ -108,6 +113,9 @@ def write_forecast(result: Forecast, out: str | Path, *,
     atomic_write(paths["model"], lambda p: p.write_text(
         json.dumps(result.to_dict(), indent=2, default=_plain) + "\n", encoding="utf-8"))
     atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))
+    page = render_forecast_report(result, lang=lang, currency=currency)
+    paths["report"] = atomic_write(folder / "report.html",
+                                   lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
 

@@ -247,9 +247,12 @@ def predict(
         "--json", help="Print the fitted model and its validation as one JSON object.")]
     = False,
     out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for predictions.csv, model.json and comparison.csv.")] = None,
+        "--out", help="Folder for predictions.csv, model.json, comparison.csv and "
+        "report.html.")] = None,
     file_format: Annotated[str, typer.Option(
         "--format", help="Format of the predictions file: csv or parquet.")] = "csv",
+    currency: CurrencyOpt = "USD",
+    lang: LangOpt = "en",
 ) -> None:
     """Predict each customer: probability alive, purchases, next purchase, CLV."""
     import json
@@ -262,6 +265,8 @@ def predict(
                     EXIT_INPUT)
     if file_format not in ("csv", "parquet"):
         raise _fail(f'--format: expected "csv" or "parquet", got "{file_format}"', EXIT_INPUT)
+    if lang not in ("en", "ru"):
+        raise _fail(f'lang: expected "en" or "ru", got "{lang}"', EXIT_INPUT)
     with _progress() as step:
         result = repeatly.predict(
             orders, model=model, unit=unit, as_of=as_of,  # type: ignore[arg-type]
@@ -272,7 +277,7 @@ def predict(
         paths = {}
         if out_dir is not None:
             step("Writing predictions")
-            paths = write_forecast(result, out_dir,
+            paths = write_forecast(result, out_dir, lang=lang, currency=currency,
                                    file_format=file_format)  # type: ignore[arg-type]
     summary = result.to_dict()
     if as_json:

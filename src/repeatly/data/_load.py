@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -117,6 +117,8 @@ def load_table(
     sheet: str | None = None,
     on_bad_rows: OnBadRows = "error",
     as_of: dt.date | None = None,
+    quality: bool = True,
+    roles: Collection[str] | None = None,
 ) -> Loaded:
     """Load a file or database table as a canonical table.
 
@@ -144,6 +146,12 @@ def load_table(
         each bad row; ``"skip"`` drops bad rows and counts them.
     as_of
         Date after which order dates count as "future" in the quality summary.
+    quality
+        Whether to compute the orders' data-quality summary (one more pass over the
+        data; every row is checked and bad rows reported either way).
+    roles
+        Only read these roles (and the required ones) from a file; the others are
+        empty. A job that needs a few columns then reads and checks only those.
 
     Raises
     ------
@@ -171,11 +179,11 @@ def load_table(
     else:
         duck = con if con is not None and con.name == "duckdb" else shared_connection()
         loaded = _load_file(Path(source), spec, duck=duck, overrides=mapping, sheet=sheet,
-                            on_bad_rows=on_bad_rows)
+                            on_bad_rows=on_bad_rows, roles=roles)
         if con is not None and con is not duck:
             moved = con.create_table(ibis.util.gen_name(spec.name), loaded.table.to_pyarrow())
             loaded.table = moved
-    if spec.name == "orders":
+    if spec.name == "orders" and quality:
         loaded.quality = order_quality(
             loaded.table, reference=as_of, skipped_rows=loaded.n_skipped,
             unparseable_values=loaded.n_bad_cells,
@@ -183,7 +191,7 @@ def load_table(
             problems=loaded.problems[:20],
         )
         loaded.n_rows = loaded.quality.rows
-    else:
+    elif not loaded.n_rows:
         loaded.n_rows = int(loaded.table.count().execute())
     return loaded
 
@@ -266,7 +274,7 @@ class _Raw:
 
 def _load_file(path: Path, spec: TableSpec, *, duck: BaseBackend,
                overrides: Mapping[str, str] | None, sheet: str | None,
-               on_bad_rows: OnBadRows) -> Loaded:
+               on_bad_rows: OnBadRows, roles: Collection[str] | None = None) -> Loaded:
     kind = file_kind(path)
     source = path.name
     raw_con = duck.con
@@ -277,6 +285,9 @@ def _load_file(path: Path, spec: TableSpec, *, duck: BaseBackend,
     else:
         header, reader = _parquet_header(path, source, raw_con)
     mapping = resolve_mapping(list(header.columns), spec, overrides, source=source)
+    if roles is not None:
+        mapping = {role: column for role, column in mapping.items()
+                   if role in roles or role in spec.required}
     if header.duplicates:
         error = duplicate_header_error(header.duplicates, set(mapping.values()), source=source)
         if error is not None:
@@ -527,7 +538,8 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
         raw_con.execute(f"CREATE VIEW {name} AS SELECT {outer} FROM ({inner}){where}")
     table = duck.table(name).select(*spec.names)
     details = {**raw.details, **{role: s.describe() for role, s in styles.items()}}
-    return Loaded(table, spec.name, source, mapping, n_rows=0, n_skipped=n_problem_rows,
+    return Loaded(table, spec.name, source, mapping, n_rows=int(n_total) - int(n_bad),
+                  n_skipped=n_problem_rows,
                   problems=problems[:MAX_PROBLEMS], kind=raw.kind, details=details,
                   n_bad_cells=int(n_cells), n_missing_order_ids=int(n_missing_ids))
 

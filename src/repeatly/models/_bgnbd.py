@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, gammaln, hyp2f1
 
 __all__ = [
+    "active_expected",
     "conditional_expected_purchases",
     "log_likelihood",
     "probability_alive",
@@ -63,14 +64,33 @@ def conditional_expected_purchases(r: float, alpha: float, a: float, b: float, t
     transformation so that it stays finite for customers with many purchases.
     """
     x_, t_x_, T_ = _arrays(x, t_x, T)
-    z = t / (alpha + T_ + t)
-    # Euler's transformation keeps the hypergeometric function's parameters bounded
-    # whatever x is: ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)
-    # = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)
-    hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x_ - 1, z)
-    head = (a + b + x_ - 1) / (a - 1)
-    body = 1.0 - np.power(1.0 - z, a - 1) * hyp
-    return head * body * probability_alive(r, alpha, a, b, x_, t_x_, T_)
+    return active_expected(r, alpha, a, b, t, x_, T_) \
+        * probability_alive(r, alpha, a, b, x_, t_x_, T_)
+
+
+def active_expected(r: float, alpha: float, a: float, b: float, t: ArrayLike, x: ArrayLike,
+                    T: ArrayLike) -> Array:
+    """Expected purchases in the next ``t`` of a customer known to be active at T.
+
+    Such a customer's rate is Gamma(r+x, alpha+T) and their dropout probability
+    Beta(a, b+x); the expectation is (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x)
+    2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]. Euler's transformation keeps the
+    hypergeometric function's parameters bounded whatever x is:
+    (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z). When a and b are so large that this
+    overflows (the dropout probability then barely varies), the dropout probability is
+    taken at its mean a/(a+b+x), which is then exact to within its tiny spread.
+    """
+    t_, x_, T_ = _arrays(t, x, T)
+    z = t_ / (alpha + T_ + t_)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x_ - 1, z)
+        head = (a + b + x_ - 1) / (a - 1)
+        exact = head * (1.0 - np.power(1.0 - z, a - 1) * hyp)
+    if np.all(np.isfinite(exact)):
+        return exact
+    p = a / (a + b + x_)
+    steady = -np.expm1(-(r + x_) * np.log1p(p * t_ / (alpha + T_))) / p
+    return np.where(np.isfinite(exact), exact, steady)
 
 
 def probability_no_purchase(r: float, alpha: float, a: float, b: float, t: ArrayLike,

@@ -14,6 +14,11 @@ from repeatly.exceptions import ConvergenceError
 __all__ = ["Gradient", "fit_positive", "standard_errors", "standard_errors_from_gradient"]
 
 
+#: Bounds of the logs of every parameter: 1e-6 to 1e5. Beyond them a model has lost a
+#: dimension (e.g. no spread left in the dropout rates) and its special functions slow
+#: down sharply; the fit stops at the bound with the same predictions to many digits.
+LOG_BOUNDS = (float(np.log(1e-6)), float(np.log(1e5)))
+
 Gradient = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
 
 
@@ -51,19 +56,27 @@ def fit_positive(
             return 1e300, np.zeros_like(log_params)
         return float(value), gradient * params
 
+    bounds = [LOG_BOUNDS] * len(start)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if with_gradient is not None:
             result = minimize(objective_and_gradient, np.log(start), jac=True,
-                              method="L-BFGS-B",
-                              options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
+                              method="L-BFGS-B", bounds=bounds,
+                              options={"maxiter": 2000, "ftol": 1e-11, "gtol": 1e-7})
         else:
-            result = minimize(objective, np.log(start), method="L-BFGS-B",
-                              options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
-        if not result.success or not np.all(np.isfinite(result.x)):
+            result = minimize(objective, np.log(start), method="L-BFGS-B", bounds=bounds,
+                              options={"maxiter": 2000, "ftol": 1e-11, "gtol": 1e-7})
+        # a line search that cannot improve further ends at the optimum within the
+        # noise of the function's last digits: accept it
+        settled = result.success or (result.status == 2 and np.isfinite(result.fun)
+                                     and result.fun < 1e299)
+        if settled:
+            result.success = True
+        if not settled or not np.all(np.isfinite(result.x)):
             result = minimize(objective, result.x if np.all(np.isfinite(result.x))
-                              else np.log(start), method="Nelder-Mead",
-                              options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-10})
+                              else np.log(start), method="Nelder-Mead", bounds=bounds,
+                              options={"maxiter": 4000, "maxfev": 2000, "xatol": 1e-10,
+                                       "fatol": 1e-10})
     params = np.exp(result.x)
     if not result.success or not np.all(np.isfinite(params)):
         raise ConvergenceError(
@@ -96,12 +109,7 @@ def standard_errors(
                 return float(neg_log_likelihood(shifted))
             value = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * steps[i] * steps[j])
             hessian[i, j] = hessian[j, i] = value
-    try:
-        covariance = np.linalg.inv(hessian)
-    except np.linalg.LinAlgError:
-        return np.full(k, np.nan)
-    diagonal = np.diag(covariance)
-    return np.where(diagonal > 0, np.sqrt(np.abs(diagonal)), np.nan)
+    return _errors_from_hessian(hessian)
 
 
 def standard_errors_from_gradient(with_gradient: Gradient, params: NDArray[np.float64]
@@ -118,10 +126,14 @@ def standard_errors_from_gradient(with_gradient: Gradient, params: NDArray[np.fl
         up[i] += steps[i]
         down[i] -= steps[i]
         hessian[i] = (with_gradient(up)[1] - with_gradient(down)[1]) / (2 * steps[i])
-    hessian = (hessian + hessian.T) / 2
+    return _errors_from_hessian((hessian + hessian.T) / 2)
+
+
+def _errors_from_hessian(hessian: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Square roots of the inverse Hessian's diagonal; NaN where it is singular."""
     try:
         covariance = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
-        return np.full(k, np.nan)
+        return np.full(len(hessian), np.nan)
     diagonal = np.diag(covariance)
     return np.where(diagonal > 0, np.sqrt(np.abs(diagonal)), np.nan)

@@ -237,9 +237,7 @@ def forecast(
     if spend_note:
         notes.append(spend_note)
     mean_spend = _mean_spend(summary, spend)
-    summary = materialize(summary.mutate(expected_spend=_spend_expr(summary, spend,
-                                                                    mean_spend)),
-                          "model_spend")
+    summary = summary.mutate(expected_spend=_spend_expr(summary, spend, mean_spend))
     rows = summary.group_by(KEY).aggregate(
         weight=summary.count(), spend_sum=summary.expected_spend.sum()).to_pandas()
     if rows.empty:

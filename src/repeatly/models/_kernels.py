@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaln, digamma, expit, gammaln
+from scipy.special import betaln, digamma, gammaln
 
-__all__ = ["BetaGeoKernel", "GammaGammaKernel"]
+from repeatly.models import _pareto_nbd
+
+__all__ = ["BetaGeoKernel", "GammaGammaKernel", "ParetoNBDKernel"]
 
 Array = NDArray[np.float64]
 
@@ -31,6 +33,8 @@ def _by_value(values: Array, weights: Array
 
 class BetaGeoKernel:
     """BG/NBD's weighted log-likelihood and its gradient in (r, alpha, a, b)."""
+
+    gradient = True
 
     def __init__(self, x: Array, t_x: Array, T: Array, weights: Array) -> None:
         self.ux, _, self.wx = _by_value(x, weights)
@@ -69,11 +73,15 @@ class BetaGeoKernel:
         rx = r + x
         log_T = log_uT[self.iT_repeat]
         log_tx = np.log(alpha + self.ut_x)[self.it_x]
-        a3 = -rx * log_T
-        gap = np.log(a) - np.log(b + self.ux_repeat - 1)[self.ix_repeat] \
-            - rx * (log_tx - log_T)  # a4 - a3
-        value += float(np.dot(w, a3 + np.logaddexp(0.0, gap)))
-        share4 = expit(gap)
+        gap = log_tx - log_T
+        gap *= -rx
+        gap += (np.log(a) - np.log(b + self.ux_repeat - 1))[self.ix_repeat]  # a4 - a3
+        # log(1 + e^gap) and e^gap / (1 + e^gap) from one exponential
+        np.minimum(gap, 700.0, out=gap)
+        grow = np.exp(gap)
+        share4 = grow / (1.0 + grow)
+        softplus = np.log1p(grow, out=grow)
+        value += float(np.dot(w, softplus)) - float(np.dot(w * rx, log_T))
         ws4 = w * share4
         ws3 = w - ws4
         d_r -= float(np.dot(ws3, log_T)) + float(np.dot(ws4, log_tx))
@@ -86,6 +94,8 @@ class BetaGeoKernel:
 
 class GammaGammaKernel:
     """Gamma-Gamma's weighted log-likelihood and its gradient in (p, q, gamma)."""
+
+    gradient = True
 
     def __init__(self, x: Array, m: Array, weights: Array) -> None:
         self.w = weights
@@ -117,3 +127,37 @@ class GammaGammaKernel:
         d_q -= float(np.dot(self.w, log_spent))
         d_gamma -= float(np.dot(self.w, rate / spent))
         return value, np.array([d_p, d_q, d_gamma])
+
+
+def _pairs(x: Array, y: Array) -> tuple[Array, Array, NDArray[np.intp]]:
+    """The distinct (x, y) pairs and each row's index into them."""
+    ux, ix = np.unique(x, return_inverse=True)
+    uy, iy = np.unique(y, return_inverse=True)
+    codes, inverse = np.unique(ix.astype(np.int64) * len(uy) + iy, return_inverse=True)
+    return ux[codes // len(uy)], uy[codes % len(uy)], inverse
+
+
+class ParetoNBDKernel:
+    """Pareto/NBD's weighted log-likelihood, its hypergeometric terms once per pair.
+
+    The expensive terms depend on (x, t_x) and on (x, T) only; there are far fewer
+    distinct pairs than rows. Value only: the optimiser differentiates numerically.
+    """
+
+    def __init__(self, x: Array, t_x: Array, T: Array, weights: Array) -> None:
+        self.x, self.T, self.w = x, T, weights
+        self.ux, self.wx = _by_value(x, weights)[::2]
+        self.tx_pairs = _pairs(x, t_x)
+        self.T_pairs = _pairs(x, T)
+
+    def __call__(self, params: Array) -> float:
+        r, alpha, s, beta = (float(v) for v in params)
+        head = float(np.dot(self.wx, gammaln(r + self.ux))) \
+            + float(np.sum(self.wx)) * (-gammaln(r) + r * np.log(alpha) + s * np.log(beta))
+        px, py, inverse = self.tx_pairs
+        at_tx = _pareto_nbd.log_f(r, alpha, s, beta, px, py)[inverse]
+        px, py, inverse = self.T_pairs
+        at_T = _pareto_nbd.log_f(r, alpha, s, beta, px, py)[inverse]
+        alive, left = _pareto_nbd.log_parts_from(r, alpha, s, beta, self.x, self.T, at_tx,
+                                                 at_T)
+        return head + float(np.dot(self.w, np.logaddexp(alive, left)))

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, gammaln
+
+from repeatly.models import _bgnbd
 
 __all__ = [
     "conditional_expected_purchases",
@@ -65,10 +67,8 @@ def conditional_expected_purchases(r: float, alpha: float, a: float, b: float, t
     1.263
     """
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
-    z = t_ / (alpha + T_ + t_)
-    hyp = hyp2f1(a + b - r, a - 1, a + b + x_, z)
-    body = 1.0 - np.power(1.0 - z, a - 1) * hyp
-    return ((a + b + x_) / (a - 1) * body
+    # BG/NBD's expectation for an active customer, with b + 1 for b
+    return (_bgnbd.active_expected(r, alpha, a, b + 1, t_, x_, T_)
             * probability_alive(r, alpha, a, b, x_, t_x_, T_))
 
 

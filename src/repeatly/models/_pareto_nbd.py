@@ -31,6 +31,35 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
+def log_f(r: float, alpha: float, s: float, beta: float, x: Array, y: Array) -> Array:
+    """Log F(y), where Fader & Hardie's A0 = F(t_x) - F(T).
+
+    By Euler's transformation, F(y) = (alpha+y)^-(r+x) (beta+y)^-s 2F1(1, r+x; r+s+x+1;
+    (alpha-beta)/(alpha+y)) when alpha >= beta, and when alpha < beta
+    F(y) = (alpha+y)^-(r+x) (beta+y)^-s (alpha+y)/(beta+y) 2F1(1, s+1; r+s+x+1;
+    (beta-alpha)/(beta+y)). It depends on (x, y) only, so a fit can compute it once per
+    distinct pair.
+    """
+    ge = np.asarray(alpha >= beta)
+    second = np.where(ge, r + x, s + 1)
+    log_a, log_b = np.log(alpha + y), np.log(beta + y)
+    z = np.abs(alpha - beta) / np.where(ge, alpha + y, beta + y)
+    shift = np.where(ge, 0.0, log_a - log_b)
+    return -(r + x) * log_a - s * log_b + shift \
+        + np.log(hyp2f1(1.0, second, r + s + x + 1, z))
+
+
+def log_parts_from(r: float, alpha: float, s: float, beta: float, x: Array, T: Array,
+                   log_at_tx: Array, log_at_T: Array) -> tuple[Array, Array]:
+    """The likelihood's two parts from log F at t_x and at T (see :func:`log_f`)."""
+    with np.errstate(divide="ignore"):
+        # log(F(t_x) - F(T)), -inf when t_x = T; F falls with y, so the gap is >= 0
+        log_a0 = log_at_tx + np.log1p(-np.exp(np.minimum(log_at_T - log_at_tx, 0.0)))
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    left = np.log(s) - np.log(r + s + x) + log_a0
+    return alive, left
+
+
 def _log_parts(r: float, alpha: float, s: float, beta: float, x: Array, t_x: Array,
                T: Array) -> tuple[Array, Array]:
     """The log-likelihood's two parts, without their common factor.
@@ -39,28 +68,8 @@ def _log_parts(r: float, alpha: float, s: float, beta: float, x: Array, t_x: Arr
     (t_x, T]. The likelihood is ``Gamma(r+x) alpha^r beta^s / Gamma(r)`` times
     ``exp(alive) + exp(left)``.
     """
-    rsx = r + s + x
-    # Fader & Hardie's A0 = F(t_x) - F(T), where by Euler's transformation
-    #   F(y) = (alpha+y)^-(r+x) (beta+y)^-s 2F1(1, r+x; r+s+x+1; (alpha-beta)/(alpha+y))
-    # when alpha >= beta, and when alpha < beta
-    #   F(y) = (alpha+y)^-(r+x) (beta+y)^-s (alpha+y)/(beta+y)
-    #          * 2F1(1, s+1; r+s+x+1; (beta-alpha)/(beta+y))
-    ge = np.asarray(alpha >= beta)
-    second = np.where(ge, r + x, s + 1)
-
-    def log_f(y: Array) -> Array:
-        log_a, log_b = np.log(alpha + y), np.log(beta + y)
-        z = np.abs(alpha - beta) / np.where(ge, alpha + y, beta + y)
-        shift = np.where(ge, 0.0, log_a - log_b)
-        return -(r + x) * log_a - s * log_b + shift + np.log(hyp2f1(1.0, second, rsx + 1, z))
-
-    log_at_tx, log_at_T = log_f(t_x), log_f(T)
-    with np.errstate(divide="ignore"):
-        # log(F(t_x) - F(T)), -inf when t_x = T; F falls with y, so the gap is >= 0
-        log_a0 = log_at_tx + np.log1p(-np.exp(np.minimum(log_at_T - log_at_tx, 0.0)))
-    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    left = np.log(s) - np.log(rsx) + log_a0
-    return alive, left
+    return log_parts_from(r, alpha, s, beta, x, T, log_f(r, alpha, s, beta, x, t_x),
+                          log_f(r, alpha, s, beta, x, T))
 
 
 def log_likelihood(r: float, alpha: float, s: float, beta: float, x: ArrayLike,

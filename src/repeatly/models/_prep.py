@@ -62,13 +62,12 @@ def model_summary(
         value=sold.amount.cast("float64").sum())
     end = ibis.date(calibration_end)
     calib = days.filter(days.day <= end)
-    first = calib.group_by("customer_id").aggregate(_first=calib.day.min())
-    tagged = calib.join(first, "customer_id")
-    per = tagged.group_by("customer_id").aggregate(
-        _first=tagged._first.max(),
-        _last=tagged.day.max(),
-        _n=tagged.count(),
-        _repeat_value=tagged.value.sum(where=tagged.day > tagged._first),
+    # one row per customer and day, so the first day's value is the value at the min day
+    per = calib.group_by("customer_id").aggregate(
+        _first=calib.day.min(),
+        _last=calib.day.max(),
+        _n=calib.count(),
+        _repeat_value=calib.value.sum() - calib.value.argmin(calib.day),
     )
     summary = per.select(
         "customer_id",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TEXT", "text"]
+__all__ = ["TEXT", "UNITS", "text", "unit_word"]
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"en": "Customer base report", "ru": "Отчёт по клиентской базе"},
@@ -142,6 +142,150 @@ TEXT: dict[str, dict[str, str]] = {
     "share": {"en": "Share of repeat purchases", "ru": "Доля повторных покупок"},
     "generated": {"en": "Made by Repeatly", "ru": "Сделано в Repeatly"},
     "none_found": {"en": "No problems found.", "ru": "Проблем не найдено."},
+    # the navigation bar
+    "nav_headline": {"en": "Headline", "ru": "Главное"},
+    "nav_acquisition": {"en": "Customer cost", "ru": "Цена клиента"},
+    "nav_trends": {"en": "Trends", "ru": "Динамика"},
+    "nav_economics": {"en": "Unit economics", "ru": "Юнит-экономика"},
+    "nav_cohorts": {"en": "Cohorts", "ru": "Когорты"},
+    "nav_cycles": {"en": "Cycles", "ru": "Циклы"},
+    "nav_segments": {"en": "Segments", "ru": "Сегменты"},
+    "nav_prediction": {"en": "Prediction", "ru": "Прогноз"},
+    "nav_what_if": {"en": "Levers", "ru": "Рычаги"},
+    "nav_quality": {"en": "Data quality", "ru": "Качество данных"},
+    "nav_mapping": {"en": "Columns", "ru": "Колонки"},
+    # the Prediction section
+    "forecast_title": {"en": "Customer forecast", "ru": "Прогноз по клиентам"},
+    "prediction": {"en": "Prediction", "ru": "Прогноз"},
+    "prediction_note": {
+        "en": "Each customer's chance of still being active, their expected purchases and "
+              "their predicted value (CLV), from a buy-till-you-die model of the order "
+              "history. The model counts time in {units}.",
+        "ru": "Вероятность, что клиент ещё активен, ожидаемые покупки и прогнозная ценность "
+              "(CLV) каждого клиента по модели «покупает, пока не ушёл» (buy-till-you-die), "
+              "обученной на истории заказов. Модель считает время в единицах: {units}.",
+    },
+    "p_model": {"en": "Model", "ru": "Модель"},
+    "p_why_holdout": {
+        "en": "Lowest per-customer error on the holdout of {models}.",
+        "ru": "Наименьшая ошибка на клиента на отложенном периоде среди {models}.",
+    },
+    "p_why_bic": {
+        "en": "Lowest BIC of {models} (no holdout to judge on).",
+        "ru": "Наименьший BIC среди {models} (без отложенного периода).",
+    },
+    "p_why_chosen": {"en": "As chosen in the options.", "ru": "Задана в настройках."},
+    "p_spend_gg": {"en": "Spend per purchase: Gamma-Gamma model.",
+                   "ru": "Сумма покупки: модель Gamma-Gamma."},
+    "p_spend_own": {"en": "Spend per purchase: each customer's own average.",
+                    "ru": "Сумма покупки: собственное среднее клиента."},
+    "p_clv": {"en": "Predicted CLV, {months} months", "ru": "Прогноз CLV, {months} мес."},
+    "p_clv_margin": {
+        "en": "Margin ({margin} of spend) of all customers over the next {months} months, "
+              "discounted at {rate} a year.",
+        "ru": "Маржа ({margin} от суммы покупок) всех клиентов за следующие {months} мес., "
+              "дисконт {rate} в год.",
+    },
+    "p_clv_revenue": {
+        "en": "Spend of all customers over the next {months} months (no margin given), "
+              "discounted at {rate} a year.",
+        "ru": "Сумма покупок всех клиентов за следующие {months} мес. (маржа не задана), "
+              "дисконт {rate} в год.",
+    },
+    "p_clv_customer": {"en": "CLV per customer", "ru": "CLV на клиента"},
+    "p_clv_customer_def": {"en": "Mean over all {n} customers.",
+                           "ru": "Среднее по всем клиентам ({n})."},
+    "p_purchases": {"en": "Purchases expected, next {horizon}",
+                    "ru": "Ожидаемые покупки, следующие {horizon}"},
+    "p_purchases_def": {
+        "en": "Sum over all customers of the purchases the model expects.",
+        "ru": "Сумма ожидаемых моделью покупок по всем клиентам.",
+    },
+    "p_gone": {"en": "Likely gone", "ru": "Скорее всего ушли"},
+    "p_gone_def": {
+        "en": "{share} of customers: chance of still being active below {cut}.",
+        "ru": "{share} клиентов: вероятность, что клиент ещё активен, ниже {cut}.",
+    },
+    "p_holdout": {"en": "Holdout error", "ru": "Ошибка на отложенном периоде"},
+    "p_holdout_def": {
+        "en": "Repeat purchases in the {length} after {date}: {expected} expected, "
+              "{actual} made.",
+        "ru": "Повторные покупки за {length} после {date}: ожидалось {expected}, "
+              "было {actual}.",
+    },
+    "p_what_if": {
+        "en": "If {reduction} fewer customers left, predicted CLV would be {change} higher "
+              "({share}).",
+        "ru": "Если бы уходило на {reduction} меньше клиентов, прогноз CLV был бы выше "
+              "на {change} ({share}).",
+    },
+    "p_compared": {"en": "Models compared", "ru": "Сравнение моделей"},
+    "p_compared_holdout": {
+        "en": "Fitted on the history up to {date} and judged on the {length} after it. Lower "
+              "AIC, BIC and errors are better; the marked model is used.",
+        "ru": "Обучены на истории до {date}, проверены на {length} после неё; чем меньше "
+              "AIC, BIC и ошибки, тем лучше; отмеченная модель использована.",
+    },
+    "p_compared_whole": {
+        "en": "Fitted on the whole history. Lower AIC and BIC are better; the marked model is "
+              "used.",
+        "ru": "Обучены на всей истории. Чем меньше AIC и BIC, тем лучше; отмеченная модель "
+              "использована.",
+    },
+    "p_used": {"en": "used", "ru": "выбрана"},
+    "p_col_model": {"en": "Model", "ru": "Модель"},
+    "p_col_ll": {"en": "Log-likelihood", "ru": "Лог-правдоподобие"},
+    "p_col_mae": {"en": "Error per customer", "ru": "Ошибка на клиента"},
+    "p_col_expected": {"en": "Expected purchases", "ru": "Ожидалось покупок"},
+    "p_col_actual": {"en": "Actual purchases", "ru": "Было покупок"},
+    "p_col_aggregate": {"en": "Total error", "ru": "Общая ошибка"},
+    "p_top": {"en": "Top {n} customers by predicted CLV",
+              "ru": "{n} клиентов с наибольшим прогнозом CLV"},
+    "p_col_customer": {"en": "Customer", "ru": "Клиент"},
+    "p_col_repeats": {"en": "Repeat purchases", "ru": "Повторные покупки"},
+    "p_col_alive": {"en": "Chance still active", "ru": "Вероятность активности"},
+    "p_col_next": {"en": "Next purchase around", "ru": "Следующая покупка около"},
+    "p_col_purchases": {"en": "Purchases, next {horizon}", "ru": "Покупки за {horizon}"},
+    "p_col_spend": {"en": "Spend per purchase", "ru": "Сумма покупки"},
+    "p_notes": {"en": "Notes", "ru": "Примечания"},
+    "ch_by_frequency": {"en": "Holdout by past frequency", "ru": "Проверка по частоте"},
+    "ch_by_frequency_x": {"en": "Repeat purchases up to {date}",
+                          "ru": "Повторные покупки до {date}"},
+    "ch_by_frequency_y": {"en": "Per customer, {length} after",
+                          "ru": "На клиента за {length} после"},
+    "ch_actual": {"en": "Actual", "ru": "Факт"},
+    "ch_expected": {"en": "Expected by the model", "ru": "Ожидание модели"},
+    "ch_customers": {"en": "customers", "ru": "клиентов"},
+    "ch_tracking": {"en": "Repeat purchases, actual vs model",
+                    "ru": "Повторные покупки: факт и модель"},
+    "ch_tracking_x": {"en": "Date (one point per {unit})", "ru": "Дата (точка — {unit})"},
+    "ch_tracking_y": {"en": "Cumulative, since the start", "ru": "Нарастающим итогом"},
+    "ch_calibration_end": {"en": "calibration end", "ru": "конец обучения"},
+    "ch_holdout": {"en": "holdout", "ru": "отложенный период"},
+    "ch_alive": {"en": "Chance a customer is still active, %",
+                 "ru": "Вероятность, что клиент ещё активен, %"},
+    "ch_alive_x": {"en": "Recency: {units} from first to last purchase",
+                   "ru": "Давность: {units} от первой до последней покупки"},
+    "ch_alive_y": {"en": "Repeat purchases", "ru": "Повторные покупки"},
+    "ch_clv": {"en": "Customers by predicted CLV over {months} months",
+               "ru": "Клиенты по прогнозу CLV на {months} мес."},
+    "ch_clv_x": {"en": "Predicted CLV, {currency}", "ru": "Прогноз CLV, {currency}"},
+    "ch_clv_y": {"en": "Customers", "ru": "Клиенты"},
+    "ch_clv_above": {"en": "above {value} (top 1%)", "ru": "больше {value} (верхний 1\u00a0%)"},
+}
+
+#: Time units of the models: the plural (axis titles), a count of them and one of them.
+UNITS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "plural": {"day": "days", "week": "weeks", "month": "months"},
+        "count": {"day": "days", "week": "weeks", "month": "months"},
+        "one": {"day": "day", "week": "week", "month": "month"},
+    },
+    "ru": {
+        "plural": {"day": "дни", "week": "недели", "month": "месяцы"},
+        "count": {"day": "дн.", "week": "нед.", "month": "мес."},
+        "one": {"day": "день", "week": "неделя", "month": "месяц"},
+    },
 }
 
 #: Headline metrics: (key, kind, English label, Russian label, English definition,
@@ -207,3 +351,9 @@ def text(key: str, lang: str) -> str:
     """The report's text for ``key`` in ``lang`` (English when missing)."""
     entry = TEXT[key]
     return entry.get(lang) or entry["en"]
+
+
+def unit_word(unit: str, form: str, lang: str) -> str:
+    """A model time unit (``"week"``) in words: ``form`` is plural, count or one."""
+    words = UNITS.get(lang, UNITS["en"])[form]
+    return words.get(unit, unit)

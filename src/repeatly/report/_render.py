@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,12 +23,14 @@ from repeatly.report._format import (
     is_missing,
 )
 from repeatly.report._i18n import METRICS, SPEND_METRICS, text
+from repeatly.report._prediction import prediction_context
 from repeatly.report._segments import segments_context
 
 if TYPE_CHECKING:
     from repeatly._analysis import Analysis
+    from repeatly.models import Forecast
 
-__all__ = ["render_report", "write_outputs"]
+__all__ = ["html_table", "render_forecast_report", "render_report", "write_outputs"]
 
 
 def _env() -> jinja2.Environment:
@@ -68,19 +70,20 @@ def _tiles(metrics: dict[str, Any], spec: Iterable[tuple[str, ...]], *, lang: st
 
 
 def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
-               text_columns: int = 1) -> Markup:
+               text_columns: int = 1, marked: Collection[int] = ()) -> Markup:
     """A plain HTML table; every cell is escaped.
 
     The first ``text_columns`` columns are text, aligned left; the rest are figures,
-    aligned right.
+    aligned right. Rows whose position is in ``marked`` are highlighted.
     """
     def cls(i: int) -> str:
         return ' class="text"' if i < text_columns else ""
 
     head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows
+        ("<tr class=\"marked\">" if n in marked else "<tr>")
+        + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        for n, row in enumerate(rows)
     )
     return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
@@ -223,9 +226,21 @@ def render_report(analysis: Analysis) -> str:
     mapping_table = _mapping_table(analysis, lang=lang)
 
     margin_note = t("margin_revenue") if metrics.get("margin_basis") == "revenue" else ""
+    segments = segments_context(analysis.tables, lang=lang, currency=currency)
+    prediction = (None if analysis.forecast is None else
+                  prediction_context(analysis.forecast, lang=lang, currency=currency))
+    nav = [("headline", "nav_headline"), ("acquisition", "nav_acquisition"),
+           ("trends", "nav_trends"), ("economics-month", "nav_economics"),
+           ("cohorts", "nav_cohorts"), ("cycles", "nav_cycles")]
+    nav += [("segments", "nav_segments")] if segments else []
+    nav += [("prediction", "nav_prediction")] if prediction else []
+    nav += [("what-if", "nav_what_if"), ("quality", "nav_quality"),
+            ("mapping", "nav_mapping")]
     context = {
         "lang": lang,
         "t": t,
+        "page_title": t("title"),
+        "nav": [(anchor, t(key)) for anchor, key in nav],
         "as_of": metrics["as_of"],
         "first_order_at": metrics["first_order_at"],
         "last_order_at": metrics["last_order_at"],
@@ -246,10 +261,55 @@ def render_report(analysis: Analysis) -> str:
         "what_if_table": html_table([t("lever"), t("margin_over"), t("gain")], what_if_rows),
         "quality_table": quality_table,
         "mapping_table": mapping_table,
-        "segments": segments_context(analysis.tables, lang=lang, currency=currency),
+        "segments": segments,
+        "prediction": prediction,
         "version": __version__,
     }
     return _env().get_template("report.html.j2").render(**context)
+
+
+def render_forecast_report(forecast: Forecast, *, lang: str = "en", currency: str = "USD"
+                           ) -> str:
+    """A forecast on its own page: the report's Prediction section as one HTML string.
+
+    The page is self-contained (plotly.js inlined) and works offline; it is what
+    ``repeatly predict --out DIR`` writes as ``DIR/report.html``.
+
+    Parameters
+    ----------
+    forecast
+        A fitted forecast, from :func:`repeatly.predict` or
+        :func:`repeatly.models.forecast`.
+    lang
+        ``"en"`` or ``"ru"``: the language of the page and its number formats.
+    currency
+        The currency of the amounts the forecast was fitted on.
+
+    Examples
+    --------
+    >>> import repeatly
+    >>> from repeatly.report import render_forecast_report
+    >>> shop = repeatly.datasets.make_shop(300, seed=2)
+    >>> html = render_forecast_report(repeatly.predict(shop.orders, model="bgnbd"))
+    >>> "BG/NBD" in html and 'id="prediction"' in html
+    True
+    """
+    from plotly.offline import get_plotlyjs
+
+    t = partial(text, lang=lang)
+    context = {
+        "lang": lang,
+        "t": t,
+        "page_title": t("forecast_title"),
+        "as_of": forecast.options["as_of"],
+        "model": forecast.model.label,
+        "currency": currency,
+        "source": forecast.options.get("source", ""),
+        "plotly_js": Markup(get_plotlyjs()),
+        "prediction": prediction_context(forecast, lang=lang, currency=currency),
+        "version": __version__,
+    }
+    return _env().get_template("forecast.html.j2").render(**context)
 
 
 def _json_default(value: Any) -> Any:
