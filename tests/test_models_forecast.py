@@ -197,6 +197,7 @@ def test_period_summary_by_hand():
     ({"calibration_end": dt.date(2030, 1, 1)}, "calibration_end"),
     ({"horizon": -1}, "horizon"),
     ({"clv_months": 0}, "clv_months"),
+    ({"penalizer": -1.0}, "penalizer"),
 ])
 def test_bad_options_are_clear_errors(planted, options, message):
     lines, _ = planted

@@ -34,6 +34,7 @@ def predict(
     clv_months: int = 12,
     margin: float | None = None,
     discount_rate: float = 0.10,
+    penalizer: float = 0.0,
     mapping: dict[str, str] | None = None,
     table: str | None = None,
     on_bad_rows: Literal["error", "skip"] = "error",
@@ -68,7 +69,7 @@ def predict(
     result = forecast(lines, model=model, unit=unit, as_of=_parse_as_of(as_of),
                       calibration_end=_parse_as_of(calibration_end), horizon=horizon,
                       clv_months=clv_months, margin=margin, discount_rate=discount_rate,
-                      progress=step)
+                      penalizer=penalizer, progress=step)
     result.notes[:0] = notes
     result.options["source"] = loaded.source
     return result

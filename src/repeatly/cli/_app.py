@@ -243,6 +243,8 @@ def predict(
         "else 1).")] = None,
     discount_rate: Annotated[float, typer.Option(
         "--discount-rate", help="Yearly discount rate of future margin, e.g. 0.1.")] = 0.10,
+    penalizer: Annotated[float, typer.Option(
+        help="L2 penalty on the model parameters (0: plain maximum likelihood).")] = 0.0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the fitted model and its validation as one JSON object.")]
     = False,
@@ -271,7 +273,8 @@ def predict(
         result = repeatly.predict(
             orders, model=model, unit=unit, as_of=as_of,  # type: ignore[arg-type]
             calibration_end=calibration_end, horizon=horizon, clv_months=clv_months,
-            margin=margin, discount_rate=discount_rate, mapping=_parse_maps(map_),
+            margin=margin, discount_rate=discount_rate, penalizer=penalizer,
+            mapping=_parse_maps(map_),
             table=table, on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
             progress=step)
         paths = {}

@@ -188,6 +188,8 @@ def forecast(
     if not 0 <= discount_rate < 10:
         raise InputError(f"discount_rate: expected a yearly rate such as 0.1, got "
                          f"{discount_rate}")
+    if not 0 <= penalizer < math.inf:
+        raise InputError(f"penalizer: expected 0 or more, got {penalizer}")
     if clv_months < 1:
         raise InputError(f"clv_months: expected 1 or more, got {clv_months}")
     step = progress or (lambda label: None)
