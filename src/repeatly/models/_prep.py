@@ -52,14 +52,7 @@ def model_summary(
         ``customer_id, frequency, recency, T, monetary_value`` [``, holdout_purchases``]
         for every customer whose first purchase is on or before ``calibration_end``.
     """
-    if unit not in UNIT_DAYS:
-        raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
-    if holdout_end is not None and holdout_end <= calibration_end:
-        raise InputError("holdout_end: expected a date after calibration_end")
-    size = UNIT_DAYS[unit]
-    sold = lines.filter(lines.amount >= 0)  # returns are not transactions; free ones are
-    days = sold.group_by(["customer_id", sold.ordered_at.date().name("day")]).aggregate(
-        value=sold.amount.cast("float64").sum())
+    size, days = _purchase_days(lines, unit, calibration_end, holdout_end)
     end = ibis.date(calibration_end)
     calib = days.filter(days.day <= end)
     # one row per customer and day, so the first day's value is the value at the min day
@@ -101,14 +94,7 @@ def period_summary(
     ``holdout_end``, ``holdout_purchases`` counts the later periods with a purchase up
     to it. ``monetary_value`` is as in :func:`model_summary`.
     """
-    if unit not in UNIT_DAYS:
-        raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
-    if holdout_end is not None and holdout_end <= calibration_end:
-        raise InputError("holdout_end: expected a date after calibration_end")
-    size = UNIT_DAYS[unit]
-    sold = lines.filter(lines.amount >= 0)
-    days = sold.group_by(["customer_id", sold.ordered_at.date().name("day")]).aggregate(
-        value=sold.amount.cast("float64").sum())
+    size, days = _purchase_days(lines, unit, calibration_end, holdout_end)
     end = ibis.date(calibration_end)
     calib = days.filter(days.day <= end)
     first = calib.group_by("customer_id").aggregate(_first=calib.day.min())
@@ -142,6 +128,23 @@ def period_summary(
     out = summary.left_join(counts, "customer_id")
     return out.select(*summary.columns,
                       holdout_purchases=ibis.coalesce(out.holdout_purchases, 0))
+
+
+def _purchase_days(lines: ir.Table, unit: str, calibration_end: dt.date,
+                   holdout_end: dt.date | None) -> tuple[float, ir.Table]:
+    """Check the options; the days in a unit and each customer's purchase days.
+
+    One row per customer and day with the day's value; returns (negative lines) are
+    not transactions, free lines are.
+    """
+    if unit not in UNIT_DAYS:
+        raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
+    if holdout_end is not None and holdout_end <= calibration_end:
+        raise InputError("holdout_end: expected a date after calibration_end")
+    sold = lines.filter(lines.amount >= 0)
+    days = sold.group_by(["customer_id", sold.ordered_at.date().name("day")]).aggregate(
+        value=sold.amount.cast("float64").sum())
+    return UNIT_DAYS[unit], days
 
 
 def distinct_rows(summary: ir.Table) -> ir.Table:
