@@ -244,16 +244,17 @@ def forecast(
         weight=summary.count(), spend_sum=summary.expected_spend.sum()).to_pandas()
     if rows.empty:
         raise InputError(f"no customers bought on or before {end}")
-    for key in candidates:
-        fits[key] = _fit(key, rows, penalizer)
-    if calibration_end is None:
+    if calibration_end is None:  # fit every candidate on the whole history, keep one
         for key in candidates:
+            fits[key] = _fit(key, rows, penalizer)
             comparison_rows.append(_compared(key, fits[key], None))
         chosen = min(candidates, key=lambda k: _bic(fits[k]))
+    else:  # chosen on the holdout: only it is refitted on the whole history
+        fits[chosen] = _fit(chosen, rows, penalizer)
     if model == "auto":
         how = "the lowest holdout error" if calibration_end else "the lowest BIC"
-        notes.append(f"model auto: {fits[chosen].label} has {how} of "
-                     + ", ".join(fits[k].label for k in candidates))
+        notes.append(f"model auto: {MODELS[chosen].label} has {how} of "
+                     + ", ".join(MODELS[k].label for k in candidates))
     fitted = fits[chosen]
 
     step("Predicting every customer")
