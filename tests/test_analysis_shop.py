@@ -89,6 +89,7 @@ def test_demo_command_writes_data_truth_and_report(tmp_path):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["customers"] == 300
     assert (tmp_path / "report.html").stat().st_size > 100_000
+    assert 'id="prediction"' in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 def test_catalogue_fills_what_the_orders_lack(shop):

@@ -319,7 +319,9 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the data and the report.")]
     = Path("repeatly-demo"),
 ) -> None:
-    """Generate a synthetic shop into OUT/data and analyse it into OUT."""
+    """Generate a synthetic shop into OUT/data and analyse it into OUT, with predictions."""
+    import datetime as dt
+
     import repeatly
     from repeatly.datasets import make_shop
 
@@ -329,10 +331,11 @@ def demo(
         step(f"Generating a shop with {customers:,} customers (seed {seed})")
         shop = make_shop(customers, seed=seed)
         files = shop.write(out_dir / "data")
+        holdout_from = shop.end - dt.timedelta(days=182)  # judge the models on 6 months
         result = repeatly.analyze(
             files["orders"], customers=files["customers"], products=files["products"],
             spend=files["spend"], leads=files["leads"], as_of=shop.end, lang=lang,  # type: ignore[arg-type]
-            progress=step,
+            predict={"calibration_end": holdout_from}, progress=step,
         )
         step("Writing report")
         paths = result.write(out_dir)
