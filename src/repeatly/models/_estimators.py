@@ -57,7 +57,9 @@ def _fit_history(
         return -ll + penalizer * float(np.sum(p**2))
 
     if value is None or not getattr(value, "gradient", False):
-        params, _ = fit_positive(nll, np.ones(len(names)), names=names, model=model)
+        start = (np.ones(len(names)) if value is None else
+                 _warm_start(kernel, (x, t_x, t), w, penalizer, names=names, model=model))
+        params, _ = fit_positive(nll, start, names=names, model=model)
         errors = standard_errors(nll, params)
     else:
         with_gradient = _penalised(value, penalizer)
@@ -87,10 +89,16 @@ def _warm_start(kernel: Any, columns: tuple[NDArray[np.float64], ...],
         return start
     pick = np.random.default_rng(0).choice(len(w), SAMPLE_ROWS, replace=False)
     scale = float(w.sum() / w[pick].sum())
-    sample = _penalised(kernel(*(c[pick] for c in columns), w[pick] * scale), penalizer)
+    built = kernel(*(c[pick] for c in columns), w[pick] * scale)
     try:
-        params, _ = fit_positive(lambda p: sample(p)[0], start, names=names, model=model,
-                                 with_gradient=sample)
+        if getattr(built, "gradient", False):
+            sample = _penalised(built, penalizer)
+            params, _ = fit_positive(lambda p: sample(p)[0], start, names=names,
+                                     model=model, with_gradient=sample)
+        else:
+            params, _ = fit_positive(
+                lambda p: -built(p) + penalizer * float(np.sum(p**2)), start, names=names,
+                model=model)
     except ConvergenceError:
         return start
     return params
