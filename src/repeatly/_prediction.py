@@ -94,8 +94,9 @@ def write_forecast(result: Forecast, out: str | Path, *,
                    currency: str = "USD") -> dict[str, Path]:
     """Write the predictions, ``model.json``, ``comparison.csv`` and ``report.html``.
 
-    The predictions go to ``predictions.csv`` (or ``predictions.parquet``), most valuable
-    customers first; ``report.html`` is the Prediction section as a page of its own.
+    The predictions go to ``predictions.csv``, most valuable customers first, or to
+    ``predictions.parquet`` unsorted; ``report.html`` is the Prediction section as a page
+    of its own.
     Each file is written under a temporary name and renamed into place.
     """
     from repeatly.report import render_forecast_report
@@ -106,11 +107,11 @@ def write_forecast(result: Forecast, out: str | Path, *,
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"predictions": folder / f"predictions.{file_format}",
              "model": folder / "model.json", "comparison": folder / "comparison.csv"}
-    customers = result.customers.order_by([ibis.desc("clv"), "customer_id"])
-    if file_format == "csv":
-        atomic_write(paths["predictions"], lambda p: customers.to_csv(p))
-    else:
-        atomic_write(paths["predictions"], lambda p: customers.to_parquet(p))
+    if file_format == "csv":  # for people: most valuable first
+        ranked = result.customers.order_by([ibis.desc("clv"), "customer_id"])
+        atomic_write(paths["predictions"], lambda p: ranked.to_csv(p))
+    else:  # for programs: as stored, without the memory and time of a sort
+        atomic_write(paths["predictions"], lambda p: result.customers.to_parquet(p))
     atomic_write(paths["model"], lambda p: p.write_text(
         json.dumps(result.to_dict(), indent=2, default=_plain) + "\n", encoding="utf-8"))
     atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))
