@@ -62,7 +62,7 @@ def test_predict_writes_predictions_for_every_customer(shop_files, tmp_path):
     (("--unit", "year"), "unit"),
     (("--margin", "2"), "margin"),
     (("--calibration-end", "2099-01-01"), "calibration_end"),
-    (("--calibration-end", "soon"), "as_of: expected a date"),
+    (("--calibration-end", "soon"), "calibration_end: expected a date like 2024-12-31"),
 ])
 def test_bad_predict_options_exit_2(shop_files, args, message):
     _, files = shop_files

@@ -356,13 +356,14 @@ def _margin_share(metrics: dict[str, Any]) -> float:
     return 1.0
 
 
-def _parse_as_of(value: dt.date | str | None) -> dt.date | None:
+def _parse_as_of(value: dt.date | str | None, name: str = "as_of") -> dt.date | None:
+    """A date option from a date or an ISO string; the error names the option."""
     if value is None or isinstance(value, dt.date):
         return value if not isinstance(value, dt.datetime) else value.date()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"as_of: expected a date like 2024-12-31, got {value!r}") from None
+        raise InputError(f"{name}: expected a date like 2024-12-31, got {value!r}") from None
 
 
 def _to_date(value: Any) -> dt.date:

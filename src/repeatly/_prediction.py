@@ -57,17 +57,19 @@ def predict(
     ['a', 'alpha', 'b', 'r']
     """
     step = progress or (lambda label: log.info("%s", label))
+    as_of_date = _parse_as_of(as_of)
+    calibration_date = _parse_as_of(calibration_end, "calibration_end")
     step("Loading orders")
     loaded = _load(orders, "orders", con=con, mapping=mapping, table=table,
-                   on_bad_rows=on_bad_rows, as_of=_parse_as_of(as_of), quality=False,
+                   on_bad_rows=on_bad_rows, as_of=as_of_date, quality=False,
                    roles=("customer_id", "ordered_at", "amount", "cost", "margin"))
     lines = loaded.table
     notes = []
     if margin is None:
         margin, note = _margin_share(lines)
         notes.append(note)
-    result = forecast(lines, model=model, unit=unit, as_of=_parse_as_of(as_of),
-                      calibration_end=_parse_as_of(calibration_end), horizon=horizon,
+    result = forecast(lines, model=model, unit=unit, as_of=as_of_date,
+                      calibration_end=calibration_date, horizon=horizon,
                       clv_months=clv_months, margin=margin, discount_rate=discount_rate,
                       penalizer=penalizer, progress=step)
     result.notes[:0] = notes

@@ -56,6 +56,13 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    """Stop with exit code 2 unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        expected = " or ".join(f'"{c}"' for c in choices)
+        raise _fail(f'{option}: expected {expected}, got "{value}"', EXIT_INPUT)
+
+
 def _parse_maps(values: list[str] | None) -> dict[str, str] | None:
     if not values:
         return None
@@ -94,9 +101,7 @@ def _run_analysis(step: Any, orders: str, *, on_bad_rows: str, map_: list[str] |
                   **options: Any) -> Any:
     import repeatly
 
-    if on_bad_rows not in ("error", "skip"):
-        raise _fail(f'--on-bad-rows: expected "error" or "skip", got "{on_bad_rows}"',
-                    EXIT_INPUT)
+    _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
     return repeatly.analyze(orders, mapping=_parse_maps(map_),
                             on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
                             progress=step, **options)
@@ -262,13 +267,10 @@ def predict(
     import repeatly
     from repeatly._prediction import write_forecast
 
-    if on_bad_rows not in ("error", "skip"):
-        raise _fail(f'--on-bad-rows: expected "error" or "skip", got "{on_bad_rows}"',
-                    EXIT_INPUT)
-    if file_format not in ("csv", "parquet"):
-        raise _fail(f'--format: expected "csv" or "parquet", got "{file_format}"', EXIT_INPUT)
-    if lang not in ("en", "ru"):
-        raise _fail(f'lang: expected "en" or "ru", got "{lang}"', EXIT_INPUT)
+    # checked before the fits, not after minutes of work
+    _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
+    _check_choice("--format", file_format, ("csv", "parquet"))
+    _check_choice("lang", lang, ("en", "ru"))
     with _progress() as step:
         result = repeatly.predict(
             orders, model=model, unit=unit, as_of=as_of,  # type: ignore[arg-type]

@@ -35,103 +35,26 @@ from typing import Any, ClassVar, Self, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import digamma, expit
 
 from repeatly.exceptions import ConvergenceError, InputError, NotFittedError
-from repeatly.models import _bgnbd
+from repeatly.models import _bgnbd, _pareto_nbd
 
-__all__ = [
-    "BetaGeoCovariateModel",
-    "ParetoNBDCovariateModel",
-    "pareto_nbd_conditional_expected_purchases",
-    "pareto_nbd_log_likelihood",
-    "pareto_nbd_probability_alive",
-]
+__all__ = ["BetaGeoCovariateModel", "ParetoNBDCovariateModel"]
 
 Array = NDArray[np.float64]
 RowFunction = Callable[..., Array]
 
-# The BG/NBD maths broadcasts over array parameters (one value per row); its
-# annotations say float, so these aliases say what is relied on here.
+# The models' maths broadcasts over array parameters (one value per row, each row of
+# Pareto/NBD in its own alpha >= beta case); the annotations say float, so these
+# aliases say what is relied on here.
 _bgnbd_log_likelihood = cast(RowFunction, _bgnbd.log_likelihood)
 _bgnbd_probability_alive = cast(RowFunction, _bgnbd.probability_alive)
 _bgnbd_expected = cast(RowFunction, _bgnbd.conditional_expected_purchases)
-
-
-# --- Pareto/NBD, elementwise in every parameter --------------------------------------
-
-
-def _pareto_pieces(r: ArrayLike, alpha: ArrayLike, s: ArrayLike, beta: ArrayLike,
-                   x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> tuple[Array, Array, Array]:
-    """The log-likelihood's common head, its alive term and its dropped-out term."""
-    r_, alpha_, s_, beta_, x_, t_x_, T_ = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.float64) for v in (r, alpha, s, beta, x, t_x, T)))
-    rsx = r_ + s_ + x_
-    # Fader & Hardie's A0 = F(t_x) - F(T), each row in its own case; by Euler's
-    # transformation the hypergeometric terms are 2F1(1, .; r+s+x+1; z), near 1 however
-    # many purchases a customer made:
-    #   alpha >= beta: F(y) = (alpha+y)^-(r+x) (beta+y)^-s 2F1(1, r+x; .; (alpha-beta)/(alpha+y))
-    #   alpha < beta:  the same times (alpha+y)/(beta+y), with 2F1(1, s+1; .; (beta-alpha)/(beta+y))
-    ge = alpha_ >= beta_
-    second = np.where(ge, r_ + x_, s_ + 1)
-
-    def log_f(y: Array) -> Array:
-        log_a, log_b = np.log(alpha_ + y), np.log(beta_ + y)
-        z = np.abs(alpha_ - beta_) / np.where(ge, alpha_ + y, beta_ + y)
-        shift = np.where(ge, 0.0, log_a - log_b)
-        return (-(r_ + x_) * log_a - s_ * log_b + shift
-                + np.log(hyp2f1(1.0, second, rsx + 1, z)))
-
-    log_at_tx, log_at_T = log_f(t_x_), log_f(T_)
-    with np.errstate(divide="ignore"):
-        # log(F(t_x) - F(T)), -inf when t_x = T
-        log_a0 = log_at_tx + np.log1p(-np.exp(np.minimum(log_at_T - log_at_tx, 0.0)))
-    head = gammaln(r_ + x_) - gammaln(r_) + r_ * np.log(alpha_) + s_ * np.log(beta_)
-    alive = -(r_ + x_) * np.log(alpha_ + T_) - s_ * np.log(beta_ + T_)
-    gone = np.log(s_) - np.log(rsx) + log_a0
-    return head, alive, gone
-
-
-def pareto_nbd_log_likelihood(r: ArrayLike, alpha: ArrayLike, s: ArrayLike, beta: ArrayLike,
-                              x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Array:
-    """Pareto/NBD log-likelihood of each row, with one set of parameters per row.
-
-    Equals :func:`repeatly.models._pareto_nbd.log_likelihood` for scalar parameters;
-    here any parameter may be an array, and each row takes the case (``alpha >= beta``
-    or not) its own parameters call for.
-    """
-    head, alive, gone = _pareto_pieces(r, alpha, s, beta, x, t_x, T)
-    return head + np.logaddexp(alive, gone)
-
-
-def pareto_nbd_probability_alive(r: ArrayLike, alpha: ArrayLike, s: ArrayLike,
-                                 beta: ArrayLike, x: ArrayLike, t_x: ArrayLike,
-                                 T: ArrayLike) -> Array:
-    """Probability that each customer is alive at T: the alive term over the likelihood."""
-    _, alive, gone = _pareto_pieces(r, alpha, s, beta, x, t_x, T)
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(np.minimum(gone - alive, 700.0)))
-
-
-def pareto_nbd_conditional_expected_purchases(
-    r: ArrayLike, alpha: ArrayLike, s: ArrayLike, beta: ArrayLike, t: float, x: ArrayLike,
-    t_x: ArrayLike, T: ArrayLike,
-) -> Array:
-    """Expected purchases in the next ``t`` of each customer with history (x, t_x, T).
-
-    ``(r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] P(alive)``,
-    written so that it stays finite at ``s = 1`` (where the bracket over ``s - 1``
-    becomes ``log(1 + t/(beta+T))``).
-    """
-    r_, alpha_, s_, beta_, x_, T_ = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.float64) for v in (r, alpha, s, beta, x, T)))
-    span = np.log1p(t / (beta_ + T_))
-    shape = s_ - 1
-    safe = np.where(np.abs(shape) > 1e-10, shape, 1.0)
-    lifetime = np.where(np.abs(shape) > 1e-10, -np.expm1(-shape * span) / safe, span)
-    rate = (r_ + x_) / (alpha_ + T_)
-    return rate * (beta_ + T_) * lifetime * pareto_nbd_probability_alive(
-        r_, alpha_, s_, beta_, x_, t_x, T_)
+pareto_nbd_log_likelihood = cast(RowFunction, _pareto_nbd.log_likelihood)
+pareto_nbd_probability_alive = cast(RowFunction, _pareto_nbd.probability_alive)
+pareto_nbd_conditional_expected_purchases = cast(
+    RowFunction, _pareto_nbd.conditional_expected_purchases)
 
 
 # --- inputs -------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from typing import Any, Self
 
 import numpy as np
@@ -15,7 +17,12 @@ from repeatly.models._fit import (
     standard_errors,
     standard_errors_from_gradient,
 )
-from repeatly.models._kernels import BetaGeoKernel, GammaGammaKernel, ParetoNBDKernel
+from repeatly.models._kernels import (
+    BetaGeoKernel,
+    GammaGammaKernel,
+    LikelihoodKernel,
+    ParetoNBDKernel,
+)
 
 __all__ = [
     "BetaGeoBetaBinomModel",
@@ -38,7 +45,11 @@ def _fit_history(
     weights: ArrayLike | None, penalizer: float, *, discrete: bool = False,
     kernel: Any = None,
 ) -> tuple[dict[str, float], float, dict[str, float]]:
-    """Fit a model of (frequency, recency, age) rows: parameters, LL, standard errors."""
+    """Fit a model of (frequency, recency, age) rows: parameters, LL, standard errors.
+
+    ``kernel`` builds the model's fast weighted likelihood from the rows and weights;
+    without one, the per-row ``log_likelihood`` is summed.
+    """
     x, t_x, t = (np.asarray(v, dtype=np.float64) for v in columns)
     if not (x.shape == t_x.shape == t.shape) or x.ndim != 1 or len(x) == 0:
         raise InputError("frequency, recency and T: expected equal-length, non-empty arrays")
@@ -47,26 +58,9 @@ def _fit_history(
     if discrete and (np.any(x > t_x) or np.any(x != np.round(x))):
         raise InputError("BG/BB: expected whole numbers with frequency <= recency <= periods")
     w = _weights(weights, len(x))
-    value = kernel(x, t_x, t, w) if kernel is not None else None
-
-    def nll(p: NDArray[np.float64]) -> float:
-        if value is not None and not hasattr(value, "gradient"):
-            ll = value(p)
-        else:
-            ll = float(np.dot(w, log_likelihood(*p, x, t_x, t)))
-        return -ll + penalizer * float(np.sum(p**2))
-
-    if value is None or not getattr(value, "gradient", False):
-        start = (np.ones(len(names)) if value is None else
-                 _warm_start(kernel, (x, t_x, t), w, penalizer, names=names, model=model))
-        params, _ = fit_positive(nll, start, names=names, model=model)
-        errors = standard_errors(nll, params)
-    else:
-        with_gradient = _penalised(value, penalizer)
-        start = _warm_start(kernel, (x, t_x, t), w, penalizer, names=names, model=model)
-        params, _ = fit_positive(nll, start, names=names, model=model,
-                                 with_gradient=with_gradient)
-        errors = standard_errors_from_gradient(with_gradient, params)
+    build = kernel or (lambda *rows: LikelihoodKernel(log_likelihood, *rows[:-1],
+                                                      weights=rows[-1]))
+    params, errors = _fit_kernel(build, (x, t_x, t), w, penalizer, names=names, model=model)
     log_lik = float(np.dot(w, log_likelihood(*params, x, t_x, t)))
     return (dict(zip(names, map(float, params), strict=True)), log_lik,
             dict(zip(names, map(float, errors), strict=True)))
@@ -75,43 +69,42 @@ def _fit_history(
 SAMPLE_ROWS = 50_000  # rows of the sample that gives the fit on many rows its start
 
 
-def _warm_start(kernel: Any, columns: tuple[NDArray[np.float64], ...],
+def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
                 w: NDArray[np.float64], penalizer: float, *, names: tuple[str, ...],
-                model: str) -> NDArray[np.float64]:
-    """Where to start the optimiser: all ones, or on many rows the fit on a sample.
+                model: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Maximise the penalised likelihood of ``build(*columns, w)``: parameters, errors.
 
-    The sample's weights are scaled up to the whole, so its optimum is close to the
-    whole's and the full fit needs only a few steps from it. It only moves the start:
-    the result is the optimum on every row.
+    On many rows the optimiser starts from the fit on a sample, its weights scaled up to
+    the whole: its optimum is close to the whole's, so the full fit needs only a few
+    steps from there. It only moves the start: the result is the optimum on every row.
     """
     start = np.ones(len(names))
-    if len(w) <= 4 * SAMPLE_ROWS:
-        return start
-    pick = np.random.default_rng(0).choice(len(w), SAMPLE_ROWS, replace=False)
-    scale = float(w.sum() / w[pick].sum())
-    built = kernel(*(c[pick] for c in columns), w[pick] * scale)
-    try:
-        if getattr(built, "gradient", False):
-            sample = _penalised(built, penalizer)
-            params, _ = fit_positive(lambda p: sample(p)[0], start, names=names,
-                                     model=model, with_gradient=sample)
-        else:
-            params, _ = fit_positive(
-                lambda p: -built(p) + penalizer * float(np.sum(p**2)), start, names=names,
-                model=model)
-    except ConvergenceError:
-        return start
-    return params
+    if len(w) > 4 * SAMPLE_ROWS:
+        pick = np.random.default_rng(0).choice(len(w), SAMPLE_ROWS, replace=False)
+        scale = float(w.sum() / w[pick].sum())
+        sample, sample_gradient = _objective(
+            build(*(c[pick] for c in columns), w[pick] * scale), penalizer)
+        with contextlib.suppress(ConvergenceError):  # then from ones
+            start, _ = fit_positive(sample, start, names=names, model=model,
+                                    with_gradient=sample_gradient)
+    nll, with_gradient = _objective(build(*columns, w), penalizer)
+    params, _ = fit_positive(nll, start, names=names, model=model,
+                             with_gradient=with_gradient)
+    errors = (standard_errors(nll, params) if with_gradient is None
+              else standard_errors_from_gradient(with_gradient, params))
+    return params, errors
 
 
-def _penalised(kernel: Any, penalizer: float) -> Gradient:
-    """The negative of a kernel's log-likelihood and gradient, with the L2 penalty."""
+def _objective(kernel: Any, penalizer: float
+               ) -> tuple[Callable[[NDArray[np.float64]], float], Gradient | None]:
+    """A built kernel's penalised negative log-likelihood, and with it its gradient."""
+    if kernel.gradient:
+        def with_gradient(p: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            value, gradient = kernel(p)
+            return (-value + penalizer * float(np.sum(p**2)), -gradient + 2 * penalizer * p)
 
-    def with_gradient(p: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        value, gradient = kernel(p)
-        return (-value + penalizer * float(np.sum(p**2)), -gradient + 2 * penalizer * p)
-
-    return with_gradient
+        return (lambda p: with_gradient(p)[0]), with_gradient
+    return (lambda p: -kernel(p) + penalizer * float(np.sum(p**2))), None
 
 
 class _HistoryModel:
@@ -127,7 +120,7 @@ class _HistoryModel:
     label = ""
     discrete = False
     _maths: Any = None
-    _kernel: Any = None  # a weighted log-likelihood with its gradient, when there is one
+    _kernel: Any = None  # builds a fast weighted log-likelihood, when the model has one
 
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
@@ -323,9 +316,8 @@ class BetaGeoBetaBinomModel(_HistoryModel):
     def next_purchase_in(self, frequency: ArrayLike, recency: ArrayLike,
                          T: ArrayLike) -> NDArray[np.float64]:
         """Median opportunities to each customer's next transaction, if still active."""
-        p = self.params_
-        self._values()
-        return _expected.bgbb_median_wait(p["alpha"], p["beta"], frequency, T)
+        alpha, beta, _, _ = self._four()
+        return _expected.bgbb_median_wait(alpha, beta, frequency, T)
 
 
 class GammaGammaModel:
@@ -362,21 +354,12 @@ class GammaGammaModel:
                              "and monetary_value > 0 for every row")
         w = _weights(weights, len(x))
 
-        def nll(p: NDArray[np.float64]) -> float:
-            shape, rate_shape, scale = p
-            ll = float(np.dot(w, _gamma_gamma.log_likelihood(shape, rate_shape, scale, x, m)))
-            return -ll + self.penalizer * float(np.sum(p**2))
-
-        with_gradient = _penalised(GammaGammaKernel(x, m, w), self.penalizer)
-        start = _warm_start(GammaGammaKernel, (x, m), w, self.penalizer, names=self.names,
-                            model="Gamma-Gamma")
-        params, _ = fit_positive(nll, start, names=self.names, model="Gamma-Gamma",
-                                 with_gradient=with_gradient)
+        params, errors = _fit_kernel(GammaGammaKernel, (x, m), w, self.penalizer,
+                                     names=self.names, model="Gamma-Gamma")
         self.params_ = dict(zip(self.names, map(float, params), strict=True))
         shape, rate_shape, scale = params
         self.log_likelihood_ = float(np.dot(
             w, _gamma_gamma.log_likelihood(shape, rate_shape, scale, x, m)))
-        errors = standard_errors_from_gradient(with_gradient, params)
         self.standard_errors_ = dict(zip(self.names, map(float, errors), strict=True))
         return self
 

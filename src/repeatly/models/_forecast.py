@@ -29,7 +29,14 @@ from repeatly.models._estimators import (
     ParetoNBDModel,
     _HistoryModel,
 )
-from repeatly.models._prep import UNIT_DAYS, Unit, model_summary, period_summary
+from repeatly.models._kernels import distinct_pairs
+from repeatly.models._prep import (
+    UNIT_DAYS,
+    Unit,
+    model_summary,
+    period_summary,
+    purchase_days,
+)
 
 __all__ = ["AUTO_MODELS", "MODELS", "Forecast", "forecast"]
 
@@ -45,6 +52,9 @@ AUTO_MODELS = ("bgnbd", "mbgnbd", "pnbd")
 
 KEY = ["frequency", "recency", "T"]
 FREQUENCY_CAP = 7  # the by-frequency tables group 7 and more together
+ALIVE_CAP = 20  # the P(alive) matrix groups 20 and more repeat purchases together
+#: Below this probability of still being a customer, a customer is likely gone.
+GONE_BELOW = 0.1
 DAYS_PER_MONTH = 365.25 / 12
 
 Progress = Callable[[str], None]
@@ -220,18 +230,20 @@ def forecast(
             raise InputError(f"calibration_end: no customers bought on or before "
                              f"{calibration_end}")
         span = _span(calibration_end, end, size, discrete)
-        judged, calibrated = {}, {}
+        judged, calibrated, expected = {}, {}, {}
         for key in candidates:
             calibrated[key] = _fit(key, rows, penalizer)
-            judged[key] = _judge(calibrated[key], rows, span)
+            expected[key] = calibrated[key].expected_purchases(
+                span, rows.frequency, rows.recency, rows["T"])
+            judged[key] = _judge(expected[key], rows)
             comparison_rows.append(_compared(key, calibrated[key], judged[key]))
         chosen = min(candidates, key=lambda k: judged[k]["mae"])
         holdout = {"calibration_end": calibration_end.isoformat(), "end": end.isoformat(),
                    "length": span, "unit": unit, **judged[chosen]}
-        calib_model = calibrated[chosen]
-        tables["by_frequency"] = _by_frequency(calib_model, rows, span)
-        tables["tracking"] = _tracking(calib_model, lines, start_end=(calibration_end, end),
-                                       size=size, discrete=discrete)
+        tables["by_frequency"] = _by_frequency(expected[chosen], rows)
+        tables["tracking"] = _tracking(calibrated[chosen], lines,
+                                       start_end=(calibration_end, end), unit=unit,
+                                       discrete=discrete)
 
     step("Fitting the models")
     summary = materialize(summarise(lines, calibration_end=end, unit=unit), "model_summary")
@@ -259,14 +271,15 @@ def forecast(
 
     step("Predicting every customer")
     monthly = (1 + discount_rate) ** (1 / 12) - 1
-    predictions, discounted, histories = _predict_rows(
+    predictions, histories = _predict_rows(
         fitted, rows, horizon=horizon, month=DAYS_PER_MONTH / size, months=clv_months,
         monthly_rate=monthly, discrete=discrete)
     customers = _join_predictions(summary, predictions, end=end, size=size, margin=margin)
     customers = materialize(customers, "forecast")
     tables["alive_matrix"] = _alive_matrix(rows, predictions)
     tables["clv_distribution"] = _clv_distribution(customers)
-    what_if = _what_if(fitted, rows, discounted, histories, margin=margin,
+    what_if = _what_if(fitted, rows, predictions.discounted_purchases.to_numpy(),
+                       histories, margin=margin,
                        horizon_months=clv_months, month=DAYS_PER_MONTH / size,
                        monthly_rate=monthly, discrete=discrete)
     options = {"model": chosen, "requested_model": model, "unit": unit, "as_of": end,
@@ -311,9 +324,8 @@ def _compared(key: str, model: _HistoryModel, judged: dict[str, Any] | None
     return row
 
 
-def _judge(model: _HistoryModel, rows: pd.DataFrame, span: float) -> dict[str, Any]:
+def _judge(expected: np.ndarray, rows: pd.DataFrame) -> dict[str, Any]:
     """Holdout figures: per-customer mean absolute error and the aggregate error."""
-    expected = model.expected_purchases(span, rows.frequency, rows.recency, rows["T"])
     w = rows.weight.to_numpy(float)
     actual = rows.holdout_purchases.to_numpy(float)
     total_expected = float(np.dot(w, expected))
@@ -328,9 +340,8 @@ def _judge(model: _HistoryModel, rows: pd.DataFrame, span: float) -> dict[str, A
     }
 
 
-def _by_frequency(model: _HistoryModel, rows: pd.DataFrame, span: float) -> pd.DataFrame:
+def _by_frequency(expected: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
     """Mean holdout purchases, actual and expected, by calibration frequency."""
-    expected = model.expected_purchases(span, rows.frequency, rows.recency, rows["T"])
     frame = pd.DataFrame({
         "frequency": np.minimum(rows.frequency.to_numpy(float), FREQUENCY_CAP).astype(int),
         "w": rows.weight.to_numpy(float),
@@ -347,15 +358,14 @@ def _by_frequency(model: _HistoryModel, rows: pd.DataFrame, span: float) -> pd.D
 
 
 def _tracking(model: _HistoryModel, lines: ir.Table, *, start_end: tuple[dt.date, dt.date],
-              size: float, discrete: bool) -> pd.DataFrame:
+              unit: Unit, discrete: bool) -> pd.DataFrame:
     """Cumulative repeat transactions, actual and expected, step by step.
 
     Expected: each day's new customers times the model's expected repeat purchases of a
     customer of that age. Calibration customers only (first purchase up to its end).
     """
     calibration_end, end = start_end
-    sold = lines.filter(lines.amount >= 0)
-    days = sold.select("customer_id", day=sold.ordered_at.date()).distinct()
+    size, days = purchase_days(lines, unit, calibration_end, end)
     first = days.group_by("customer_id").aggregate(first=days.day.min())
     first = first.filter(first.first <= ibis.date(calibration_end))
     births = first.group_by("first").aggregate(n=first.count()).to_pandas()
@@ -427,22 +437,16 @@ class _Histories:
 
     def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
         self.x, self.t_x, self.T = x, t_x, T
-        ux, ix = np.unique(x, return_inverse=True)
-        uT, iT = np.unique(T, return_inverse=True)
-        codes, self.inverse = np.unique(ix.astype(np.int64) * len(uT) + iT,
-                                        return_inverse=True)
-        self.pair_x = ux[codes // len(uT)]
-        self.pair_T = uT[codes % len(uT)]
-        self._alive: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.pair_x, self.pair_T, self.inverse = distinct_pairs(x, T)
+        self._alive: dict[_HistoryModel, tuple[np.ndarray, np.ndarray]] = {}
 
     def alive(self, model: _HistoryModel) -> tuple[np.ndarray, np.ndarray]:
         """P(alive) per row, and per pair for a customer who has just bought."""
-        key = id(model)
-        if key not in self._alive:
-            self._alive[key] = (
+        if model not in self._alive:
+            self._alive[model] = (
                 model.probability_alive(self.x, self.t_x, self.T),
                 model.probability_alive(self.pair_x, self.pair_T, self.pair_T))
-        return self._alive[key]
+        return self._alive[model]
 
     def expected(self, model: _HistoryModel, t: float) -> np.ndarray:
         """Expected purchases in the next ``t``, per row."""
@@ -465,8 +469,8 @@ class _Histories:
 
 def _predict_rows(model: _HistoryModel, rows: pd.DataFrame, *, horizon: float,
                   month: float, months: int, monthly_rate: float, discrete: bool
-                  ) -> tuple[pd.DataFrame, np.ndarray, _Histories]:
-    """Predictions for the distinct rows, and each row's discounted CLV purchases."""
+                  ) -> tuple[pd.DataFrame, _Histories]:
+    """Predictions for the distinct rows, with each row's discounted CLV purchases."""
     histories = _Histories(*(rows[c].to_numpy(float) for c in KEY))
     span = math.floor(horizon) if discrete else horizon
     discounted = _discounted_purchases(model, histories, month=month, months=months,
@@ -479,7 +483,7 @@ def _predict_rows(model: _HistoryModel, rows: pd.DataFrame, *, horizon: float,
         "next_purchase_in": histories.next_in(model),
         "discounted_purchases": discounted,
     })
-    return frame, discounted, histories
+    return frame, histories
 
 
 def _discounted_purchases(model: _HistoryModel, histories: _Histories, *, month: float,
@@ -515,7 +519,7 @@ def _alive_matrix(rows: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame
     """Mean P(alive) by frequency (capped) and recency (in tenths of the longest T)."""
     top = float(rows["T"].max()) or 1.0
     frame = pd.DataFrame({
-        "frequency": np.minimum(rows.frequency.to_numpy(float), 20).astype(int),
+        "frequency": np.minimum(rows.frequency.to_numpy(float), ALIVE_CAP).astype(int),
         "recency_bin": np.minimum(np.floor(rows.recency.to_numpy(float) / top * 10), 9)
         .astype(int),
         "w": rows.weight.to_numpy(float),
@@ -570,15 +574,12 @@ def _what_if(model: _HistoryModel, rows: pd.DataFrame, discounted: np.ndarray,
 def _less_dropout(model: _HistoryModel, reduction: float) -> dict[str, float]:
     p = dict(model.params_)
     keep = 1 - reduction
-    if "beta" in p and "s" in p:  # Pareto/NBD: mean dropout rate s / beta
+    if "s" in p:  # Pareto/NBD: mean dropout rate s / beta
         p["beta"] = p["beta"] / keep
-    elif "gamma" in p:  # BG/BB: mean dropout probability gamma / (gamma + delta)
-        mean = p["gamma"] / (p["gamma"] + p["delta"]) * keep
-        total = p["gamma"] + p["delta"]
-        p["gamma"], p["delta"] = mean * total, (1 - mean) * total
-    else:  # BG/NBD, MBG/NBD: mean dropout probability a / (a + b)
-        mean = p["a"] / (p["a"] + p["b"]) * keep
-        total = p["a"] + p["b"]
-        p["a"], p["b"] = mean * total, (1 - mean) * total
+        return p
+    # BG/NBD, MBG/NBD: dropout probability Beta(a, b); BG/BB: Beta(gamma, delta)
+    first, second = ("gamma", "delta") if "gamma" in p else ("a", "b")
+    total = p[first] + p[second]
+    mean = p[first] / total * keep
+    p[first], p[second] = mean * total, (1 - mean) * total
     return p
-

@@ -1,16 +1,20 @@
-"""Weighted log-likelihoods with analytic gradients, for fitting on many distinct rows.
+"""Weighted log-likelihoods for fitting on many distinct rows.
 
-A fit evaluates the likelihood dozens of times. These kernels do the work that depends
-only on the frequency once per distinct frequency (there are few), keep per row only
-what depends on recency and age, and return the gradient with the value, so the
-optimiser needs no numerical differentiation. Each kernel is built once per fit from
-the rows and weights and is then called with the parameters.
+A fit evaluates the likelihood dozens of times. A kernel is built once per fit from the
+rows and weights and is then called with the parameters. Those with ``gradient = True``
+return the value with its gradient, so the optimiser needs no numerical
+differentiation; the others return the value alone. The BG/NBD and Gamma-Gamma kernels
+do the work that depends only on the frequency once per distinct frequency (there are
+few) and keep per row only what depends on recency and age; the Pareto/NBD kernel
+computes its hypergeometric terms once per distinct pair.
 
-The value equals ``np.dot(weights, log_likelihood(...))`` of the model's own function
+The values equal ``np.dot(weights, log_likelihood(...))`` of the models' own functions
 (tested); the gradients are checked against finite differences.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +22,8 @@ from scipy.special import betaln, digamma, gammaln
 
 from repeatly.models import _pareto_nbd
 
-__all__ = ["BetaGeoKernel", "GammaGammaKernel", "ParetoNBDKernel"]
+__all__ = ["BetaGeoKernel", "GammaGammaKernel", "LikelihoodKernel", "ParetoNBDKernel",
+           "distinct_pairs"]
 
 Array = NDArray[np.float64]
 
@@ -29,6 +34,19 @@ def _by_value(values: Array, weights: Array
     unique, index = np.unique(values, return_inverse=True)
     totals = np.bincount(index, weights=weights, minlength=len(unique)).astype(np.float64)
     return unique, index, totals
+
+
+class LikelihoodKernel:
+    """Any model's weighted log-likelihood from its per-row function (value only)."""
+
+    gradient = False
+
+    def __init__(self, log_likelihood: Callable[..., Array], *columns: Array,
+                 weights: Array) -> None:
+        self.log_likelihood, self.columns, self.w = log_likelihood, columns, weights
+
+    def __call__(self, params: Array) -> float:
+        return float(np.dot(self.w, self.log_likelihood(*params, *self.columns)))
 
 
 class BetaGeoKernel:
@@ -129,7 +147,7 @@ class GammaGammaKernel:
         return value, np.array([d_p, d_q, d_gamma])
 
 
-def _pairs(x: Array, y: Array) -> tuple[Array, Array, NDArray[np.intp]]:
+def distinct_pairs(x: Array, y: Array) -> tuple[Array, Array, NDArray[np.intp]]:
     """The distinct (x, y) pairs and each row's index into them."""
     ux, ix = np.unique(x, return_inverse=True)
     uy, iy = np.unique(y, return_inverse=True)
@@ -144,11 +162,13 @@ class ParetoNBDKernel:
     distinct pairs than rows. Value only: the optimiser differentiates numerically.
     """
 
+    gradient = False
+
     def __init__(self, x: Array, t_x: Array, T: Array, weights: Array) -> None:
         self.x, self.T, self.w = x, T, weights
         self.ux, self.wx = _by_value(x, weights)[::2]
-        self.tx_pairs = _pairs(x, t_x)
-        self.T_pairs = _pairs(x, T)
+        self.tx_pairs = distinct_pairs(x, t_x)
+        self.T_pairs = distinct_pairs(x, T)
 
     def __call__(self, params: Array) -> float:
         r, alpha, s, beta = (float(v) for v in params)

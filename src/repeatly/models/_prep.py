@@ -10,7 +10,8 @@ import ibis.expr.types as ir
 
 from repeatly.exceptions import InputError
 
-__all__ = ["UNIT_DAYS", "Unit", "distinct_rows", "model_summary", "period_summary"]
+__all__ = ["UNIT_DAYS", "Unit", "distinct_rows", "model_summary", "period_summary",
+           "purchase_days"]
 
 #: Days in each time unit the models can count in.
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
@@ -52,7 +53,7 @@ def model_summary(
         ``customer_id, frequency, recency, T, monetary_value`` [``, holdout_purchases``]
         for every customer whose first purchase is on or before ``calibration_end``.
     """
-    size, days = _purchase_days(lines, unit, calibration_end, holdout_end)
+    size, days = purchase_days(lines, unit, calibration_end, holdout_end)
     end = ibis.date(calibration_end)
     calib = days.filter(days.day <= end)
     # one row per customer and day, so the first day's value is the value at the min day
@@ -94,7 +95,7 @@ def period_summary(
     ``holdout_end``, ``holdout_purchases`` counts the later periods with a purchase up
     to it. ``monetary_value`` is as in :func:`model_summary`.
     """
-    size, days = _purchase_days(lines, unit, calibration_end, holdout_end)
+    size, days = purchase_days(lines, unit, calibration_end, holdout_end)
     end = ibis.date(calibration_end)
     calib = days.filter(days.day <= end)
     first = calib.group_by("customer_id").aggregate(_first=calib.day.min())
@@ -130,7 +131,7 @@ def period_summary(
                       holdout_purchases=ibis.coalesce(out.holdout_purchases, 0))
 
 
-def _purchase_days(lines: ir.Table, unit: str, calibration_end: dt.date,
+def purchase_days(lines: ir.Table, unit: str, calibration_end: dt.date,
                    holdout_end: dt.date | None) -> tuple[float, ir.Table]:
     """Check the options; the days in a unit and each customer's purchase days.
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from repeatly.models._forecast import FREQUENCY_CAP
+from repeatly.models._forecast import ALIVE_CAP, FREQUENCY_CAP, GONE_BELOW
 from repeatly.report import _charts as charts
 from repeatly.report import _prediction_charts as pcharts
 from repeatly.report._format import fmt_money, fmt_number, fmt_share, is_missing
@@ -26,14 +26,10 @@ if TYPE_CHECKING:
 
     from repeatly.models import Forecast
 
-__all__ = ["GONE_BELOW", "TOP_CUSTOMERS", "forecast_figures", "prediction_context"]
+__all__ = ["TOP_CUSTOMERS", "forecast_figures", "prediction_context"]
 
-#: Customers whose probability of still being a customer is below this are "likely gone".
-GONE_BELOW = 0.1
 #: How many customers the top-by-CLV table lists.
 TOP_CUSTOMERS = 10
-#: The forecast's P(alive) matrix groups 20 and more repeat purchases together.
-ALIVE_CAP = 20
 
 Text = Callable[[str], str]
 

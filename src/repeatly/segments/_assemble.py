@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 from ibis import _
 
 from repeatly.exceptions import InputError
+from repeatly.models._forecast import GONE_BELOW
 from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, brand_news
 from repeatly.segments._golden import golden_customers
 from repeatly.segments._join import attach
@@ -70,7 +71,7 @@ def segment_customers(
     products: ir.Table | None = None,
     computed: Mapping[str, ir.Table] | None = None,
     forecast: ir.Table | None = None,
-    lost_below: float = 0.1,
+    lost_below: float = GONE_BELOW,
 ) -> ir.Table:
     """Every segment of every customer, with the numbers behind them.
 
