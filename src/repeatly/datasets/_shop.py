@@ -579,9 +579,13 @@ class _Maker:
         day = pd.Timestamp(self.start)
 
         def as_date(offsets: np.ndarray) -> np.ndarray:
-            finite = np.where(np.isfinite(offsets), offsets, np.nan)
-            days = pd.to_timedelta(np.floor(finite), unit="D")
-            return (day + days).to_numpy().astype("datetime64[s]")
+            # whole days in numpy: pandas' float-to-timedelta conversion reads
+            # uninitialised memory for NaN entries and may warn of a spurious overflow
+            dates = np.full(len(offsets), np.datetime64("NaT"), dtype="datetime64[s]")
+            known = np.isfinite(offsets)
+            dates[known] = (np.datetime64(day.date(), "D")
+                            + np.floor(offsets[known]).astype(np.int64).astype("timedelta64[D]"))
+            return dates
 
         churner = people["type"] == "churner"
         dropped = np.where(churner, people["churn_at"], people["dropped_at"])
