@@ -173,6 +173,44 @@ def test_parquet_with_text_columns_is_parsed_like_csv(tmp_path, con):
     assert loaded.n_skipped == 1
 
 
+def test_typed_parquet_counts_missing_and_non_finite_cells(tmp_path, con):
+    # rows 2-5 each have one problem (a null, a blank, a null, a NaN, which is null in
+    # Parquet), row 6 two; rows 1 and 7 are good
+    frame = pd.DataFrame({
+        "customer": ["c1", None, "  ", "c4", "c5", None, "c2"],
+        "date": pd.to_datetime(["2024-02-01", "2024-02-02", "2024-02-03", None,
+                                "2024-02-05", None, "2024-03-15 10:30"], format="ISO8601"),
+        "amount": [1234.5, 1.0, 2.0, 3.0, float("nan"), 4.0, 12.5],
+    })
+    path = tmp_path / "o.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(DataValidationError) as info:
+        load_orders(path, con=con)
+    assert info.value.n_problems == 5
+    assert str(info.value).splitlines()[1].strip() == (
+        'o.parquet, row 2, column "customer": expected a value (who bought), got an '
+        'empty cell')
+    loaded = load_orders(path, con=con, on_bad_rows="skip")
+    assert _rows(loaded) == [ROWS[0], ROWS[1]]
+    assert (loaded.n_rows, loaded.n_skipped, loaded.n_bad_cells) == (2, 5, 6)
+
+
+def test_typed_parquet_rejects_nan_and_infinite_amounts(tmp_path, con):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "o.parquet"
+    pq.write_table(pa.table({
+        "customer": ["c1", "c2", "c3", "c2"],
+        "date": pa.array([dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 2),
+                          dt.datetime(2024, 2, 3), dt.datetime(2024, 3, 15, 10, 30)]),
+        "amount": pa.array([1234.5, float("nan"), float("inf"), 12.5]),  # NaN kept
+    }), path)
+    loaded = load_orders(path, con=con, on_bad_rows="skip")
+    assert _rows(loaded) == [ROWS[0], ROWS[1]]
+    assert (loaded.n_skipped, loaded.n_bad_cells) == (2, 2)
+
+
 def test_excel_problems_name_the_sheet_row(tmp_path, con):
     from openpyxl import Workbook
 

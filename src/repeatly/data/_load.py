@@ -481,7 +481,8 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
            mapping: dict[str, str], *, source: str, on_bad_rows: OnBadRows) -> Loaded:
     styles: dict[str, Style] = {}
     select = [f"{raw.row_expr} AS _row"]
-    checks: list[str] = []
+    checks: list[str] = []  # the name of the problem, or NULL
+    failing: list[str] = []  # the same checks as conditions, cheaper to count
     for role in spec.roles:
         column = mapping.get(role.name)
         if column is None:
@@ -495,9 +496,11 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
         select.append(f"{parsed} AS {quote(role.name)}")
         present = (f"NULLIF(trim({expr}), '') IS NOT NULL" if style.text
                    else f"{expr} IS NOT NULL")
-        checks.append(f"CASE WHEN {present} AND ({parsed}) IS NULL THEN '{role.name}' END")
+        failing.append(f"({present} AND ({parsed}) IS NULL)")
+        checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}' END")
         if role.required:
-            checks.append(f"CASE WHEN NOT ({present}) THEN '{role.name}:empty' END")
+            failing.append(f"(NOT ({present}))")
+            checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}:empty' END")
     problem = f"NULLIF(concat_ws(',', {', '.join(checks)}), '')" if checks else "NULL"
     select.append(f"{problem} AS _problem")
     if spec.name == "orders" and "order_id" in mapping:
@@ -505,17 +508,22 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
     inner = f"SELECT {', '.join(select)} FROM {raw.relation}"
     name = ibis.util.gen_name(f"repeatly_{spec.name}")
 
+    missing_ids = ("count(*) FILTER (WHERE _no_order_id)" if "_no_order_id" in inner
+                   else "0")
     if raw.materialize == "table":
         outer = _complete_orders_sql(spec, mapping, fill_order_ids=True)
         raw_con.execute(f"CREATE TABLE {name} AS SELECT {outer} FROM ({inner})")
+        counts = ("count(*) FILTER (WHERE _problem IS NOT NULL), "
+                  "coalesce(sum(len(string_split(_problem, ','))), 0)")
         counts_from = name
-    else:
-        counts_from = f"({inner})"
+    else:  # counted on the file itself: conditions, without building the problem text
+        bad = " OR ".join(failing) or "false"
+        cells = " + ".join(f"CAST({f} AS INTEGER)" for f in failing) or "0"
+        counts = f"count(*) FILTER (WHERE {bad}), coalesce(sum({cells}), 0)"
+        missing_ids = missing_ids.replace("_no_order_id", '"order_id" IS NULL')
+        counts_from = raw.relation
     n_total, n_bad, n_cells, n_missing_ids = raw_con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE _problem IS NOT NULL), "
-        "coalesce(sum(len(string_split(_problem, ','))), 0), "
-        + ("count(*) FILTER (WHERE _no_order_id)" if "_no_order_id" in inner else "0")
-        + f" FROM {counts_from}"
+        f"SELECT count(*), {counts}, {missing_ids} FROM {counts_from}"
     ).fetchone() or (0, 0, 0, 0)
     problems = list(raw.rejects)
     if n_bad:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy.special import betaln, digamma, gammaln
 
@@ -28,10 +29,19 @@ __all__ = ["BetaGeoKernel", "GammaGammaKernel", "LikelihoodKernel", "ParetoNBDKe
 Array = NDArray[np.float64]
 
 
+def _distinct(values: Array) -> tuple[Array, NDArray[np.intp]]:
+    """The distinct values, in order of appearance, and each row's index into them.
+
+    By hashing, not sorting: several times faster than ``np.unique`` on many rows.
+    """
+    index, unique = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(unique), index
+
+
 def _by_value(values: Array, weights: Array
               ) -> tuple[Array, NDArray[np.intp], Array]:
     """The distinct values, each row's index into them, and their total weights."""
-    unique, index = np.unique(values, return_inverse=True)
+    unique, index = _distinct(values)
     totals = np.bincount(index, weights=weights, minlength=len(unique)).astype(np.float64)
     return unique, index, totals
 
@@ -149,9 +159,9 @@ class GammaGammaKernel:
 
 def distinct_pairs(x: Array, y: Array) -> tuple[Array, Array, NDArray[np.intp]]:
     """The distinct (x, y) pairs and each row's index into them."""
-    ux, ix = np.unique(x, return_inverse=True)
-    uy, iy = np.unique(y, return_inverse=True)
-    codes, inverse = np.unique(ix.astype(np.int64) * len(uy) + iy, return_inverse=True)
+    ux, ix = _distinct(x)
+    uy, iy = _distinct(y)
+    codes, inverse = _distinct(ix.astype(np.int64) * len(uy) + iy)
     return ux[codes // len(uy)], uy[codes % len(uy)], inverse
 
 
