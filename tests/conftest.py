@@ -68,3 +68,27 @@ def server_required(what: str, start_hint: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{what} is not available under CI: {start_hint}")
     pytest.skip(f"{what} is not available: {start_hint}")
+
+
+POSTGRES_URL = os.environ.get("REPEATLY_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """An empty operational database: a SQLite file, and a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'repeatly.db'}"
+        return
+    import uuid
+
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        conn = psycopg.connect(POSTGRES_URL, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as exc:
+        server_required(f"PostgreSQL at {POSTGRES_URL}", f"start it ({exc})")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    conn.close()

@@ -7,7 +7,8 @@ import importlib
 import pytest
 
 PUBLIC = {
-    "repeatly": {"Analysis", "__version__", "analytics", "analyze", "data", "datasets",
+    "repeatly": {"Analysis", "__version__", "analytics", "analyze", "campaigns", "data",
+                 "datasets",
                  "economics", "exceptions", "models", "predict", "segments"},
     "repeatly.data": {"CUSTOMERS", "DataQuality", "LEADS", "Loaded", "ORDERS", "PRODUCTS",
                       "Role", "SPEND", "TABLES", "TableSpec", "detect_roles", "from_frame",
@@ -35,7 +36,16 @@ PUBLIC = {
                           "segment_overview", "write_segments"},
     "repeatly.exceptions": {"ConvergenceError", "ConvergenceWarning", "DataValidationError",
                             "InputError", "MappingError", "MissingDependencyError",
-                            "NotFittedError", "Problem", "RepeatlyError"},
+                            "NotFittedError", "PlaybookError", "Problem", "RepeatlyError",
+                            "StoreError"},
+    "repeatly.campaigns": {"ADDRESS_FIELD", "ALPHABET", "CHANNELS", "CONSENT_FIELD",
+                           "DEFAULT_URL", "FIELDS", "LANGUAGES", "CampaignPlan",
+                           "ContactRules", "Coupon", "Message", "Offer", "Playbook",
+                           "Rendered", "Step", "Store", "Templates", "builtin_playbooks",
+                           "contact_key", "control_group", "coupon_code", "describe_audience",
+                           "format_date", "format_money", "load_playbook", "message_context",
+                           "offer_text", "open_store", "plan_campaign", "plan_from_analysis",
+                           "playbook_text", "reachable", "sign", "verify", "write_plan"},
     "repeatly.models": {"AUTO_MODELS", "MODELS", "UNIT_DAYS", "BetaGeoBetaBinomModel",
                         "BetaGeoCovariateModel", "BetaGeoModel", "Forecast",
                         "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDCovariateModel",

@@ -17,8 +17,10 @@ __all__ = [
     "MappingError",
     "MissingDependencyError",
     "NotFittedError",
+    "PlaybookError",
     "Problem",
     "RepeatlyError",
+    "StoreError",
 ]
 
 
@@ -91,6 +93,19 @@ class DataValidationError(InputError):
 
 class MappingError(InputError):
     """Columns could not be mapped to the roles a table needs."""
+
+
+class PlaybookError(InputError):
+    """A campaign playbook or one of its message templates cannot be used.
+
+    The message names the playbook file, the step, channel and language, and the line.
+    """
+
+
+class StoreError(RepeatlyError):
+    """The operational database cannot be opened or brought up to date."""
+
+    http_status = 503
 
 
 class MissingDependencyError(RepeatlyError, ImportError):

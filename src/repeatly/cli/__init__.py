@@ -1,5 +1,6 @@
 """The ``repeatly`` command line: a thin face over the Python API."""
 
+from repeatly.cli import _campaign  # noqa: F401  (registers `repeatly campaign`)
 from repeatly.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -92,6 +92,8 @@ _CITIES = (  # name, latitude, longitude, share
     ("Novosibirsk", 55.0084, 82.9357, 0.11),
     ("Sochi", 43.6028, 39.7342, 0.1),
 )
+_STREETS = ("Lenin Street", "Garden Lane", "Pushkin Street", "Mira Avenue", "River Road",
+            "Central Square", "Oak Street", "Station Road")
 _FIRST = ("Anna", "Ivan", "Maria", "Oleg", "Elena", "Dmitry", "Olga", "Sergey", "Irina",
           "Alexei", "Natalia", "Pavel", "Emma", "John", "Sofia", "Mikhail")
 _LAST = ("Ivanova", "Petrov", "Smirnova", "Kuznetsov", "Popova", "Sokolov", "Lebedeva",
@@ -502,6 +504,13 @@ class _Maker:
         signup = (pd.to_datetime(first) - pd.to_timedelta(rng.integers(0, 30, n), unit="D"))
         signup = signup.normalize().where(signup >= pd.Timestamp(self.start),
                                           pd.Timestamp(self.start))
+        # postal addresses and call/letter consents from their own stream, so adding them
+        # left every other column of a seed as it was
+        extra = np.random.default_rng([self.seed, 7])
+        street = extra.choice(np.array(_STREETS), n)
+        house = extra.integers(1, 120, n)
+        address = [f"{s} {h}, {c}" for s, h, c in zip(street, house, people["city_name"],
+                                                       strict=True)]
         return pd.DataFrame({
             "customer_id": cid,
             "name": np.char.add(np.char.add(first_names, " "), last_names),
@@ -514,6 +523,9 @@ class _Maker:
             "longitude": np.round(people["lon"], 5),
             "consent_email": rng.random(n) < 0.7,
             "consent_sms": rng.random(n) < 0.5,
+            "address": address,
+            "consent_phone": extra.random(n) < 0.3,
+            "consent_post": extra.random(n) < 0.4,
             "acquisition_channel": channel,
             "referred_by": referred_by,
             "signup_date": pd.DatetimeIndex(signup).date,

@@ -15,6 +15,7 @@ The values equal ``np.dot(weights, log_likelihood(...))`` of the models' own fun
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ __all__ = ["BetaGeoKernel", "GammaGammaKernel", "LikelihoodKernel", "ParetoNBDKe
 Array = NDArray[np.float64]
 
 
-def _distinct(values: Array) -> tuple[Array, NDArray[np.intp]]:
+def _distinct(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """The distinct values, in order of appearance, and each row's index into them.
 
     By hashing, not sorting: several times faster than ``np.unique`` on many rows.

@@ -82,7 +82,8 @@ def segment_customers(
     lines
         Canonical order lines.
     customers
-        The customers table, for contact fields (name, e-mail, phone, city, consents).
+        The customers table, for contact fields (name, e-mail, phone, city, address,
+        consents).
     rfm_rules, golden_share, cycles, business_cycle, status_rules, behaviour_rules
         Passed to :func:`rfm_scores`, :func:`golden_customers`,
         :func:`customer_status` and :func:`behaviour_segments`.
@@ -170,7 +171,8 @@ def segment_customers(
     table = table.select(*order, *[c for c in table.columns if c not in order])
     if customers is not None:
         contact = customers.select(
-            "customer_id", "name", "email", "phone", "city", "consent_email", "consent_sms"
+            "customer_id", "name", "email", "phone", "city", "address", "consent_email",
+            "consent_sms", "consent_phone", "consent_post",
         ).distinct(on="customer_id", keep="first")
         table = attach(table, contact)
     return table

@@ -1,0 +1,78 @@
+"""Campaigns that bring customers back: playbooks, audiences, offers and messages.
+
+A playbook (a plain TOML file) names an audience from the segments, an offer, the
+channels and a message per channel and language. Planning a campaign picks the
+customers who can be contacted under the contact rules, holds a stratified random
+control group back, gives each recipient a coupon code no one can guess and renders
+previews; the operational database (:func:`open_store`) keeps opt-outs, the
+do-not-contact list and what was sent.
+"""
+
+from repeatly.campaigns._codes import ALPHABET, Coupon, coupon_code, offer_text, sign, verify
+from repeatly.campaigns._control import control_group
+from repeatly.campaigns._messages import (
+    FIELDS,
+    Rendered,
+    Templates,
+    format_date,
+    format_money,
+)
+from repeatly.campaigns._plan import (
+    CampaignPlan,
+    message_context,
+    plan_campaign,
+    plan_from_analysis,
+    write_plan,
+)
+from repeatly.campaigns._playbooks import (
+    CHANNELS,
+    LANGUAGES,
+    Message,
+    Offer,
+    Playbook,
+    Step,
+    builtin_playbooks,
+    describe_audience,
+    load_playbook,
+    playbook_text,
+)
+from repeatly.campaigns._rules import ADDRESS_FIELD, CONSENT_FIELD, ContactRules, reachable
+from repeatly.campaigns._store import DEFAULT_URL, Store, contact_key, open_store
+
+__all__ = [
+    "ADDRESS_FIELD",
+    "ALPHABET",
+    "CHANNELS",
+    "CONSENT_FIELD",
+    "DEFAULT_URL",
+    "FIELDS",
+    "LANGUAGES",
+    "CampaignPlan",
+    "ContactRules",
+    "Coupon",
+    "Message",
+    "Offer",
+    "Playbook",
+    "Rendered",
+    "Step",
+    "Store",
+    "Templates",
+    "builtin_playbooks",
+    "contact_key",
+    "control_group",
+    "coupon_code",
+    "describe_audience",
+    "format_date",
+    "format_money",
+    "load_playbook",
+    "message_context",
+    "offer_text",
+    "open_store",
+    "plan_campaign",
+    "plan_from_analysis",
+    "playbook_text",
+    "reachable",
+    "sign",
+    "verify",
+    "write_plan",
+]

@@ -1,0 +1,542 @@
+"""Planning a campaign: its audience, control group, channels, coupons and previews.
+
+Planning changes nothing: it reads the segments and the store (opt-outs, messages
+already sent, past answers, the secret key) and says who would get what, and why. The
+same playbook, inputs, name and seed always give the same plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from repeatly._files import atomic_write
+from repeatly.campaigns._codes import Coupon, coupon_code, offer_text, sign
+from repeatly.campaigns._control import control_group
+from repeatly.campaigns._messages import Rendered, Templates
+from repeatly.campaigns._playbooks import LANGUAGES, Playbook, load_playbook
+from repeatly.campaigns._rules import ContactRules, over_cap, reachable
+from repeatly.campaigns._store import Store, contact_key
+from repeatly.exceptions import InputError, PlaybookError
+
+__all__ = ["CampaignPlan", "message_context", "plan_campaign", "plan_from_analysis",
+           "write_plan"]
+
+#: Shop details a template can use when the playbook does not give them.
+DEFAULT_SHOP = {"name": "our shop", "url": "", "phone": "", "email": "", "address": ""}
+
+
+@dataclass
+class CampaignPlan:
+    """Who a campaign reaches, how, with what, and who is held back to measure it.
+
+    Attributes
+    ----------
+    name
+        The campaign's name: it identifies the campaign in the store, so planning or
+        sending it again finds the same campaign.
+    playbook
+        The playbook it follows.
+    start
+        The day the first message goes; each step goes its ``delay_days`` later.
+    audience
+        One row per customer in the campaign: ``customer_id, group`` (``treatment`` or
+        ``control``), ``channel``, ``coupon_code``, ``stratum``, ``why``, and the contact
+        fields.
+    excluded
+        Customers the playbook chose but who cannot be contacted: ``customer_id,
+        reason``.
+    coupons
+        The treatment group's coupons.
+    previews
+        Rendered messages for a few recipients of each step, channel and language:
+        ``(step, channel, language, customer_id, message)``.
+    options
+        The seed, control share, language, rules and the rest.
+    """
+
+    name: str
+    playbook: Playbook
+    start: dt.date
+    audience: pd.DataFrame
+    excluded: pd.DataFrame
+    coupons: list[Coupon]
+    previews: list[tuple[str, str, str, str, Rendered]]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def treatment(self) -> pd.DataFrame:
+        """The customers who get the messages."""
+        return self.audience[self.audience.group == "treatment"]
+
+    @property
+    def control(self) -> pd.DataFrame:
+        """The customers held back to measure the campaign."""
+        return self.audience[self.audience.group == "control"]
+
+    def summary(self) -> dict[str, Any]:
+        """The plan in numbers: audience, groups, channels, exclusions."""
+        return {
+            "campaign": self.name,
+            "playbook": self.playbook.name,
+            "start": self.start.isoformat(),
+            "audience": len(self.audience),
+            "treatment": len(self.treatment),
+            "control": len(self.control),
+            "by_channel": {str(k): int(v) for k, v in
+                           self.treatment.channel.value_counts().sort_index().items()},
+            "excluded": {str(k): int(v) for k, v in
+                         self.excluded.reason.value_counts().sort_index().items()},
+            "messages": len(self.treatment) * len(self.playbook.steps),
+            "options": self.options,
+        }
+
+
+def plan_campaign(
+    playbook: Playbook | str | Path,
+    segments: ir.Table | pd.DataFrame | None,
+    *,
+    store: Store,
+    as_of: dt.date,
+    name: str | None = None,
+    start: dt.date | None = None,
+    seed: int | None = None,
+    control_share: float | None = None,
+    language: str = "en",
+    rules: ContactRules | None = None,
+    shop: Mapping[str, str] | None = None,
+    currency: str = "",
+    returns: Mapping[str, int] | None = None,
+    leads: ir.Table | pd.DataFrame | None = None,
+    previews: int = 3,
+) -> CampaignPlan:
+    """Plan a campaign from a playbook and the customers' segments.
+
+    Parameters
+    ----------
+    playbook
+        A :class:`Playbook`, a built-in playbook's name or a playbook file.
+    segments
+        Every customer's segments (:meth:`repeatly.Analysis.segments`), with the contact
+        fields and consents when the analysis had a customers file.
+    store
+        The operational database: opt-outs, do-not-contact, messages already sent
+        (for the frequency cap), past answers (for the channel) and the secret key that
+        makes the coupon codes.
+    as_of
+        The day the segments describe.
+    name
+        The campaign's name; by default the playbook's name and the start day.
+    start
+        The day the first message goes (default: the day after ``as_of``).
+    seed
+        Seed of the control group's draw; by default one derived from the name, so
+        the same campaign always holds back the same customers.
+    control_share
+        Share held back as control (default: the playbook's, usually 10%).
+    language
+        Language of the messages (``en`` or ``ru``); English where a playbook has no
+        message in it.
+    rules
+        The contact rules (consent, frequency cap, quiet hours).
+    shop
+        The shop's name, url, phone, e-mail and address for the messages; they
+        override the playbook's ``[shop]``.
+    currency
+        Currency written after amounts in offers (e.g. ``"EUR"``).
+    returns
+        Returned lines per customer, for templates that apologise (``returns``).
+    leads
+        The leads who never bought (:func:`repeatly.segments.leads_never_bought`),
+        for playbooks whose ``source`` is ``"leads"``; ``segments`` is not used then.
+    previews
+        Recipients rendered per step, channel and language for the previews.
+
+    Raises
+    ------
+    PlaybookError
+        The playbook, a template, or an audience condition is wrong (an unknown
+        segments column, say).
+    """
+    book = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
+    templates = Templates(book)
+    if language not in LANGUAGES:
+        raise InputError(f"language: expected one of {', '.join(LANGUAGES)}, got "
+                         f"{language!r}")
+    rules = rules or ContactRules()
+    share = book.control_share if control_share is None else control_share
+    if not 0 <= share < 1:
+        raise InputError(f"control share: expected a share from 0 to below 1, got {share}")
+    start = start or as_of + dt.timedelta(days=1)
+    name = name or f"{book.name}-{start.isoformat()}"
+    seed = _seed_from(name) if seed is None else seed
+    shop_fields = {**DEFAULT_SHOP, **book.shop, **(shop or {})}
+
+    if book.source == "leads":
+        if leads is None:
+            raise PlaybookError(f"{book.file}: plans for leads who never bought; pass the "
+                                "leads (--leads)")
+        table = ibis.memtable(_leads_audience(leads, as_of))
+    elif segments is None:
+        raise InputError("segments: expected the customers' segments")
+    else:
+        table = segments if isinstance(segments, ir.Table) else ibis.memtable(segments)
+    chosen = _select(table, book).to_pandas()
+    chosen = chosen.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if book.stratify_by not in chosen.columns:
+        raise PlaybookError(f"{book.file}, stratify_by: no column {book.stratify_by!r} "
+                            "in the segments")
+
+    keep, channel, excluded = _contactable(chosen, book, store, rules, as_of)
+    audience = chosen[keep].reset_index(drop=True)
+    audience["channel"] = channel[keep]
+    strata = audience[book.stratify_by].astype(str).fillna("")
+    held = control_group(audience.customer_id.astype(str).tolist(), strata.tolist(),
+                         share=share, seed=seed)
+    audience["group"] = np.where(held, "control", "treatment")
+    audience["stratum"] = strata
+    secret = store.secret()
+    coupons: list[Coupon] = []
+    codes = np.full(len(audience), None, dtype=object)
+    if book.offer.has_coupon:
+        valid_until = start + dt.timedelta(days=book.offer.valid_days - 1)
+        for i in np.flatnonzero(~held):
+            customer = str(audience.customer_id.iat[i])
+            code = coupon_code(secret, name, customer)
+            codes[i] = code
+            coupons.append(Coupon(
+                code=code, customer_id=customer, campaign=name, kind=book.offer.kind,
+                value=book.offer.value, valid_from=start, valid_until=valid_until,
+                usage_limit=book.offer.usage_limit, min_order=book.offer.min_order,
+                categories=book.offer.categories))
+    audience["coupon_code"] = codes
+    audience["why"] = [_why(row, book) + f"; {row['channel']}"
+                       for row in audience.to_dict(orient="records")]
+    plan = CampaignPlan(
+        name=name, playbook=book, start=start, audience=audience, excluded=excluded,
+        coupons=coupons, previews=[],
+        options={"seed": seed, "control_share": share, "language": language,
+                 "as_of": as_of.isoformat(), "max_per_week": rules.max_per_week,
+                 "quiet_hours": f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}",
+                 "require_consent": rules.require_consent, "currency": currency,
+                 "shop": shop_fields})
+    context = _Context(book, start=start, as_of=as_of, secret=secret, shop=shop_fields,
+                       currency=currency, returns=returns or {})
+    plan.previews = _previews(plan, templates, context, language, previews)
+    return plan
+
+
+def plan_from_analysis(playbook: Playbook | str | Path, analysis: Any, *, store: Store,
+                       segment_options: Mapping[str, Any] | None = None,
+                       **options: Any) -> CampaignPlan:
+    """Plan a campaign on an :class:`repeatly.Analysis`: its segments, leads and returns.
+
+    ``segment_options`` go to :meth:`repeatly.Analysis.segments`; the other options to
+    :func:`plan_campaign` (``as_of`` defaults to the analysis's).
+
+    Examples
+    --------
+    >>> import repeatly
+    >>> from repeatly.campaigns import open_store, plan_from_analysis
+    >>> shop = repeatly.datasets.make_shop(300, seed=2)
+    >>> analysis = repeatly.analyze(shop.orders, customers=shop.customers)
+    >>> with open_store("sqlite://") as store:
+    ...     plan = plan_from_analysis("win_back", analysis, store=store)
+    >>> sorted(set(plan.audience.group))
+    ['control', 'treatment']
+    """
+    book = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
+    options.setdefault("as_of", analysis.options["as_of"])
+    if book.source == "leads":
+        from repeatly.segments import leads_never_bought
+
+        if "leads" not in analysis.inputs:
+            raise PlaybookError(f"{book.file}: plans for leads who never bought; pass the "
+                                "leads file (--leads)")
+        leads = leads_never_bought(analysis.inputs["leads"].table, analysis.orders)
+        return plan_campaign(book, None, store=store, leads=leads, **options)
+    segments = analysis.segments(**(segment_options or {}))
+    lines = analysis.lines
+    returned = lines.filter(lines.amount < 0)
+    counts = returned.group_by("customer_id").aggregate(n=returned.count()).to_pandas()
+    options.setdefault("returns", dict(zip(counts.customer_id.astype(str), counts.n,
+                                           strict=True)))
+    return plan_campaign(book, segments, store=store, **options)
+
+
+def message_context(plan: CampaignPlan, row: Mapping[str, Any], *, secret: bytes,
+                    language: str, returns: Mapping[str, int] | None = None
+                    ) -> dict[str, Any]:
+    """The fields a recipient's messages are rendered with (see ``FIELDS``)."""
+    as_of = dt.date.fromisoformat(plan.options["as_of"])
+    context = _Context(plan.playbook, start=plan.start, as_of=as_of, secret=secret,
+                       shop=plan.options["shop"], currency=plan.options["currency"],
+                       returns=returns or {})
+    return context.for_row(row, language)
+
+
+@dataclass
+class _Context:
+    book: Playbook
+    start: dt.date
+    as_of: dt.date
+    secret: bytes
+    shop: Mapping[str, str]
+    currency: str
+    returns: Mapping[str, int]
+
+    def for_row(self, row: Mapping[str, Any], language: str) -> dict[str, Any]:
+        customer = str(row["customer_id"])
+        name = _text(row.get("name"))
+        days = _number(row.get("days_since"))
+        offer = self.book.offer
+        channel = _text(row.get("channel")) or "email"
+        base = (self.shop.get("unsubscribe_url") or
+                (self.shop.get("url", "").rstrip("/") + "/unsubscribe"))
+        return {
+            "customer": {"id": customer, "name": name,
+                         "first_name": name.split()[0] if name else "",
+                         "email": _text(row.get("email")), "phone": _text(row.get("phone")),
+                         "city": _text(row.get("city")), "address": _text(row.get("address"))},
+            "segment": {"rfm": _text(row.get("rfm_segment")),
+                        "status": _text(row.get("status")),
+                        "golden": bool(row.get("golden") is True),
+                        "days_since": None if days is None else int(days),
+                        "orders": _number(row.get("orders")),
+                        "revenue": _number(row.get("revenue"))},
+            "last_purchase": {
+                "date": None if days is None else self.as_of - dt.timedelta(days=int(days)),
+                "days_ago": None if days is None else int(days),
+                "category": _text(row.get("top_category"))},
+            "offer": {"code": row.get("coupon_code") or "",
+                      "text": offer_text(offer, language, self.currency),
+                      "kind": offer.kind, "value": offer.value,
+                      "deadline": self.start + dt.timedelta(days=offer.valid_days - 1)
+                      if offer.has_coupon else None,
+                      "valid_days": offer.valid_days, "min_order": offer.min_order,
+                      "categories": ", ".join(offer.categories)},
+            "shop": dict(self.shop),
+            "brand": _text(row.get("brand_fan")) or None,
+            "category": _text(row.get("top_category")) or None,
+            "new_products": _number(row.get("new_products")),
+            "returns": int(self.returns.get(customer, 0)),
+            "unsubscribe_url": f"{base}?c={customer}&ch={channel}&s="
+                               + sign(self.secret, customer, channel),
+            "language": language,
+        }
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _leads_audience(leads: ir.Table | pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Leads as an audience: one row per person, the latest lead, e-mail agreed."""
+    frame = leads.to_pandas() if isinstance(leads, ir.Table) else leads.copy()
+    person = frame.get("customer_id", pd.Series(None, index=frame.index, dtype=object))
+    for column in ("lead_id", "email"):
+        if column in frame.columns:
+            person = person.fillna(frame[column])
+    created = pd.to_datetime(frame["created_at"])
+    out = pd.DataFrame({
+        "customer_id": person.astype(str),
+        "email": frame.get("email"),
+        "consent_email": True,
+        "lead_channel": frame.get("channel", pd.Series("", index=frame.index)).fillna(""),
+        "created_at": created,
+        "days_since": (pd.Timestamp(as_of) - created.dt.normalize()).dt.days,
+        "status": "lead",
+        "rfm_segment": "lead",
+    })
+    out = out[person.notna().to_numpy()]
+    out = out.sort_values("created_at").drop_duplicates("customer_id", keep="last")
+    return out.drop(columns="created_at").reset_index(drop=True)
+
+
+def _seed_from(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
+
+
+def _select(table: ir.Table, book: Playbook) -> ir.Table:
+    """The segments rows that meet every condition of the playbook's audience."""
+    columns = set(table.columns)
+    predicates = []
+    for column, condition in book.audience.items():
+        if column not in columns:
+            raise PlaybookError(f"{book.file}, audience.{column}: no such column in the "
+                                "segments; they are " + ", ".join(sorted(columns)))
+        value = table[column]
+        textual = value.type().is_string()
+        if condition == "*":
+            predicates.append(value.notnull())
+        elif isinstance(condition, bool) and textual:  # e.g. brand_fan holds the brand
+            predicates.append(value.notnull() if condition else value.isnull())
+        elif isinstance(condition, bool):
+            predicates.append(value.fill_null(False) == condition)
+        elif isinstance(condition, list):
+            predicates.append(value.isin(condition))
+        elif isinstance(condition, dict):
+            if "min" in condition:
+                predicates.append(value >= condition["min"])
+            if "max" in condition:
+                predicates.append(value <= condition["max"])
+        else:
+            predicates.append(value == condition)
+    return table.filter(*predicates) if predicates else table
+
+
+def _contactable(chosen: pd.DataFrame, book: Playbook, store: Store, rules: ContactRules,
+                 as_of: dt.date) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Who can be contacted, by which channel, and why the others cannot."""
+    n = len(chosen)
+    ids = chosen.customer_id.astype(str)
+    reasons = np.full(n, "", dtype=object)
+    blocked = store.blocked()
+    if blocked:
+        hit = ids.map(lambda c: contact_key(c) in blocked).to_numpy(dtype=bool)
+        for column in ("email", "phone"):
+            if column in chosen.columns:
+                hit |= chosen[column].map(lambda v: contact_key(v) in blocked
+                                          if isinstance(v, str) else False
+                                          ).to_numpy(dtype=bool)
+        reasons[hit] = "do not contact"
+    since = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=6)
+    capped = over_cap(ids, store.sent_since(since), rules=rules)
+    reasons[(reasons == "") & capped] = (f"frequency cap: {rules.max_per_week} messages "
+                                         "in the last 7 days")
+    unsubscribed = store.unsubscribed()
+    answered = store.answered_by()
+    ok_by: dict[str, np.ndarray] = {}
+    why_not: dict[str, np.ndarray] = {}
+    for channel in book.channels:
+        ok_by[channel], why_not[channel] = reachable(chosen, channel, rules=rules,
+                                                     unsubscribed=unsubscribed)
+    channel_of = np.full(n, None, dtype=object)
+    for i, customer in enumerate(ids):
+        if reasons[i]:
+            continue
+        past: Mapping[str, int] = answered.get(customer, {})
+        order = sorted(book.channels,
+                       key=lambda c: (-past.get(c, 0), book.channels.index(c)))
+        for candidate in order:
+            if ok_by[candidate][i]:
+                channel_of[i] = candidate
+                break
+        else:
+            reasons[i] = "; ".join(why_not[c][i] for c in book.channels)
+    keep = reasons == ""
+    excluded = pd.DataFrame({"customer_id": ids[~keep].to_numpy(),
+                             "reason": reasons[~keep]})
+    return keep, channel_of, excluded
+
+
+_WHY = {
+    "status": lambda r: f"{r['status']}: {_days(r)} since the last purchase"
+    + (f" (cycle {r['cycle_days']:.0f} days)" if _number(r.get("cycle_days")) else ""),
+    "golden": lambda r: "golden customer"
+    + (f" (rank {int(r['golden_rank'])})" if _number(r.get("golden_rank")) else ""),
+    "promo_hunter": lambda r: "buys on promotion"
+    + (f" ({r['promo_share']:.0%} of purchases)" if _number(r.get("promo_share")) else ""),
+    "early_full_price": lambda r: "buys early in the season at full price",
+    "brand_fan": lambda r: f"fan of {r['brand_fan']}",
+    "low_margin_only": lambda r: "buys only low-margin goods",
+    "one_category": lambda r: f"buys only {r.get('top_category') or 'one category'}",
+    "rfm_segment": lambda r: f"RFM: {r['rfm_segment']}",
+}
+
+
+def _days(row: Mapping[str, Any]) -> str:
+    days = _number(row.get("days_since"))
+    return "unknown days" if days is None else f"{int(days)} days"
+
+
+def _why(row: Mapping[str, Any], book: Playbook) -> str:
+    parts = []
+    for column in book.audience:
+        explain = _WHY.get(column)
+        parts.append(explain(row) if explain else f"{column}: {row.get(column)}")
+    return "; ".join(parts) or "everyone"
+
+
+def _previews(plan: CampaignPlan, templates: Templates, context: _Context, language: str,
+              count: int) -> list[tuple[str, str, str, str, Rendered]]:
+    shown = []
+    treated = plan.treatment
+    for step in plan.playbook.steps:
+        for channel in plan.playbook.channels:
+            sample = treated[treated.channel == channel].head(count)
+            for record in sample.to_dict(orient="records"):
+                row = {str(k): v for k, v in record.items()}
+                rendered = templates.render(step.name, channel, language,
+                                            context.for_row(row, language))
+                shown.append((step.name, channel, language, str(row["customer_id"]),
+                              rendered))
+    return shown
+
+
+def write_plan(plan: CampaignPlan, out: str | Path) -> dict[str, Path]:
+    """Write the plan's files; each is written whole or not at all.
+
+    ``audience.csv``, ``excluded.csv``, ``coupons.csv``, ``previews.txt`` and
+    ``plan.json``.
+    """
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {name: folder / file for name, file in (
+        ("audience", "audience.csv"), ("excluded", "excluded.csv"),
+        ("coupons", "coupons.csv"), ("previews", "previews.txt"), ("plan", "plan.json"))}
+    columns = ["customer_id", "group", "channel", "coupon_code", "why", "stratum"]
+    contact = [c for c in ("name", "email", "phone", "city", "address")
+               if c in plan.audience.columns]
+    frame = plan.audience[columns + contact].copy()
+    frame.loc[frame.group == "control", "channel"] = None  # they get nothing
+    atomic_write(paths["audience"], lambda p: frame.to_csv(p, index=False))
+    atomic_write(paths["excluded"], lambda p: plan.excluded.to_csv(p, index=False))
+    coupons = pd.DataFrame([{
+        "code": c.code, "customer_id": c.customer_id, "campaign": c.campaign,
+        "kind": c.kind, "value": c.value, "valid_from": c.valid_from.isoformat(),
+        "valid_until": c.valid_until.isoformat(), "usage_limit": c.usage_limit,
+        "min_order": c.min_order, "categories": "|".join(c.categories)}
+        for c in plan.coupons], columns=["code", "customer_id", "campaign", "kind", "value",
+                                         "valid_from", "valid_until", "usage_limit",
+                                         "min_order", "categories"])
+    atomic_write(paths["coupons"], lambda p: coupons.to_csv(p, index=False))
+    atomic_write(paths["previews"], lambda p: p.write_text(_preview_text(plan),
+                                                           encoding="utf-8"))
+    atomic_write(paths["plan"], lambda p: p.write_text(
+        json.dumps(plan.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
+    return paths
+
+
+def _preview_text(plan: CampaignPlan) -> str:
+    if not plan.previews:
+        return "No messages: the treatment group is empty.\n"
+    blocks = []
+    for step, channel, language, customer, message in plan.previews:
+        head = f"=== step {step} · {channel} · {language} · customer {customer} ==="
+        subject = f"Subject: {message.subject}\n\n" if message.subject else ""
+        blocks.append(f"{head}\n{subject}{message.body}\n")
+    return "\n".join(blocks)

@@ -1,0 +1,76 @@
+"""`repeatly campaign` as a user runs it: playbooks, plans, and mistakes stopped early."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from repeatly.campaigns import builtin_playbooks, load_playbook
+from repeatly.datasets import make_shop
+
+
+def _run(*args: str, cwd=None):
+    return subprocess.run([sys.executable, "-m", "repeatly", *args], capture_output=True,
+                          text=True, timeout=600, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def shop_files(tmp_path_factory):
+    shop = make_shop(400, seed=5)
+    return shop, shop.write(tmp_path_factory.mktemp("shop"))
+
+
+def test_playbooks_are_listed_and_printed_for_editing(tmp_path):
+    run = _run("campaign", "playbooks")
+    assert run.returncode == 0, run.stderr
+    listed = [line.split()[0] for line in run.stdout.splitlines() if not line.startswith(" ")]
+    assert listed == builtin_playbooks()
+    run = _run("campaign", "playbook", "golden_care")
+    assert run.returncode == 0, run.stderr
+    copy = tmp_path / "mine.toml"
+    copy.write_text(run.stdout, encoding="utf-8")
+    assert load_playbook(copy).steps == load_playbook("golden_care").steps
+
+
+def test_plan_writes_the_audience_and_plans_the_same_again(shop_files, tmp_path):
+    _shop, files = shop_files
+    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    args = ["campaign", "plan", "win_back", str(files["orders"]), "--customers",
+            str(files["customers"]), "--db", db, "--shop-name", "Demo Shop",
+            "--shop-url", "https://demo.example"]
+    run = _run(*args, "--out", str(tmp_path / "a"))
+    assert run.returncode == 0, run.stderr
+    audience = pd.read_csv(tmp_path / "a" / "audience.csv")
+    plan = json.loads((tmp_path / "a" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["treatment"] == (audience.group == "treatment").sum()
+    assert plan["control"] == (audience.group == "control").sum() > 0
+    assert f"{plan['treatment']:,} to contact" in run.stdout
+    customers = pd.read_csv(files["customers"]).set_index("customer_id")
+    treated = audience[audience.group == "treatment"]
+    consent = {"email": "consent_email", "sms": "consent_sms", "letter": "consent_post"}
+    for row in treated.itertuples():
+        assert bool(customers.loc[row.customer_id, consent[row.channel]]), row.customer_id
+    assert "Demo Shop" in (tmp_path / "a" / "previews.txt").read_text(encoding="utf-8")
+    again = _run(*args, "--out", str(tmp_path / "b"))
+    assert again.returncode == 0, again.stderr
+    pd.testing.assert_frame_equal(audience, pd.read_csv(tmp_path / "b" / "audience.csv"))
+
+
+def test_a_broken_template_stops_before_anything_is_read_or_written(shop_files, tmp_path):
+    _shop, files = shop_files
+    book = tmp_path / "mine.toml"
+    book.write_text('[audience]\nstatus = ["lost"]\n[[steps]]\nname = "hi"\n'
+                    '[steps.email.en]\nsubject = "Hi {{ customer.frist_name }}"\n'
+                    'body = "Hello"\n', encoding="utf-8")
+    run = _run("campaign", "plan", str(book), str(files["orders"]), "--db",
+               f"sqlite:///{tmp_path / 'ops.db'}", "--out", str(tmp_path / "out"))
+    assert run.returncode == 2
+    assert ('mine.toml, step "hi", email (en) subject, line 1: unknown field '
+            '"customer.frist_name"') in run.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "ops.db").exists()
+    run = _run("campaign", "plan", "no_such_book", str(files["orders"]))
+    assert run.returncode == 2 and "not a file and not a built-in playbook" in run.stderr
