@@ -92,3 +92,78 @@ def store_url(request, tmp_path):
     yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     conn.execute(f"DROP SCHEMA {schema} CASCADE")
     conn.close()
+
+
+class SmtpRecorder:
+    """A real SMTP server on localhost (aiosmtpd) that keeps what it receives.
+
+    ``hold(n, at)`` makes the server stop answering at the ``n``-th message, either at
+    its RCPT command (``"rcpt"``: before the message data was sent) or after its data
+    (``"data"``: the message is in, the answer not yet given), until ``release()``.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.received: list[tuple[str, list[str], bytes]] = []
+        self.lock = threading.Lock()
+        self.held = threading.Event()
+        self.go = threading.Event()
+        self._hold: tuple[int, str] | None = None
+        self._rcpts = 0
+        self.refuse: set[str] = set()  # addresses answered with 550
+
+    def hold(self, n: int, at: str) -> None:
+        self._hold = (n, at)
+
+    def release(self) -> None:
+        self.go.set()
+
+    async def _wait_if(self, count: int, at: str) -> None:
+        import asyncio
+
+        if self._hold == (count, at):
+            self.held.set()
+            while not self.go.is_set():
+                await asyncio.sleep(0.01)
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        self._rcpts += 1
+        await self._wait_if(self._rcpts, "rcpt")
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
+                                  bytes(envelope.original_content or envelope.content)))
+            count = len(self.received)
+        await self._wait_if(count, "data")
+        return "250 Message accepted"
+
+    def messages(self):
+        import email
+        import email.policy
+
+        return [email.message_from_bytes(raw, policy=email.policy.default)
+                for _sender, _to, raw in self.received]
+
+
+@pytest.fixture
+def smtp_server():
+    """(host, port, recorder) of a running local SMTP server."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    recorder = SmtpRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield "127.0.0.1", port, recorder
+    recorder.release()
+    controller.stop()

@@ -74,3 +74,25 @@ def test_a_broken_template_stops_before_anything_is_read_or_written(shop_files, 
     assert not (tmp_path / "out").exists() and not (tmp_path / "ops.db").exists()
     run = _run("campaign", "plan", "no_such_book", str(files["orders"]))
     assert run.returncode == 2 and "not a file and not a built-in playbook" in run.stderr
+
+
+def test_send_asks_first_then_sends_each_email_once(shop_files, tmp_path, smtp_server):
+    _shop, files = shop_files
+    _host, port, recorder = smtp_server
+    db = tmp_path / "ops.db"
+    args = ["campaign", "send", "win_back", str(files["orders"]), "--customers",
+            str(files["customers"]), "--db", f"sqlite:///{db}", "--smtp",
+            f"127.0.0.1:{port}", "--sender", "news@demo.example", "--shop-url",
+            "https://demo.example"]
+    refused = _run(*args)  # no terminal to ask on, and no --yes
+    assert refused.returncode == 2 and "pass --yes" in refused.stderr
+    assert not recorder.received
+    run = _run(*args, "--yes", "--out", str(tmp_path / "plan"))
+    assert run.returncode == 2 and "No such option: --out" in run.stderr
+    run = _run(*args, "--yes")
+    assert run.returncode == 0, run.stderr
+    sent = len(recorder.received)
+    assert sent > 0 and f"recorded and sent {sent:,} e-mails" in run.stdout
+    again = _run(*args, "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "sent 0 e-mails" in again.stdout and len(recorder.received) == sent

@@ -37,6 +37,7 @@ from repeatly.campaigns._playbooks import (
     playbook_text,
 )
 from repeatly.campaigns._rules import ADDRESS_FIELD, CONSENT_FIELD, ContactRules, reachable
+from repeatly.campaigns._send import SendResult, SmtpSettings, record_campaign, send_campaign
 from repeatly.campaigns._store import DEFAULT_URL, Store, contact_key, open_store
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "Offer",
     "Playbook",
     "Rendered",
+    "SendResult",
+    "SmtpSettings",
     "Step",
     "Store",
     "Templates",
@@ -72,6 +75,8 @@ __all__ = [
     "plan_from_analysis",
     "playbook_text",
     "reachable",
+    "record_campaign",
+    "send_campaign",
     "sign",
     "verify",
     "write_plan",

@@ -64,6 +64,8 @@ class CampaignPlan:
         ``(step, channel, language, customer_id, message)``.
     options
         The seed, control share, language, rules and the rest.
+    returns
+        Returned lines per customer (the ``returns`` message field).
     """
 
     name: str
@@ -74,6 +76,7 @@ class CampaignPlan:
     coupons: list[Coupon]
     previews: list[tuple[str, str, str, str, Rendered]]
     options: dict[str, Any] = field(default_factory=dict)
+    returns: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def treatment(self) -> pd.DataFrame:
@@ -210,7 +213,7 @@ def plan_campaign(
     coupons: list[Coupon] = []
     codes = np.full(len(audience), None, dtype=object)
     if book.offer.has_coupon:
-        valid_until = start + dt.timedelta(days=book.offer.valid_days - 1)
+        valid_until = _valid_until(book, start)
         for i in np.flatnonzero(~held):
             customer = str(audience.customer_id.iat[i])
             code = coupon_code(secret, name, customer)
@@ -230,7 +233,8 @@ def plan_campaign(
                  "as_of": as_of.isoformat(), "max_per_week": rules.max_per_week,
                  "quiet_hours": f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}",
                  "require_consent": rules.require_consent, "currency": currency,
-                 "shop": shop_fields})
+                 "shop": shop_fields},
+        returns=dict(returns or {}))
     context = _Context(book, start=start, as_of=as_of, secret=secret, shop=shop_fields,
                        currency=currency, returns=returns or {})
     plan.previews = _previews(plan, templates, context, language, previews)
@@ -322,7 +326,7 @@ class _Context:
             "offer": {"code": row.get("coupon_code") or "",
                       "text": offer_text(offer, language, self.currency),
                       "kind": offer.kind, "value": offer.value,
-                      "deadline": self.start + dt.timedelta(days=offer.valid_days - 1)
+                      "deadline": _valid_until(self.book, self.start)
                       if offer.has_coupon else None,
                       "valid_days": offer.valid_days, "min_order": offer.min_order,
                       "categories": ", ".join(offer.categories)},
@@ -335,6 +339,12 @@ class _Context:
                                + sign(self.secret, customer, channel),
             "language": language,
         }
+
+
+def _valid_until(book: Playbook, start: dt.date) -> dt.date:
+    """A coupon's last day: ``valid_days`` from the campaign's last message."""
+    last = max(step.delay_days for step in book.steps)
+    return start + dt.timedelta(days=last + book.offer.valid_days - 1)
 
 
 def _text(value: Any) -> str:

@@ -53,6 +53,7 @@ recipients = sa.Table(
     sa.Column("channel", sa.String(10)),
     sa.Column("coupon_code", sa.String(20)),
     sa.Column("why", sa.Text, nullable=False),
+    sa.Column("context", sa.Text),
 )
 messages = sa.Table(
     "messages", metadata,
@@ -66,6 +67,8 @@ messages = sa.Table(
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.Column("error", sa.Text),
+    sa.Column("claim", sa.String(100)),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
 )
 coupons = sa.Table(
     "coupons", metadata,
@@ -174,11 +177,11 @@ class Store:
             return {(r[0], r[1]) for r in rows}
 
     def sent_since(self, since: dt.datetime) -> Counter[str]:
-        """Messages sent to each customer since a moment, across all campaigns."""
+        """Messages sent to each customer after a moment, across all campaigns."""
         with self.engine.connect() as con:
             rows = con.execute(
                 sa.select(messages.c.customer_id, sa.func.count())
-                .where(messages.c.status == "sent", messages.c.sent_at >= since)
+                .where(messages.c.status == "sent", messages.c.sent_at > since)
                 .group_by(messages.c.customer_id))
             return Counter({r[0]: int(r[1]) for r in rows})
 
@@ -258,6 +261,8 @@ def open_store(url: str | None = None) -> Store:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise StoreError(f"database {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
     try:
         _migrate(engine)
     except sa.exc.OperationalError as exc:
@@ -265,6 +270,16 @@ def open_store(url: str | None = None) -> Store:
         safe = engine.url.render_as_string(hide_password=True)
         raise StoreError(f"database {safe}: cannot be opened ({exc.orig})") from None
     return Store(engine)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """Write-ahead logging: a killed process loses nothing committed, commits are cheap."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _migrate(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +39,21 @@ PlaybookArg = Annotated[str, typer.Argument(
     help="A built-in playbook's name (see `repeatly campaign playbooks`) or a .toml file.")]
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="Operational database URL (default: REPEATLY_DB or sqlite:///repeatly.db).")]
+NameOpt = Annotated[str | None, typer.Option(
+    help="Campaign name (default: PLAYBOOK-STARTDAY); planning or sending a name again "
+    "finds the same campaign.")]
+SeedOpt = Annotated[int | None, typer.Option(
+    help="Seed of the control group's draw (default: from the name).")]
+ControlOpt = Annotated[float | None, typer.Option(
+    "--control-share", help="Share held back as control (default: the playbook's).")]
+MessageLangOpt = Annotated[str, typer.Option(help="Language of the messages: en or ru.")]
+CapOpt = Annotated[int, typer.Option(
+    "--max-per-week", help="At most this many messages to a customer in 7 days.")]
+ShopNameOpt = Annotated[str | None, typer.Option(
+    "--shop-name", help="The shop's name in the messages.")]
+ShopUrlOpt = Annotated[str | None, typer.Option(
+    "--shop-url", help="The shop's web address (links in the messages).")]
+MoneyOpt = Annotated[str, typer.Option(help="Currency after amounts in offers.")]
 
 
 @campaign_app.command("playbooks")
@@ -76,22 +92,14 @@ def plan(
     margin_rate: MarginRateOpt = None,
     predict: PredictOpt = False,
     db: DbOpt = None,
-    name: Annotated[str | None, typer.Option(
-        help="Campaign name (default: PLAYBOOK-STARTDAY); planning or sending a name again "
-        "finds the same campaign.")] = None,
-    seed: Annotated[int | None, typer.Option(
-        help="Seed of the control group's draw (default: from the name).")] = None,
-    control_share: Annotated[float | None, typer.Option(
-        "--control-share", help="Share held back as control (default: the playbook's).")]
-    = None,
-    lang: Annotated[str, typer.Option(help="Language of the messages: en or ru.")] = "en",
-    max_per_week: Annotated[int, typer.Option(
-        "--max-per-week", help="At most this many messages to a customer in 7 days.")] = 2,
-    shop_name: Annotated[str | None, typer.Option(
-        "--shop-name", help="The shop's name in the messages.")] = None,
-    shop_url: Annotated[str | None, typer.Option(
-        "--shop-url", help="The shop's web address (links in the messages).")] = None,
-    currency: Annotated[str, typer.Option(help="Currency after amounts in offers.")] = "",
+    name: NameOpt = None,
+    seed: SeedOpt = None,
+    control_share: ControlOpt = None,
+    lang: MessageLangOpt = "en",
+    max_per_week: CapOpt = 2,
+    shop_name: ShopNameOpt = None,
+    shop_url: ShopUrlOpt = None,
+    currency: MoneyOpt = "",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for audience.csv, "
                                           "excluded.csv, coupons.csv, previews.txt.")]
     = Path("repeatly-campaign"),
@@ -101,33 +109,156 @@ def plan(
     Nothing is sent and nothing is recorded: the plan reads the segments and the
     database (opt-outs, do-not-contact, recent messages, past answers).
     """
-    from repeatly.campaigns import (
-        ContactRules,
-        load_playbook,
-        open_store,
-        plan_from_analysis,
-        write_plan,
-    )
+    from repeatly.campaigns import write_plan
 
-    if lang not in ("en", "ru"):
-        raise _fail(f'--lang: expected "en" or "ru", got "{lang}"', EXIT_INPUT)
-    book = load_playbook(playbook)  # a wrong playbook stops before the analysis
-    shop = {k: v for k, v in (("name", shop_name), ("url", shop_url)) if v}
+    options = _plan_options(playbook, lang=lang, name=name, seed=seed,
+                            control_share=control_share, max_per_week=max_per_week,
+                            shop_name=shop_name, shop_url=shop_url, currency=currency)
     with _progress() as step:
-        result = _run_analysis(
-            step, orders, customers=customers, products=products, spend=spend, leads=leads,
-            as_of=as_of, map_=map_, table=table, on_bad_rows=on_bad_rows,
-            margin_rate=margin_rate, predict=predict)
-        step("Planning the campaign")
-        with open_store(db) as store:
-            planned = plan_from_analysis(
-                book, result, store=store, name=name, seed=seed,
-                control_share=control_share, language=lang,
-                rules=ContactRules(max_per_week=max_per_week), shop=shop,
-                currency=currency)
+        planned = _plan(step, orders, db=db, options=options, customers=customers,
+                        products=products, spend=spend, leads=leads, as_of=as_of, map_=map_,
+                        table=table, on_bad_rows=on_bad_rows, margin_rate=margin_rate,
+                        predict=predict)
         step("Writing the plan")
         paths = write_plan(planned, out_dir)
     _print_plan(planned.summary(), paths)
+
+
+def _plan_options(playbook: str, *, lang: str, max_per_week: int, shop_name: str | None,
+                  shop_url: str | None, **options: Any) -> dict[str, Any]:
+    """Check the planning options; a wrong playbook stops before any input is read."""
+    from repeatly.campaigns import ContactRules, load_playbook
+
+    if lang not in ("en", "ru"):
+        raise _fail(f'--lang: expected "en" or "ru", got "{lang}"', EXIT_INPUT)
+    shop = {k: v for k, v in (("name", shop_name), ("url", shop_url)) if v}
+    return {"playbook": load_playbook(playbook), "language": lang, "shop": shop,
+            "rules": ContactRules(max_per_week=max_per_week), **options}
+
+
+def _plan(step: Any, orders: str, *, db: str | None, options: dict[str, Any],
+          **inputs: Any) -> Any:
+    """Analyse the inputs and plan the campaign on them."""
+    from repeatly.campaigns import open_store, plan_from_analysis
+
+    result = _run_analysis(step, orders, **inputs)
+    step("Planning the campaign")
+    book = options.pop("playbook")
+    with open_store(db) as store:
+        return plan_from_analysis(book, result, store=store, **options)
+
+
+@campaign_app.command("send")
+def send(
+    playbook: PlaybookArg,
+    orders: OrdersArg,
+    smtp: Annotated[str | None, typer.Option(
+        help="SMTP server HOST:PORT for the e-mails.")] = None,
+    sender: Annotated[str | None, typer.Option(
+        help="From address of the e-mails (default: the shop's e-mail).")] = None,
+    smtp_user: Annotated[str | None, typer.Option(
+        "--smtp-user", help="SMTP login; the password is read from REPEATLY_SMTP_PASSWORD.")]
+    = None,
+    starttls: Annotated[bool, typer.Option(help="Upgrade the SMTP connection to TLS.")]
+    = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Send without asking.")] = False,
+    customers: CustomersOpt = None,
+    products: ProductsOpt = None,
+    spend: SpendOpt = None,
+    leads: LeadsOpt = None,
+    as_of: AsOfOpt = None,
+    map_: MapOpt = None,
+    table: TableOpt = None,
+    on_bad_rows: BadRowsOpt = "error",
+    margin_rate: MarginRateOpt = None,
+    predict: PredictOpt = False,
+    db: DbOpt = None,
+    name: NameOpt = None,
+    seed: SeedOpt = None,
+    control_share: ControlOpt = None,
+    lang: MessageLangOpt = "en",
+    max_per_week: CapOpt = 2,
+    shop_name: ShopNameOpt = None,
+    shop_url: ShopUrlOpt = None,
+    currency: MoneyOpt = "",
+    now: Annotated[str | None, typer.Option(
+        help="Send as at this moment (ISO date or time; default: now): the steps due by "
+        "then go.")] = None,
+) -> None:
+    """Record the campaign and send the e-mails that are due, each exactly once.
+
+    Run it again to resume an interrupted send or to send later steps when they are
+    due; what was sent is never sent again.
+    """
+    import datetime as dt
+    import os
+
+    from repeatly.campaigns import SmtpSettings, open_store, send_campaign
+
+    options = _plan_options(playbook, lang=lang, name=name, seed=seed,
+                            control_share=control_share, max_per_week=max_per_week,
+                            shop_name=shop_name, shop_url=shop_url, currency=currency)
+    moment = _parse_now(now)
+    with _progress() as step:
+        planned = _plan(step, orders, db=db, options=dict(options), customers=customers,
+                        products=products, spend=spend, leads=leads, as_of=as_of, map_=map_,
+                        table=table, on_bad_rows=on_bad_rows, margin_rate=margin_rate,
+                        predict=predict)
+    _print_plan(planned.summary(), {})
+    if not yes:
+        if not sys.stdin.isatty():
+            raise _fail("nothing sent: pass --yes to send without a question", EXIT_INPUT)
+        if not typer.confirm(f"Send {planned.name} now?"):
+            raise _fail("nothing sent", EXIT_INPUT)
+    settings = None
+    if smtp:
+        settings = SmtpSettings.parse(
+            smtp, sender=sender or planned.options["shop"].get("email", ""),
+            username=smtp_user, password=os.environ.get("REPEATLY_SMTP_PASSWORD"),
+            starttls=starttls)
+    with _progress() as step, open_store(db) as store:
+        step("Sending")
+        result = send_campaign(planned, store, smtp=settings,
+                               now=moment or dt.datetime.now(dt.UTC),
+                               rules=options["rules"])
+    _print_sent(result.to_dict(), smtp is not None)
+
+
+def _parse_now(value: str | None) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--now {value!r}: expected a date or time like 2026-11-23T10:00",
+                    EXIT_INPUT) from None
+    if len(value) == 10:  # a day: send as at noon
+        moment = moment.replace(hour=12)
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
+    if result["quiet"]:
+        out.print("nothing sent: it is within the quiet hours; run again after them")
+        return
+    state = "recorded and " if result["created"] else ""
+    out.print(f"[bold]{result['campaign']}[/]: {state}sent {result['sent']:,} e-mails",
+              highlight=False)
+    for key, label in (("postponed", "postponed (frequency cap, or an earlier step went "
+                                      "today)"),
+                       ("skipped", "skipped (do not contact or unsubscribed)"),
+                       ("released", "taken back from an interrupted send"),
+                       ("waiting", "waiting (another channel, or no --smtp)")):
+        if result[key]:
+            out.print(f"  {label}: {result[key]:,}", highlight=False)
+    if result["failed"]:
+        err.print(f"[red]failed[/]: {result['failed']:,}", highlight=False)
+        for line in result["errors"][:10]:
+            err.print(f"  {line}", highlight=False)
+    if not has_smtp:
+        err.print("[yellow]note[/]: no --smtp: no e-mail was sent", highlight=False)
 
 
 def _print_plan(summary: dict[str, Any], paths: dict[str, Path]) -> None:

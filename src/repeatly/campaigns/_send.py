@@ -1,0 +1,540 @@
+"""Sending a campaign exactly once, by e-mail over SMTP.
+
+A campaign is recorded in the operational database before anything is sent: its
+recipients (control group included), one row per message with a fixed Message-ID, and
+the coupons, in one transaction. Sending then walks the messages that are due:
+
+1. a batch of pending messages is *claimed* (status ``sending``, with this run's claim);
+2. for each, the SMTP transaction is opened and the whole message is written, except
+   the final ``.`` that ends it;
+3. the message is marked ``sent`` and committed;
+4. the ``.`` is written and the server's answer read (a refusal marks the message
+   ``failed`` or, when temporary, ``pending`` again).
+
+A server must drop a message whose final ``.`` never came (RFC 5321, 4.1.1.4), so a run
+killed before step 3 delivered nothing of that message, and the next run sends it (its
+claim is released when the process that held it is gone). A run killed after step 3
+has written the ``.`` or is a few microseconds from it. Sending a campaign again finds
+it recorded and sends only what was not sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import hashlib
+import json
+import os
+import re
+import smtplib
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from repeatly.campaigns._messages import Templates
+from repeatly.campaigns._plan import CampaignPlan, message_context
+from repeatly.campaigns._rules import ContactRules
+from repeatly.campaigns._store import (
+    Store,
+    campaigns,
+    contact_key,
+    coupons,
+    messages,
+    recipients,
+)
+from repeatly.exceptions import InputError
+
+__all__ = ["SendResult", "SmtpSettings", "record_campaign", "send_campaign"]
+
+#: CRLF line ends; headers kept whole (a List-Unsubscribe URL must not be encoded)
+_WIRE = email.policy.SMTP.clone(max_line_length=998)
+CLAIM_BATCH = 200  # messages claimed at a time
+STALE_CLAIM = dt.timedelta(minutes=15)  # a claim from another machine is released after
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where and how to send e-mail.
+
+    ``host:port`` of the SMTP server, the ``sender`` address, optional login,
+    ``starttls`` (upgrade a plain connection) or ``ssl`` (connect with TLS).
+    """
+
+    host: str
+    port: int = 25
+    sender: str = ""
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    ssl: bool = False
+    timeout: float = 30.0
+
+    @classmethod
+    def parse(cls, address: str, **options: Any) -> SmtpSettings:
+        """Settings from ``HOST:PORT`` (port 25 when left out)."""
+        host, _, port = address.rpartition(":") if ":" in address else (address, "", "25")
+        if not host or not port.isdigit():
+            raise InputError(f"--smtp {address!r}: expected HOST:PORT, e.g. localhost:1025")
+        return cls(host=host, port=int(port), **options)
+
+
+@dataclass
+class SendResult:
+    """What a send did, in counts."""
+
+    campaign: str
+    created: bool
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    waiting: int = 0
+    postponed: int = 0
+    released: int = 0
+    quiet: bool = False
+    by_channel: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts as plain data."""
+        return {k: getattr(self, k) for k in (
+            "campaign", "created", "sent", "failed", "skipped", "waiting", "postponed",
+            "released", "quiet", "by_channel", "errors")}
+
+
+def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
+    """Record a planned campaign, or find it when it is already recorded.
+
+    Everything is written in one transaction: a failure leaves the database as it was.
+    Returns the campaign's id and whether it was recorded now.
+    """
+    secret = store.secret()
+    with store.engine.begin() as con:
+        found = con.execute(sa.select(campaigns.c.id)
+                            .where(campaigns.c.name == plan.name)).scalar()
+        if found is not None:
+            return int(found), False
+        now = dt.datetime.now(dt.UTC)
+        inserted = con.execute(campaigns.insert().values(
+            name=plan.name, playbook=plan.playbook.name, created_at=now,
+            as_of=dt.date.fromisoformat(plan.options["as_of"]), status="recorded",
+            seed=int(plan.options["seed"]) % 2**31,
+            control_share=float(plan.options["control_share"]),
+            options=json.dumps({**plan.options, "start": plan.start.isoformat(),
+                                "playbook_file": plan.playbook.file}, default=str),
+        )).inserted_primary_key
+        assert inserted is not None
+        campaign_id = inserted[0]
+        language = plan.options["language"]
+        rows, due = [], []
+        for record in plan.audience.to_dict(orient="records"):
+            row = {str(k): v for k, v in record.items()}
+            treated = row["group"] == "treatment"
+            context = message_context(plan, row, secret=secret, language=language,
+                                      returns=plan.returns)
+            rows.append({
+                "campaign_id": campaign_id, "customer_id": str(row["customer_id"]),
+                "grp": row["group"], "stratum": str(row["stratum"]),
+                "channel": row["channel"] if treated else None,
+                "coupon_code": row["coupon_code"] if treated else None,
+                "why": row["why"], "context": json.dumps(context, default=_plain)})
+            if treated:
+                for step in plan.playbook.steps:
+                    due.append({
+                        "campaign_id": campaign_id, "customer_id": str(row["customer_id"]),
+                        "step": step.name, "channel": row["channel"], "status": "pending",
+                        "attempts": 0, "due_on": plan.start + dt.timedelta(step.delay_days),
+                        "message_id": _message_id(plan.name, str(row["customer_id"]),
+                                                  step.name)})
+        for chunk in _chunks(rows):
+            con.execute(recipients.insert(), chunk)
+        for chunk in _chunks(due):
+            con.execute(messages.insert(), chunk)
+        offered = [{
+            "code": c.code, "campaign_id": campaign_id, "customer_id": c.customer_id,
+            "kind": c.kind, "value": c.value, "valid_from": c.valid_from,
+            "valid_until": c.valid_until, "usage_limit": c.usage_limit, "uses": 0,
+            "min_order": c.min_order, "categories": json.dumps(list(c.categories))}
+            for c in plan.coupons]
+        for chunk in _chunks(offered):
+            con.execute(coupons.insert(), chunk)
+    return int(campaign_id), True
+
+
+def send_campaign(
+    plan: CampaignPlan,
+    store: Store,
+    *,
+    smtp: SmtpSettings | None,
+    now: dt.datetime | None = None,
+    rules: ContactRules | None = None,
+    retries: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+) -> SendResult:
+    """Record the campaign if it is new, then send the e-mails that are due.
+
+    Messages by other channels wait for their senders. Each message is sent once
+    (see the module's description), re-checking the do-not-contact list, opt-outs and
+    the frequency cap just before it goes; a message over the cap waits for a later
+    run. A customer gets one step of a campaign at a time: when a step goes later than
+    planned, the next ones move to keep their distance from it.
+
+    Parameters
+    ----------
+    plan
+        The planned campaign (:func:`repeatly.campaigns.plan_campaign`).
+    store
+        The operational database.
+    smtp
+        The SMTP server; without it, nothing is sent and the due e-mails wait.
+    now
+        The moment of sending (default: now); messages due on or before its day go,
+        unless it is within the quiet hours.
+    rules
+        The contact rules (default: the plan's cap and quiet hours).
+    retries
+        Attempts at a temporary failure (connection lost, 4xx answer) before the
+        message is left for the next run.
+    progress
+        Called with (messages done, messages due) as the send goes.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    rules = rules or ContactRules(max_per_week=int(plan.options["max_per_week"]))
+    campaign_id, created = record_campaign(plan, store)
+    result = SendResult(campaign=plan.name, created=created)
+    local = now.astimezone() if now.tzinfo else now
+    if rules.quiet(local.time()):
+        result.quiet = True
+        return result
+    result.released = _release_abandoned(store, campaign_id, now)
+    templates = Templates(plan.playbook)
+    with store.engine.connect() as con:
+        counts: dict[str, int] = {str(ch): int(n) for ch, n in con.execute(
+            sa.select(messages.c.channel, sa.func.count())
+            .where(messages.c.campaign_id == campaign_id, messages.c.status == "pending",
+                   messages.c.due_on <= now.date())
+            .group_by(messages.c.channel))}
+    result.waiting = sum(int(n) for ch, n in counts.items() if ch != "email")
+    total = int(counts.get("email", 0))
+    if smtp is None:
+        result.waiting += total
+        return result
+    if not smtp.sender:
+        raise InputError("sender: expected the From address of the e-mails (--sender)")
+    claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    done = 0
+    reached: set[str] = set()  # customers given a message (or held back) in this run
+    with _Connection(smtp) as connection:
+        while True:
+            batch = _claim(store, campaign_id, claim, now, "email")
+            if not batch:
+                break
+            blocked, unsubscribed = store.blocked(), store.unsubscribed()
+            sent_week = store.sent_since(now - dt.timedelta(days=7))
+            for row in batch:
+                if row["customer_id"] in reached:  # one message of a campaign a run
+                    _finish(store, row, "pending", error="an earlier step went first")
+                    outcome = "postponed"
+                else:
+                    outcome = _send_one(store, connection, templates, row, smtp=smtp,
+                                        now=now, rules=rules, retries=retries,
+                                        blocked=blocked, unsubscribed=unsubscribed,
+                                        sent_week=sent_week)
+                if outcome in ("sent", "postponed"):
+                    reached.add(row["customer_id"])
+                setattr(result, outcome, getattr(result, outcome) + 1)
+                if outcome == "sent":
+                    sent_week[row["customer_id"]] += 1
+                    result.by_channel["email"] = result.by_channel.get("email", 0) + 1
+                elif outcome == "failed":
+                    result.errors.append(f"{row['customer_id']}: {row['error']}")
+                done += 1
+                if progress:
+                    progress(done, total)
+    return result
+
+
+def _send_one(store: Store, connection: _Connection, templates: Templates,
+              row: dict[str, Any], *, smtp: SmtpSettings, now: dt.datetime,
+              rules: ContactRules, retries: int, blocked: set[str],
+              unsubscribed: set[tuple[str, str]], sent_week: Mapping[str, int]) -> str:
+    context = _context(row["context"])
+    customer = row["customer_id"]
+    address = context["customer"]["email"]
+    if ({contact_key(customer), contact_key(address),
+         contact_key(context["customer"]["phone"])} & blocked
+            or (customer, "email") in unsubscribed):
+        _finish(store, row, "skipped", error="do not contact or unsubscribed")
+        return "skipped"
+    if sent_week.get(customer, 0) >= rules.max_per_week:
+        _finish(store, row, "pending", error="frequency cap: postponed")
+        return "postponed"
+    extend = _extend_coupon(context, templates.playbook, now)
+    rendered = templates.render(row["step"], "email", context["language"], context)
+    steps = templates.playbook.steps
+    delays = {s.name: s.delay_days for s in steps}
+    later = {s.name: s.delay_days - delays[row["step"]] for s in steps
+             if s.delay_days > delays[row["step"]]}
+    message = _email(rendered.subject, rendered.body, to=address, smtp=smtp,
+                     message_id=row["message_id"], unsubscribe=context["unsubscribe_url"],
+                     now=now)
+    for attempt in range(1, retries + 1):
+        try:
+            connection.begin(smtp.sender, address, message)
+            _finish(store, row, "sent", sent_at=now, later=later,  # before the final "."
+                    extend=extend)
+            code, answer = connection.end()
+        except smtplib.SMTPRecipientsRefused as exc:
+            refusal = next(iter(exc.recipients.values()))
+            row["error"] = f"refused: {refusal[0]} {refusal[1].decode(errors='replace')}"
+            _finish(store, row, "failed", error=row["error"])
+            return "failed"
+        except (smtplib.SMTPException, OSError) as exc:
+            connection.reset()
+            if attempt == retries:
+                row["error"] = f"not sent after {retries} attempts: {exc}"
+                _finish(store, row, "pending", error=row["error"])
+                return "failed"
+            time.sleep(min(0.2 * 2**attempt, 5.0))
+            continue
+        if code == 250:
+            return "sent"
+        row["error"] = f"refused: {code} {answer}"
+        _finish(store, row, "pending" if 400 <= code < 500 else "failed", error=row["error"])
+        return "failed"
+    return "failed"
+
+
+class _Connection:
+    """One SMTP connection for many messages, split so a message can be held open."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()
+
+    def _open(self) -> smtplib.SMTP:
+        if self.client is None:
+            s = self.settings
+            factory = smtplib.SMTP_SSL if s.ssl else smtplib.SMTP
+            client = factory(s.host, s.port, timeout=s.timeout)
+            # the final dot goes in a write of its own: without this, Nagle's algorithm
+            # and the server's delayed acknowledgement hold it back ~40 ms a message
+            if client.sock is not None:
+                client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            client.ehlo()
+            if s.starttls:
+                client.starttls()
+                client.ehlo()
+            if s.username:
+                client.login(s.username, s.password or "")
+            self.client = client
+        return self.client
+
+    def begin(self, sender: str, to: str, message: EmailMessage) -> None:
+        """Open the transaction and write the message, all but the final dot."""
+        client = self._open()
+        code, answer = client.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, answer, sender)
+        code, answer = client.rcpt(to)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
+        code, answer = client.docmd("DATA")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, answer)
+        # lines end in CRLF; a line starting with a dot gets a second one (RFC 5321 4.5.2)
+        data = re.sub(rb"(?m)^\.", b"..", message.as_bytes(policy=_WIRE))
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        client.send(data)
+
+    def end(self) -> tuple[int, str]:
+        """Write the final dot and read the server's answer."""
+        assert self.client is not None
+        self.client.send(b".\r\n")
+        code, answer = self.client.getreply()
+        return code, answer.decode(errors="replace")
+
+    def reset(self) -> None:
+        """Drop a connection that failed; the next message opens a new one."""
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
+def _email(subject: str, body: str, *, to: str, smtp: SmtpSettings, message_id: str,
+           unsubscribe: str, now: dt.datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now if now.tzinfo else now.astimezone())
+    message["Message-ID"] = message_id
+    if unsubscribe.startswith(("http://", "https://")):
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(body)
+    return message
+
+
+def _claim(store: Store, campaign_id: int, claim: str, now: dt.datetime,
+           channel: str) -> list[dict[str, Any]]:
+    """Claim a batch of due messages of a channel for this run; return them."""
+    key = (messages.c.campaign_id, messages.c.customer_id, messages.c.step)
+    with store.engine.begin() as con:
+        pending = sa.select(*key).where(
+            messages.c.campaign_id == campaign_id, messages.c.channel == channel,
+            messages.c.status == "pending", messages.c.due_on <= now.date(),
+            # what this run already put back (over the cap, a temporary failure) waits
+            sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
+        ).order_by(messages.c.customer_id, messages.c.due_on, messages.c.step
+                   ).limit(CLAIM_BATCH)
+        if con.dialect.name == "postgresql":
+            pending = pending.with_for_update(skip_locked=True)
+        picked = con.execute(pending).all()
+        if not picked:
+            return []
+        for customer, step in ((p[1], p[2]) for p in picked):
+            con.execute(messages.update().where(
+                messages.c.campaign_id == campaign_id, messages.c.customer_id == customer,
+                messages.c.step == step, messages.c.status == "pending",
+            ).values(status="sending", claim=claim, claimed_at=now,
+                     attempts=messages.c.attempts + 1))
+        rows = con.execute(
+            sa.select(messages.c.customer_id, messages.c.step, messages.c.message_id,
+                      messages.c.campaign_id, recipients.c.context)
+            .join(recipients, sa.and_(recipients.c.campaign_id == messages.c.campaign_id,
+                                      recipients.c.customer_id == messages.c.customer_id))
+            .where(messages.c.campaign_id == campaign_id, messages.c.claim == claim,
+                   messages.c.status == "sending")
+            .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
+        ).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def _finish(store: Store, row: Mapping[str, Any], status: str, *,
+            sent_at: dt.datetime | None = None, error: str | None = None,
+            later: Mapping[str, int] | None = None,
+            extend: tuple[str, dt.date] | None = None) -> None:
+    """Settle a claimed message; the claim stays, so this run does not take it again.
+
+    ``later`` (a sent message's later steps and their days after it) moves those steps
+    so they keep their distance from this one when it went late; ``extend`` (a coupon
+    code and a day) keeps the coupon valid until that day.
+    """
+    where = (messages.c.campaign_id == row["campaign_id"],
+             messages.c.customer_id == row["customer_id"])
+    with store.engine.begin() as con:
+        con.execute(messages.update().where(*where, messages.c.step == row["step"])
+                    .values(status=status, sent_at=sent_at, error=error))
+        for step, days in (later or {}).items():
+            assert sent_at is not None
+            due = sent_at.date() + dt.timedelta(days=days)
+            con.execute(messages.update().where(
+                *where, messages.c.step == step,
+                messages.c.status.in_(("pending", "sending")),  # claimed with it, too
+                messages.c.due_on < due).values(due_on=due))
+        if extend is not None:
+            code, until = extend
+            con.execute(coupons.update().where(coupons.c.code == code,
+                                               coupons.c.valid_until < until)
+                        .values(valid_until=until))
+
+
+def _release_abandoned(store: Store, campaign_id: int, now: dt.datetime) -> int:
+    """Put back the messages claimed by runs that are gone; how many there were.
+
+    A claim names the machine and process; on this machine a claim whose process no
+    longer runs is released at once, a claim from elsewhere after ``STALE_CLAIM``.
+    """
+    here = socket.gethostname()
+    released = 0
+    with store.engine.begin() as con:
+        held = con.execute(sa.select(messages.c.customer_id, messages.c.step,
+                                     messages.c.claim, messages.c.claimed_at)
+                           .where(messages.c.campaign_id == campaign_id,
+                                  messages.c.status == "sending")).all()
+        for customer, step, claim, claimed_at in held:
+            host, _, rest = (claim or "::").partition(":")
+            pid = rest.partition(":")[0]
+            if host == here and pid.isdigit():
+                gone = not _running(int(pid))
+            else:
+                at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
+                gone = now - at > STALE_CLAIM
+            if gone:
+                con.execute(messages.update().where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.customer_id == customer, messages.c.step == step,
+                    messages.c.status == "sending").values(status="pending", claim=None))
+                released += 1
+    return released
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (killed, not yet reaped by its parent) is gone too
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _extend_coupon(context: dict[str, Any], book: Any, now: dt.datetime
+                   ) -> tuple[str, dt.date] | None:
+    """A message sent late still gives the coupon its full ``valid_days``."""
+    offer = context["offer"]
+    if not offer.get("code") or offer.get("deadline") is None:
+        return None
+    until = max(offer["deadline"], now.date() + dt.timedelta(days=book.offer.valid_days - 1))
+    offer["deadline"] = until
+    return str(offer["code"]), until
+
+
+def _message_id(campaign: str, customer: str, step: str) -> str:
+    digest = hashlib.sha256(f"{campaign}\x1f{customer}\x1f{step}".encode()).hexdigest()
+    return f"<{digest[:32]}@repeatly>"
+
+
+def _context(text: str) -> dict[str, Any]:
+    context = json.loads(text)
+    for group, name in (("offer", "deadline"), ("last_purchase", "date")):
+        value = context.get(group, {}).get(name)
+        if isinstance(value, str):
+            context[group][name] = dt.date.fromisoformat(value)
+    return context
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> list[list[dict[str, Any]]]:
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
