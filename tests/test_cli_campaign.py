@@ -96,3 +96,38 @@ def test_send_asks_first_then_sends_each_email_once(shop_files, tmp_path, smtp_s
     again = _run(*args, "--yes")
     assert again.returncode == 0, again.stderr
     assert "sent 0 e-mails" in again.stdout and len(recorder.received) == sent
+
+
+def test_results_compare_the_treatment_with_the_control_group(tmp_path):
+    import datetime as dt
+
+    from repeatly.campaigns import open_store, plan_campaign, record_campaign
+
+    audience = pd.DataFrame({"customer_id": [f"c{i}" for i in range(40)], "status": "active",
+                             "rfm_segment": "Loyal", "email": "x@example.org",
+                             "consent_email": True, "days_since": 3})
+    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    with open_store(db) as store:
+        plan = plan_campaign("monthly_coupon", audience, store=store,
+                             as_of=dt.date(2024, 6, 1), control_share=0.25, name="june")
+        record_campaign(plan, store)
+    groups = plan.audience.set_index("customer_id").group
+    buyers = [c for c in groups.index if int(c[1:]) % 2 == 0]  # every other customer
+    orders = tmp_path / "orders.csv"
+    pd.DataFrame({"customer_id": buyers, "ordered_at": "2024-06-10",
+                  "amount": 20.0}).to_csv(orders, index=False)
+    run = _run("campaign", "results", "june", str(orders), "--db", db, "--out",
+               str(tmp_path / "r"))
+    assert run.returncode == 0, run.stderr
+    row = pd.read_csv(tmp_path / "r" / "results.csv").set_index("segment").loc["all"]
+    t = groups[groups == "treatment"].index
+    c = groups[groups == "control"].index
+    rate_t = sum(x in buyers for x in t) / len(t)
+    rate_c = sum(x in buyers for x in c) / len(c)
+    assert (row.treatment, row.control) == (30, 10)
+    assert row.uplift == pytest.approx(rate_t - rate_c)
+    assert row.offer_cost == pytest.approx(0.05 * 20.0 * sum(x in buyers for x in t))
+    assert "window 2024-06-02 to 2024-07-01" in run.stdout
+    missing = _run("campaign", "results", "july", str(orders), "--db", db)
+    assert missing.returncode == 2 and "'july': not in the database; it has june" in \
+        missing.stderr

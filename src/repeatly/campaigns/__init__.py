@@ -36,6 +36,13 @@ from repeatly.campaigns._playbooks import (
     load_playbook,
     playbook_text,
 )
+from repeatly.campaigns._results import (
+    CampaignResults,
+    campaign_results,
+    newcombe_interval,
+    wilson_interval,
+    write_results,
+)
 from repeatly.campaigns._rules import ADDRESS_FIELD, CONSENT_FIELD, ContactRules, reachable
 from repeatly.campaigns._send import SendResult, SmtpSettings, record_campaign, send_campaign
 from repeatly.campaigns._store import DEFAULT_URL, Store, contact_key, open_store
@@ -49,6 +56,7 @@ __all__ = [
     "FIELDS",
     "LANGUAGES",
     "CampaignPlan",
+    "CampaignResults",
     "ContactRules",
     "Coupon",
     "Message",
@@ -61,6 +69,7 @@ __all__ = [
     "Store",
     "Templates",
     "builtin_playbooks",
+    "campaign_results",
     "contact_key",
     "control_group",
     "coupon_code",
@@ -69,6 +78,7 @@ __all__ = [
     "format_money",
     "load_playbook",
     "message_context",
+    "newcombe_interval",
     "offer_text",
     "open_store",
     "plan_campaign",
@@ -79,5 +89,7 @@ __all__ = [
     "send_campaign",
     "sign",
     "verify",
+    "wilson_interval",
     "write_plan",
+    "write_results",
 ]

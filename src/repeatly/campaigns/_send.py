@@ -20,6 +20,7 @@ it recorded and sends only what was not sent.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.policy
 import hashlib
@@ -127,7 +128,9 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
             seed=int(plan.options["seed"]) % 2**31,
             control_share=float(plan.options["control_share"]),
             options=json.dumps({**plan.options, "start": plan.start.isoformat(),
-                                "playbook_file": plan.playbook.file}, default=str),
+                                "playbook_file": plan.playbook.file,
+                                "offer": dataclasses.asdict(plan.playbook.offer)},
+                               default=str),
         )).inserted_primary_key
         assert inserted is not None
         campaign_id = inserted[0]

@@ -224,6 +224,57 @@ def send(
     _print_sent(result.to_dict(), smtp is not None)
 
 
+@campaign_app.command("results")
+def results(
+    campaign: Annotated[str, typer.Argument(help="The campaign's name, as sent.")],
+    orders: OrdersArg,
+    map_: MapOpt = None,
+    table: TableOpt = None,
+    on_bad_rows: BadRowsOpt = "error",
+    margin_rate: MarginRateOpt = None,
+    db: DbOpt = None,
+    window: Annotated[int, typer.Option(
+        help="Attribution window: days from the start in which a purchase counts.")] = 30,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for results.csv and results.json.")] = None,
+) -> None:
+    """Measure a campaign: response, revenue and profit against the control group."""
+    from repeatly.campaigns import campaign_results, open_store, write_results
+    from repeatly.cli._app import _check_choice, _parse_maps
+    from repeatly.data import load_orders
+
+    _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
+    with _progress() as step:
+        step("Loading orders")
+        loaded = load_orders(orders, mapping=_parse_maps(map_), table=table,
+                             on_bad_rows=on_bad_rows, quality=False,
+                             roles=("customer_id", "ordered_at", "amount", "cost", "margin"))
+        step("Measuring")
+        with open_store(db) as store:
+            measured = campaign_results(store, campaign, loaded.table, window_days=window,
+                                        margin_rate=margin_rate)
+        paths = write_results(measured, out_dir) if out_dir else {}
+    _print_results(measured.overall, measured.window, paths)
+
+
+def _print_results(row: dict[str, Any], window: tuple[Any, Any],
+                   paths: dict[str, Path]) -> None:
+    def pct(value: float) -> str:
+        return "n/a" if value != value else f"{value:+.1%}"  # NaN when a group is empty
+
+    out.print(f"window {window[0]} to {window[1]}: treatment {row['treatment']:,} "
+              f"({row['response_rate_treatment']:.1%} bought), control {row['control']:,} "
+              f"({row['response_rate_control']:.1%})", highlight=False)
+    out.print(f"  uplift {pct(row['uplift'])} (95% interval {pct(row['uplift_low'])} to "
+              f"{pct(row['uplift_high'])})", highlight=False)
+    out.print(f"  incremental revenue {row['incremental_revenue']:,.2f}; offer cost "
+              f"{row['offer_cost']:,.2f}; incremental profit "
+              f"{row['incremental_profit']:,.2f} ({row['incremental_profit_low']:,.2f} to "
+              f"{row['incremental_profit_high']:,.2f})", highlight=False)
+    for key, path in paths.items():
+        out.print(f"  {key:<10} {path}", highlight=False)
+
+
 def _parse_now(value: str | None) -> Any:
     import datetime as dt
 
