@@ -45,6 +45,7 @@ from repeatly.campaigns._results import (
 )
 from repeatly.campaigns._rules import ADDRESS_FIELD, CONSENT_FIELD, ContactRules, reachable
 from repeatly.campaigns._send import SendResult, SmtpSettings, record_campaign, send_campaign
+from repeatly.campaigns._sms import SmsGateway, sms_parts
 from repeatly.campaigns._store import DEFAULT_URL, Store, contact_key, open_store
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "Playbook",
     "Rendered",
     "SendResult",
+    "SmsGateway",
     "SmtpSettings",
     "Step",
     "Store",
@@ -88,6 +90,7 @@ __all__ = [
     "record_campaign",
     "send_campaign",
     "sign",
+    "sms_parts",
     "verify",
     "wilson_interval",
     "write_plan",

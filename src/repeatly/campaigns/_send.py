@@ -1,4 +1,4 @@
-"""Sending a campaign exactly once, by e-mail over SMTP.
+"""Sending a campaign exactly once, by e-mail over SMTP and by SMS through a gateway.
 
 A campaign is recorded in the operational database before anything is sent: its
 recipients (control group included), one row per message with a fixed Message-ID, and
@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from repeatly.campaigns._messages import Templates
 from repeatly.campaigns._plan import CampaignPlan, message_context
 from repeatly.campaigns._rules import ContactRules
+from repeatly.campaigns._sms import SmsGateway, phone_number, sms_parts
 from repeatly.campaigns._store import (
     Store,
     campaigns,
@@ -99,6 +100,7 @@ class SendResult:
     postponed: int = 0
     released: int = 0
     quiet: bool = False
+    sms_parts: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -106,7 +108,7 @@ class SendResult:
         """The counts as plain data."""
         return {k: getattr(self, k) for k in (
             "campaign", "created", "sent", "failed", "skipped", "waiting", "postponed",
-            "released", "quiet", "by_channel", "errors")}
+            "released", "quiet", "sms_parts", "by_channel", "errors")}
 
 
 def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
@@ -175,6 +177,7 @@ def send_campaign(
     store: Store,
     *,
     smtp: SmtpSettings | None,
+    sms: SmsGateway | None = None,
     now: dt.datetime | None = None,
     rules: ContactRules | None = None,
     retries: int = 3,
@@ -195,7 +198,9 @@ def send_campaign(
     store
         The operational database.
     smtp
-        The SMTP server; without it, nothing is sent and the due e-mails wait.
+        The SMTP server; without it, the due e-mails wait.
+    sms
+        The SMS gateway; without it, the due text messages wait.
     now
         The moment of sending (default: now); messages due on or before its day go,
         unless it is within the quiet hours.
@@ -223,93 +228,201 @@ def send_campaign(
             .where(messages.c.campaign_id == campaign_id, messages.c.status == "pending",
                    messages.c.due_on <= now.date())
             .group_by(messages.c.channel))}
-    result.waiting = sum(int(n) for ch, n in counts.items() if ch != "email")
-    total = int(counts.get("email", 0))
-    if smtp is None:
-        result.waiting += total
-        return result
-    if not smtp.sender:
-        raise InputError("sender: expected the From address of the e-mails (--sender)")
+    transports: dict[str, _Transport] = {}
+    if smtp is not None:
+        if not smtp.sender:
+            raise InputError("sender: expected the From address of the e-mails (--sender)")
+        transports["email"] = _EmailTransport(smtp)
+    if sms is not None:
+        transports["sms"] = _SmsTransport(sms)
+    result.waiting = sum(n for ch, n in counts.items() if ch not in transports)
+    total = sum(n for ch, n in counts.items() if ch in transports)
     claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     done = 0
     reached: set[str] = set()  # customers given a message (or held back) in this run
-    with _Connection(smtp) as connection:
-        while True:
-            batch = _claim(store, campaign_id, claim, now, "email")
-            if not batch:
-                break
-            blocked, unsubscribed = store.blocked(), store.unsubscribed()
-            sent_week = store.sent_since(now - dt.timedelta(days=7))
-            for row in batch:
-                if row["customer_id"] in reached:  # one message of a campaign a run
-                    _finish(store, row, "pending", error="an earlier step went first")
-                    outcome = "postponed"
-                else:
-                    outcome = _send_one(store, connection, templates, row, smtp=smtp,
-                                        now=now, rules=rules, retries=retries,
-                                        blocked=blocked, unsubscribed=unsubscribed,
-                                        sent_week=sent_week)
-                if outcome in ("sent", "postponed"):
-                    reached.add(row["customer_id"])
-                setattr(result, outcome, getattr(result, outcome) + 1)
-                if outcome == "sent":
-                    sent_week[row["customer_id"]] += 1
-                    result.by_channel["email"] = result.by_channel.get("email", 0) + 1
-                elif outcome == "failed":
-                    result.errors.append(f"{row['customer_id']}: {row['error']}")
-                done += 1
-                if progress:
-                    progress(done, total)
+    for channel, transport in transports.items():
+        try:
+            while batch := _claim(store, campaign_id, claim, now, channel):
+                blocked, unsubscribed = store.blocked(), store.unsubscribed()
+                sent_week = store.sent_since(now - dt.timedelta(days=7))
+                for row in batch:
+                    if row["customer_id"] in reached:  # one message of a campaign a run
+                        _finish(store, row, "pending", error="an earlier step went first")
+                        outcome = "postponed"
+                    else:
+                        outcome = _send_one(store, transport, templates, row, now=now,
+                                            rules=rules, retries=retries, blocked=blocked,
+                                            unsubscribed=unsubscribed, sent_week=sent_week)
+                    if outcome in ("sent", "postponed"):
+                        reached.add(row["customer_id"])
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+                    if outcome == "sent":
+                        sent_week[row["customer_id"]] += 1
+                        result.by_channel[channel] = result.by_channel.get(channel, 0) + 1
+                        result.sms_parts += row.get("parts", 0)
+                    elif outcome == "failed":
+                        result.errors.append(f"{row['customer_id']}: {row['error']}")
+                    done += 1
+                    if progress:
+                        progress(done, total)
+        finally:
+            transport.close()
     return result
 
 
-def _send_one(store: Store, connection: _Connection, templates: Templates,
-              row: dict[str, Any], *, smtp: SmtpSettings, now: dt.datetime,
-              rules: ContactRules, retries: int, blocked: set[str],
-              unsubscribed: set[tuple[str, str]], sent_week: Mapping[str, int]) -> str:
+class _Refused(Exception):
+    """The server or gateway refused a message for good."""
+
+
+class _Transport:
+    """How one channel hands over a message, in two halves around the commit.
+
+    ``prepare`` does everything short of delivering; ``deliver`` delivers and returns
+    (code, answer). With ``commit_first`` the message is marked sent between the two
+    (SMTP: a message whose final dot never came is dropped); without, after a
+    successful ``deliver`` (an HTTP gateway that honours the idempotency key delivers
+    a message posted again once).
+    """
+
+    channel = ""
+    commit_first = True
+
+    def address(self, context: Mapping[str, Any]) -> str:
+        raise NotImplementedError
+
+    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
+                row: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def deliver(self) -> tuple[int, str]:
+        raise NotImplementedError
+
+    def accepted(self, code: int) -> bool:
+        raise NotImplementedError
+
+    def temporary(self, code: int) -> bool:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget a connection that failed."""
+
+    def close(self) -> None:
+        """Close what the transport holds open."""
+
+
+class _EmailTransport(_Transport):
+    channel = "email"
+    commit_first = True
+
+    def __init__(self, smtp: SmtpSettings) -> None:
+        self.smtp = smtp
+        self.connection = _Connection(smtp)
+
+    def address(self, context: Mapping[str, Any]) -> str:
+        return str(context["customer"]["email"])
+
+    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
+                row: dict[str, Any]) -> None:
+        message = _email(rendered.subject, rendered.body, to=to, smtp=self.smtp,
+                         message_id=message_id, unsubscribe=row["unsubscribe_url"], now=now)
+        try:
+            self.connection.begin(self.smtp.sender, to, message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, answer = next(iter(exc.recipients.values()))
+            raise _Refused(f"{code} {answer.decode(errors='replace')}") from None
+
+    def deliver(self) -> tuple[int, str]:
+        return self.connection.end()
+
+    def accepted(self, code: int) -> bool:
+        return code == 250
+
+    def temporary(self, code: int) -> bool:
+        return 400 <= code < 500
+
+    def reset(self) -> None:
+        self.connection.reset()
+
+    def close(self) -> None:
+        self.connection.__exit__()
+
+
+class _SmsTransport(_Transport):
+    channel = "sms"
+    commit_first = False
+
+    def __init__(self, gateway: SmsGateway) -> None:
+        self.gateway = gateway
+        self.pending: tuple[str, str, str] = ("", "", "")
+
+    def address(self, context: Mapping[str, Any]) -> str:
+        return phone_number(str(context["customer"]["phone"]))
+
+    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
+                row: dict[str, Any]) -> None:
+        self.pending = (to, rendered.body, message_id)
+        row["parts"] = sms_parts(rendered.body)[2]
+
+    def deliver(self) -> tuple[int, str]:
+        return self.gateway.send(*self.pending)
+
+    def accepted(self, code: int) -> bool:
+        return 200 <= code < 300
+
+    def temporary(self, code: int) -> bool:
+        return code == 429 or code >= 500
+
+
+def _send_one(store: Store, transport: _Transport, templates: Templates,
+              row: dict[str, Any], *, now: dt.datetime, rules: ContactRules, retries: int,
+              blocked: set[str], unsubscribed: set[tuple[str, str]],
+              sent_week: Mapping[str, int]) -> str:
     context = _context(row["context"])
-    customer = row["customer_id"]
-    address = context["customer"]["email"]
-    if ({contact_key(customer), contact_key(address),
+    customer, channel = row["customer_id"], transport.channel
+    if ({contact_key(customer), contact_key(context["customer"]["email"]),
          contact_key(context["customer"]["phone"])} & blocked
-            or (customer, "email") in unsubscribed):
+            or (customer, channel) in unsubscribed):
         _finish(store, row, "skipped", error="do not contact or unsubscribed")
         return "skipped"
     if sent_week.get(customer, 0) >= rules.max_per_week:
         _finish(store, row, "pending", error="frequency cap: postponed")
         return "postponed"
     extend = _extend_coupon(context, templates.playbook, now)
-    rendered = templates.render(row["step"], "email", context["language"], context)
+    rendered = templates.render(row["step"], channel, context["language"], context)
+    row["unsubscribe_url"] = context["unsubscribe_url"]
     steps = templates.playbook.steps
     delays = {s.name: s.delay_days for s in steps}
     later = {s.name: s.delay_days - delays[row["step"]] for s in steps
              if s.delay_days > delays[row["step"]]}
-    message = _email(rendered.subject, rendered.body, to=address, smtp=smtp,
-                     message_id=row["message_id"], unsubscribe=context["unsubscribe_url"],
-                     now=now)
+    to = transport.address(context)
     for attempt in range(1, retries + 1):
         try:
-            connection.begin(smtp.sender, address, message)
-            _finish(store, row, "sent", sent_at=now, later=later,  # before the final "."
-                    extend=extend)
-            code, answer = connection.end()
-        except smtplib.SMTPRecipientsRefused as exc:
-            refusal = next(iter(exc.recipients.values()))
-            row["error"] = f"refused: {refusal[0]} {refusal[1].decode(errors='replace')}"
+            transport.prepare(to, rendered, row["message_id"], now, row)
+            if transport.commit_first:  # marked sent before the final step
+                _finish(store, row, "sent", sent_at=now, later=later, extend=extend)
+            code, answer = transport.deliver()
+        except _Refused as exc:
+            row["error"] = f"refused: {exc}"
             _finish(store, row, "failed", error=row["error"])
             return "failed"
         except (smtplib.SMTPException, OSError) as exc:
-            connection.reset()
+            transport.reset()
             if attempt == retries:
                 row["error"] = f"not sent after {retries} attempts: {exc}"
                 _finish(store, row, "pending", error=row["error"])
                 return "failed"
             time.sleep(min(0.2 * 2**attempt, 5.0))
             continue
-        if code == 250:
+        if transport.accepted(code):
+            if not transport.commit_first:
+                _finish(store, row, "sent", sent_at=now, later=later, extend=extend)
             return "sent"
-        row["error"] = f"refused: {code} {answer}"
-        _finish(store, row, "pending" if 400 <= code < 500 else "failed", error=row["error"])
+        row["error"] = f"refused: {code} {answer}".strip()
+        if transport.temporary(code) and attempt < retries:
+            time.sleep(min(0.2 * 2**attempt, 5.0))
+            continue
+        _finish(store, row, "pending" if transport.temporary(code) else "failed",
+                error=row["error"])
         return "failed"
     return "failed"
 

@@ -161,6 +161,16 @@ def send(
     = None,
     starttls: Annotated[bool, typer.Option(help="Upgrade the SMTP connection to TLS.")]
     = False,
+    sms_url: Annotated[str | None, typer.Option(
+        "--sms-url", help="SMS gateway URL (a JSON webhook, or Twilio's API base with "
+        "--sms-kind twilio).")] = None,
+    sms_kind: Annotated[str, typer.Option(
+        "--sms-kind", help="webhook or twilio.")] = "webhook",
+    sms_from: Annotated[str, typer.Option(
+        "--sms-from", help="Sender name or number of the text messages.")] = "",
+    sms_account: Annotated[str, typer.Option(
+        "--sms-account", help="Twilio account SID; the token is read from "
+        "REPEATLY_SMS_TOKEN.")] = "",
     yes: Annotated[bool, typer.Option("--yes", help="Send without asking.")] = False,
     customers: CustomersOpt = None,
     products: ProductsOpt = None,
@@ -193,12 +203,16 @@ def send(
     import datetime as dt
     import os
 
-    from repeatly.campaigns import SmtpSettings, open_store, send_campaign
+    from repeatly.campaigns import SmsGateway, SmtpSettings, open_store, send_campaign
 
     options = _plan_options(playbook, lang=lang, name=name, seed=seed,
                             control_share=control_share, max_per_week=max_per_week,
                             shop_name=shop_name, shop_url=shop_url, currency=currency)
     moment = _parse_now(now)
+    gateway = None
+    if sms_url:
+        gateway = SmsGateway(sms_url, kind=sms_kind, sender=sms_from, account=sms_account,
+                             token=os.environ.get("REPEATLY_SMS_TOKEN", ""))
     with _progress() as step:
         planned = _plan(step, orders, db=db, options=dict(options), customers=customers,
                         products=products, spend=spend, leads=leads, as_of=as_of, map_=map_,
@@ -218,7 +232,7 @@ def send(
             starttls=starttls)
     with _progress() as step, open_store(db) as store:
         step("Sending")
-        result = send_campaign(planned, store, smtp=settings,
+        result = send_campaign(planned, store, smtp=settings, sms=gateway,
                                now=moment or dt.datetime.now(dt.UTC),
                                rules=options["rules"])
     _print_sent(result.to_dict(), smtp is not None)
@@ -295,20 +309,23 @@ def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
         out.print("nothing sent: it is within the quiet hours; run again after them")
         return
     state = "recorded and " if result["created"] else ""
-    out.print(f"[bold]{result['campaign']}[/]: {state}sent {result['sent']:,} e-mails",
-              highlight=False)
+    by = result["by_channel"]
+    texts = (f", {by.get('sms', 0):,} text messages ({result['sms_parts']:,} SMS parts)"
+             if by.get("sms") else "")
+    out.print(f"[bold]{result['campaign']}[/]: {state}sent {by.get('email', 0):,} "
+              f"e-mails{texts}", highlight=False)
     for key, label in (("postponed", "postponed (frequency cap, or an earlier step went "
                                       "today)"),
                        ("skipped", "skipped (do not contact or unsubscribed)"),
                        ("released", "taken back from an interrupted send"),
-                       ("waiting", "waiting (another channel, or no --smtp)")):
+                       ("waiting", "waiting (calls and letters, or no --smtp/--sms-url)")):
         if result[key]:
             out.print(f"  {label}: {result[key]:,}", highlight=False)
     if result["failed"]:
         err.print(f"[red]failed[/]: {result['failed']:,}", highlight=False)
         for line in result["errors"][:10]:
             err.print(f"  {line}", highlight=False)
-    if not has_smtp:
+    if not has_smtp and not by.get("sms"):
         err.print("[yellow]note[/]: no --smtp: no e-mail was sent", highlight=False)
 
 
