@@ -87,8 +87,6 @@ def test_send_asks_first_then_sends_each_email_once(shop_files, tmp_path, smtp_s
     refused = _run(*args)  # no terminal to ask on, and no --yes
     assert refused.returncode == 2 and "pass --yes" in refused.stderr
     assert not recorder.received
-    run = _run(*args, "--yes", "--out", str(tmp_path / "plan"))
-    assert run.returncode == 2 and "No such option: --out" in run.stderr
     run = _run(*args, "--yes")
     assert run.returncode == 0, run.stderr
     sent = len(recorder.received)
@@ -131,3 +129,20 @@ def test_results_compare_the_treatment_with_the_control_group(tmp_path):
     missing = _run("campaign", "results", "july", str(orders), "--db", db)
     assert missing.returncode == 2 and "'july': not in the database; it has june" in \
         missing.stderr
+
+
+def test_calls_go_out_as_a_sheet_and_come_back(shop_files, tmp_path):
+    _shop, files = shop_files
+    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    run = _run("campaign", "send", "golden_care", str(files["orders"]), "--customers",
+               str(files["customers"]), "--db", db, "--name", "vip", "--yes", "--out",
+               str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    sheet = pd.read_excel(tmp_path / "out" / "calls-vip.xlsx", dtype=str,
+                          keep_default_na=False)
+    assert f"given out: {len(sheet):,} calls" in run.stdout and len(sheet) > 0
+    sheet["result"] = "interested"
+    sheet.to_excel(tmp_path / "done.xlsx", index=False)
+    back = _run("campaign", "import-calls", "vip", str(tmp_path / "done.xlsx"), "--db", db)
+    assert back.returncode == 0, back.stderr
+    assert f"{len(sheet):,} recorded (0 already were); {len(sheet):,} count" in back.stdout

@@ -17,6 +17,14 @@ from repeatly.campaigns._messages import (
     format_date,
     format_money,
 )
+from repeatly.campaigns._offline import (
+    CALL_RESULTS,
+    RESPONSE_RESULTS,
+    ImportedCalls,
+    import_call_results,
+    write_call_tasks,
+    write_letters,
+)
 from repeatly.campaigns._plan import (
     CampaignPlan,
     message_context,
@@ -51,15 +59,18 @@ from repeatly.campaigns._store import DEFAULT_URL, Store, contact_key, open_stor
 __all__ = [
     "ADDRESS_FIELD",
     "ALPHABET",
+    "CALL_RESULTS",
     "CHANNELS",
     "CONSENT_FIELD",
     "DEFAULT_URL",
     "FIELDS",
     "LANGUAGES",
+    "RESPONSE_RESULTS",
     "CampaignPlan",
     "CampaignResults",
     "ContactRules",
     "Coupon",
+    "ImportedCalls",
     "Message",
     "Offer",
     "Playbook",
@@ -78,6 +89,7 @@ __all__ = [
     "describe_audience",
     "format_date",
     "format_money",
+    "import_call_results",
     "load_playbook",
     "message_context",
     "newcombe_interval",
@@ -93,6 +105,8 @@ __all__ = [
     "sms_parts",
     "verify",
     "wilson_interval",
+    "write_call_tasks",
+    "write_letters",
     "write_plan",
     "write_results",
 ]

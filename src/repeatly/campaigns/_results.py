@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from scipy.stats import norm
 
 from repeatly._files import atomic_write
+from repeatly.campaigns._offline import CALL_RESULTS, RESPONSE_RESULTS
 from repeatly.campaigns._store import Store, campaigns, recipients, responses
 from repeatly.exceptions import InputError
 
@@ -143,9 +144,12 @@ def campaign_results(
             sa.select(recipients.c.customer_id, recipients.c.grp, recipients.c.stratum)
             .where(recipients.c.campaign_id == campaign_id)).all(),
             columns=["customer_id", "group", "segment"])
+        # a call counts when it ended in an order or interest, not a refusal
+        negative = [f"call_{r}" for r in CALL_RESULTS if r not in RESPONSE_RESULTS]
         answered = pd.DataFrame(con.execute(
             sa.select(responses.c.customer_id, responses.c.at)
-            .where(responses.c.campaign_id == campaign_id)).all(),
+            .where(responses.c.campaign_id == campaign_id,
+                   responses.c.kind.not_in(negative))).all(),
             columns=["customer_id", "at"])
     options = json.loads(options_text)
     start = dt.date.fromisoformat(options["start"])

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,6 +102,7 @@ class SendResult:
     released: int = 0
     quiet: bool = False
     sms_parts: int = 0
+    files: dict[str, str] = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -108,7 +110,7 @@ class SendResult:
         """The counts as plain data."""
         return {k: getattr(self, k) for k in (
             "campaign", "created", "sent", "failed", "skipped", "waiting", "postponed",
-            "released", "quiet", "sms_parts", "by_channel", "errors")}
+            "released", "quiet", "sms_parts", "by_channel", "files", "errors")}
 
 
 def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
@@ -178,6 +180,7 @@ def send_campaign(
     *,
     smtp: SmtpSettings | None,
     sms: SmsGateway | None = None,
+    files: str | Path | None = None,
     now: dt.datetime | None = None,
     rules: ContactRules | None = None,
     retries: int = 3,
@@ -201,6 +204,9 @@ def send_campaign(
         The SMTP server; without it, the due e-mails wait.
     sms
         The SMS gateway; without it, the due text messages wait.
+    files
+        Folder for the call sheet (``calls-NAME.xlsx``) and the day's letters
+        (``letters-NAME-DAY.pdf``); without it, the due calls and letters wait.
     now
         The moment of sending (default: now); messages due on or before its day go,
         unless it is within the quiet hours.
@@ -235,6 +241,9 @@ def send_campaign(
         transports["email"] = _EmailTransport(smtp)
     if sms is not None:
         transports["sms"] = _SmsTransport(sms)
+    if files is not None:
+        transports["call"] = _OfflineTransport("call")
+        transports["letter"] = _OfflineTransport("letter")
     result.waiting = sum(n for ch, n in counts.items() if ch not in transports)
     total = sum(n for ch, n in counts.items() if ch in transports)
     claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -267,7 +276,33 @@ def send_campaign(
                         progress(done, total)
         finally:
             transport.close()
+    if files is not None:
+        result.files = _write_files(store, campaign_id, plan, templates, Path(files), now)
     return result
+
+
+def _write_files(store: Store, campaign_id: int, plan: CampaignPlan, templates: Templates,
+                 folder: Path, now: dt.datetime) -> dict[str, str]:
+    """Write the call sheet and the day's letters, when there are any, from the database."""
+    from repeatly.campaigns._offline import write_call_tasks, write_letters
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    with store.engine.connect() as con:
+        given = {str(ch): int(n) for ch, n in con.execute(
+            sa.select(messages.c.channel, sa.func.count())
+            .where(messages.c.campaign_id == campaign_id, messages.c.status == "sent",
+                   messages.c.channel.in_(("call", "letter")))
+            .group_by(messages.c.channel))}
+    if given.get("call"):
+        written["calls"] = str(write_call_tasks(store, campaign_id, templates,
+                                                folder / f"calls-{plan.name}.xlsx"))
+    if given.get("letter"):
+        day = now.astimezone(dt.UTC).date() if now.tzinfo else now.date()
+        written["letters"] = str(write_letters(
+            store, campaign_id, templates, day,
+            folder / f"letters-{plan.name}-{day.isoformat()}.pdf"))
+    return written
 
 
 class _Refused(Exception):
@@ -371,6 +406,32 @@ class _SmsTransport(_Transport):
 
     def temporary(self, code: int) -> bool:
         return code == 429 or code >= 500
+
+
+class _OfflineTransport(_Transport):
+    """Calls and letters: given out by marking them sent; the files follow."""
+
+    commit_first = False
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    def address(self, context: Mapping[str, Any]) -> str:
+        field = "phone" if self.channel == "call" else "address"
+        return str(context["customer"][field])
+
+    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
+                row: dict[str, Any]) -> None:
+        """Nothing to hand over: the file is written from the database."""
+
+    def deliver(self) -> tuple[int, str]:
+        return 200, ""
+
+    def accepted(self, code: int) -> bool:
+        return code == 200
+
+    def temporary(self, code: int) -> bool:
+        return False
 
 
 def _send_one(store: Store, transport: _Transport, templates: Templates,

@@ -194,6 +194,9 @@ def send(
     now: Annotated[str | None, typer.Option(
         help="Send as at this moment (ISO date or time; default: now): the steps due by "
         "then go.")] = None,
+    files: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the call sheet and the letters (PDF); without it, calls "
+        "and letters wait.")] = None,
 ) -> None:
     """Record the campaign and send the e-mails that are due, each exactly once.
 
@@ -232,7 +235,7 @@ def send(
             starttls=starttls)
     with _progress() as step, open_store(db) as store:
         step("Sending")
-        result = send_campaign(planned, store, smtp=settings, sms=gateway,
+        result = send_campaign(planned, store, smtp=settings, sms=gateway, files=files,
                                now=moment or dt.datetime.now(dt.UTC),
                                rules=options["rules"])
     _print_sent(result.to_dict(), smtp is not None)
@@ -289,6 +292,26 @@ def _print_results(row: dict[str, Any], window: tuple[Any, Any],
         out.print(f"  {key:<10} {path}", highlight=False)
 
 
+@campaign_app.command("import-calls")
+def import_calls(
+    campaign: Annotated[str, typer.Argument(help="The campaign's name, as sent.")],
+    sheet: Annotated[Path, typer.Argument(help="The call sheet with its result column "
+                                          "filled in (.xlsx or .csv).")],
+    db: DbOpt = None,
+) -> None:
+    """Record the results managers wrote in a call sheet (ordered and interested count)."""
+    from repeatly.campaigns import CALL_RESULTS, import_call_results, open_store
+
+    with open_store(db) as store:
+        imported = import_call_results(store, campaign, sheet)
+    out.print(f"{imported.rows:,} results read, {imported.recorded:,} recorded "
+              f"({imported.already:,} already were); {imported.responses:,} count as "
+              f"responses", highlight=False)
+    if not imported.rows:
+        err.print(f"[yellow]note[/]: no result filled in; the result column takes "
+                  f"{', '.join(CALL_RESULTS)}", highlight=False)
+
+
 def _parse_now(value: str | None) -> Any:
     import datetime as dt
 
@@ -318,14 +341,20 @@ def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
                                       "today)"),
                        ("skipped", "skipped (do not contact or unsubscribed)"),
                        ("released", "taken back from an interrupted send"),
-                       ("waiting", "waiting (calls and letters, or no --smtp/--sms-url)")):
+                       ("waiting", "waiting (no --smtp, --sms-url or --out for them)")):
         if result[key]:
             out.print(f"  {label}: {result[key]:,}", highlight=False)
     if result["failed"]:
         err.print(f"[red]failed[/]: {result['failed']:,}", highlight=False)
         for line in result["errors"][:10]:
             err.print(f"  {line}", highlight=False)
-    if not has_smtp and not by.get("sms"):
+    offline = [f"{by[ch]:,} {label}" for ch, label in (("call", "calls"),
+                                                        ("letter", "letters")) if by.get(ch)]
+    if offline:
+        out.print("  given out: " + ", ".join(offline), highlight=False)
+    for key, path in result["files"].items():
+        out.print(f"  {key:<10} {path}", highlight=False)
+    if not has_smtp and not by.get("sms") and not offline:
         err.print("[yellow]note[/]: no --smtp: no e-mail was sent", highlight=False)
 
 
