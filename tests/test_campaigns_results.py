@@ -126,3 +126,31 @@ def test_recorded_answers_count_as_responses_and_unknown_campaigns_are_named():
         with pytest.raises(InputError, match=r"'nope': not in the database; it has "
                                              r"test-campaign"):
             campaign_results(store, "nope", empty)
+
+
+def test_the_report_shows_each_campaign_against_its_control_group(tmp_path):
+    import repeatly
+    from repeatly.report import render_campaign_report
+
+    shop = repeatly.datasets.make_shop(400, seed=6)
+    early = shop.end - dt.timedelta(days=60)
+    before = repeatly.analyze(shop.orders, customers=shop.customers, as_of=early)
+    with open_store(f"sqlite:///{tmp_path / 'ops.db'}") as store:
+        from repeatly.campaigns import plan_from_analysis
+
+        plan = plan_from_analysis("monthly_coupon", before, store=store)
+        record_campaign(plan, store)
+        after = repeatly.analyze(shop.orders, customers=shop.customers, lang="ru")
+        measured = after.measure_campaigns(store)
+        paths = after.write(tmp_path / "report")
+    assert [m.campaign for m in measured] == [plan.name]
+    page = paths["report"].read_text(encoding="utf-8")
+    assert 'id="campaigns"' in page and 'href="#campaigns">Кампании' in page
+    row = measured[0].overall
+    assert (f"Охвачено клиентов: {row['treatment']:,}".replace(",", "\u00a0")
+            .replace("\u00a0", " ") in page.replace("\u00a0", " "))
+    standalone = render_campaign_report(measured, lang="en", currency="EUR")
+    assert f"{row['treatment']:,} customers reached, {row['control']:,} held back" in \
+        standalone
+    assert "Whole campaign" in standalone and standalone.count("<tr") == 1 + len(
+        measured[0].table)  # the header row, then one row a segment (the whole first)

@@ -55,7 +55,8 @@ PUBLIC = {
                         "GammaGammaModel", "ModifiedBetaGeoModel", "ParetoNBDCovariateModel",
                         "ParetoNBDModel", "distinct_rows", "forecast", "model_summary",
                         "period_summary"},
-    "repeatly.report": {"html_table", "render_forecast_report", "render_report",
+    "repeatly.report": {"html_table", "render_campaign_report", "render_forecast_report",
+                        "render_report",
                         "write_outputs"},
     "repeatly.cli": {"app", "main"},
 }

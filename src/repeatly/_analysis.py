@@ -73,6 +73,9 @@ class Analysis:
         With ``analyze(..., predict=True)``: every customer's forecast
         (:class:`repeatly.models.Forecast`), shown in the report's Prediction section and
         fed to :meth:`segments`.
+    campaigns
+        Measured campaigns (:meth:`measure_campaigns`), shown in the report's Campaigns
+        section.
     """
 
     metrics: dict[str, Any]
@@ -87,6 +90,7 @@ class Analysis:
     category_gaps: ir.Table | None = None
     segment_parts: dict[str, ir.Table] = field(default_factory=dict)
     forecast: Forecast | None = None
+    campaigns: list[Any] = field(default_factory=list)
 
     @property
     def quality(self) -> DataQuality | None:
@@ -100,6 +104,33 @@ class Analysis:
     def customers_arrow(self) -> pa.Table:
         """The per-customer summary as an Arrow table."""
         return self.summary.order_by("customer_id").to_pyarrow()
+
+    def measure_campaigns(self, store: Any, *, names: list[str] | None = None,
+                          window_days: int = 30) -> list[Any]:
+        """Measure recorded campaigns on these orders, for the report's Campaigns section.
+
+        ``store`` is an open operational database (:func:`repeatly.campaigns.open_store`);
+        ``names`` the campaigns to measure (default: every campaign whose start is on or
+        before the analysis's day). The results are kept in :attr:`campaigns`.
+        """
+        import json
+
+        import sqlalchemy as sa
+
+        from repeatly.campaigns import campaign_results
+        from repeatly.campaigns._store import campaigns as table
+
+        if names is None:
+            with store.engine.connect() as con:
+                rows = con.execute(sa.select(table.c.name, table.c.options)
+                                   .order_by(table.c.id)).all()
+            as_of = self.options["as_of"].isoformat()
+            names = [n for n, o in rows if json.loads(o).get("start", "") <= as_of]
+        assert self.lines is not None
+        self.campaigns = [campaign_results(store, name, self.lines, window_days=window_days,
+                                           margin_rate=self.options.get("margin_rate"))
+                          for name in names]
+        return self.campaigns
 
     def segments(self, **options: Any) -> ir.Table:
         """Every customer's segments (see :func:`repeatly.segments.segment_customers`).
@@ -311,7 +342,8 @@ def analyze(
         tables=tables,
         inputs=inputs,
         what_if={"lever": lever_size, "years": base.years, **scenario.to_dict()},
-        options={"currency": currency, "lang": lang, "as_of": as_of_date},
+        options={"currency": currency, "lang": lang, "as_of": as_of_date,
+                 "margin_rate": margin_rate},
         lines=lines,
         orders=orders_t,
         gaps=gaps,

@@ -262,11 +262,15 @@ def _mean_difference(a: pd.Series, b: pd.Series, confidence: float
     return diff, diff - z * se, diff + z * se
 
 
-def write_results(results: CampaignResults, out: str | Path) -> dict[str, Path]:
-    """Write ``results.csv`` (a row per segment) and ``results.json``."""
+def write_results(results: CampaignResults, out: str | Path, *, lang: str = "en",
+                  currency: str = "USD") -> dict[str, Path]:
+    """Write ``results.csv`` (a row per segment), ``results.json`` and ``report.html``."""
+    from repeatly.report import render_campaign_report
+
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"results": folder / "results.csv", "summary": folder / "results.json"}
+    paths = {"results": folder / "results.csv", "summary": folder / "results.json",
+             "report": folder / "report.html"}
     atomic_write(paths["results"], lambda p: results.table.to_csv(p, index=False))
     summary = {"campaign": results.campaign,
                "window": [d.isoformat() for d in results.window],
@@ -275,4 +279,6 @@ def write_results(results: CampaignResults, out: str | Path) -> dict[str, Path]:
                "options": results.options}
     atomic_write(paths["summary"], lambda p: p.write_text(
         json.dumps(summary, indent=2) + "\n", encoding="utf-8"))
+    page = render_campaign_report([results], lang=lang, currency=currency)
+    atomic_write(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths

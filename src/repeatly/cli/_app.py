@@ -122,6 +122,9 @@ def analyze(
     on_bad_rows: BadRowsOpt = "error",
     margin_rate: MarginRateOpt = None,
     predict: PredictOpt = False,
+    campaigns_db: Annotated[str | None, typer.Option(
+        "--campaigns-db", help="Also measure the campaigns recorded in this operational "
+        "database (a Campaigns section in the report).")] = None,
     out_dir: OutOpt = Path("repeatly-report"),
 ) -> None:
     """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
@@ -131,6 +134,12 @@ def analyze(
             as_of=as_of, currency=currency, lang=lang, map_=map_, table=table,
             on_bad_rows=on_bad_rows, margin_rate=margin_rate, predict=predict,
         )
+        if campaigns_db:
+            from repeatly.campaigns import open_store
+
+            step("Measuring campaigns")
+            with open_store(campaigns_db) as store:
+                result.measure_campaigns(store)
         step("Writing report")
         paths = result.write(out_dir)
     _print_summary(result.metrics, paths)

@@ -253,7 +253,10 @@ def results(
     window: Annotated[int, typer.Option(
         help="Attribution window: days from the start in which a purchase counts.")] = 30,
     out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for results.csv and results.json.")] = None,
+        "--out", help="Folder for results.csv, results.json and report.html.")] = None,
+    currency: Annotated[str, typer.Option(help="Currency code for money in the report.")]
+    = "USD",
+    lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
 ) -> None:
     """Measure a campaign: response, revenue and profit against the control group."""
     from repeatly.campaigns import campaign_results, open_store, write_results
@@ -270,7 +273,8 @@ def results(
         with open_store(db) as store:
             measured = campaign_results(store, campaign, loaded.table, window_days=window,
                                         margin_rate=margin_rate)
-        paths = write_results(measured, out_dir) if out_dir else {}
+        paths = (write_results(measured, out_dir, lang=lang, currency=currency)
+                 if out_dir else {})
     _print_results(measured.overall, measured.window, paths)
 
 

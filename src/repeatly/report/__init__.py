@@ -2,9 +2,11 @@
 
 from repeatly.report._render import (
     html_table,
+    render_campaign_report,
     render_forecast_report,
     render_report,
     write_outputs,
 )
 
-__all__ = ["html_table", "render_forecast_report", "render_report", "write_outputs"]
+__all__ = ["html_table", "render_campaign_report", "render_forecast_report", "render_report",
+           "write_outputs"]

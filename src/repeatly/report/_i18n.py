@@ -154,6 +154,44 @@ TEXT: dict[str, dict[str, str]] = {
     "nav_what_if": {"en": "Levers", "ru": "Рычаги"},
     "nav_quality": {"en": "Data quality", "ru": "Качество данных"},
     "nav_mapping": {"en": "Columns", "ru": "Колонки"},
+    # the Campaigns section
+    "nav_campaigns": {"en": "Campaigns", "ru": "Кампании"},
+    "campaigns": {"en": "Campaigns", "ru": "Кампании"},
+    "campaigns_title": {"en": "Campaign results", "ru": "Результаты кампаний"},
+    "campaigns_note": {
+        "en": "What each campaign changed: the customers it reached against the control "
+              "group, who got nothing. A purchase in the attribution window, or an answer "
+              "recorded for the campaign, counts as a response. Intervals are 95%.",
+        "ru": "Что изменила каждая кампания: клиенты, до которых она дошла, против "
+              "контрольной группы, которая ничего не получила. Откликом считается покупка "
+              "в окне атрибуции или ответ, записанный для кампании. Интервалы — 95 %.",
+    },
+    "c_lead": {
+        "en": "{treatment} customers reached, {control} held back: {rate_t} of them bought "
+              "against {rate_c} of the control group, an uplift of {uplift} ({low} to "
+              "{high}). Incremental profit after the offer's cost ({cost}): {profit} "
+              "({profit_low} to {profit_high}).",
+        "ru": "Охвачено клиентов: {treatment}, в контроле: {control}. Купили {rate_t} "
+              "против {rate_c} в контрольной группе — прирост {uplift} (от {low} до "
+              "{high}). Дополнительная прибыль за вычетом стоимости предложения ({cost}): "
+              "{profit} (от {profit_low} до {profit_high}).",
+    },
+    "c_window": {"en": "attribution window {start} to {end}",
+                 "ru": "окно атрибуции с {start} по {end}"},
+    "c_all": {"en": "Whole campaign", "ru": "Вся кампания"},
+    "c_segment": {"en": "Segment", "ru": "Сегмент"},
+    "c_treatment": {"en": "Reached", "ru": "Охвачено"},
+    "c_control": {"en": "Control", "ru": "Контроль"},
+    "c_bought_t": {"en": "Bought, reached", "ru": "Купили, охват"},
+    "c_bought_c": {"en": "Bought, control", "ru": "Купили, контроль"},
+    "c_uplift": {"en": "Uplift (95% interval)", "ru": "Прирост (95 % интервал)"},
+    "c_revenue": {"en": "Incremental revenue", "ru": "Доп. выручка"},
+    "c_cost": {"en": "Offer cost", "ru": "Стоимость предложения"},
+    "c_profit": {"en": "Incremental profit", "ru": "Доп. прибыль"},
+    "c_chart": {"en": "Uplift in the share who bought, by segment",
+                "ru": "Прирост доли купивших по сегментам"},
+    "c_chart_x": {"en": "percentage points (reached − control)",
+                  "ru": "процентные пункты (охват − контроль)"},
     # the Prediction section
     "forecast_title": {"en": "Customer forecast", "ru": "Прогноз по клиентам"},
     "prediction": {"en": "Prediction", "ru": "Прогноз"},

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from repeatly._files import atomic_write
 from repeatly._version import __version__
 from repeatly.report import _charts as charts
+from repeatly.report._campaigns import campaigns_context
 from repeatly.report._format import (
     fmt_days,
     fmt_money,
@@ -28,9 +29,11 @@ from repeatly.report._segments import segments_context
 
 if TYPE_CHECKING:
     from repeatly._analysis import Analysis
+    from repeatly.campaigns import CampaignResults
     from repeatly.models import Forecast
 
-__all__ = ["html_table", "render_forecast_report", "render_report", "write_outputs"]
+__all__ = ["html_table", "render_campaign_report", "render_forecast_report", "render_report",
+           "write_outputs"]
 
 
 def _env() -> jinja2.Environment:
@@ -234,6 +237,8 @@ def render_report(analysis: Analysis) -> str:
            ("cohorts", "nav_cohorts"), ("cycles", "nav_cycles")]
     nav += [("segments", "nav_segments")] if segments else []
     nav += [("prediction", "nav_prediction")] if prediction else []
+    campaigns = campaigns_context(analysis.campaigns, lang=lang, currency=currency)
+    nav += [("campaigns", "nav_campaigns")] if campaigns else []
     nav += [("what-if", "nav_what_if"), ("quality", "nav_quality"),
             ("mapping", "nav_mapping")]
     context = {
@@ -263,9 +268,32 @@ def render_report(analysis: Analysis) -> str:
         "mapping_table": mapping_table,
         "segments": segments,
         "prediction": prediction,
+        "campaigns": campaigns,
         "version": __version__,
     }
     return _env().get_template("report.html.j2").render(**context)
+
+
+def render_campaign_report(results: Sequence[CampaignResults], *, lang: str = "en",
+                           currency: str = "USD") -> str:
+    """Measured campaigns on their own page: the report's Campaigns section.
+
+    It is what ``repeatly campaign results --out DIR`` writes as ``DIR/report.html``;
+    self-contained (plotly.js inlined), it works offline.
+    """
+    from plotly.offline import get_plotlyjs
+
+    t = partial(text, lang=lang)
+    context = {
+        "lang": lang, "t": t, "page_title": t("campaigns_title"),
+        "as_of": ", ".join(r.campaign for r in results),
+        "subtitle": " · ".join(f"{r.campaign}: {r.window[0]} – {r.window[1]}"
+                               for r in results) + f" · {currency}",
+        "plotly_js": Markup(get_plotlyjs()),
+        "campaigns": campaigns_context(results, lang=lang, currency=currency),
+        "version": __version__,
+    }
+    return _env().get_template("campaigns.html.j2").render(**context)
 
 
 def render_forecast_report(forecast: Forecast, *, lang: str = "en", currency: str = "USD"
