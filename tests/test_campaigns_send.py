@@ -157,11 +157,11 @@ SENDER = textwrap.dedent("""
 @pytest.mark.slow
 @pytest.mark.parametrize("at", ["rcpt", "data"])
 def test_a_send_killed_midway_and_resumed_delivers_each_message_once(
-        at, smtp_server, tmp_path):
+        at, smtp_server, store_url, tmp_path):
     _host, port, recorder = smtp_server
     audience = tmp_path / "audience.json"
     _audience(300).to_json(audience)
-    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    db = store_url
     command = [sys.executable, "-c", SENDER, db, str(port), str(audience)]
     recorder.hold(57, at)  # the 57th message: before its data, or in but unanswered
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -203,3 +203,25 @@ def test_a_series_sent_late_keeps_its_steps_four_days_apart(smtp_server):
     assert subjects == ["Thank you, Anna", "Why people choose Test Shop",
                         "What is new at Test Shop", "20% off for you, until 27 Jul 2024"]
     assert until == {dt.date(2024, 7, 27)}
+
+
+def test_the_unsubscribe_link_in_an_email_opts_its_customer_out(smtp_server):
+    from repeatly.campaigns import unsubscribe_link
+    from repeatly.exceptions import InputError
+
+    recorder = smtp_server[2]
+    with open_store("sqlite://") as store:
+        plan = _plan(store)
+        send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        message = recorder.messages()[0]
+        link = message["List-Unsubscribe"][1:-1]
+        customer = parse_qs(urlsplit(link).query)["c"][0]
+        forged = link.replace(f"c={customer}", "c=c999")
+        with pytest.raises(InputError, match="the signature does not match"):
+            unsubscribe_link(store, forged)
+        assert store.unsubscribed() == set()
+        assert unsubscribe_link(store, link) == (customer, "email")
+        assert store.unsubscribed() == {(customer, "email")}
+        again = plan_campaign("monthly_coupon", _audience(), store=store, as_of=AS_OF,
+                              name="next-month")
+    assert customer in set(again.excluded.customer_id)

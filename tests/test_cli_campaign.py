@@ -146,3 +146,19 @@ def test_calls_go_out_as_a_sheet_and_come_back(shop_files, tmp_path):
     back = _run("campaign", "import-calls", "vip", str(tmp_path / "done.xlsx"), "--db", db)
     assert back.returncode == 0, back.stderr
     assert f"{len(sheet):,} recorded (0 already were); {len(sheet):,} count" in back.stdout
+
+
+def test_do_not_contact_lists_are_read_from_files(tmp_path):
+    from repeatly.campaigns import open_store
+
+    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    (tmp_path / "dnc.csv").write_text("name,email,phone\nA,Anna@Example.org,+7 (900) "
+                                      "123-45-67\nB,,+7 900 765 43 21\n", encoding="utf-8")
+    run = _run("campaign", "do-not-contact", str(tmp_path / "dnc.csv"), "--db", db)
+    assert run.returncode == 0, run.stderr
+    assert "3 values read, 3 new" in run.stdout
+    with open_store(db) as store:
+        assert store.blocked() == {"anna@example.org", "+79001234567", "+79007654321"}
+    (tmp_path / "bad.csv").write_text("who\nx\n", encoding="utf-8")
+    run = _run("campaign", "do-not-contact", str(tmp_path / "bad.csv"), "--db", db)
+    assert run.returncode == 2 and "expected a column named customer_id" in run.stderr

@@ -25,6 +25,7 @@ from repeatly.campaigns._offline import (
     write_call_tasks,
     write_letters,
 )
+from repeatly.campaigns._optout import add_do_not_contact_file, unsubscribe_link
 from repeatly.campaigns._plan import (
     CampaignPlan,
     message_context,
@@ -81,6 +82,7 @@ __all__ = [
     "Step",
     "Store",
     "Templates",
+    "add_do_not_contact_file",
     "builtin_playbooks",
     "campaign_results",
     "contact_key",
@@ -103,6 +105,7 @@ __all__ = [
     "send_campaign",
     "sign",
     "sms_parts",
+    "unsubscribe_link",
     "verify",
     "wilson_interval",
     "write_call_tasks",

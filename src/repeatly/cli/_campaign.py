@@ -316,6 +316,36 @@ def import_calls(
                   f"{', '.join(CALL_RESULTS)}", highlight=False)
 
 
+@campaign_app.command("unsubscribe")
+def unsubscribe(
+    link: Annotated[str, typer.Argument(help="The unsubscribe link a customer followed.")],
+    db: DbOpt = None,
+) -> None:
+    """Record the opt-out of a signed unsubscribe link (its customer and channel)."""
+    from repeatly.campaigns import open_store, unsubscribe_link
+
+    with open_store(db) as store:
+        customer, channel = unsubscribe_link(store, link)
+    out.print(f"{customer} gets no more {channel} messages", highlight=False)
+
+
+@campaign_app.command("do-not-contact")
+def do_not_contact(
+    source: Annotated[Path, typer.Argument(
+        help="CSV or Excel file with customer_id, email, phone or value columns, or a text "
+        "file with one value a line.")],
+    reason: Annotated[str, typer.Option(help="Why they are on the list.")] = "asked",
+    db: DbOpt = None,
+) -> None:
+    """Add customers, e-mail addresses or phone numbers that no campaign may contact."""
+    from repeatly.campaigns import add_do_not_contact_file, open_store
+
+    with open_store(db) as store:
+        read, new = add_do_not_contact_file(store, source, reason=reason)
+    out.print(f"{read:,} values read, {new:,} new on the do-not-contact list",
+              highlight=False)
+
+
 def _parse_now(value: str | None) -> Any:
     import datetime as dt
 

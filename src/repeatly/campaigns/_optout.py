@@ -1,0 +1,65 @@
+"""Opt-outs: signed unsubscribe links, and do-not-contact lists from files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+
+from repeatly.campaigns._codes import verify
+from repeatly.campaigns._playbooks import CHANNELS
+from repeatly.campaigns._store import Store
+from repeatly.exceptions import InputError
+
+__all__ = ["add_do_not_contact_file", "unsubscribe_link"]
+
+#: Columns of a do-not-contact file that hold values to block, in this order.
+BLOCK_COLUMNS = ("customer_id", "email", "phone", "value")
+
+
+def unsubscribe_link(store: Store, link: str) -> tuple[str, str]:
+    """Record the opt-out an unsubscribe link (or its query string) asks for.
+
+    The link must carry the customer, the channel and the signature the store's key gave
+    them (``?c=...&ch=...&s=...``); a link that was changed or made up is refused and
+    records nothing. Returns (customer, channel).
+    """
+    query = urlsplit(link).query if "?" in link or "://" in link else link
+    values = {k: v[0] for k, v in parse_qs(query).items() if v}
+    customer, channel, signature = values.get("c"), values.get("ch"), values.get("s")
+    if not (customer and channel and signature) or channel not in CHANNELS:
+        raise InputError(f"{link!r}: expected an unsubscribe link with c=, ch= and s=")
+    if not verify(store.secret(), signature, customer, channel):
+        raise InputError(f"{link!r}: the signature does not match; the link was changed "
+                         "or is not from this database")
+    store.unsubscribe(customer, channel)
+    return customer, channel
+
+
+def add_do_not_contact_file(store: Store, path: str | Path, *, reason: str) -> tuple[int, int]:
+    """Add a file's customers, e-mail addresses and phone numbers to do-not-contact.
+
+    A CSV or Excel file with a ``customer_id``, ``email``, ``phone`` or ``value`` column
+    (every such column is read), or a text file with one value a line. Returns (values
+    read, values new to the list).
+    """
+    source = Path(path)
+    try:
+        if source.suffix.lower() in (".csv", ".xlsx", ".xls"):
+            frame = (pd.read_csv(source, dtype=str) if source.suffix.lower() == ".csv"
+                     else pd.read_excel(source, dtype=str))
+            columns = [c for c in frame.columns if str(c).strip().lower() in BLOCK_COLUMNS]
+            if not columns:
+                raise InputError(f"{source.name}: expected a column named "
+                                 f"{', '.join(BLOCK_COLUMNS)}; found "
+                                 + ", ".join(map(str, frame.columns)))
+            values = [v for c in columns for v in frame[c].dropna().astype(str)]
+        else:
+            values = [line for line in source.read_text(encoding="utf-8").splitlines()]
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"{source.name}: cannot be read ({exc})") from None
+    values = [v.strip() for v in values if v and v.strip()]
+    return len(values), store.add_do_not_contact(values, reason=reason)
