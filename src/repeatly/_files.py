@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "json_plain"]
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
@@ -28,3 +30,12 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
+
+
+def json_plain(value: Any) -> Any:
+    """``json.dumps``'s ``default``: dates as ISO text, numpy scalars as Python values."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

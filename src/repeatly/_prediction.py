@@ -7,14 +7,14 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from repeatly._analysis import Source, _load, _parse_as_of
-from repeatly._files import atomic_write
+from repeatly._files import atomic_write, json_plain
 from repeatly.exceptions import InputError
 from repeatly.models import Forecast, forecast
 
@@ -115,17 +115,10 @@ def write_forecast(result: Forecast, out: str | Path, *,
     else:  # for programs: as stored, without the memory and time of a sort
         atomic_write(paths["predictions"], lambda p: result.customers.to_parquet(p))
     atomic_write(paths["model"], lambda p: p.write_text(
-        json.dumps(result.to_dict(), indent=2, default=_plain) + "\n", encoding="utf-8"))
+        json.dumps(result.to_dict(), indent=2, default=json_plain) + "\n", encoding="utf-8"))
     atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))
     page = render_forecast_report(result, lang=lang, currency=currency)
     paths["report"] = atomic_write(folder / "report.html",
                                    lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -40,6 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from repeatly._files import json_plain
 from repeatly.campaigns._messages import Templates
 from repeatly.campaigns._plan import CampaignPlan, message_context
 from repeatly.campaigns._rules import ContactRules
@@ -150,7 +151,7 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
                 "grp": row["group"], "stratum": str(row["stratum"]),
                 "channel": row["channel"] if treated else None,
                 "coupon_code": row["coupon_code"] if treated else None,
-                "why": row["why"], "context": json.dumps(context, default=_plain)})
+                "why": row["why"], "context": json.dumps(context, default=json_plain)})
             if treated:
                 for step in plan.playbook.steps:
                     due.append({
@@ -703,14 +704,6 @@ def _context(text: str) -> dict[str, Any]:
         if isinstance(value, str):
             context[group][name] = dt.date.fromisoformat(value)
     return context
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
 
 
 def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> list[list[dict[str, Any]]]:
