@@ -112,6 +112,7 @@ class SmtpRecorder:
         self._hold: tuple[int, str] | None = None
         self._rcpts = 0
         self.refuse: set[str] = set()  # addresses answered with 550
+        self.greylist: set[str] = set()  # addresses answered with 450 (try later)
 
     def hold(self, n: int, at: str) -> None:
         self._hold = (n, at)
@@ -132,6 +133,8 @@ class SmtpRecorder:
         await self._wait_if(self._rcpts, "rcpt")
         if address in self.refuse:
             return "550 5.1.1 No such user"
+        if address in self.greylist:
+            return "450 4.2.0 Greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -64,7 +64,7 @@ def sign(secret: bytes, *parts: str) -> str:
 
 def verify(secret: bytes, signature: str, *parts: str) -> bool:
     """Whether a signature is the one :func:`sign` gives for these values."""
-    return hmac.compare_digest(sign(secret, *parts), signature)
+    return hmac.compare_digest(sign(secret, *parts).encode(), signature.encode())
 
 
 def offer_text(offer: Offer, language: str = "en", currency: str = "") -> str:

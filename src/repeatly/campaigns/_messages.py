@@ -92,7 +92,7 @@ class Templates:
 
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook
-        self.env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+        self.env = _Sandbox(undefined=StrictUndefined, autoescape=False,
                                         keep_trailing_newline=False,
                                         finalize=lambda v: "" if v is None else v)
         self.env.filters["money"] = _money_filter
@@ -129,6 +129,21 @@ class Templates:
             except (UndefinedError, SecurityError) as exc:
                 raise PlaybookError(f"{where}: {exc}") from None
         return Rendered(subject=parts.get("subject", ""), body=parts["body"])
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, and no ``**`` or huge ``*`` products (``'x' * 10**10``)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            raise SecurityError("templates cannot raise to a power")
+        sizes = [len(v) for v in (left, right) if isinstance(v, str | list | tuple)]
+        counts = [v for v in (left, right) if isinstance(v, int)]
+        if sizes and counts and sizes[0] * max(counts[0], 0) > 10_000:
+            raise SecurityError("templates cannot repeat text more than 10,000 characters")
+        return super().call_binop(context, operator, left, right)
 
 
 @pass_context

@@ -52,9 +52,9 @@ def _given_out(store: Store, campaign_id: int, channel: str,
     from repeatly.campaigns._send import _context
 
     for row in rows:
-        sent = row["sent_at"]
-        if day is not None and (sent.astimezone(dt.UTC) if sent.tzinfo else sent).date() \
-                != day:
+        sent = row["sent_at"]  # stored in UTC (SQLite gives it back without the zone)
+        sent = sent if sent.tzinfo else sent.replace(tzinfo=dt.UTC)
+        if day is not None and sent.astimezone().date() != day:  # the sender's local day
             continue
         row["context"] = _context(row["context"])
         yield row

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import ibis
 import ibis.expr.types as ir
@@ -335,8 +336,8 @@ class _Context:
             "category": _text(row.get("top_category")) or None,
             "new_products": _number(row.get("new_products")),
             "returns": int(self.returns.get(customer, 0)),
-            "unsubscribe_url": f"{base}?c={customer}&ch={channel}&s="
-                               + sign(self.secret, customer, channel),
+            "unsubscribe_url": base + ("&" if "?" in base else "?") + urlencode(
+                {"c": customer, "ch": channel, "s": sign(self.secret, customer, channel)}),
             "language": language,
         }
 
@@ -345,6 +346,10 @@ def _valid_until(book: Playbook, start: dt.date) -> dt.date:
     """A coupon's last day: ``valid_days`` from the campaign's last message."""
     last = max(step.delay_days for step in book.steps)
     return start + dt.timedelta(days=last + book.offer.valid_days - 1)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _text(value: Any) -> str:
@@ -429,9 +434,9 @@ def _contactable(chosen: pd.DataFrame, book: Playbook, store: Store, rules: Cont
         hit = ids.map(lambda c: contact_key(c) in blocked).to_numpy(dtype=bool)
         for column in ("email", "phone"):
             if column in chosen.columns:
-                hit |= chosen[column].map(lambda v: contact_key(v) in blocked
-                                          if isinstance(v, str) else False
-                                          ).to_numpy(dtype=bool)
+                hit |= chosen[column].map(
+                    lambda v: not _missing(v) and contact_key(str(v)) in blocked
+                ).to_numpy(dtype=bool)
         reasons[hit] = "do not contact"
     since = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=6)
     capped = over_cap(ids, store.sent_since(since), rules=rules)

@@ -127,7 +127,8 @@ def campaign_results(
     Raises
     ------
     InputError
-        No campaign of that name, or the window has not begun.
+        No campaign of that name, or the orders end before the window begins. When
+        they end inside it, the results are marked ``complete: False`` in ``options``.
     """
     if window_days < 1:
         raise InputError(f"window: expected 1 day or more, got {window_days}")
@@ -154,7 +155,13 @@ def campaign_results(
     options = json.loads(options_text)
     start = dt.date.fromisoformat(options["start"])
     end = start + dt.timedelta(days=window_days)
-    bought = _window_purchases(lines, people.customer_id, start, end, margin_rate)
+    table = lines if isinstance(lines, ir.Table) else ibis.memtable(lines)
+    last = table.ordered_at.max().execute()
+    last_day = None if last is None or pd.isna(last) else pd.Timestamp(last).date()
+    if last_day is None or last_day < start:
+        raise InputError(f"campaign {campaign!r}: its attribution window starts on {start}, "
+                         f"but the orders end on {last_day}; measure it on later orders")
+    bought = _window_purchases(table, people.customer_id, start, end, margin_rate)
     frame = people.merge(bought, on="customer_id", how="left").fillna(
         {"revenue": 0.0, "margin": 0.0, "orders": 0})
     if not answered.empty:
@@ -171,7 +178,9 @@ def campaign_results(
     return CampaignResults(campaign=campaign, window=(start, end - dt.timedelta(days=1)),
                            table=pd.DataFrame(rows),
                            options={"window_days": window_days, "confidence": confidence,
-                                    "margin_rate": margin_rate})
+                                    "margin_rate": margin_rate,
+                                    "complete": last_day >= end - dt.timedelta(days=1),
+                                    "orders_until": last_day.isoformat()})
 
 
 def _window_purchases(lines: ir.Table | pd.DataFrame, customers: pd.Series, start: dt.date,

@@ -219,21 +219,24 @@ def send_campaign(
     progress
         Called with (messages done, messages due) as the send goes.
     """
+    if retries < 1:
+        raise InputError(f"retries: expected 1 or more, got {retries}")
     now = now or dt.datetime.now(dt.UTC)
     rules = rules or ContactRules(max_per_week=int(plan.options["max_per_week"]))
     campaign_id, created = record_campaign(plan, store)
     result = SendResult(campaign=plan.name, created=created)
-    local = now.astimezone() if now.tzinfo else now
+    local = now.astimezone()  # a naive moment is this machine's local time
+    now, today = local.astimezone(dt.UTC), local.date()  # stored in UTC; days are local
     if rules.quiet(local.time()):
         result.quiet = True
         return result
-    result.released = _release_abandoned(store, campaign_id, now)
+    result.released = _release_abandoned(store, campaign_id)
     templates = Templates(plan.playbook)
     with store.engine.connect() as con:
         counts: dict[str, int] = {str(ch): int(n) for ch, n in con.execute(
             sa.select(messages.c.channel, sa.func.count())
             .where(messages.c.campaign_id == campaign_id, messages.c.status == "pending",
-                   messages.c.due_on <= now.date())
+                   messages.c.due_on <= today)
             .group_by(messages.c.channel))}
     transports: dict[str, _Transport] = {}
     if smtp is not None:
@@ -252,7 +255,7 @@ def send_campaign(
     reached: set[str] = set()  # customers given a message (or held back) in this run
     for channel, transport in transports.items():
         try:
-            while batch := _claim(store, campaign_id, claim, now, channel):
+            while batch := _claim(store, campaign_id, claim, today, channel):
                 blocked, unsubscribed = store.blocked(), store.unsubscribed()
                 sent_week = store.sent_since(now - dt.timedelta(days=7))
                 for row in batch:
@@ -260,10 +263,17 @@ def send_campaign(
                         _finish(store, row, "pending", error="an earlier step went first")
                         outcome = "postponed"
                     else:
-                        outcome = _send_one(store, transport, templates, row, now=now,
-                                            rules=rules, retries=retries, blocked=blocked,
-                                            unsubscribed=unsubscribed, sent_week=sent_week)
-                    if outcome in ("sent", "postponed"):
+                        try:
+                            outcome = _send_one(
+                                store, transport, templates, row, now=now, today=today,
+                                rules=rules, retries=retries, blocked=blocked,
+                                unsubscribed=unsubscribed, sent_week=sent_week)
+                        except Exception as exc:  # one bad message must not stop the rest
+                            transport.reset()
+                            row["error"] = f"{type(exc).__name__}: {exc}"
+                            _finish(store, row, "failed", error=row["error"])
+                            outcome = "failed"
+                    if outcome != "skipped":  # a later step never goes before this one
                         reached.add(row["customer_id"])
                     setattr(result, outcome, getattr(result, outcome) + 1)
                     if outcome == "sent":
@@ -278,12 +288,12 @@ def send_campaign(
         finally:
             transport.close()
     if files is not None:
-        result.files = _write_files(store, campaign_id, plan, templates, Path(files), now)
+        result.files = _write_files(store, campaign_id, plan, templates, Path(files), today)
     return result
 
 
 def _write_files(store: Store, campaign_id: int, plan: CampaignPlan, templates: Templates,
-                 folder: Path, now: dt.datetime) -> dict[str, str]:
+                 folder: Path, day: dt.date) -> dict[str, str]:
     """Write the call sheet and the day's letters, when there are any, from the database."""
     from repeatly.campaigns._offline import write_call_tasks, write_letters
 
@@ -299,7 +309,6 @@ def _write_files(store: Store, campaign_id: int, plan: CampaignPlan, templates: 
         written["calls"] = str(write_call_tasks(store, campaign_id, templates,
                                                 folder / f"calls-{plan.name}.xlsx"))
     if given.get("letter"):
-        day = now.astimezone(dt.UTC).date() if now.tzinfo else now.date()
         written["letters"] = str(write_letters(
             store, campaign_id, templates, day,
             folder / f"letters-{plan.name}-{day.isoformat()}.pdf"))
@@ -307,7 +316,11 @@ def _write_files(store: Store, campaign_id: int, plan: CampaignPlan, templates: 
 
 
 class _Refused(Exception):
-    """The server or gateway refused a message for good."""
+    """The server refused a message: for good, or (``temporary``) for now."""
+
+    def __init__(self, message: str, *, temporary: bool = False) -> None:
+        super().__init__(message)
+        self.temporary = temporary
 
 
 class _Transport:
@@ -361,11 +374,7 @@ class _EmailTransport(_Transport):
                 row: dict[str, Any]) -> None:
         message = _email(rendered.subject, rendered.body, to=to, smtp=self.smtp,
                          message_id=message_id, unsubscribe=row["unsubscribe_url"], now=now)
-        try:
-            self.connection.begin(self.smtp.sender, to, message)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, answer = next(iter(exc.recipients.values()))
-            raise _Refused(f"{code} {answer.decode(errors='replace')}") from None
+        self.connection.begin(self.smtp.sender, to, message)
 
     def deliver(self) -> tuple[int, str]:
         return self.connection.end()
@@ -436,7 +445,8 @@ class _OfflineTransport(_Transport):
 
 
 def _send_one(store: Store, transport: _Transport, templates: Templates,
-              row: dict[str, Any], *, now: dt.datetime, rules: ContactRules, retries: int,
+              row: dict[str, Any], *, now: dt.datetime, today: dt.date,
+              rules: ContactRules, retries: int,
               blocked: set[str], unsubscribed: set[tuple[str, str]],
               sent_week: Mapping[str, int]) -> str:
     context = _context(row["context"])
@@ -449,7 +459,7 @@ def _send_one(store: Store, transport: _Transport, templates: Templates,
     if sent_week.get(customer, 0) >= rules.max_per_week:
         _finish(store, row, "pending", error="frequency cap: postponed")
         return "postponed"
-    extend = _extend_coupon(context, templates.playbook, now)
+    extend = _extend_coupon(context, templates.playbook, today)
     rendered = templates.render(row["step"], channel, context["language"], context)
     row["unsubscribe_url"] = context["unsubscribe_url"]
     steps = templates.playbook.steps
@@ -460,12 +470,12 @@ def _send_one(store: Store, transport: _Transport, templates: Templates,
     for attempt in range(1, retries + 1):
         try:
             transport.prepare(to, rendered, row["message_id"], now, row)
-            if transport.commit_first:  # marked sent before the final step
-                _finish(store, row, "sent", sent_at=now, later=later, extend=extend)
-            code, answer = transport.deliver()
         except _Refused as exc:
             row["error"] = f"refused: {exc}"
-            _finish(store, row, "failed", error=row["error"])
+            if exc.temporary and attempt < retries:
+                time.sleep(min(0.2 * 2**attempt, 5.0))
+                continue
+            _finish(store, row, "pending" if exc.temporary else "failed", error=row["error"])
             return "failed"
         except (smtplib.SMTPException, OSError) as exc:
             transport.reset()
@@ -475,9 +485,33 @@ def _send_one(store: Store, transport: _Transport, templates: Templates,
                 return "failed"
             time.sleep(min(0.2 * 2**attempt, 5.0))
             continue
+        if transport.commit_first:  # marked sent before the final step
+            if not _finish(store, row, "sent", sent_at=now, later=later, extend=extend,
+                           day=today):
+                transport.reset()  # another run took it over: hand nothing over
+                return "postponed"
+            try:
+                code, answer = transport.deliver()
+            except (smtplib.SMTPException, OSError) as exc:
+                # the message may have gone: never send it again, say so
+                transport.reset()
+                _note(store, row, f"no answer after the message was handed over: {exc}")
+                return "sent"
+        else:
+            try:
+                code, answer = transport.deliver()
+            except (smtplib.SMTPException, OSError) as exc:
+                transport.reset()
+                if attempt == retries:
+                    row["error"] = f"not sent after {retries} attempts: {exc}"
+                    _finish(store, row, "pending", error=row["error"])
+                    return "failed"
+                time.sleep(min(0.2 * 2**attempt, 5.0))
+                continue
         if transport.accepted(code):
             if not transport.commit_first:
-                _finish(store, row, "sent", sent_at=now, later=later, extend=extend)
+                _finish(store, row, "sent", sent_at=now, later=later, extend=extend,
+                        day=today)
             return "sent"
         row["error"] = f"refused: {code} {answer}".strip()
         if transport.temporary(code) and attempt < retries:
@@ -527,15 +561,14 @@ class _Connection:
     def begin(self, sender: str, to: str, message: EmailMessage) -> None:
         """Open the transaction and write the message, all but the final dot."""
         client = self._open()
-        code, answer = client.mail(sender)
-        if code != 250:
-            raise smtplib.SMTPSenderRefused(code, answer, sender)
-        code, answer = client.rcpt(to)
-        if code not in (250, 251):
-            raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
-        code, answer = client.docmd("DATA")
-        if code != 354:
-            raise smtplib.SMTPDataError(code, answer)
+        for command, accepted in ((lambda: client.mail(sender), (250,)),
+                                  (lambda: client.rcpt(to), (250, 251)),
+                                  (lambda: client.docmd("DATA"), (354,))):
+            code, answer = command()
+            if code not in accepted:
+                client.rset()  # end the refused transaction; the connection goes on
+                raise _Refused(f"{code} {answer.decode(errors='replace')}",
+                               temporary=400 <= code < 500)
         # lines end in CRLF; a line starting with a dot gets a second one (RFC 5321 4.5.2)
         data = re.sub(rb"(?m)^\.", b"..", message.as_bytes(policy=_WIRE))
         if not data.endswith(b"\r\n"):
@@ -571,14 +604,14 @@ def _email(subject: str, body: str, *, to: str, smtp: SmtpSettings, message_id: 
     return message
 
 
-def _claim(store: Store, campaign_id: int, claim: str, now: dt.datetime,
+def _claim(store: Store, campaign_id: int, claim: str, today: dt.date,
            channel: str) -> list[dict[str, Any]]:
     """Claim a batch of due messages of a channel for this run; return them."""
     key = (messages.c.campaign_id, messages.c.customer_id, messages.c.step)
     with store.engine.begin() as con:
         pending = sa.select(*key).where(
             messages.c.campaign_id == campaign_id, messages.c.channel == channel,
-            messages.c.status == "pending", messages.c.due_on <= now.date(),
+            messages.c.status == "pending", messages.c.due_on <= today,
             # what this run already put back (over the cap, a temporary failure) waits
             sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
         ).order_by(messages.c.customer_id, messages.c.due_on, messages.c.step
@@ -592,11 +625,11 @@ def _claim(store: Store, campaign_id: int, claim: str, now: dt.datetime,
             con.execute(messages.update().where(
                 messages.c.campaign_id == campaign_id, messages.c.customer_id == customer,
                 messages.c.step == step, messages.c.status == "pending",
-            ).values(status="sending", claim=claim, claimed_at=now,
+            ).values(status="sending", claim=claim, claimed_at=dt.datetime.now(dt.UTC),
                      attempts=messages.c.attempts + 1))
         rows = con.execute(
             sa.select(messages.c.customer_id, messages.c.step, messages.c.message_id,
-                      messages.c.campaign_id, recipients.c.context)
+                      messages.c.campaign_id, messages.c.claim, recipients.c.context)
             .join(recipients, sa.and_(recipients.c.campaign_id == messages.c.campaign_id,
                                       recipients.c.customer_id == messages.c.customer_id))
             .where(messages.c.campaign_id == campaign_id, messages.c.claim == claim,
@@ -609,7 +642,7 @@ def _claim(store: Store, campaign_id: int, claim: str, now: dt.datetime,
 def _finish(store: Store, row: Mapping[str, Any], status: str, *,
             sent_at: dt.datetime | None = None, error: str | None = None,
             later: Mapping[str, int] | None = None,
-            extend: tuple[str, dt.date] | None = None) -> None:
+            extend: tuple[str, dt.date] | None = None, day: dt.date | None = None) -> bool:
     """Settle a claimed message; the claim stays, so this run does not take it again.
 
     ``later`` (a sent message's later steps and their days after it) moves those steps
@@ -619,11 +652,15 @@ def _finish(store: Store, row: Mapping[str, Any], status: str, *,
     where = (messages.c.campaign_id == row["campaign_id"],
              messages.c.customer_id == row["customer_id"])
     with store.engine.begin() as con:
-        con.execute(messages.update().where(*where, messages.c.step == row["step"])
-                    .values(status=status, sent_at=sent_at, error=error))
+        done = con.execute(messages.update().where(
+            *where, messages.c.step == row["step"], messages.c.status == "sending",
+            messages.c.claim == row["claim"],  # still this run's: not taken over
+        ).values(status=status, sent_at=sent_at, error=error)).rowcount
+        if not done:
+            return False
         for step, days in (later or {}).items():
-            assert sent_at is not None
-            due = sent_at.date() + dt.timedelta(days=days)
+            assert day is not None
+            due = day + dt.timedelta(days=days)
             con.execute(messages.update().where(
                 *where, messages.c.step == step,
                 messages.c.status.in_(("pending", "sending")),  # claimed with it, too
@@ -633,15 +670,26 @@ def _finish(store: Store, row: Mapping[str, Any], status: str, *,
             con.execute(coupons.update().where(coupons.c.code == code,
                                                coupons.c.valid_until < until)
                         .values(valid_until=until))
+    return True
 
 
-def _release_abandoned(store: Store, campaign_id: int, now: dt.datetime) -> int:
+def _note(store: Store, row: Mapping[str, Any], error: str) -> None:
+    """Keep a remark on a message without changing its status."""
+    with store.engine.begin() as con:
+        con.execute(messages.update().where(
+            messages.c.campaign_id == row["campaign_id"],
+            messages.c.customer_id == row["customer_id"], messages.c.step == row["step"],
+        ).values(error=error))
+
+
+def _release_abandoned(store: Store, campaign_id: int) -> int:
     """Put back the messages claimed by runs that are gone; how many there were.
 
     A claim names the machine and process; on this machine a claim whose process no
     longer runs is released at once, a claim from elsewhere after ``STALE_CLAIM``.
     """
     here = socket.gethostname()
+    now = dt.datetime.now(dt.UTC)  # the clock, not the moment a send is dated
     released = 0
     with store.engine.begin() as con:
         held = con.execute(sa.select(messages.c.customer_id, messages.c.step,
@@ -681,13 +729,13 @@ def _running(pid: int) -> bool:
         return True
 
 
-def _extend_coupon(context: dict[str, Any], book: Any, now: dt.datetime
+def _extend_coupon(context: dict[str, Any], book: Any, today: dt.date
                    ) -> tuple[str, dt.date] | None:
     """A message sent late still gives the coupon its full ``valid_days``."""
     offer = context["offer"]
     if not offer.get("code") or offer.get("deadline") is None:
         return None
-    until = max(offer["deadline"], now.date() + dt.timedelta(days=book.offer.valid_days - 1))
+    until = max(offer["deadline"], today + dt.timedelta(days=book.offer.valid_days - 1))
     offer["deadline"] = until
     return str(offer["code"]), until
 

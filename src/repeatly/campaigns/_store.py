@@ -222,8 +222,8 @@ def _contact_key(value: str) -> str:
     if "@" in text:
         return text.lower()
     digits = "".join(ch for ch in text if ch.isdigit())
-    if text.startswith("+") and len(digits) >= 7:
-        return "+" + digits
+    if len(digits) >= 7 and all(ch.isdigit() or ch in " +-().\u00a0" for ch in text):
+        return ("+" if text.startswith("+") else "") + digits  # a phone number
     return text
 
 

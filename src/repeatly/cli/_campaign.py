@@ -276,6 +276,9 @@ def results(
         paths = (write_results(measured, out_dir, lang=lang, currency=currency)
                  if out_dir else {})
     _print_results(measured.overall, measured.window, paths)
+    if not measured.options["complete"]:
+        err.print(f"[yellow]note[/]: the orders end on {measured.options['orders_until']}, "
+                  "before the window does: these results are not final", highlight=False)
 
 
 def _print_results(row: dict[str, Any], window: tuple[Any, Any],

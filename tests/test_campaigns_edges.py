@@ -1,0 +1,120 @@
+"""Campaign edge cases: lost answers, bad addresses, refusals, opt-out keys, the sandbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from repeatly.campaigns import (
+    SmtpSettings,
+    Templates,
+    campaign_results,
+    contact_key,
+    load_playbook,
+    message_context,
+    open_store,
+    plan_campaign,
+    record_campaign,
+    send_campaign,
+    unsubscribe_link,
+)
+from repeatly.campaigns import _store as tables
+from repeatly.exceptions import InputError, PlaybookError
+
+from .test_campaigns_send import AS_OF, NOON, _audience, _plan, _settings
+
+
+def _statuses(store) -> dict[str, tuple[str, str | None]]:
+    with store.engine.connect() as con:
+        rows = con.execute(sa.select(tables.messages.c.customer_id, tables.messages.c.status,
+                                     tables.messages.c.error)).all()
+    return {c: (s, e) for c, s, e in rows}
+
+
+def test_a_message_whose_answer_is_lost_after_the_dot_is_not_sent_again(smtp_server):
+    host, port, recorder = smtp_server
+    recorder.hold(3, "data")  # the third message is in, its answer never comes in time
+    with open_store("sqlite://") as store:
+        plan = _plan(store)
+        settings = SmtpSettings(host, port, "news@shop.example", timeout=1.0)
+        result = send_campaign(plan, store, smtp=settings, now=NOON)
+        recorder.release()
+        again = send_campaign(plan, store, smtp=settings, now=NOON + dt.timedelta(days=1))
+        status = _statuses(store)
+    ids = [m["Message-ID"] for m in recorder.messages()]
+    emailed = plan.treatment[plan.treatment.channel == "email"]
+    assert len(ids) == len(set(ids)) == len(emailed) == result.sent
+    assert again.sent == 0
+    third = recorder.messages()[2]["To"]
+    customer = emailed.customer_id[emailed.email == third].iloc[0]
+    assert status[customer][0] == "sent"
+    assert status[customer][1].startswith("no answer after the message was handed over")
+
+
+def test_a_bad_address_fails_alone_and_a_greylisted_one_waits(smtp_server):
+    recorder = smtp_server[2]
+    people = _audience(12)
+    people.loc[0, "email"] = "иван@почта.рф"  # not ASCII: this SMTP client cannot send it
+    with open_store("sqlite://") as store:
+        plan = _plan(store, people)
+        emailed = plan.treatment[plan.treatment.channel == "email"]
+        later = emailed.email.iloc[-1]
+        recorder.greylist.add(later)
+        first = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON, retries=1)
+        recorder.greylist.clear()
+        second = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        status = _statuses(store)
+    bad = plan.audience.customer_id.iloc[0]
+    assert status[bad][0] == "failed" and "UnicodeEncodeError" in status[bad][1]
+    assert not any(s == "sending" for s, _e in status.values())
+    assert first.sent == len(emailed) - 2 and first.failed == 2
+    assert second.sent == 1  # the greylisted one, and not the refused address again
+    received = [m["To"] for m in recorder.messages()]
+    assert received.count(later) == 1 and len(received) == len(emailed) - 1
+
+
+def test_phone_numbers_match_by_digits_and_links_survive_odd_ids():
+    assert contact_key("8 (916) 123-45-67") == contact_key("89161234567") == "89161234567"
+    assert contact_key("+7 916 123 45 67") == "+79161234567"
+    assert contact_key("C0001234567") == "C0001234567"  # an id, not a phone
+    people = pd.DataFrame({"customer_id": ["ann+shop@example.org", "A&B 1"],
+                           "status": "active", "rfm_segment": "x",
+                           "email": ["a@example.org", "b@example.org"],
+                           "consent_email": True, "days_since": 3})
+    with open_store("sqlite://") as store:
+        plan = plan_campaign("monthly_coupon", people, store=store, as_of=AS_OF,
+                             control_share=0,
+                             shop={"unsubscribe_url": "https://s.example/u?shop=1"})
+        for row in plan.audience.itertuples():
+            link = message_context(plan, row._asdict(), secret=store.secret(),
+                                   language="en")["unsubscribe_url"]
+            assert link.startswith("https://s.example/u?shop=1&c=")
+            assert unsubscribe_link(store, link) == (row.customer_id, "email")
+
+
+def test_templates_cannot_blow_up_memory(tmp_path):
+    for expression in ("'x' * 100000", "2 ** 1000"):
+        book = tmp_path / "big.toml"
+        book.write_text(f'[[steps]]\nname = "s"\n[steps.email.en]\nsubject = "Hi"\n'
+                        f'body = "{{{{ {expression} }}}}"\n', encoding="utf-8")
+        with pytest.raises(PlaybookError, match="templates cannot"):
+            Templates(load_playbook(book)).render("s", "email", "en", {})
+
+
+def test_results_wait_for_the_window_and_say_when_it_is_not_over():
+    with open_store("sqlite://") as store:
+        plan = plan_campaign("monthly_coupon", _audience(20), store=store, as_of=AS_OF,
+                             name="june")
+        record_campaign(plan, store)
+        before = pd.DataFrame({"customer_id": ["c000"], "amount": [5.0],
+                               "ordered_at": [pd.Timestamp("2024-05-30")]})
+        with pytest.raises(InputError, match="window starts on 2024-06-02, but the orders "
+                                             "end on 2024-05-30"):
+            campaign_results(store, "june", before)
+        inside = before.assign(ordered_at=pd.Timestamp("2024-06-10"))
+        result = campaign_results(store, "june", inside)
+    assert result.options["complete"] is False and result.options["orders_until"] == \
+        "2024-06-10"
