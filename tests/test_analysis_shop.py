@@ -90,6 +90,11 @@ def test_demo_command_writes_data_truth_and_report(tmp_path):
     assert metrics["customers"] == 300
     assert (tmp_path / "report.html").stat().st_size > 100_000
     assert 'id="prediction"' in (tmp_path / "report.html").read_text(encoding="utf-8")
+    audience = pd.read_csv(tmp_path / "campaign" / "audience.csv")
+    truth = pd.read_csv(tmp_path / "data" / "customers.csv")
+    assert set(audience.group) == {"treatment", "control"}
+    assert set(audience.customer_id) <= set(truth.customer_id)
+    assert "Demo Shop" in (tmp_path / "campaign" / "previews.txt").read_text(encoding="utf-8")
 
 
 def test_catalogue_fills_what_the_orders_lack(shop):

@@ -16,6 +16,7 @@ from repeatly.campaigns import (
     Templates,
     builtin_playbooks,
     coupon_code,
+    format_count,
     format_date,
     format_money,
     load_playbook,
@@ -84,6 +85,7 @@ def test_win_back_thanks_or_apologises():
     assert sorry.subject == "We are sorry, Anna"
     assert thanks.subject == "Thank you, Anna"
     assert "Thank you for the 12 orders you placed with Shoe Box." in thanks.body
+    assert "It has been 400 days since your last one" in thanks.body
     ru = templates.render("offer", "sms", "ru", {**ALL_FIELDS, "offer": {
         **ALL_FIELDS["offer"], "text": "скидка 20%"}})
     assert ru.body.startswith("Shoe Box: скидка 20% по коду ABCDE-FGHJK до 14 января 2025.")
@@ -151,6 +153,19 @@ def test_not_toml_and_unknown_names_are_errors(tmp_path):
         load_playbook(path)
     with pytest.raises(PlaybookError, match=r"not a file and not a built-in playbook"):
         load_playbook("win-back-please")
+
+
+def test_counts_take_the_right_form_of_the_noun():
+    assert [format_count(n, "order", "orders") for n in (0, 1, 2, 21)] == [
+        "0 orders", "1 order", "2 orders", "21 orders"]
+    assert [format_count(n, "заказ", "заказа", "заказов")
+            for n in (1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111)] == [
+        "1 заказ", "2 заказа", "4 заказа", "5 заказов", "11 заказов", "12 заказов",
+        "14 заказов", "21 заказ", "22 заказа", "25 заказов", "101 заказ", "111 заказов"]
+    templates = Templates(load_playbook("win_back"))
+    one = templates.render("thanks", "email", "en", {
+        **ALL_FIELDS, "returns": 0, "segment": {**ALL_FIELDS["segment"], "orders": 1.0}})
+    assert "Thank you for the 1 order you placed with Shoe Box." in one.body
 
 
 def test_money_dates_and_offers_read_as_people_write_them():

@@ -63,6 +63,36 @@ def test_report_renders_every_chart_without_console_messages(
     assert title in dom
 
 
+def test_the_campaign_page_draws_its_chart(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from repeatly.campaigns import (
+        campaign_results,
+        open_store,
+        plan_campaign,
+        record_campaign,
+        write_results,
+    )
+
+    people = pd.DataFrame({"customer_id": [f"c{i}" for i in range(60)], "status": "active",
+                           "rfm_segment": ["Loyal", "Champions"] * 30,
+                           "email": "x@example.org", "consent_email": True,
+                           "days_since": 3})
+    with open_store("sqlite://") as store:
+        plan = plan_campaign("monthly_coupon", people, store=store,
+                             as_of=dt.date(2024, 6, 1), control_share=0.3, name="june")
+        record_campaign(plan, store)
+        lines = pd.DataFrame({"customer_id": [f"c{i}" for i in range(0, 60, 3)],
+                              "ordered_at": pd.Timestamp("2024-06-05"), "amount": 25.0})
+        paths = write_results(campaign_results(store, "june", lines), tmp_path, lang="ru")
+    dom, console = _open(paths["report"])
+    assert console == []
+    assert len(re.findall(r'class="[^"]*js-plotly-plot', dom)) == 1
+    assert "Результаты кампаний" in dom and "Вся кампания" in dom
+
+
 def test_a_broken_page_is_caught(tmp_path):
     """The check above can fail: a script error shows up in the console lines."""
     page = tmp_path / "bad.html"

@@ -14,6 +14,7 @@ from repeatly.campaigns._messages import (
     FIELDS,
     Rendered,
     Templates,
+    format_count,
     format_date,
     format_money,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "control_group",
     "coupon_code",
     "describe_audience",
+    "format_count",
     "format_date",
     "format_money",
     "import_call_results",

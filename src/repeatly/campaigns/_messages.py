@@ -26,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from repeatly.campaigns._playbooks import Message, Playbook
 from repeatly.exceptions import PlaybookError
 
-__all__ = ["FIELDS", "Rendered", "Templates", "format_date", "format_money"]
+__all__ = ["FIELDS", "Rendered", "Templates", "format_count", "format_date", "format_money"]
 
 #: What a template can use: a group and its fields, or a plain value (``None``).
 FIELDS: dict[str, tuple[str, ...] | None] = {
@@ -72,6 +72,25 @@ def format_money(value: float | None, language: str = "en") -> str:
     return text
 
 
+def format_count(value: float | None, *forms: str) -> str:
+    """A number with its noun: ``count(3, "order", "orders")`` is ``3 orders``.
+
+    Two forms follow English (one, other); three follow Russian (one, few, many:
+    ``count(22, "заказ", "заказа", "заказов")`` is ``22 заказа``).
+    """
+    if value is None:
+        return ""
+    n = int(value)
+    if len(forms) == 2:
+        return f"{n} {forms[0] if n == 1 else forms[1]}"
+    if len(forms) == 3:
+        last, tens = n % 10, n % 100
+        form = (forms[0] if last == 1 and tens != 11
+                else forms[1] if 2 <= last <= 4 and not 12 <= tens <= 14 else forms[2])
+        return f"{n} {form}"
+    raise ValueError("count: expected two forms (English) or three (Russian)")
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """A message ready to go: subject (e-mail only) and body."""
@@ -97,6 +116,7 @@ class Templates:
                                         finalize=lambda v: "" if v is None else v)
         self.env.filters["money"] = _money_filter
         self.env.filters["date"] = _date_filter
+        self.env.filters["count"] = format_count
         self._compiled: dict[tuple[str, str, str, str], Any] = {}
         for step in playbook.steps:
             for (channel, language), message in step.messages.items():

@@ -330,7 +330,11 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the data and the report.")]
     = Path("repeatly-demo"),
 ) -> None:
-    """Generate a synthetic shop into OUT/data and analyse it into OUT, with predictions."""
+    """Make a synthetic shop, analyse and forecast it, and plan a win-back campaign.
+
+    The shop's tables go to OUT/data, the report to OUT, the campaign plan to
+    OUT/campaign.
+    """
     import datetime as dt
 
     import repeatly
@@ -350,6 +354,14 @@ def demo(
         )
         step("Writing report")
         paths = result.write(out_dir)
+        step("Planning a win-back campaign")
+        from repeatly.campaigns import open_store, plan_from_analysis, write_plan
+
+        with open_store("sqlite://") as store:  # a demo records nothing
+            planned = plan_from_analysis("win_back", result, store=store, language=lang,
+                                         shop={"name": "Demo Shop",
+                                               "url": "https://shop.example"})
+        paths["campaign"] = write_plan(planned, out_dir / "campaign")["audience"].parent
     _print_summary(result.metrics, paths)
 
 

@@ -86,7 +86,7 @@ def _uplift_chart(table: Any, *, lang: str) -> go.Figure:
         x=uplift, y=names, mode="markers",
         marker={"size": 10, "color": [charts.GREEN if s == "all" else charts.BLUE
                                       for s in order.segment]},
-        error_x={"type": "data", "symmetric": False, "thickness": 1.5,
+        error_x={"type": "data", "symmetric": False, "thickness": 1.5, "color": "#334155",
                  "array": order.uplift_high * 100 - uplift,
                  "arrayminus": uplift - order.uplift_low * 100},
         hovertemplate="%{y}: %{x:+.1f}<extra></extra>"))
