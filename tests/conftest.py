@@ -113,6 +113,7 @@ class SmtpRecorder:
         self._rcpts = 0
         self.refuse: set[str] = set()  # addresses answered with 550
         self.greylist: set[str] = set()  # addresses answered with 450 (try later)
+        self.reject_data: dict[str, str] = {}  # address: the answer to its message
 
     def hold(self, n: int, at: str) -> None:
         self._hold = (n, at)
@@ -139,6 +140,9 @@ class SmtpRecorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            if address in self.reject_data:  # refused after the final dot: not delivered
+                return self.reject_data[address]
         with self.lock:
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
                                   bytes(envelope.original_content or envelope.content)))

@@ -118,3 +118,23 @@ def test_results_wait_for_the_window_and_say_when_it_is_not_over():
         result = campaign_results(store, "june", inside)
     assert result.options["complete"] is False and result.options["orders_until"] == \
         "2024-06-10"
+
+
+def test_a_message_refused_after_the_dot_is_failed_or_tried_again(smtp_server):
+    recorder = smtp_server[2]
+    with open_store("sqlite://") as store:
+        plan = _plan(store)
+        emailed = plan.treatment[plan.treatment.channel == "email"]
+        refused, later = emailed.email.iloc[0], emailed.email.iloc[1]
+        recorder.reject_data = {refused: "554 5.7.1 Message rejected",
+                                later: "451 4.3.0 Try again later"}
+        first = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON, retries=2)
+        recorder.reject_data = {refused: "554 5.7.1 Message rejected"}
+        second = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        status = _statuses(store)
+    by_email = dict(zip(emailed.email, emailed.customer_id, strict=True))
+    assert status[by_email[refused]][0] == "failed"
+    assert status[by_email[later]][0] == "sent"
+    assert (first.sent, first.failed, second.sent) == (len(emailed) - 2, 2, 1)
+    received = [m["To"] for m in recorder.messages()]
+    assert refused not in received and received.count(later) == 1

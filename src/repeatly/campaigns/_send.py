@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -467,59 +468,64 @@ def _send_one(store: Store, transport: _Transport, templates: Templates,
     later = {s.name: s.delay_days - delays[row["step"]] for s in steps
              if s.delay_days > delays[row["step"]]}
     to = transport.address(context)
+    settle = partial(_finish, store, row, sent_at=now, later=later, extend=extend, day=today)
     for attempt in range(1, retries + 1):
         try:
-            transport.prepare(to, rendered, row["message_id"], now, row)
-        except _Refused as exc:
-            row["error"] = f"refused: {exc}"
-            if exc.temporary and attempt < retries:
+            return _attempt(store, transport, row, to, rendered, now, settle)
+        except _Retry as exc:
+            row["error"] = str(exc)
+            if attempt < retries:
                 time.sleep(min(0.2 * 2**attempt, 5.0))
                 continue
-            _finish(store, row, "pending" if exc.temporary else "failed", error=row["error"])
-            return "failed"
+            _finish(store, row, "pending", error=f"not sent after {retries} attempts: {exc}")
+    return "failed"
+
+
+class _Retry(Exception):
+    """A temporary failure (a lost connection, a 4xx answer): try again later."""
+
+
+def _attempt(store: Store, transport: _Transport, row: dict[str, Any], to: str,
+             rendered: Any, now: dt.datetime, settle: Callable[..., bool]) -> str:
+    """One try at handing a message over; raises :class:`_Retry` on a temporary failure."""
+    try:
+        transport.prepare(to, rendered, row["message_id"], now, row)
+    except _Refused as exc:
+        if exc.temporary:
+            raise _Retry(f"refused: {exc}") from None
+        row["error"] = f"refused: {exc}"
+        _finish(store, row, "failed", error=row["error"])
+        return "failed"
+    except (smtplib.SMTPException, OSError) as exc:
+        transport.reset()
+        raise _Retry(str(exc)) from None
+    if transport.commit_first:  # marked sent before the final step
+        if not settle("sent"):
+            transport.reset()  # another run took it over: hand nothing over
+            return "postponed"
+        try:
+            code, answer = transport.deliver()
+        except (smtplib.SMTPException, OSError) as exc:
+            # the message may have gone: never send it again, say so
+            transport.reset()
+            _note(store, row, f"no answer after the message was handed over: {exc}")
+            return "sent"
+    else:
+        try:
+            code, answer = transport.deliver()
         except (smtplib.SMTPException, OSError) as exc:
             transport.reset()
-            if attempt == retries:
-                row["error"] = f"not sent after {retries} attempts: {exc}"
-                _finish(store, row, "pending", error=row["error"])
-                return "failed"
-            time.sleep(min(0.2 * 2**attempt, 5.0))
-            continue
-        if transport.commit_first:  # marked sent before the final step
-            if not _finish(store, row, "sent", sent_at=now, later=later, extend=extend,
-                           day=today):
-                transport.reset()  # another run took it over: hand nothing over
-                return "postponed"
-            try:
-                code, answer = transport.deliver()
-            except (smtplib.SMTPException, OSError) as exc:
-                # the message may have gone: never send it again, say so
-                transport.reset()
-                _note(store, row, f"no answer after the message was handed over: {exc}")
-                return "sent"
-        else:
-            try:
-                code, answer = transport.deliver()
-            except (smtplib.SMTPException, OSError) as exc:
-                transport.reset()
-                if attempt == retries:
-                    row["error"] = f"not sent after {retries} attempts: {exc}"
-                    _finish(store, row, "pending", error=row["error"])
-                    return "failed"
-                time.sleep(min(0.2 * 2**attempt, 5.0))
-                continue
-        if transport.accepted(code):
-            if not transport.commit_first:
-                _finish(store, row, "sent", sent_at=now, later=later, extend=extend,
-                        day=today)
-            return "sent"
-        row["error"] = f"refused: {code} {answer}".strip()
-        if transport.temporary(code) and attempt < retries:
-            time.sleep(min(0.2 * 2**attempt, 5.0))
-            continue
-        _finish(store, row, "pending" if transport.temporary(code) else "failed",
-                error=row["error"])
-        return "failed"
+            raise _Retry(str(exc)) from None
+    if transport.accepted(code):
+        if not transport.commit_first:
+            settle("sent")
+        return "sent"
+    if transport.commit_first:  # refused after the final dot: it did not go
+        _reopen(store, row)
+    if transport.temporary(code):
+        raise _Retry(f"refused: {code} {answer}".strip())
+    row["error"] = f"refused: {code} {answer}".strip()
+    _finish(store, row, "failed", error=row["error"])
     return "failed"
 
 
@@ -671,6 +677,16 @@ def _finish(store: Store, row: Mapping[str, Any], status: str, *,
                                                coupons.c.valid_until < until)
                         .values(valid_until=until))
     return True
+
+
+def _reopen(store: Store, row: Mapping[str, Any]) -> None:
+    """Take back a 'sent' this run committed before the server refused the message."""
+    with store.engine.begin() as con:
+        con.execute(messages.update().where(
+            messages.c.campaign_id == row["campaign_id"],
+            messages.c.customer_id == row["customer_id"], messages.c.step == row["step"],
+            messages.c.status == "sent", messages.c.claim == row["claim"],
+        ).values(status="sending", sent_at=None))
 
 
 def _note(store: Store, row: Mapping[str, Any], error: str) -> None:
