@@ -195,6 +195,39 @@ def test_typed_parquet_counts_missing_and_non_finite_cells(tmp_path, con):
     assert (loaded.n_rows, loaded.n_skipped, loaded.n_bad_cells) == (2, 5, 6)
 
 
+@pytest.mark.parametrize("blank", ["   ", "\u00a0\u00a0", ""])
+def test_blank_ids_are_caught_whatever_the_statistics_say(tmp_path, con, blank):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "customer": ["c1", blank, "c2"],
+        "date": pa.array([dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 2),
+                          dt.datetime(2024, 3, 15, 10, 30)]),
+        "amount": pa.array([1234.5, 3.0, 12.5]),
+    })
+    for statistics in (True, False):
+        path = tmp_path / f"o{statistics}.parquet"
+        pq.write_table(table, path, write_statistics=statistics)
+        loaded = load_orders(path, con=con, on_bad_rows="skip")
+        assert _rows(loaded) == [ROWS[0], ROWS[1]], (blank, statistics)
+        assert loaded.n_skipped == 1
+
+
+def test_statistics_that_prove_a_clean_file_give_the_same_rows(tmp_path, con):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "o.parquet"
+    pq.write_table(pa.table({
+        "customer": ["c1", "c2", "c1"],
+        "date": pa.array([r[1] for r in ROWS]),
+        "amount": pa.array([r[2] for r in ROWS]),
+    }), path)
+    loaded = load_orders(path, con=con)
+    assert _rows(loaded) == ROWS and (loaded.n_rows, loaded.n_skipped) == (3, 0)
+
+
 def test_typed_parquet_rejects_nan_and_infinite_amounts(tmp_path, con):
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -270,6 +270,8 @@ class _Raw:
     cleanup: list[str] = field(default_factory=list)  # SQL run when done
     temp_files: list[Path] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
+    #: per source column: what the file's own statistics prove about every value
+    proven: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _load_file(path: Path, spec: TableSpec, *, duck: BaseBackend,
@@ -472,9 +474,63 @@ def _parquet_header(path: Path, source: str, raw_con: Any) -> tuple[_Header, Any
             relation=call,
             columns={h: (quote(h), natives[h]) for h in mapping.values()},
             row_expr="(file_row_number + 1)", kind="parquet", materialize="view",
+            proven=_parquet_proofs(raw_con, path, natives),
         )
 
     return _Header(tuple(natives), {}), read
+
+
+#: Native types whose values always read as the role's kind: nothing to check but NULLs.
+_ALWAYS_READ = {"number": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                           "USMALLINT", "UINTEGER", "UBIGINT", "DECIMAL"),
+                "integer": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT",
+                            "USMALLINT", "UINTEGER"),
+                "timestamp": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
+                              "DATE"),
+                "date": ("DATE", "TIMESTAMP"),
+                "boolean": ("BOOLEAN",)}
+
+
+def _parquet_proofs(raw_con: Any, path: Path, natives: dict[str, str]) -> dict[str, set[str]]:
+    """What a Parquet file's statistics prove about its columns, without reading them.
+
+    ``"no_nulls"``: every row group counts its nulls, and there are none. ``"not_blank"``:
+    every row group has a minimum and maximum and every value starts with a printable
+    ASCII character other than a space, so no value is empty or only spaces (Unicode
+    spaces start with a byte above ASCII). A file without statistics proves nothing.
+    """
+    try:
+        rows = raw_con.execute(
+            "SELECT path_in_schema, bool_and(stats_null_count IS NOT NULL), "
+            "sum(stats_null_count), bool_and(stats_min_value IS NOT NULL "
+            "AND stats_max_value IS NOT NULL), min(stats_min_value), max(stats_max_value) "
+            f"FROM parquet_metadata({_literal(str(path))}) GROUP BY path_in_schema"
+        ).fetchall()
+    except Exception:  # an older or unusual file: check every value instead
+        return {}
+    proofs: dict[str, set[str]] = {}
+    for column, counted, nulls, bounded, low, high in rows:
+        found = set()
+        if counted and nulls == 0:
+            found.add("no_nulls")
+        if (bounded and natives.get(column, "").upper() == "VARCHAR" and low and high
+                and " " < low[0] and high[0] < "\x80"):
+            found.add("not_blank")
+        proofs[str(column)] = found
+    return proofs
+
+
+def _proven(raw: _Raw, column: str, role_kind: str, native: str, check: str) -> bool:
+    """Whether a check can never fail on this column, by the file's statistics."""
+    if raw.kind != "parquet":
+        return False
+    proofs = raw.proven.get(column, set())
+    base = native.upper().split("(")[0].strip()
+    if check == "empty":  # a text cell of only spaces is empty too
+        return "no_nulls" in proofs and (base != "VARCHAR" or "not_blank" in proofs)
+    if role_kind == "string":
+        return "not_blank" in proofs
+    return base in _ALWAYS_READ.get(role_kind, ())
 
 
 def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
@@ -483,6 +539,7 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
     select = [f"{raw.row_expr} AS _row"]
     checks: list[str] = []  # the name of the problem, or NULL
     failing: list[str] = []  # the same checks as conditions, cheaper to count
+    unproven: list[str] = []  # those the file's statistics do not rule out
     for role in spec.roles:
         column = mapping.get(role.name)
         if column is None:
@@ -498,9 +555,13 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
                    else f"{expr} IS NOT NULL")
         failing.append(f"({present} AND ({parsed}) IS NULL)")
         checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}' END")
+        if not _proven(raw, column, role.kind, native, "read"):
+            unproven.append(failing[-1])
         if role.required:
             failing.append(f"(NOT ({present}))")
             checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}:empty' END")
+            if not _proven(raw, column, role.kind, native, "empty"):
+                unproven.append(failing[-1])
     problem = f"NULLIF(concat_ws(',', {', '.join(checks)}), '')" if checks else "NULL"
     select.append(f"{problem} AS _problem")
     if spec.name == "orders" and "order_id" in mapping:
@@ -516,9 +577,10 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
         counts = ("count(*) FILTER (WHERE _problem IS NOT NULL), "
                   "coalesce(sum(len(string_split(_problem, ','))), 0)")
         counts_from = name
-    else:  # counted on the file itself: conditions, without building the problem text
-        bad = " OR ".join(failing) or "false"
-        cells = " + ".join(f"CAST({f} AS INTEGER)" for f in failing) or "0"
+    else:  # counted on the file itself: conditions, without building the problem text,
+        # and without those its statistics rule out
+        bad = " OR ".join(unproven) or "false"
+        cells = " + ".join(f"CAST({f} AS INTEGER)" for f in unproven) or "0"
         counts = f"count(*) FILTER (WHERE {bad}), coalesce(sum({cells}), 0)"
         missing_ids = missing_ids.replace("_no_order_id", '"order_id" IS NULL')
         counts_from = raw.relation
