@@ -514,7 +514,7 @@ def _parquet_proofs(raw_con: Any, path: Path, natives: dict[str, str]) -> dict[s
         if counted and nulls == 0:
             found.add("no_nulls")
         if (bounded and natives.get(column, "").upper() == "VARCHAR" and low and high
-                and " " < low[0] and high[0] < "\x80"):
+                and low[0] > " " and high[0] < "\x80"):
             found.add("not_blank")
         proofs[str(column)] = found
     return proofs
