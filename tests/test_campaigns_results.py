@@ -54,9 +54,9 @@ def _recorded(store, n: int, share: float, playbook: str = "monthly_coupon"):
     return plan
 
 
-def test_a_hand_worked_campaign(tmp_path):
-    # 6 customers: c00000-c00003 treated, c00004-c00005 control (seed and share below)
-    with open_store("sqlite://") as store:
+def test_a_hand_worked_campaign(tmp_path, store_url):
+    # 6 customers: 4 treated, 2 held back (seed and share below); SQLite and PostgreSQL
+    with open_store(store_url) as store:
         plan = _recorded(store, 6, 1 / 3)
         groups = dict(zip(plan.audience.customer_id, plan.audience.group, strict=True))
         treated = sorted(c for c, g in groups.items() if g == "treatment")

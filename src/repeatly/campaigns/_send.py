@@ -1,4 +1,4 @@
-"""Sending a campaign exactly once, by e-mail over SMTP and by SMS through a gateway.
+"""Sending a campaign exactly once: e-mail over SMTP, SMS through a gateway, calls, letters.
 
 A campaign is recorded in the operational database before anything is sent: its
 recipients (control group included), one row per message with a fixed Message-ID, and
@@ -14,8 +14,11 @@ the coupons, in one transaction. Sending then walks the messages that are due:
 A server must drop a message whose final ``.`` never came (RFC 5321, 4.1.1.4), so a run
 killed before step 3 delivered nothing of that message, and the next run sends it (its
 claim is released when the process that held it is gone). A run killed after step 3
-has written the ``.`` or is a few microseconds from it. Sending a campaign again finds
-it recorded and sends only what was not sent.
+has written the ``.`` or is a few microseconds from it; a message whose answer to the
+``.`` is lost stays sent and is never sent again. Text messages are marked sent after the
+gateway took them, and posted again after a killed run with the same idempotency key.
+Calls and letters are marked given out, then their files are written from the database.
+Sending a campaign again finds it recorded and sends only what was not sent.
 """
 
 from __future__ import annotations
