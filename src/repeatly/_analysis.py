@@ -113,19 +113,11 @@ class Analysis:
         ``names`` the campaigns to measure (default: every campaign whose start is on or
         before the analysis's day). The results are kept in :attr:`campaigns`.
         """
-        import json
-
-        import sqlalchemy as sa
-
         from repeatly.campaigns import campaign_results
-        from repeatly.campaigns._store import campaigns as table
 
         if names is None:
-            with store.engine.connect() as con:
-                rows = con.execute(sa.select(table.c.name, table.c.options)
-                                   .order_by(table.c.id)).all()
-            as_of = self.options["as_of"].isoformat()
-            names = [n for n, o in rows if json.loads(o).get("start", "") <= as_of]
+            names = [name for name, start in store.campaign_starts().items()
+                     if start <= self.options["as_of"]]
         assert self.lines is not None
         self.campaigns = [campaign_results(store, name, self.lines, window_days=window_days,
                                            margin_rate=self.options.get("margin_rate"))

@@ -257,11 +257,13 @@ def send_campaign(
     claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     done = 0
     reached: set[str] = set()  # customers given a message (or held back) in this run
+    # the week's messages are counted once, then kept up to date as this run sends
+    sent_week = store.sent_since(now - dt.timedelta(days=7))
     for channel, transport in transports.items():
         try:
             while batch := _claim(store, campaign_id, claim, today, channel):
+                # opt-outs are read again for each batch: a long send sees new ones
                 blocked, unsubscribed = store.blocked(), store.unsubscribed()
-                sent_week = store.sent_since(now - dt.timedelta(days=7))
                 for row in batch:
                     if row["customer_id"] in reached:  # one message of a campaign a run
                         _finish(store, row, "pending", error="an earlier step went first")
@@ -393,7 +395,7 @@ class _EmailTransport(_Transport):
         self.connection.reset()
 
     def close(self) -> None:
-        self.connection.__exit__()
+        self.connection.close()
 
 
 class _SmsTransport(_Transport):
@@ -539,15 +541,14 @@ class _Connection:
         self.settings = settings
         self.client: smtplib.SMTP | None = None
 
-    def __enter__(self) -> _Connection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Say goodbye to the server, or just drop the connection when it is gone."""
         if self.client is not None:
             try:
                 self.client.quit()
             except (smtplib.SMTPException, OSError):
                 self.client.close()
+            self.client = None
 
     def _open(self) -> smtplib.SMTP:
         if self.client is None:

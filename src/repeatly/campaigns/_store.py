@@ -7,6 +7,7 @@ the schema is created and kept up to date by Alembic migrations when the store o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 from collections import Counter, defaultdict
@@ -196,6 +197,14 @@ class Store:
             for customer, channel, count in rows:
                 found[customer][channel] += int(count)
         return dict(found)
+
+    def campaign_starts(self) -> dict[str, dt.date]:
+        """The recorded campaigns and the day each started, oldest first."""
+        with self.engine.connect() as con:
+            rows = con.execute(sa.select(campaigns.c.name, campaigns.c.options)
+                               .order_by(campaigns.c.id)).all()
+        return {name: dt.date.fromisoformat(json.loads(options)["start"])
+                for name, options in rows}
 
     def record_response(self, customer_id: str, *, kind: str, channel: str | None = None,
                         campaign_id: int | None = None, revenue: Any = None,

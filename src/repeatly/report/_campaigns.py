@@ -32,7 +32,8 @@ def _points(value: float, lang: str) -> str:
     if is_missing(value):
         return "—"
     unit = "п.п." if lang == "ru" else "pp"
-    return f"{value * 100:+.1f} {unit}".replace(".", "," if lang == "ru" else ".", 1)
+    sign = "-" if value < 0 else "+"
+    return f"{sign}{fmt_number(abs(value) * 100, digits=1, lang=lang)} {unit}"
 
 
 def _campaign(result: CampaignResults, *, lang: str, currency: str) -> dict[str, Any]:
