@@ -203,3 +203,68 @@ def test_expected_purchases_stay_finite_when_dropout_barely_varies():
         huge = maths.conditional_expected_purchases(0.3, 9.0, 1e6, 1e8, 52, x, t_x, T)
         assert np.all(np.isfinite(huge))
         np.testing.assert_allclose(huge, moderate, rtol=2e-3)
+
+
+# --- fits on many rows: a sample's optimum and curvature, then Newton steps -------------
+
+
+def test_the_fit_from_a_sample_reaches_the_same_optimum_on_cdnow(cdnow, monkeypatch):
+    # With a 200-row sample CDNOW's 2,357 customers (and 946 repeat buyers) take the path
+    # of a fit on millions: the optimum of the sample, its curvature scaled up, Newton
+    # steps on every row.
+    from repeatly.models import _estimators
+
+    direct = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    repeat = cdnow[cdnow.frequency > 0]
+    direct_spend = GammaGammaModel().fit(repeat.frequency, repeat.monetary_value)
+    newton, settled = _estimators.newton_in_logs, []
+
+    def spy(*args, **kwargs):
+        settled.append(newton(*args, **kwargs))
+        return settled[-1]
+
+    monkeypatch.setattr(_estimators, "SAMPLE_ROWS", 200)
+    monkeypatch.setattr(_estimators, "newton_in_logs", spy)
+    model = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    spend = GammaGammaModel().fit(repeat.frequency, repeat.monetary_value)
+    assert len(settled) == 2 and all(p is not None for p in settled)  # no fallback
+    for fitted, reference in ((model, direct), (spend, direct_spend)):
+        for name, value in reference.params_.items():
+            se = reference.standard_errors_[name]
+            assert abs(fitted.params_[name] - value) < 0.01 * se, name
+            assert fitted.standard_errors_[name] == pytest.approx(se, rel=1e-3), name
+        assert fitted.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-5)
+    assert model.params_["r"] == pytest.approx(0.243, abs=0.0005)  # the paper's figures
+    assert model.params_["b"] == pytest.approx(2.426, abs=0.0005)
+
+
+def _bowl(centre, curvature):
+    """A smooth bowl in the logs of the parameters with its minimum at ``centre``."""
+    def with_gradient(params):
+        theta = np.log(params)
+        d = theta - centre
+        value = 0.5 * d @ curvature @ d + d[0] ** 4
+        in_logs = curvature @ d + np.array([4 * d[0] ** 3, 0.0, 0.0])
+        return value, in_logs / params  # the gradient in the parameters
+    return with_gradient
+
+
+def test_newton_steps_find_a_known_minimum_from_a_poor_guess_of_the_curvature():
+    from repeatly.models._fit import newton_in_logs
+
+    centre = np.log([0.5, 20.0, 3.0])
+    curvature = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 1.0]])
+    start = centre + np.array([0.3, -0.2, 0.25])
+    found = newton_in_logs(_bowl(centre, curvature), start, 2.5 * curvature)
+    assert found is not None
+    np.testing.assert_allclose(np.log(found), centre, atol=1e-5)
+
+
+def test_newton_steps_give_up_rather_than_leave_the_bounds_or_trust_a_saddle():
+    from repeatly.models._fit import LOG_BOUNDS, newton_in_logs
+
+    centre = np.array([LOG_BOUNDS[1] + 1.0, 0.0, 0.0])  # the minimum lies past the bound
+    curvature = np.eye(3)
+    assert newton_in_logs(_bowl(centre, curvature), np.zeros(3), curvature) is None
+    saddle = np.diag([1.0, -1.0, 1.0])
+    assert newton_in_logs(_bowl(np.zeros(3), curvature), np.full(3, 0.1), saddle) is None

@@ -149,7 +149,10 @@ def test_no_covariates_is_the_plain_model_on_cdnow(cdnow, covariate_model, plain
     plain = plain_model().fit(*_history(cdnow))
     model = covariate_model().fit(*_history(cdnow), np.empty((len(cdnow), 0)))
     for name, value in plain.params_.items():
-        assert model.params_[name] == pytest.approx(value, rel=1e-4), name
+        # the same optimum: Pareto/NBD's likelihood is so flat along (s, beta) there that
+        # two optimisers stopping within 1e-6 of its maximum may stand a thousandth of a
+        # standard error apart (1e-4 of beta on CDNOW)
+        assert abs(model.params_[name] - value) <= 0.01 * plain.standard_errors_[name], name
         # Pareto/NBD's errors come from a Hessian by finite differences of the
         # likelihood alone (no analytic gradient): two such Hessians of the same
         # function summed in different orders agree to a few parts in a thousand
@@ -169,7 +172,10 @@ def test_a_covariate_without_effect_leaves_the_plain_cdnow_fit(cdnow, covariate_
     z = pd.DataFrame({"copy": np.repeat([0.0, 1.0], len(cdnow))})
     model = covariate_model().fit(*_history(twice), z)
     for name, value in plain.params_.items():
-        assert model.params_[name] == pytest.approx(value, rel=1e-4), name
+        # the same optimum: Pareto/NBD's likelihood is so flat along (s, beta) there that
+        # two optimisers stopping within 1e-6 of its maximum may stand a thousandth of a
+        # standard error apart (1e-4 of beta on CDNOW)
+        assert abs(model.params_[name] - value) <= 0.01 * plain.standard_errors_[name], name
     for block, values in model.coefficients_.items():
         assert abs(values["copy"]) < 1e-4, block
         assert model.standard_errors_["coefficients"][block]["copy"] > 0.05
