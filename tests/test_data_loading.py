@@ -228,6 +228,25 @@ def test_statistics_that_prove_a_clean_file_give_the_same_rows(tmp_path, con):
     assert _rows(loaded) == ROWS and (loaded.n_rows, loaded.n_skipped) == (3, 0)
 
 
+@pytest.mark.parametrize("ids", [["c1", "c2", "c1"], [" c1", "c2  ", "c1"],
+                                 ["c1", "c2", "c1 "]])
+def test_parquet_ids_are_trimmed_only_when_some_need_it(tmp_path, con, ids):
+    # A file whose text ids have no surrounding spaces is read as stored (faster); one
+    # space anywhere and every id is trimmed: the same customers either way.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "o.parquet"
+    pq.write_table(pa.table({
+        "customer": ids,
+        "date": pa.array([r[1] for r in ROWS]),
+        "amount": pa.array([r[2] for r in ROWS]),
+    }), path)
+    loaded = load_orders(path, con=con)
+    assert _rows(loaded) == ROWS
+    assert loaded.table.customer_id.nunique().execute() == 2
+
+
 def test_typed_parquet_rejects_nan_and_infinite_amounts(tmp_path, con):
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["connect", "default_connection", "is_url", "materialize", "shared_connection"]
+__all__ = ["arg_min", "connect", "default_connection", "is_url", "materialize",
+           "shared_connection"]
 
 _EXTRAS = {
     "postgres": "postgres",
@@ -139,3 +140,24 @@ def materialize(expr: ir.Table, name: str, *, con: BaseBackend | None = None) ->
         return backend.create_table(ibis.util.gen_name(name), expr, temp=True)
     except Exception:  # engines without temporary tables
         return backend.create_table(ibis.util.gen_name(name), expr)
+
+
+def arg_min(value: ir.Column, key: ir.Column) -> ir.Scalar:
+    """``value`` on the row with the smallest ``key``, as an aggregate.
+
+    On DuckDB its own ``arg_min``, a plain aggregate; Ibis writes ``argmin`` there as
+    ``FIRST(value ORDER BY key)``, which orders each group's rows (0.3 s more over the
+    5.8M customer-days of 10M order lines). Ibis's ``argmin`` on other engines. Rows
+    whose ``value`` or ``key`` is NULL may be skipped: use it on columns without NULLs.
+    """
+    import ibis
+
+    if value._find_backend(use_default=True).name != "duckdb":
+        return value.argmin(key)
+
+    def arg_min(value: object, key: object) -> object:  # named as DuckDB names it
+        """DuckDB's ``arg_min``."""
+
+    builtin = ibis.udf.agg.builtin(arg_min, signature=((value.type(), key.type()),
+                                                       value.type()))
+    return builtin(value, key)

@@ -540,6 +540,9 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
     checks: list[str] = []  # the name of the problem, or NULL
     failing: list[str] = []  # the same checks as conditions, cheaper to count
     unproven: list[str] = []  # those the file's statistics do not rule out
+    # text roles of a view: (place in the select, column, style), trimmed unless counted
+    # free of values that start or end with a space
+    padded: dict[str, tuple[int, str, Style]] = {}
     for role in spec.roles:
         column = mapping.get(role.name)
         if column is None:
@@ -551,6 +554,8 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
         styles[role.name] = style
         parsed = parse_expr(expr, style)
         select.append(f"{parsed} AS {quote(role.name)}")
+        if raw.materialize == "view" and role.kind == "string" and style.text:
+            padded[role.name] = (len(select) - 1, expr, style)
         present = (f"NULLIF(trim({expr}), '') IS NOT NULL" if style.text
                    else f"{expr} IS NOT NULL")
         failing.append(f"({present} AND ({parsed}) IS NULL)")
@@ -584,9 +589,15 @@ def _build(raw_con: Any, duck: BaseBackend, raw: _Raw, spec: TableSpec,
         counts = f"count(*) FILTER (WHERE {bad}), coalesce(sum({cells}), 0)"
         missing_ids = missing_ids.replace("_no_order_id", '"order_id" IS NULL')
         counts_from = raw.relation
-    n_total, n_bad, n_cells, n_missing_ids = raw_con.execute(
-        f"SELECT count(*), {counts}, {missing_ids} FROM {counts_from}"
-    ).fetchone() or (0, 0, 0, 0)
+    spaced = "".join(f", count(*) FILTER (WHERE starts_with({expr}, ' ') "
+                     f"OR ends_with({expr}, ' '))" for _, expr, _ in padded.values())
+    n_total, n_bad, n_cells, n_missing_ids, *n_padded = raw_con.execute(
+        f"SELECT count(*), {counts}, {missing_ids}{spaced} FROM {counts_from}"
+    ).fetchone() or (0, 0, 0, 0, *[0] * len(padded))
+    for (role_name, (place, expr, style)), n in zip(padded.items(), n_padded, strict=True):
+        if not n:  # nothing to trim: the values as stored, faster to group and join on
+            select[place] = f"{parse_expr(expr, style, trim=False)} AS {quote(role_name)}"
+    inner = f"SELECT {', '.join(select)} FROM {raw.relation}"
     problems = list(raw.rejects)
     if n_bad:
         problems += _cell_problems(raw_con, raw, inner, spec, mapping, styles, source=source)

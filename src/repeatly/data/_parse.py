@@ -188,11 +188,17 @@ def sniff_style(
     return Style(kind, native, date=name)
 
 
-def parse_expr(column: str, style: Style) -> str:
-    """SQL reading ``column`` by ``style``; NULL where a value cannot be read."""
+def parse_expr(column: str, style: Style, *, trim: bool = True) -> str:
+    """SQL reading ``column`` by ``style``; NULL where a value cannot be read.
+
+    ``trim=False`` leaves text as it is (for a text column known to have no value that
+    starts or ends with a space: trimming makes a new string of every value).
+    """
     kind = style.kind
     if not style.text:
         return _cast_native(column, style)
+    if kind == "string" and not trim:
+        return f"NULLIF({column}, '')"
     v = f"NULLIF(trim({column}), '')"
     if kind == "string":
         return v

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -58,8 +57,9 @@ def fit_positive(
         return float(value), gradient * params
 
     bounds = [LOG_BOUNDS] * len(start)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    # the optimiser tries parameters where the maths overflows: those count as +inf
+    # (np.errstate, unlike a warnings filter, holds for this thread alone)
+    with np.errstate(all="ignore"):
         if with_gradient is not None:
             result = minimize(objective_and_gradient, np.log(start), jac=True,
                               method="L-BFGS-B", bounds=bounds,
@@ -181,8 +181,7 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
         value, gradient = with_gradient(np.exp(at))
         return float(value), np.asarray(gradient, dtype=np.float64)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(all="ignore"):
         value, gradient = evaluate(theta)
         for _ in range(max_steps):
             if not (np.isfinite(value) and np.all(np.isfinite(gradient))):

@@ -8,6 +8,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from repeatly.connection import arg_min
 from repeatly.exceptions import InputError
 
 __all__ = ["UNIT_DAYS", "Unit", "distinct_rows", "model_summary", "period_summary",
@@ -61,7 +62,7 @@ def model_summary(
         _first=calib.day.min(),
         _last=calib.day.max(),
         _n=calib.count(),
-        _repeat_value=calib.value.sum() - calib.value.argmin(calib.day),
+        _repeat_value=calib.value.sum() - arg_min(calib.value, calib.day),
     )
     summary = per.select(
         "customer_id",
