@@ -15,6 +15,7 @@ from ibis.backends import BaseBackend
 
 from repeatly._analysis import Source, _load, _parse_as_of
 from repeatly._files import atomic_write, json_plain
+from repeatly.connection import write_parquet
 from repeatly.exceptions import InputError
 from repeatly.models import Forecast, forecast
 
@@ -60,9 +61,11 @@ def predict(
     as_of_date = _parse_as_of(as_of)
     calibration_date = _parse_as_of(calibration_end, "calibration_end")
     step("Loading orders")
+    # costs only to find the margin share when none is given
+    roles = ("customer_id", "ordered_at", "amount") + (("cost", "margin") if margin is None
+                                                       else ())
     loaded = _load(orders, "orders", con=con, mapping=mapping, table=table,
-                   on_bad_rows=on_bad_rows, as_of=as_of_date, quality=False,
-                   roles=("customer_id", "ordered_at", "amount", "cost", "margin"))
+                   on_bad_rows=on_bad_rows, as_of=as_of_date, quality=False, roles=roles)
     lines = loaded.table
     notes = []
     if margin is None:
@@ -113,7 +116,7 @@ def write_forecast(result: Forecast, out: str | Path, *,
         ranked = result.customers.order_by([ibis.desc("clv"), "customer_id"])
         atomic_write(paths["predictions"], lambda p: ranked.to_csv(p))
     else:  # for programs: as stored, without the memory and time of a sort
-        atomic_write(paths["predictions"], lambda p: result.customers.to_parquet(p))
+        atomic_write(paths["predictions"], lambda p: write_parquet(result.customers, p))
     atomic_write(paths["model"], lambda p: p.write_text(
         json.dumps(result.to_dict(), indent=2, default=json_plain) + "\n", encoding="utf-8"))
     atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))

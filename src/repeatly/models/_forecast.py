@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from repeatly.connection import materialize
+from repeatly.connection import materialize, release
 from repeatly.exceptions import ConvergenceError, InputError
 from repeatly.models._estimators import (
     BetaGeoBetaBinomModel,
@@ -246,7 +246,8 @@ def forecast(
                                        discrete=discrete)
 
     step("Fitting the models")
-    summary = materialize(summarise(lines, calibration_end=end, unit=unit), "model_summary")
+    summary = stored = materialize(summarise(lines, calibration_end=end, unit=unit),
+                                   "model_summary")
     spend_rows = _spend_rows(summary)
     rows = _frame(summary.group_by(KEY).aggregate(
         weight=summary.count(), value_sum=summary.monetary_value.sum()))
@@ -278,6 +279,7 @@ def forecast(
         monthly_rate=monthly, discrete=discrete)
     customers = _join_predictions(summary, predictions, end=end, size=size, margin=margin)
     customers = materialize(customers, "forecast")
+    release(stored)  # the forecast holds all of it
     tables["alive_matrix"] = _alive_matrix(rows, predictions)
     tables["clv_distribution"] = _clv_distribution(customers)
     what_if = _what_if(fitted, rows, predictions.discounted_purchases.to_numpy(),
