@@ -67,15 +67,14 @@ class BetaGeoKernel:
 
     def __init__(self, x: Array, t_x: Array, T: Array, weights: Array) -> None:
         self.ux, _, self.wx = _by_value(x, weights)
-        self.uT, self.iT, _ = _by_value(T, weights)
+        self.uT, self.iT, self.w_T = _by_value(T, weights)
+        # weights times frequency summed by age: with w_T, the -(r + x) log(alpha + T)
+        # every customer has, summed by age
+        self.wx_T = np.bincount(self.iT, weights=weights * x, minlength=len(self.uT))
         repeat = x > 0
-        # customers without repeats are still active at T: only their ages matter
-        self.w_T = np.bincount(self.iT[~repeat], weights=weights[~repeat],
-                               minlength=len(self.uT))
-        self.wx_T = np.bincount(self.iT[~repeat], weights=weights[~repeat] * x[~repeat],
-                                minlength=len(self.uT))
         self.w = weights[repeat]
         self.x = x[repeat]
+        self.negative_x = -self.x
         self.iT_repeat = self.iT[repeat]
         self.ut_x, self.it_x, _ = _by_value(t_x[repeat], self.w)
         self.ux_repeat, self.ix_repeat, _ = _by_value(self.x, self.w)
@@ -91,31 +90,34 @@ class BetaGeoKernel:
         d_a = float(np.dot(wx, digamma(a + b) - digamma(a + b + ux)))
         d_b = float(np.dot(wx, digamma(b + ux) - digamma(a + b + ux) - digamma(b)
                            + digamma(a + b)))
-        # one-time buyers: still active at T, log-likelihood -(r + 0) log(alpha + T)
+        # everyone: -(r + x) log(alpha + T), all a one-time buyer has (still active at
+        # T), summed by age
         log_uT = np.log(alpha + self.uT)
         inv_uT = 1.0 / (alpha + self.uT)
-        value -= r * float(np.dot(self.w_T, log_uT))
+        at_T = r * self.w_T + self.wx_T
+        value -= float(np.dot(at_T, log_uT))
         d_r -= float(np.dot(self.w_T, log_uT))
-        d_alpha -= float(np.dot(r * self.w_T + self.wx_T, inv_uT))
-        # repeat buyers: active at T (a3) or left after their last purchase (a4)
-        w, x = self.w, self.x
-        rx = r + x
-        log_T = log_uT[self.iT_repeat]
-        log_tx = np.log(alpha + self.ut_x)[self.it_x]
-        gap = log_tx - log_T
-        gap *= -rx
+        d_alpha -= float(np.dot(at_T, inv_uT))
+        # repeat buyers were active at T (a3, the term above) or left after their last
+        # purchase (a4): log(e^a3 + e^a4) = a3 + log(1 + e^(a4 - a3)), where a4 - a3 =
+        # -(r + x) log((alpha + t_x) / (alpha + T)) + log(a / (b + x - 1))
+        w = self.w
+        negative_rx = self.negative_x - r
+        ratio = np.log(alpha + self.ut_x)[self.it_x]
+        ratio -= log_uT[self.iT_repeat]  # log((alpha + t_x) / (alpha + T))
+        gap = ratio * negative_rx
         gap += (np.log(a) - np.log(b + self.ux_repeat - 1))[self.ix_repeat]  # a4 - a3
         # log(1 + e^gap) and e^gap / (1 + e^gap) from one exponential
         np.minimum(gap, 700.0, out=gap)
-        grow = np.exp(gap)
+        grow = np.exp(gap, out=gap)
         share4 = grow / (1.0 + grow)
         softplus = np.log1p(grow, out=grow)
-        value += float(np.dot(w, softplus)) - float(np.dot(w * rx, log_T))
-        ws4 = w * share4
-        ws3 = w - ws4
-        d_r -= float(np.dot(ws3, log_T)) + float(np.dot(ws4, log_tx))
-        d_alpha -= float(np.dot(ws3 * rx, inv_uT[self.iT_repeat])) \
-            + float(np.dot(ws4 * rx, (1.0 / (alpha + self.ut_x))[self.it_x]))
+        value += float(np.dot(w, softplus))
+        ws4 = np.multiply(w, share4, out=share4)
+        d_r -= float(np.dot(ws4, ratio))
+        inverse = (1.0 / (alpha + self.ut_x))[self.it_x]
+        inverse -= inv_uT[self.iT_repeat]
+        d_alpha += float(np.dot(ws4 * negative_rx, inverse))
         d_a += float(np.sum(ws4)) / a
         d_b -= float(np.dot(ws4, (1.0 / (b + self.ux_repeat - 1))[self.ix_repeat]))
         return value, np.array([d_r, d_alpha, d_a, d_b])
@@ -129,8 +131,7 @@ class GammaGammaKernel:
     def __init__(self, x: Array, m: Array, weights: Array) -> None:
         self.w = weights
         self.ux, self.ix, self.wx = _by_value(x, weights)
-        self.x = x
-        self.m = m
+        self.xm = x * m  # each buyer's total repeat spend
         self.wxm = weights * x
         # parts that do not depend on the parameters
         self.sum_w = float(np.sum(weights))
@@ -148,13 +149,16 @@ class GammaGammaKernel:
         d_q = float(np.dot(wx, digamma(pxq))) - self.sum_w * digamma(q) \
             + self.sum_w * np.log(gamma)
         d_gamma = self.sum_w * q / gamma
-        spent = gamma + self.x * self.m
+        # -(p x + q) log(gamma + x m) per buyer, in sums weighted by w and by w x
+        spent = self.xm + gamma
         log_spent = np.log(spent)
-        rate = p * self.x + q
-        value -= float(np.dot(self.w, rate * log_spent))
-        d_p -= float(np.dot(self.wxm, log_spent))
-        d_q -= float(np.dot(self.w, log_spent))
-        d_gamma -= float(np.dot(self.w, rate / spent))
+        wx_log, w_log = float(np.dot(self.wxm, log_spent)), float(np.dot(self.w, log_spent))
+        inverse = np.reciprocal(spent, out=spent)
+        wx_inv, w_inv = float(np.dot(self.wxm, inverse)), float(np.dot(self.w, inverse))
+        value -= p * wx_log + q * w_log
+        d_p -= wx_log
+        d_q -= w_log
+        d_gamma -= p * wx_inv + q * w_inv
         return value, np.array([d_p, d_q, d_gamma])
 
 
