@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -457,24 +458,37 @@ def test_any_written_date_reads_back(tmp_path_factory, days, fmt):
     assert [t.date() for t in got] == days
 
 
-@pytest.mark.parametrize(("cores", "threads"), [(1, 2), (2, 4), (3, 4), (8, 8)])
-def test_duckdb_threads_default_to_at_least_twice_the_cores_up_to_four(
-        monkeypatch, cores, threads):
+def _threads(con):
+    return con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+
+
+@pytest.mark.parametrize(("cores", "during"), [(1, 4), (2, 4), (8, 8)])
+def test_a_large_aggregation_runs_with_at_least_four_threads_then_the_cores_again(
+        monkeypatch, cores, during):
     from repeatly import connection
 
     monkeypatch.delenv("REPEATLY_THREADS", raising=False)
     monkeypatch.setattr(connection.os, "cpu_count", lambda: cores)
-    assert connection.default_threads() == threads
     con = connection.default_connection()
-    assert con.raw_sql("SELECT current_setting('threads')").fetchone()[0] == threads
+    table = ibis.memtable({"x": [1, 2]})
+    table = con.create_table("t", table, temp=True)
+    assert _threads(con) == cores
+    with connection.aggregation_threads(table):
+        assert _threads(con) == during
+    assert _threads(con) == cores
+    with pytest.raises(ZeroDivisionError), connection.aggregation_threads(table):
+        1 / 0  # noqa: B018
+    assert _threads(con) == cores  # put back after a failure too
 
 
 def test_duckdb_threads_from_the_environment(monkeypatch):
     from repeatly import connection
 
     monkeypatch.setenv("REPEATLY_THREADS", "3")
-    assert connection.default_connection().raw_sql(
-        "SELECT current_setting('threads')").fetchone()[0] == 3
+    con = connection.default_connection()
+    assert _threads(con) == 3
+    with connection.aggregation_threads(con.create_table("t", ibis.memtable({"x": [1]}))):
+        assert _threads(con) == 3  # the user's choice stands
     monkeypatch.setenv("REPEATLY_THREADS", "many")
     with pytest.raises(InputError, match="REPEATLY_THREADS: expected a whole number"):
         connection.default_connection()

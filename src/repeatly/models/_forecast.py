@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from repeatly.connection import materialize, release
+from repeatly.connection import aggregation_threads, materialize, release
 from repeatly.exceptions import ConvergenceError, InputError
 from repeatly.models._estimators import (
     BetaGeoBetaBinomModel,
@@ -223,8 +223,9 @@ def forecast(
     fits: dict[str, _HistoryModel] = {}
     if calibration_end is not None:
         step("Fitting on the calibration period")
-        calib = materialize(summarise(lines, calibration_end=calibration_end, unit=unit,
-                                      holdout_end=end), "model_calibration")
+        with aggregation_threads(lines):
+            calib = materialize(summarise(lines, calibration_end=calibration_end,
+                                          unit=unit, holdout_end=end), "model_calibration")
         rows = _frame(calib.group_by([*KEY, "holdout_purchases"]).aggregate(
             weight=calib.count()))
         if rows.empty:
@@ -247,8 +248,9 @@ def forecast(
                                        discrete=discrete)
 
     step("Fitting the models")
-    summary = stored = materialize(summarise(lines, calibration_end=end, unit=unit),
-                                   "model_summary")
+    with aggregation_threads(lines):
+        summary = stored = materialize(summarise(lines, calibration_end=end, unit=unit),
+                                       "model_summary")
     spend_rows = _spend_rows(summary)
     rows = _frame(summary.group_by(KEY).aggregate(
         weight=summary.count(), value_sum=summary.monetary_value.sum()))
@@ -279,7 +281,8 @@ def forecast(
         fitted, rows, horizon=horizon, month=DAYS_PER_MONTH / size, months=clv_months,
         monthly_rate=monthly, discrete=discrete)
     customers = _join_predictions(summary, predictions, end=end, size=size, margin=margin)
-    customers = materialize(customers, "forecast")
+    with aggregation_threads(lines):
+        customers = materialize(customers, "forecast")
     release(stored)  # the forecast holds all of it
     tables["alive_matrix"] = _alive_matrix(rows, predictions)
     tables["clv_distribution"] = _clv_distribution(customers)
