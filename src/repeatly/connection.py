@@ -63,13 +63,13 @@ AGGREGATION_THREADS = 4
 
 @contextmanager
 def aggregation_threads(table: ir.Table) -> Iterator[None]:
-    """Run a large hash aggregation or join on ``table``'s engine with four threads.
+    """Run a large hash aggregation on ``table``'s engine with at least four threads.
 
     DuckDB splits a hash aggregation into partitions by its number of threads: on 2
     cores, 4 threads summarise 10M order lines in about 1.6 s instead of 2.4 s, with
-    less CPU time, not more; joining 2.5M customers to their predictions gains too.
-    Other work (windows, sorts) can be slower with more threads than cores, so the
-    count goes back afterwards. Nothing changes on other engines, on machines with four
+    less CPU time, not more. Other work can be slower with more threads than cores (the
+    Parquet writer, the segments), and a join gains nothing, so the count goes back
+    afterwards. Nothing changes on other engines, on machines with four
     cores or more, or when ``REPEATLY_THREADS`` is set.
     """
     backend = table._find_backend(use_default=True)

@@ -62,8 +62,8 @@ def _fit_history(
     w = _weights(weights, len(x))
     build = kernel or (lambda *rows: LikelihoodKernel(log_likelihood, *rows[:-1],
                                                       weights=rows[-1]))
-    params, errors = _fit_kernel(build, (x, t_x, t), w, penalizer, names=names, model=model)
-    log_lik = float(np.dot(w, log_likelihood(*params, x, t_x, t)))
+    params, errors, log_lik = _fit_kernel(build, (x, t_x, t), w, penalizer, names=names,
+                                          model=model)
     return (dict(zip(names, map(float, params), strict=True)), log_lik,
             dict(zip(names, map(float, errors), strict=True)))
 
@@ -73,8 +73,11 @@ SAMPLE_ROWS = 50_000  # rows of the sample that gives the fit on many rows its s
 
 def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
                 w: NDArray[np.float64], penalizer: float, *, names: tuple[str, ...],
-                model: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Maximise the penalised likelihood of ``build(*columns, w)``: parameters, errors.
+                model: str) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """Maximise the penalised likelihood of ``build(*columns, w)``.
+
+    Returns the parameters, their standard errors and the (unpenalised) log-likelihood
+    there, as the kernel sums it (equal to the model's own function, tested).
 
     On many rows the fit starts from the fit on a sample, its weights scaled up to the
     whole: its optimum is close to the whole's, and so is its curvature there, so a few
@@ -94,16 +97,18 @@ def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
                                     with_gradient=sample_gradient)
             if sample_gradient is not None:
                 curvature = curvature_in_logs(sample_gradient, np.log(start))
-    nll, with_gradient = _objective(build(*columns, w), penalizer)
+    kernel = build(*columns, w)
+    nll, with_gradient = _objective(kernel, penalizer)
     if with_gradient is None:
         params, _ = fit_positive(nll, start, names=names, model=model)
-        return params, standard_errors(nll, params)
-    params = None if curvature is None else newton_in_logs(with_gradient, np.log(start),
-                                                           curvature)
-    if params is None:
-        params, _ = fit_positive(nll, start, names=names, model=model,
-                                 with_gradient=with_gradient)
-    return params, standard_errors_from_gradient(with_gradient, params)
+        return params, standard_errors(nll, params), float(kernel(params))
+    settled = None if curvature is None else newton_in_logs(with_gradient, np.log(start),
+                                                            curvature)
+    if settled is None:
+        settled, _ = fit_positive(nll, start, names=names, model=model,
+                                  with_gradient=with_gradient)
+    return (settled, standard_errors_from_gradient(with_gradient, settled),
+            float(kernel(settled)[0]))
 
 
 def _objective(kernel: Any, penalizer: float
@@ -365,12 +370,10 @@ class GammaGammaModel:
                              "and monetary_value > 0 for every row")
         w = _weights(weights, len(x))
 
-        params, errors = _fit_kernel(GammaGammaKernel, (x, m), w, self.penalizer,
-                                     names=self.names, model="Gamma-Gamma")
+        params, errors, self.log_likelihood_ = _fit_kernel(
+            GammaGammaKernel, (x, m), w, self.penalizer, names=self.names,
+            model="Gamma-Gamma")
         self.params_ = dict(zip(self.names, map(float, params), strict=True))
-        shape, rate_shape, scale = params
-        self.log_likelihood_ = float(np.dot(
-            w, _gamma_gamma.log_likelihood(shape, rate_shape, scale, x, m)))
         self.standard_errors_ = dict(zip(self.names, map(float, errors), strict=True))
         return self
 

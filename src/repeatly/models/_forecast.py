@@ -281,8 +281,7 @@ def forecast(
         fitted, rows, horizon=horizon, month=DAYS_PER_MONTH / size, months=clv_months,
         monthly_rate=monthly, discrete=discrete)
     customers = _join_predictions(summary, predictions, end=end, size=size, margin=margin)
-    with aggregation_threads(lines):
-        customers = materialize(customers, "forecast")
+    customers = materialize(customers, "forecast")
     release(stored)  # the forecast holds all of it
     tables["alive_matrix"] = _alive_matrix(rows, predictions)
     tables["clv_distribution"] = _clv_distribution(customers)
