@@ -540,18 +540,29 @@ def _discounted_purchases(model: _HistoryModel, histories: _Histories, *, month:
 
 def _join_predictions(summary: ir.Table, predictions: pa.Table, *, end: dt.date,
                       size: float, margin: float) -> ir.Table:
-    table = ibis.memtable(predictions)
-    joined = summary.join(table, KEY)
-    wait_days = ibis.ifelse(joined.next_purchase_in.isinf() | joined.next_purchase_in.isnan()
-                            | (joined.next_purchase_in * size > 36500),
-                            ibis.null("float64"), (joined.next_purchase_in * size).ceil())
-    next_on = ibis.date(end) + wait_days.cast("int64").as_interval("D")
+    waits = predictions.column_names.index("next_purchase_in")
+    rows = predictions.set_column(waits, "next_purchase_on", _next_purchase_on(
+        predictions["next_purchase_in"].to_numpy(), end=end, size=size))
+    joined = summary.join(ibis.memtable(rows), KEY)
     return joined.select(
         "customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
-        "expected_purchases", "p_no_purchase", next_purchase_on=next_on.cast("date"),
+        "expected_purchases", "p_no_purchase", "next_purchase_on",
         expected_spend=joined.expected_spend,
         clv=margin * joined.expected_spend * joined.discounted_purchases,
     )
+
+
+def _next_purchase_on(waits: np.ndarray, *, end: dt.date, size: float) -> pa.Array:
+    """The day of the next purchase after ``end``, from the median waits in units.
+
+    Rounded up to whole days; none (null) when the wait is endless or over 100 years.
+    Once per distinct row, before the join, not once per customer.
+    """
+    days = waits * size
+    known = np.isfinite(days) & (days <= 36500)
+    offsets = np.ceil(np.where(known, days, 0.0)).astype(np.int64)
+    epoch_days = (end - dt.date(1970, 1, 1)).days + offsets
+    return pa.array(epoch_days.astype(np.int32), type=pa.date32(), mask=~known)
 
 
 def _alive_matrix(rows: pd.DataFrame, predictions: pa.Table) -> pd.DataFrame:
