@@ -1,7 +1,7 @@
 """Benchmark predictions against lifetimes 0.11.3 on 10M order lines, as whole processes.
 
 Usage: python benchmarks/bench_predict.py [PARQUET] [--lines N] [--only lifetimes|repeatly]
-                                          [--margin M]
+                                          [--margin M] [--settle SECONDS]
 
 Both sides run the same pipeline as a child process each: read the order lines Parquet,
 build the per-customer summary in weeks (repeat purchase days, recency, T, mean value of
@@ -13,6 +13,10 @@ Gamma-Gamma on the repeat buyers, predict the expected purchases over 52 weeks a
   lifetimes 0.11.3 and the numpy/pandas/scipy it works with, made on first use in
   ``~/.cache/repeatly-bench/lifetimes-venv``;
 - repeatly: ``REPEATLY_COMMAND`` below, the CLI next to this Python.
+
+Before each side the script waits ``--settle`` seconds (default 15) with nothing running:
+right after lifetimes' 2 GiB process ends the kernel is still reclaiming its memory,
+and a run started at once took 0.5-1 s longer than the same run alone.
 
 Prints each side's wall time, CPU time (user + system; steadier than the wall time when
 the machine is busy) and peak memory (max RSS of the child, through a small wrapper),
@@ -238,6 +242,12 @@ def main() -> None:
     parser.add_argument(
         "--margin", type=float, default=1.0, help="share of spend counted in the CLV (default 1.0)"
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=15.0,
+        help="seconds to wait before each side, the machine idle (default 15)",
+    )
     args = parser.parse_args()
 
     orders = ensure_data(args.orders or data_path(args.lines), args.lines)
@@ -257,6 +267,7 @@ def main() -> None:
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-predict-") as tmp:
         for side in sides:
+            time.sleep(args.settle)
             out = Path(tmp) / side
             if side == "lifetimes":
                 run = run_lifetimes(orders, out, args.margin)
