@@ -69,22 +69,31 @@ def aggregation_threads(table: ir.Table) -> Iterator[None]:
     cores, 4 threads summarise 10M order lines in about 1.6 s instead of 2.4 s, with
     less CPU time, not more. Other work can be slower with more threads than cores (the
     Parquet writer, the segments), and a join gains nothing, so the count goes back
-    afterwards. Nothing changes on other engines, on machines with four
-    cores or more, or when ``REPEATLY_THREADS`` is set.
+    afterwards. Nothing changes on other engines, on machines with four cores or more,
+    or when ``REPEATLY_THREADS`` is set.
     """
     backend = table._find_backend(use_default=True)
     if backend.name != "duckdb" or os.environ.get("REPEATLY_THREADS"):
         yield
         return
-    before = int(backend.raw_sql("SELECT current_setting('threads')").fetchone()[0])
-    if before >= AGGREGATION_THREADS:
+    threads = backend.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    with _duckdb_setting(backend, "threads", max(int(threads), AGGREGATION_THREADS)):
         yield
-        return
-    backend.raw_sql(f"SET threads = {AGGREGATION_THREADS}")
+
+
+@contextmanager
+def _duckdb_setting(backend: BaseBackend, name: str, value: object) -> Iterator[None]:
+    """A DuckDB setting changed for the block, put back as it was after it."""
+    before = backend.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+    backend.raw_sql(f"SET {name} = {_sql_value(value)}")
     try:
         yield
     finally:
-        backend.raw_sql(f"SET threads = {before}")
+        backend.raw_sql(f"SET {name} = {_sql_value(before)}")
+
+
+def _sql_value(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def default_connection(*, threads: int | None = None) -> BaseBackend:
@@ -230,10 +239,5 @@ def write_parquet(table: ir.Table, path: str | os.PathLike[str]) -> None:
     if backend.name != "duckdb":
         table.to_parquet(path)
         return
-    setting = "preserve_insertion_order"
-    before = backend.raw_sql(f"SELECT current_setting('{setting}')").fetchone()[0]
-    backend.raw_sql(f"SET {setting} = false")
-    try:
+    with _duckdb_setting(backend, "preserve_insertion_order", False):
         table.to_parquet(path)
-    finally:
-        backend.raw_sql(f"SET {setting} = {'true' if before else 'false'}")

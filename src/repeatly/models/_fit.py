@@ -174,8 +174,8 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
         np.linalg.cholesky(curvature)
     except np.linalg.LinAlgError:
         return None
-    hessian = curvature.astype(np.float64).copy()
-    theta = log_start.astype(np.float64).copy()
+    hessian = curvature.astype(np.float64)  # a copy: the BFGS updates change it
+    theta = log_start.astype(np.float64)
 
     def evaluate(at: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         value, gradient = with_gradient(np.exp(at))

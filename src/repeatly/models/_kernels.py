@@ -132,10 +132,10 @@ class GammaGammaKernel:
         self.w = weights
         self.ux, self.ix, self.wx = _by_value(x, weights)
         self.xm = x * m  # each buyer's total repeat spend
-        self.wxm = weights * x
+        self.w_x = weights * x
         # parts that do not depend on the parameters
         self.sum_w = float(np.sum(weights))
-        self.sum_wx_log = float(np.dot(self.wxm, np.log(m) + np.log(x)))
+        self.sum_wx_log = float(np.dot(self.w_x, np.log(m) + np.log(x)))
         self.sum_w_log_m = float(np.dot(weights, np.log(m)))
 
     def __call__(self, params: Array) -> tuple[float, Array]:
@@ -152,9 +152,9 @@ class GammaGammaKernel:
         # -(p x + q) log(gamma + x m) per buyer, in sums weighted by w and by w x
         spent = self.xm + gamma
         log_spent = np.log(spent)
-        wx_log, w_log = float(np.dot(self.wxm, log_spent)), float(np.dot(self.w, log_spent))
+        wx_log, w_log = float(np.dot(self.w_x, log_spent)), float(np.dot(self.w, log_spent))
         inverse = np.reciprocal(spent, out=spent)
-        wx_inv, w_inv = float(np.dot(self.wxm, inverse)), float(np.dot(self.w, inverse))
+        wx_inv, w_inv = float(np.dot(self.w_x, inverse)), float(np.dot(self.w, inverse))
         value -= p * wx_log + q * w_log
         d_p -= wx_log
         d_q -= w_log
