@@ -57,6 +57,40 @@ def test_predict_writes_predictions_for_every_customer(shop_files, tmp_path):
     assert "Pareto/NBD" in (out / "report.html").read_text(encoding="utf-8")
 
 
+def test_parquet_predictions_hold_the_same_customers_as_the_csv(shop_files, tmp_path):
+    # --format parquet skips the sort (and lets the engine interleave its threads' rows):
+    # the same customers with the same figures, in whatever order
+    shop, files = shop_files
+    tables = {}
+    for file_format in ("csv", "parquet"):
+        out = tmp_path / file_format
+        run = _run("predict", str(files["orders"]), "--model", "bgnbd", "--margin", "0.4",
+                   "--format", file_format, "--out", str(out))
+        assert run.returncode == 0, run.stderr
+        path = out / f"predictions.{file_format}"
+        table = pd.read_csv(path) if file_format == "csv" else pd.read_parquet(path)
+        tables[file_format] = table.sort_values("customer_id").reset_index(drop=True)
+    csv, parquet = tables["csv"], tables["parquet"]
+    assert len(parquet) == shop.orders.customer_id.nunique()
+    assert list(parquet.customer_id.astype(str)) == list(csv.customer_id.astype(str))
+    for column in ("frequency", "p_alive", "expected_purchases", "expected_spend", "clv"):
+        assert parquet[column].to_numpy() == pytest.approx(csv[column].to_numpy(), rel=1e-9)
+
+
+def test_writing_parquet_puts_the_engines_row_order_setting_back(tmp_path):
+    import ibis
+
+    from repeatly.connection import default_connection, write_parquet
+
+    con = default_connection()
+    table = con.create_table("t", ibis.memtable({"x": [3, 1, 2]}), temp=True)
+    setting = "SELECT current_setting('preserve_insertion_order')"
+    assert con.raw_sql(setting).fetchone()[0] is True
+    write_parquet(table, tmp_path / "t.parquet")
+    assert con.raw_sql(setting).fetchone()[0] is True
+    assert sorted(pd.read_parquet(tmp_path / "t.parquet").x) == [1, 2, 3]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--model", "lifetimes"), "model: expected auto, bgnbd"),
     (("--unit", "year"), "unit"),
