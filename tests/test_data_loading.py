@@ -492,3 +492,30 @@ def test_duckdb_threads_from_the_environment(monkeypatch):
     monkeypatch.setenv("REPEATLY_THREADS", "many")
     with pytest.raises(InputError, match="REPEATLY_THREADS: expected a whole number"):
         connection.default_connection()
+
+
+def test_engine_work_alongside_gives_its_result_and_is_waited_for_even_on_failure():
+    import threading
+    import time
+
+    from repeatly import connection
+
+    con = connection.default_connection()
+    table = con.create_table("t", ibis.memtable({"x": [1, 2, 3]}), temp=True)
+    with connection.alongside(lambda: int(table.x.sum().execute())) as total:
+        here = sum([1, 2, 3])  # the caller's own work meanwhile
+    assert total.result() == here == 6
+
+    finished = threading.Event()
+
+    def slow() -> None:
+        time.sleep(0.2)
+        finished.set()
+
+    with pytest.raises(ZeroDivisionError), connection.alongside(slow):
+        1 / 0  # noqa: B018
+    assert finished.is_set()  # nothing runs on past the block
+    with connection.alongside(lambda: 1 / 0) as failed:
+        pass
+    with pytest.raises(ZeroDivisionError):
+        failed.result()  # the work's own error, where its outcome is taken

@@ -268,3 +268,28 @@ def test_newton_steps_give_up_rather_than_leave_the_bounds_or_trust_a_saddle():
     assert newton_in_logs(_bowl(centre, curvature), np.zeros(3), curvature) is None
     saddle = np.diag([1.0, -1.0, 1.0])
     assert newton_in_logs(_bowl(np.zeros(3), curvature), np.full(3, 0.1), saddle) is None
+
+
+def test_fits_run_blas_on_one_thread_and_put_the_threads_back(cdnow, monkeypatch):
+    # BLAS threads spin after each dot product on the core numpy needs next; the fits
+    # keep BLAS to the calling thread, and leave the process's setting as it was.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from repeatly.models import _estimators
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    seen = []
+    kernel = _estimators.BetaGeoKernel
+
+    def spy(*args):
+        seen.append(blas_threads())
+        return kernel(*args)
+
+    monkeypatch.setattr(_estimators.BetaGeoModel, "_kernel", staticmethod(spy))
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+        assert blas_threads() == before == [2] * len(before)
+    assert before and seen and all(threads == [1] * len(before) for threads in seen)

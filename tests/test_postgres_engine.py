@@ -99,3 +99,54 @@ def test_model_summary_from_postgres_equals_the_one_from_csv(hand_orders, pg_ord
     assert (expected.frequency > 0).any()  # some repeat buyers, so the first day matters
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
     from_pg._find_backend().disconnect()
+
+
+@pytest.fixture
+def pg_shop_orders():
+    """A simulated shop's order lines as a PostgreSQL table, and the same lines."""
+    psycopg = pytest.importorskip("psycopg")
+    from repeatly.datasets import make_shop
+
+    try:
+        conn = psycopg.connect(URL, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        server_required(f"PostgreSQL at {URL}", f"start it ({exc})")
+    lines = make_shop(300, seed=2).orders[["customer_id", "order_id", "ordered_at",
+                                           "amount", "cost"]]
+    name = f"shop_{uuid.uuid4().hex[:8]}"
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {name} (customer_id text, order_id text, "
+                    "ordered_at timestamp, amount double precision, cost double precision)")
+        with cur.copy(f"COPY {name} FROM STDIN") as copy:
+            for row in lines.astype(object).itertuples(index=False):
+                copy.write_row(row)
+    conn.commit()
+    yield name, lines
+    with conn.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {name}")
+    conn.commit()
+    conn.close()
+
+
+def test_predictions_joined_back_in_postgres_equal_those_from_csv(pg_shop_orders, tmp_path):
+    # the fits run in numpy while the engine groups the spend rows and then joins the
+    # predictions back, on a thread of its own: here that engine is PostgreSQL
+    import repeatly
+
+    name, lines = pg_shop_orders
+    csv = tmp_path / "orders.csv"
+    lines.to_csv(csv, index=False)
+    options = {"model": "bgnbd", "margin": 0.4, "as_of": "2024-12-31"}
+    from_csv = repeatly.predict(csv, **options)
+    from_pg = repeatly.predict(URL, table=name, **options)
+    # the rows reach the fit in another order: the optimum agrees to the optimiser's
+    # tolerance (this shop's a and b are large, along a flat ridge of the likelihood)
+    assert from_pg.model.params_ == pytest.approx(from_csv.model.params_, rel=1e-4)
+    assert from_pg.spend.params_ == pytest.approx(from_csv.spend.params_, rel=1e-4)
+    expected = _sorted(from_csv.customers.to_pandas(), "customer_id")
+    got = _sorted(from_pg.customers.to_pandas(), "customer_id")
+    assert len(got) == lines.customer_id.nunique() and got.clv.notna().all()
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-6)
+    assert from_pg.what_if["total_clv"] == pytest.approx(from_csv.what_if["total_clv"],
+                                                         rel=1e-6)
+    from_pg.customers._find_backend().disconnect()

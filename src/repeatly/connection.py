@@ -8,9 +8,10 @@ Ibis can reach from a URL (``postgresql://...``, ``duckdb://path``, ``pyspark://
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from repeatly.exceptions import InputError, MissingDependencyError
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["aggregation_threads", "arg_min", "connect", "default_connection",
+__all__ = ["aggregation_threads", "alongside", "arg_min", "connect", "default_connection",
            "default_threads", "is_url", "materialize", "release", "shared_connection",
            "write_parquet"]
+
+T = TypeVar("T")
 
 _EXTRAS = {
     "postgres": "postgres",
@@ -196,6 +199,19 @@ def materialize(expr: ir.Table, name: str, *, con: BaseBackend | None = None) ->
         return backend.create_table(ibis.util.gen_name(name), expr, temp=True)
     except Exception:  # engines without temporary tables
         return backend.create_table(ibis.util.gen_name(name), expr)
+
+
+@contextmanager
+def alongside(work: Callable[[], T]) -> Iterator[Future[T]]:
+    """Run engine work on a thread of its own while the block computes in numpy.
+
+    Engines run a query without holding Python's lock, so the query and the block's
+    numpy work share the cores (on 2 cores the model fits leave one idle). The block
+    must not use the engine the work uses. Leaving the block waits for the work, also
+    when the block fails, so nothing runs on past it; take its outcome from the future.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="repeatly-engine") as pool:
+        yield pool.submit(work)
 
 
 def release(table: ir.Table) -> None:

@@ -16,6 +16,7 @@ from repeatly.models._fit import (
     curvature_in_logs,
     fit_positive,
     newton_in_logs,
+    one_blas_thread,
     standard_errors,
     standard_errors_from_gradient,
 )
@@ -71,6 +72,7 @@ def _fit_history(
 SAMPLE_ROWS = 50_000  # rows of the sample that gives the fit on many rows its start
 
 
+@one_blas_thread()
 def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
                 w: NDArray[np.float64], penalizer: float, *, names: tuple[str, ...],
                 model: str) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:

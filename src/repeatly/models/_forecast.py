@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from repeatly.connection import aggregation_threads, materialize, release
+from repeatly.connection import aggregation_threads, alongside, materialize, release
 from repeatly.exceptions import ConvergenceError, InputError
 from repeatly.models._estimators import (
     BetaGeoBetaBinomModel,
@@ -251,19 +251,20 @@ def forecast(
     with aggregation_threads(lines):
         summary = stored = materialize(summarise(lines, calibration_end=end, unit=unit),
                                        "model_summary")
-    spend_rows = _spend_rows(summary)
     rows = _frame(summary.group_by(KEY).aggregate(
         weight=summary.count(), value_sum=summary.monetary_value.sum()))
     if rows.empty:
         raise InputError(f"no customers bought on or before {end}")
-    spend, spend_note = _fit_spend(spend_rows)
-    if calibration_end is None:  # fit every candidate on the whole history, keep one
-        for key in candidates:
-            fits[key] = _fit(key, rows, penalizer)
-            comparison_rows.append(_compared(key, fits[key], None))
-        chosen = min(candidates, key=lambda k: _bic(fits[k]))
-    else:  # chosen on the holdout: only it is refitted on the whole history
-        fits[chosen] = _fit(chosen, rows, penalizer)
+    # the engine groups the spend rows while numpy fits the purchase models
+    with alongside(lambda: _spend_rows(summary)) as spend_rows:
+        if calibration_end is None:  # fit every candidate on the whole history, keep one
+            for key in candidates:
+                fits[key] = _fit(key, rows, penalizer)
+                comparison_rows.append(_compared(key, fits[key], None))
+            chosen = min(candidates, key=lambda k: _bic(fits[k]))
+        else:  # chosen on the holdout: only it is refitted on the whole history
+            fits[chosen] = _fit(chosen, rows, penalizer)
+    spend, spend_note = _fit_spend(spend_rows.result())
     if spend_note:
         notes.append(spend_note)
     mean_spend = _mean_spend(rows, spend)
@@ -280,15 +281,17 @@ def forecast(
     predictions, histories = _predict_rows(
         fitted, rows, horizon=horizon, month=DAYS_PER_MONTH / size, months=clv_months,
         monthly_rate=monthly, discrete=discrete)
-    customers = _join_predictions(summary, predictions, end=end, size=size, margin=margin)
-    customers = materialize(customers, "forecast")
+    joined = _join_predictions(summary, predictions, end=end, size=size, margin=margin)
+    # the engine joins the predictions back while numpy computes the tables of rows
+    with alongside(lambda: materialize(joined, "forecast")) as stored_forecast:
+        tables["alive_matrix"] = _alive_matrix(rows, predictions)
+        what_if = _what_if(fitted, rows, predictions["discounted_purchases"].to_numpy(),
+                           histories, margin=margin,
+                           horizon_months=clv_months, month=DAYS_PER_MONTH / size,
+                           monthly_rate=monthly, discrete=discrete)
+    customers = stored_forecast.result()
     release(stored)  # the forecast holds all of it
-    tables["alive_matrix"] = _alive_matrix(rows, predictions)
     tables["clv_distribution"] = _clv_distribution(customers)
-    what_if = _what_if(fitted, rows, predictions["discounted_purchases"].to_numpy(),
-                       histories, margin=margin,
-                       horizon_months=clv_months, month=DAYS_PER_MONTH / size,
-                       monthly_rate=monthly, discrete=discrete)
     options = {"model": chosen, "requested_model": model, "unit": unit, "as_of": end,
                "calibration_end": calibration_end, "horizon": horizon,
                "clv_months": clv_months, "margin": margin, "discount_rate": discount_rate,
