@@ -293,3 +293,42 @@ def test_fits_run_blas_on_one_thread_and_put_the_threads_back(cdnow, monkeypatch
         BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
         assert blas_threads() == before == [2] * len(before)
     assert before and seen and all(threads == [1] * len(before) for threads in seen)
+
+
+def test_the_bgnbd_kernels_second_derivatives_equal_differences_of_its_gradient(cdnow):
+    # the gradient itself is checked against differences of the value elsewhere; here a
+    # customer with 5,000 purchases and one-time buyers are among the rows, at three
+    # points around CDNOW's optimum
+    from repeatly.models._kernels import BetaGeoKernel
+
+    x = np.append(cdnow.frequency.to_numpy(float), 5000.0)
+    t_x = np.append(cdnow.recency.to_numpy(float), 38.0)
+    T = np.append(cdnow["T"].to_numpy(float), 38.5)
+    kernel = BetaGeoKernel(x, t_x, T, np.linspace(0.5, 2.0, len(x)))
+    for params in ([0.243, 4.414, 0.793, 2.426], [1.5, 0.7, 3.0, 0.4],
+                   [0.05, 30.0, 0.2, 9.0]):
+        p = np.array(params)
+        steps = 1e-6 * p
+        differences = np.array([
+            (kernel(p + steps[i] * np.eye(4)[i])[1] - kernel(p - steps[i] * np.eye(4)[i])[1])
+            / (2 * steps[i]) for i in range(4)])
+        hessian = kernel.hessian(p)
+        np.testing.assert_allclose(hessian, hessian.T)
+        np.testing.assert_allclose(hessian, differences, rtol=1e-5,
+                                   atol=1e-7 * np.abs(differences).max())
+
+
+@pytest.mark.parametrize("penalizer", [0.0, 0.1])
+def test_bgnbd_standard_errors_equal_those_from_differences_of_the_gradient(cdnow,
+                                                                             penalizer):
+    from repeatly.models._estimators import _objective
+    from repeatly.models._fit import standard_errors_from_gradient
+    from repeatly.models._kernels import BetaGeoKernel
+
+    model = BetaGeoModel(penalizer=penalizer).fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    columns = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    kernel = BetaGeoKernel(*columns, np.ones(len(cdnow)))
+    params = np.array([model.params_[n] for n in BetaGeoModel.names])
+    expected = standard_errors_from_gradient(_objective(kernel, penalizer)[1], params)
+    got = [model.standard_errors_[n] for n in BetaGeoModel.names]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

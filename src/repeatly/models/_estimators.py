@@ -19,6 +19,7 @@ from repeatly.models._fit import (
     one_blas_thread,
     standard_errors,
     standard_errors_from_gradient,
+    standard_errors_from_hessian,
 )
 from repeatly.models._kernels import (
     BetaGeoKernel,
@@ -109,8 +110,19 @@ def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
     if settled is None:
         settled, _ = fit_positive(nll, start, names=names, model=model,
                                   with_gradient=with_gradient)
-    return (settled, standard_errors_from_gradient(with_gradient, settled),
-            float(kernel(settled)[0]))
+    return settled, _errors(kernel, with_gradient, settled, penalizer), float(kernel(settled)[0])
+
+
+def _errors(kernel: Any, with_gradient: Gradient, params: NDArray[np.float64],
+            penalizer: float) -> NDArray[np.float64]:
+    """Standard errors at the optimum: from the kernel's second derivatives if it has them.
+
+    Else by differences of the gradient (two gradients per parameter).
+    """
+    if not hasattr(kernel, "hessian"):
+        return standard_errors_from_gradient(with_gradient, params)
+    penalty = 2 * penalizer * np.eye(len(params))
+    return standard_errors_from_hessian(penalty - kernel.hessian(params))
 
 
 def _objective(kernel: Any, penalizer: float

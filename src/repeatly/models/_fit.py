@@ -13,7 +13,8 @@ from threadpoolctl import threadpool_limits
 from repeatly.exceptions import ConvergenceError
 
 __all__ = ["Gradient", "curvature_in_logs", "fit_positive", "newton_in_logs",
-           "one_blas_thread", "standard_errors", "standard_errors_from_gradient"]
+           "one_blas_thread", "standard_errors", "standard_errors_from_gradient",
+           "standard_errors_from_hessian"]
 
 
 #: Bounds of the logs of every parameter: 1e-6 to 1e5. Beyond them a model has lost a
@@ -125,7 +126,7 @@ def standard_errors(
                 return float(neg_log_likelihood(shifted))
             value = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * steps[i] * steps[j])
             hessian[i, j] = hessian[j, i] = value
-    return _errors_from_hessian(hessian)
+    return standard_errors_from_hessian(hessian)
 
 
 def standard_errors_from_gradient(with_gradient: Gradient, params: NDArray[np.float64]
@@ -145,7 +146,7 @@ def standard_errors_from_gradient(with_gradient: Gradient, params: NDArray[np.fl
         up[i] += steps[i]
         down[i] -= steps[i]
         hessian[i] = (with_gradient(up)[1] - with_gradient(down)[1]) / (2 * steps[i])
-    return _errors_from_hessian((hessian + hessian.T) / 2)
+    return standard_errors_from_hessian((hessian + hessian.T) / 2)
 
 
 def curvature_in_logs(with_gradient: Gradient, log_params: NDArray[np.float64]
@@ -232,8 +233,11 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
     return None
 
 
-def _errors_from_hessian(hessian: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Square roots of the inverse Hessian's diagonal; NaN where it is singular."""
+def standard_errors_from_hessian(hessian: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Standard errors from the Hessian of the negative log-likelihood at the optimum.
+
+    Square roots of its inverse's diagonal; NaN where it is singular.
+    """
     try:
         covariance = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.special import betaln, digamma, gammaln
+from scipy.special import betaln, digamma, gammaln, polygamma
 
 from repeatly.models import _pareto_nbd
 
@@ -102,14 +102,8 @@ class BetaGeoKernel:
         # purchase (a4): log(e^a3 + e^a4) = a3 + log(1 + e^(a4 - a3)), where a4 - a3 =
         # -(r + x) log((alpha + t_x) / (alpha + T)) + log(a / (b + x - 1))
         w = self.w
-        negative_rx = self.negative_x - r
-        ratio = np.log(alpha + self.ut_x)[self.it_x]
-        ratio -= log_uT[self.iT_repeat]  # log((alpha + t_x) / (alpha + T))
-        gap = ratio * negative_rx
-        gap += (np.log(a) - np.log(b + self.ux_repeat - 1))[self.ix_repeat]  # a4 - a3
+        negative_rx, ratio, grow = self._left_after(r, alpha, a, b, log_uT)
         # log(1 + e^gap) and e^gap / (1 + e^gap) from one exponential
-        np.minimum(gap, 700.0, out=gap)
-        grow = np.exp(gap, out=gap)
         share4 = grow / (1.0 + grow)
         softplus = np.log1p(grow, out=grow)
         value += float(np.dot(w, softplus))
@@ -121,6 +115,59 @@ class BetaGeoKernel:
         d_a += float(np.sum(ws4)) / a
         d_b -= float(np.dot(ws4, (1.0 / (b + self.ux_repeat - 1))[self.ix_repeat]))
         return value, np.array([d_r, d_alpha, d_a, d_b])
+
+    def _left_after(self, r: float, alpha: float, a: float, b: float, log_uT: Array
+                    ) -> tuple[Array, Array, Array]:
+        """Per repeat row: -(r + x), log((alpha + t_x) / (alpha + T)) and e^gap.
+
+        gap = a4 - a3, the log of the odds that the customer left after their last
+        purchase rather than being active at T (capped at 700, where the share is 1).
+        """
+        negative_rx = self.negative_x - r
+        ratio = np.log(alpha + self.ut_x)[self.it_x]
+        ratio -= log_uT[self.iT_repeat]
+        gap = ratio * negative_rx
+        gap += (np.log(a) - np.log(b + self.ux_repeat - 1))[self.ix_repeat]
+        np.minimum(gap, 700.0, out=gap)
+        return negative_rx, ratio, np.exp(gap, out=gap)
+
+    def hessian(self, params: Array) -> Array:
+        """The second derivatives of the log-likelihood in (r, alpha, a, b).
+
+        One pass over the rows, where differencing the gradient takes eight: the
+        standard errors of a fit on a million rows in a fraction of the time.
+        """
+        r, alpha, a, b = (float(v) for v in params)
+        ux, wx = self.ux, self.wx
+        total = float(np.sum(wx))
+        h = np.zeros((4, 4))
+        # the frequency's terms: gammas in r, betas in a and b
+        h[0, 0] = float(np.dot(wx, polygamma(1, r + ux) - polygamma(1, r)))
+        h[0, 1] = total / alpha
+        h[1, 1] = -total * r / alpha**2
+        ab = polygamma(1, a + b) - polygamma(1, a + b + ux)
+        h[2, 2] = h[2, 3] = float(np.dot(wx, ab))
+        h[3, 3] = float(np.dot(wx, polygamma(1, b + ux) - polygamma(1, b) + ab))
+        # everyone's -(r + x) log(alpha + T)
+        inv_uT = 1.0 / (alpha + self.uT)
+        h[0, 1] -= float(np.dot(self.w_T, inv_uT))
+        h[1, 1] += float(np.dot(r * self.w_T + self.wx_T, inv_uT**2))
+        # the repeat buyers' log(1 + e^gap): sum of w (s (1 - s) g_i g_j + s g_ij), with
+        # s the share of leaving and g_i the derivatives of gap
+        negative_rx, ratio, grow = self._left_after(r, alpha, a, b, np.log(alpha + self.uT))
+        share = grow / (1.0 + grow)
+        ws = self.w * share
+        inv_tx = (1.0 / (alpha + self.ut_x))[self.it_x]
+        inv_T = inv_uT[self.iT_repeat]
+        delta = inv_tx - inv_T  # the derivative of the ratio in alpha
+        q = (1.0 / (b + self.ux_repeat - 1))[self.ix_repeat]
+        slopes = np.stack([-ratio, negative_rx * delta, np.full(len(q), 1.0 / a), -q])
+        h += (slopes * (ws * (1.0 - share))) @ slopes.T
+        h[0, 1] -= float(np.dot(ws, delta))
+        h[1, 1] -= float(np.dot(ws * negative_rx, inv_tx**2 - inv_T**2))
+        h[2, 2] -= float(np.sum(ws)) / a**2
+        h[3, 3] += float(np.dot(ws, q**2))
+        return np.triu(h) + np.triu(h, 1).T
 
 
 class GammaGammaKernel:
