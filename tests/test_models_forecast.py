@@ -236,7 +236,7 @@ def test_kernels_equal_the_likelihood_functions_and_their_gradients():
 
 
 def test_next_purchase_days_round_up_and_endless_waits_have_none():
-    from repeatly.models._forecast import _next_purchase_on
+    from repeatly.models._forecast_steps import _next_purchase_on
 
     waits = np.array([1.0, 0.3, 0.0, np.inf, np.nan, 5300.0])  # weeks; 5300 weeks > 100 y
     days = _next_purchase_on(waits, end=dt.date(2024, 12, 30), size=7.0).to_pylist()

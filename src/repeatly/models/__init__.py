@@ -2,18 +2,28 @@
 
 The maths lives in vectorised numpy/scipy functions (``repeatly.models._bgnbd`` ...);
 the estimators are thin: ``fit`` on (distinct, weighted) summaries, predict per row.
+
+Names are imported on first use: :func:`forecast` starts summarising the orders in the
+engine while scipy and the estimators load on a thread of their own.
 """
 
-from repeatly.models._covariates import BetaGeoCovariateModel, ParetoNBDCovariateModel
-from repeatly.models._estimators import (
-    BetaGeoBetaBinomModel,
-    BetaGeoModel,
-    GammaGammaModel,
-    ModifiedBetaGeoModel,
-    ParetoNBDModel,
-)
-from repeatly.models._forecast import AUTO_MODELS, MODELS, Forecast, forecast
-from repeatly.models._prep import UNIT_DAYS, distinct_rows, model_summary, period_summary
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from repeatly.models._covariates import BetaGeoCovariateModel, ParetoNBDCovariateModel
+    from repeatly.models._estimators import (
+        MODELS,
+        BetaGeoBetaBinomModel,
+        BetaGeoModel,
+        GammaGammaModel,
+        ModifiedBetaGeoModel,
+        ParetoNBDModel,
+    )
+    from repeatly.models._forecast import AUTO_MODELS, Forecast, forecast
+    from repeatly.models._prep import UNIT_DAYS, distinct_rows, model_summary, period_summary
 
 __all__ = [
     "AUTO_MODELS",
@@ -32,3 +42,35 @@ __all__ = [
     "model_summary",
     "period_summary",
 ]
+
+#: The private module each public name lives in.
+_HOMES = {
+    "BetaGeoCovariateModel": "_covariates",
+    "ParetoNBDCovariateModel": "_covariates",
+    "MODELS": "_estimators",
+    "BetaGeoBetaBinomModel": "_estimators",
+    "BetaGeoModel": "_estimators",
+    "GammaGammaModel": "_estimators",
+    "ModifiedBetaGeoModel": "_estimators",
+    "ParetoNBDModel": "_estimators",
+    "AUTO_MODELS": "_forecast",
+    "Forecast": "_forecast",
+    "forecast": "_forecast",
+    "UNIT_DAYS": "_prep",
+    "distinct_rows": "_prep",
+    "model_summary": "_prep",
+    "period_summary": "_prep",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'repeatly.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"repeatly.models.{home}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -29,6 +29,7 @@ from repeatly.models._kernels import (
 )
 
 __all__ = [
+    "MODELS",
     "BetaGeoBetaBinomModel",
     "BetaGeoModel",
     "GammaGammaModel",
@@ -416,3 +417,12 @@ class GammaGammaModel:
         p = self._fitted()
         return _gamma_gamma.conditional_expected_spend(p["p"], p["q"], p["gamma"], frequency,
                                                        monetary_value)
+
+
+#: The models ``forecast`` can fit, by the name the CLI takes.
+MODELS: dict[str, type[_HistoryModel]] = {
+    "bgnbd": BetaGeoModel,
+    "mbgnbd": ModifiedBetaGeoModel,
+    "pnbd": ParetoNBDModel,
+    "bgbb": BetaGeoBetaBinomModel,
+}
