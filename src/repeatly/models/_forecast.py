@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from repeatly.connection import aggregation_threads, alongside, materialize, release, scalar
 from repeatly.exceptions import InputError
 from repeatly.models._prep import UNIT_DAYS, Unit, model_summary, period_summary
@@ -117,7 +115,7 @@ def _json_ready(value: Any) -> Any:
         return {str(k): _json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_ready(v) for v in value]
-    if isinstance(value, np.generic):
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
