@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
 __all__ = ["aggregation_threads", "alongside", "arg_min", "connect", "default_connection",
-           "default_threads", "is_url", "materialize", "release", "scalar", "shared_connection",
+           "default_threads", "is_url", "materialize", "release", "shared_connection",
            "write_parquet"]
 
 T = TypeVar("T")
@@ -199,19 +199,6 @@ def materialize(expr: ir.Table, name: str, *, con: BaseBackend | None = None) ->
         return backend.create_table(ibis.util.gen_name(name), expr, temp=True)
     except Exception:  # engines without temporary tables
         return backend.create_table(ibis.util.gen_name(name), expr)
-
-
-def scalar(expr: ir.Scalar) -> object:
-    """A scalar expression's value as a plain Python object (``None`` when empty).
-
-    On DuckDB straight from its cursor: Ibis's own conversion loads pandas (0.3 s),
-    which a forecast loads on a thread of its own while the engine summarises.
-    """
-    backend = expr._find_backend(use_default=True)
-    if backend.name != "duckdb":
-        return expr.execute()
-    row = backend.raw_sql(backend.compile(expr)).fetchone()
-    return None if row is None else row[0]
 
 
 @contextmanager

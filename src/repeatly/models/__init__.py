@@ -3,8 +3,8 @@
 The maths lives in vectorised numpy/scipy functions (``repeatly.models._bgnbd`` ...);
 the estimators are thin: ``fit`` on (distinct, weighted) summaries, predict per row.
 
-Names are imported on first use: :func:`forecast` starts summarising the orders in the
-engine while scipy and the estimators load on a thread of their own.
+Names are imported on first use, so code that needs only the summaries (or nothing of
+this package) does not load scipy and the estimators.
 """
 
 from __future__ import annotations

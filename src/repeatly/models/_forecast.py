@@ -9,13 +9,12 @@ the number of distinct rows, not of customers.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from repeatly.connection import aggregation_threads, alongside, materialize, release, scalar
+from repeatly.connection import aggregation_threads, alongside, materialize, release
 from repeatly.exceptions import InputError
 from repeatly.models._prep import UNIT_DAYS, Unit, model_summary, period_summary
 
@@ -204,7 +203,7 @@ def forecast(
     fits: dict[str, _HistoryModel] = {}
     if calibration_end is not None:
         step("Fitting on the calibration period")
-        with alongside(_load_steps), aggregation_threads(lines):
+        with aggregation_threads(lines):
             calib = materialize(summarise(lines, calibration_end=calibration_end,
                                           unit=unit, holdout_end=end), "model_calibration")
         from repeatly.models import _forecast_steps as steps
@@ -230,8 +229,7 @@ def forecast(
                                             discrete=discrete)
 
     step("Fitting the models")
-    # scipy and the estimators load while the engine summarises (it holds no lock)
-    with alongside(_load_steps), aggregation_threads(lines):
+    with aggregation_threads(lines):
         summary = stored = materialize(summarise(lines, calibration_end=end, unit=unit),
                                        "model_summary")
     from repeatly.models import _forecast_steps as steps
@@ -286,17 +284,13 @@ def forecast(
 
 
 def _last_day(lines: ir.Table) -> dt.date:
-    last = scalar(lines.ordered_at.max())
+    last = lines.ordered_at.max().execute()
     if last is None or (isinstance(last, float) and math.isnan(last)):
         raise InputError("no orders to forecast from")
-    return last.date() if isinstance(last, dt.datetime) else last  # type: ignore[return-value]
+    return last.date() if isinstance(last, dt.datetime) else last  # a pandas Timestamp is one
 
 
 def _span(start: dt.date, end: dt.date, size: float, discrete: bool) -> float:
     length = (end - start).days / size
     return float(math.floor(length)) if discrete else length
 
-
-def _load_steps() -> None:
-    """Import the numerical steps: numpy, scipy, pandas, the estimators (about a second)."""
-    importlib.import_module("repeatly.models._forecast_steps")

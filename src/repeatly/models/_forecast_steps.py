@@ -1,8 +1,8 @@
 """The numerical steps of a forecast: fits, predictions and the tables of rows.
 
 They run in numpy, scipy and pandas on the distinct rows the engine groups; the
-engine joins the predictions back. :func:`repeatly.models.forecast` loads this module
-on a thread of its own while the engine summarises the orders.
+engine joins the predictions back. :func:`repeatly.models.forecast` imports this module
+once the engine has summarised the orders.
 """
 
 from __future__ import annotations
