@@ -70,3 +70,28 @@ def test_demo_refuses_zero_customers(tmp_path):
     run = _run("demo", "--customers", "0", "--out", str(tmp_path))
     assert run.returncode == 2
     assert "--customers: expected at least 1" in run.stderr
+
+
+def test_the_cli_starts_without_loading_the_engines_or_the_numerics():
+    # `repeatly --help` and every command start in a fraction of a second: names are
+    # imported on first use
+    code = ("import sys, repeatly.cli, repeatly; repeatly.__version__; "
+            "print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'ibis', 'numpy') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_bgnbd_forecast_needs_no_general_optimiser(tmp_path):
+    # BG/NBD and Gamma-Gamma settle by Newton steps on their own second derivatives, so
+    # predict does not import scipy.optimize (a quarter of a second)
+    code = (
+        "import sys, repeatly\n"
+        "shop = repeatly.datasets.make_shop(300, seed=2)\n"
+        "result = repeatly.predict(shop.orders, model='bgnbd', margin=0.4)\n"
+        "assert result.spend is not None\n"
+        "print('scipy.optimize' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=tmp_path)
+    assert done.stdout.strip() == "False"

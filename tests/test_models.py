@@ -329,6 +329,94 @@ def test_bgnbd_standard_errors_equal_those_from_differences_of_the_gradient(cdno
     columns = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     kernel = BetaGeoKernel(*columns, np.ones(len(cdnow)))
     params = np.array([model.params_[n] for n in BetaGeoModel.names])
-    expected = standard_errors_from_gradient(_objective(kernel, penalizer)[1], params)
+    expected = standard_errors_from_gradient(_objective(kernel, penalizer).with_gradient,
+                                             params)
     got = [model.standard_errors_[n] for n in BetaGeoModel.names]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_the_gamma_gamma_kernels_second_derivatives_equal_differences_of_its_gradient(cdnow):
+    from repeatly.models._kernels import GammaGammaKernel
+
+    repeat = cdnow[cdnow.frequency > 0]
+    kernel = GammaGammaKernel(repeat.frequency.to_numpy(float),
+                              repeat.monetary_value.to_numpy(float),
+                              np.linspace(0.5, 2.0, len(repeat)))
+    for params in ([6.25, 3.74, 15.44], [1.0, 1.0, 1.0], [30.0, 2.0, 0.5]):
+        p = np.array(params)
+        steps = 1e-6 * p
+        differences = np.array([
+            (kernel(p + steps[i] * np.eye(3)[i])[1] - kernel(p - steps[i] * np.eye(3)[i])[1])
+            / (2 * steps[i]) for i in range(3)])
+        hessian = kernel.hessian(p)
+        np.testing.assert_allclose(hessian, hessian.T)
+        np.testing.assert_allclose(hessian, differences, rtol=1e-5,
+                                   atol=1e-7 * np.abs(differences).max())
+
+
+def test_fits_with_second_derivatives_take_newton_steps_to_the_general_optimisers_optimum(
+        cdnow, monkeypatch):
+    # BG/NBD and Gamma-Gamma settle by damped Newton steps from ones, without L-BFGS-B;
+    # forced onto L-BFGS-B they reach the same optimum
+    from repeatly.models import _estimators
+
+    repeat = cdnow[cdnow.frequency > 0]
+
+    def fits():
+        return (BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"]),
+                GammaGammaModel().fit(repeat.frequency, repeat.monetary_value))
+
+    general = _estimators.fit_positive
+    used = []
+    monkeypatch.setattr(_estimators, "fit_positive",
+                        lambda *a, **k: used.append(1) or general(*a, **k))
+    newton = fits()
+    assert not used
+    monkeypatch.setattr(_estimators, "damped_newton_in_logs", lambda *a, **k: None)
+    lbfgsb = fits()
+    assert len(used) == 2
+    for got, reference in zip(newton, lbfgsb, strict=True):
+        for name, value in reference.params_.items():
+            assert abs(got.params_[name] - value) < 1e-3 * reference.standard_errors_[name]
+        assert got.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-6)
+    assert newton[0].log_likelihood_ == pytest.approx(-9582.4, abs=0.05)  # the paper's
+
+
+def _well(centre):
+    """A Gaussian well in the logs of the parameters: curved downward away from it."""
+    def parts(params):
+        d = np.log(params) - centre
+        e = np.exp(-d @ d)
+        value, in_logs = -e, 2 * e * d  # gradient in the logs
+        hessian_logs = 2 * e * (np.eye(len(d)) - 2 * np.outer(d, d))
+        return value, in_logs, hessian_logs
+
+    def with_gradient(params):
+        value, in_logs, _ = parts(params)
+        return value, in_logs / params
+
+    def hessian(params):  # in the parameters, from the one in the logs
+        _, in_logs, hessian_logs = parts(params)
+        return (hessian_logs - np.diag(in_logs)) / np.outer(params, params)
+
+    return with_gradient, hessian
+
+
+def test_damped_newton_steps_find_a_minimum_from_where_the_curvature_is_negative():
+    from repeatly.models._fit import damped_newton_in_logs
+
+    centre = np.log([0.5, 20.0, 3.0])
+    start = centre + np.array([0.9, -0.5, 0.4])  # the radial curvature is negative here
+    found = damped_newton_in_logs(*_well(centre), start)
+    assert found is not None
+    np.testing.assert_allclose(np.log(found), centre, atol=1e-5)
+
+
+def test_damped_newton_steps_give_up_where_the_objective_is_flat():
+    from repeatly.models._fit import damped_newton_in_logs
+
+    def flat(params):
+        return 1.0, np.zeros(len(params))
+
+    assert damped_newton_in_logs(flat, lambda p: np.zeros((len(p), len(p))),
+                                 np.zeros(3)) is None

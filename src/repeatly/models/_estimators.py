@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
@@ -13,7 +14,9 @@ from repeatly.exceptions import ConvergenceError, InputError, NotFittedError
 from repeatly.models import _bgbb, _bgnbd, _expected, _gamma_gamma, _mbgnbd, _pareto_nbd
 from repeatly.models._fit import (
     Gradient,
+    Hessian,
     curvature_in_logs,
+    damped_newton_in_logs,
     fit_positive,
     newton_in_logs,
     one_blas_thread,
@@ -94,48 +97,71 @@ def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
     if len(w) > 4 * SAMPLE_ROWS:
         pick = np.random.default_rng(0).choice(len(w), SAMPLE_ROWS, replace=False)
         scale = float(w.sum() / w[pick].sum())
-        sample, sample_gradient = _objective(
-            build(*(c[pick] for c in columns), w[pick] * scale), penalizer)
+        sample = _objective(build(*(c[pick] for c in columns), w[pick] * scale), penalizer)
         with contextlib.suppress(ConvergenceError):  # then from ones
-            start, _ = fit_positive(sample, start, names=names, model=model,
-                                    with_gradient=sample_gradient)
-            if sample_gradient is not None:
-                curvature = curvature_in_logs(sample_gradient, np.log(start))
+            start = _optimum(sample, start, names=names, model=model)
+            if sample.with_gradient is not None:
+                curvature = curvature_in_logs(sample.with_gradient, np.log(start))
     kernel = build(*columns, w)
-    nll, with_gradient = _objective(kernel, penalizer)
-    if with_gradient is None:
-        params, _ = fit_positive(nll, start, names=names, model=model)
-        return params, standard_errors(nll, params), float(kernel(params))
-    settled = None if curvature is None else newton_in_logs(with_gradient, np.log(start),
-                                                            curvature)
+    whole = _objective(kernel, penalizer)
+    if whole.with_gradient is None:
+        params = _optimum(whole, start, names=names, model=model)
+        return params, standard_errors(whole.value, params), float(kernel(params))
+    settled = None if curvature is None else newton_in_logs(whole.with_gradient,
+                                                            np.log(start), curvature)
     if settled is None:
-        settled, _ = fit_positive(nll, start, names=names, model=model,
-                                  with_gradient=with_gradient)
-    return settled, _errors(kernel, with_gradient, settled, penalizer), float(kernel(settled)[0])
+        settled = _optimum(whole, start, names=names, model=model)
+    if whole.hessian is not None:
+        errors = standard_errors_from_hessian(whole.hessian(settled))
+    else:
+        errors = standard_errors_from_gradient(whole.with_gradient, settled)
+    return settled, errors, float(kernel(settled)[0])
 
 
-def _errors(kernel: Any, with_gradient: Gradient, params: NDArray[np.float64],
-            penalizer: float) -> NDArray[np.float64]:
-    """Standard errors at the optimum: from the kernel's second derivatives if it has them.
+@dataclass(frozen=True)
+class _Objective:
+    """A built kernel's penalised negative log-likelihood, with what the kernel offers.
 
-    Else by differences of the gradient (two gradients per parameter).
+    ``with_gradient`` gives the value and the gradient and ``hessian`` the second
+    derivatives, where the kernel computes them (else ``None``).
     """
-    if not hasattr(kernel, "hessian"):
-        return standard_errors_from_gradient(with_gradient, params)
-    penalty = 2 * penalizer * np.eye(len(params))
-    return standard_errors_from_hessian(penalty - kernel.hessian(params))
+
+    value: Callable[[NDArray[np.float64]], float]
+    with_gradient: Gradient | None
+    hessian: Hessian | None
 
 
-def _objective(kernel: Any, penalizer: float
-               ) -> tuple[Callable[[NDArray[np.float64]], float], Gradient | None]:
-    """A built kernel's penalised negative log-likelihood, and with it its gradient."""
-    if kernel.gradient:
-        def with_gradient(p: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-            value, gradient = kernel(p)
-            return (-value + penalizer * float(np.sum(p**2)), -gradient + 2 * penalizer * p)
+def _objective(kernel: Any, penalizer: float) -> _Objective:
+    if not kernel.gradient:
+        return _Objective(lambda p: -kernel(p) + penalizer * float(np.sum(p**2)), None, None)
 
-        return (lambda p: with_gradient(p)[0]), with_gradient
-    return (lambda p: -kernel(p) + penalizer * float(np.sum(p**2))), None
+    def with_gradient(p: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        value, gradient = kernel(p)
+        return (-value + penalizer * float(np.sum(p**2)), -gradient + 2 * penalizer * p)
+
+    def hessian(p: NDArray[np.float64]) -> NDArray[np.float64]:
+        return 2 * penalizer * np.eye(len(p)) - kernel.hessian(p)
+
+    return _Objective(lambda p: with_gradient(p)[0], with_gradient,
+                      hessian if hasattr(kernel, "hessian") else None)
+
+
+def _optimum(objective: _Objective, start: NDArray[np.float64], *, names: tuple[str, ...],
+             model: str) -> NDArray[np.float64]:
+    """Where the objective is lowest, from ``start``.
+
+    Damped Newton steps where the kernel has second derivatives (they settle in a few
+    dozen evaluations, and the fit needs no scipy.optimize); else, or when they do not
+    settle, L-BFGS-B.
+    """
+    if objective.with_gradient is not None and objective.hessian is not None:
+        found = damped_newton_in_logs(objective.with_gradient, objective.hessian,
+                                      np.log(start))
+        if found is not None:
+            return found
+    params, _ = fit_positive(objective.value, start, names=names, model=model,
+                             with_gradient=objective.with_gradient)
+    return params
 
 
 class _HistoryModel:

@@ -7,12 +7,12 @@ from contextlib import contextmanager
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from repeatly.exceptions import ConvergenceError
 
-__all__ = ["Gradient", "curvature_in_logs", "fit_positive", "newton_in_logs",
+__all__ = ["Gradient", "Hessian", "curvature_in_logs", "damped_newton_in_logs", "fit_positive",
+           "newton_in_logs",
            "one_blas_thread", "standard_errors", "standard_errors_from_gradient",
            "standard_errors_from_hessian"]
 
@@ -23,6 +23,8 @@ __all__ = ["Gradient", "curvature_in_logs", "fit_positive", "newton_in_logs",
 LOG_BOUNDS = (float(np.log(1e-6)), float(np.log(1e5)))
 
 Gradient = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
+#: The second derivatives of a negative log-likelihood in the parameters.
+Hessian = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
 
 @contextmanager
@@ -58,6 +60,7 @@ def fit_positive(
     ConvergenceError
         The optimiser did not converge; the message says what to try.
     """
+    from scipy.optimize import minimize  # 0.2-0.3 s to import: only fits that need it
 
     def objective(log_params: NDArray[np.float64]) -> float:
         value = neg_log_likelihood(np.exp(log_params))
@@ -230,6 +233,73 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
                 hessian += np.outer(seen, seen) / float(change @ seen) \
                     - np.outer(bent, bent) / float(change @ bent)
             theta, value, gradient = moved, new_value, new_gradient
+    return None
+
+
+def damped_newton_in_logs(with_gradient: Gradient, hessian: Hessian,
+                          log_start: NDArray[np.float64], *, max_steps: int = 200
+                          ) -> NDArray[np.float64] | None:
+    """Minimise from afar with exact second derivatives, in the logs of the parameters.
+
+    Newton steps, damped (Levenberg-Marquardt) where the curvature is not positive
+    definite, a full step does not lower the objective, would change a parameter more
+    than e^3-fold or leave the bounds. Stops where the curvature is positive and the
+    full Newton step would lower the objective by less than 1e-13 of its size, as
+    :func:`newton_in_logs` does.
+
+    Returns the parameters, or ``None`` when the steps do not settle within
+    ``max_steps`` or stall on a flat ridge: the caller then falls back on the general
+    optimiser.
+    """
+    low, high = LOG_BOUNDS
+    theta = log_start.astype(np.float64)
+    identity = np.eye(len(theta))
+    damping = 0.0  # added to the curvature, as a share of its largest diagonal entry
+
+    def evaluate(at: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        value, gradient = with_gradient(np.exp(at))
+        return float(value), np.asarray(gradient, dtype=np.float64)
+
+    with np.errstate(all="ignore"):
+        value, gradient = evaluate(theta)
+        for _ in range(max_steps):
+            params = np.exp(theta)
+            in_logs = gradient * params
+            curvature = np.outer(params, params) * hessian(params) + np.diag(in_logs)
+            if not (np.isfinite(value) and np.all(np.isfinite(curvature))):
+                return None
+            try:  # settled: positive curvature, and the full step would gain nothing
+                np.linalg.cholesky(curvature)
+                full = float(in_logs @ np.linalg.solve(curvature, in_logs))
+                if full / 2 <= 1e-13 * max(abs(value), 1.0):
+                    return params
+            except np.linalg.LinAlgError:
+                pass
+            scale = max(float(np.abs(np.diag(curvature)).max()), 1e-300)
+            while True:  # damp until a step lowers the objective
+                damped = curvature + damping * scale * identity
+                try:
+                    np.linalg.cholesky(damped)
+                except np.linalg.LinAlgError:
+                    damping = max(4 * damping, 1e-8)
+                    if damping > 1e8:
+                        return None
+                    continue
+                step = -np.linalg.solve(damped, in_logs)
+                decrease = -float(in_logs @ step)  # what the step should gain, times 2
+                if decrease / 2 <= 1e-13 * max(abs(value), 1.0):  # stuck on a flat ridge
+                    return None
+                moved = theta + step
+                # at most a factor e^3 per step on each parameter, and within the bounds
+                if np.abs(step).max() <= 3.0 and np.all(moved >= low) and np.all(moved <= high):
+                    new_value, new_gradient = evaluate(moved)
+                    if np.isfinite(new_value) and new_value <= value:
+                        break
+                damping = max(4 * damping, 1e-8)
+                if damping > 1e8:
+                    return None
+            theta, value, gradient = moved, new_value, new_gradient
+            damping = damping / 16 if damping > 1e-7 else 0.0
     return None
 
 

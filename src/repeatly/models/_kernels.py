@@ -208,6 +208,25 @@ class GammaGammaKernel:
         d_gamma -= p * wx_inv + q * w_inv
         return value, np.array([d_p, d_q, d_gamma])
 
+    def hessian(self, params: Array) -> Array:
+        """The second derivatives of the log-likelihood in (p, q, gamma)."""
+        p, q, gamma = (float(v) for v in params)
+        ux, wx = self.ux, self.wx
+        pxq = p * ux + q
+        at_pxq = polygamma(1, pxq)
+        inverse = 1.0 / (self.xm + gamma)
+        wx_inv, w_inv = float(np.dot(self.w_x, inverse)), float(np.dot(self.w, inverse))
+        inverse *= inverse
+        wx_inv2, w_inv2 = float(np.dot(self.w_x, inverse)), float(np.dot(self.w, inverse))
+        pp = float(np.dot(wx * ux**2, at_pxq - polygamma(1, p * ux)))
+        pq = float(np.dot(wx * ux, at_pxq))
+        qq = float(np.dot(wx, at_pxq)) - self.sum_w * float(polygamma(1, q))
+        p_gamma = -wx_inv
+        q_gamma = self.sum_w / gamma - w_inv
+        gamma_gamma = -self.sum_w * q / gamma**2 + p * wx_inv2 + q * w_inv2
+        return np.array([[pp, pq, p_gamma], [pq, qq, q_gamma],
+                         [p_gamma, q_gamma, gamma_gamma]])
+
 
 def distinct_pairs(x: Array, y: Array) -> tuple[Array, Array, NDArray[np.intp]]:
     """The distinct (x, y) pairs and each row's index into them."""
