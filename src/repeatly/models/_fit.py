@@ -12,9 +12,8 @@ from threadpoolctl import threadpool_limits
 from repeatly.exceptions import ConvergenceError
 
 __all__ = ["Gradient", "Hessian", "curvature_in_logs", "damped_newton_in_logs", "fit_positive",
-           "newton_in_logs",
-           "one_blas_thread", "standard_errors", "standard_errors_from_gradient",
-           "standard_errors_from_hessian"]
+           "newton_in_logs", "one_blas_thread", "standard_errors",
+           "standard_errors_from_gradient", "standard_errors_from_hessian"]
 
 
 #: Bounds of the logs of every parameter: 1e-6 to 1e5. Beyond them a model has lost a

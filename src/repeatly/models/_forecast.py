@@ -195,6 +195,10 @@ def forecast(
     candidates = list(AUTO_MODELS) if model == "auto" else [model]
     discrete = candidates == ["bgbb"]
     summarise = period_summary if discrete else model_summary
+    # the numerical steps (numpy, scipy, pandas) are imported here, not with this module,
+    # whose constants the report and the segments use
+    from repeatly.models import _forecast_steps as steps
+
     notes: list[str] = []
 
     comparison_rows: list[dict[str, Any]] = []
@@ -206,7 +210,6 @@ def forecast(
         with aggregation_threads(lines):
             calib = materialize(summarise(lines, calibration_end=calibration_end,
                                           unit=unit, holdout_end=end), "model_calibration")
-        from repeatly.models import _forecast_steps as steps
         rows = steps.frame(calib.group_by([*KEY, "holdout_purchases"]).aggregate(
             weight=calib.count()))
         if rows.empty:
@@ -232,7 +235,6 @@ def forecast(
     with aggregation_threads(lines):
         summary = stored = materialize(summarise(lines, calibration_end=end, unit=unit),
                                        "model_summary")
-    from repeatly.models import _forecast_steps as steps
     rows = steps.frame(summary.group_by(KEY).aggregate(
         weight=summary.count(), value_sum=summary.monetary_value.sum()))
     if rows.empty:
