@@ -295,6 +295,19 @@ def test_fits_run_blas_on_one_thread_and_put_the_threads_back(cdnow, monkeypatch
     assert before and seen and all(threads == [1] * len(before) for threads in seen)
 
 
+def _assert_second_derivatives(kernel, p):
+    """A kernel's second derivatives equal central differences of its gradient at p."""
+    steps = 1e-6 * p
+    shift = np.eye(len(p))
+    differences = np.array([
+        (kernel(p + steps[i] * shift[i])[1] - kernel(p - steps[i] * shift[i])[1])
+        / (2 * steps[i]) for i in range(len(p))])
+    hessian = kernel.hessian(p)
+    np.testing.assert_allclose(hessian, hessian.T)
+    np.testing.assert_allclose(hessian, differences, rtol=1e-5,
+                               atol=1e-7 * np.abs(differences).max())
+
+
 def test_the_bgnbd_kernels_second_derivatives_equal_differences_of_its_gradient(cdnow):
     # the gradient itself is checked against differences of the value elsewhere; here a
     # customer with 5,000 purchases and one-time buyers are among the rows, at three
@@ -307,15 +320,7 @@ def test_the_bgnbd_kernels_second_derivatives_equal_differences_of_its_gradient(
     kernel = BetaGeoKernel(x, t_x, T, np.linspace(0.5, 2.0, len(x)))
     for params in ([0.243, 4.414, 0.793, 2.426], [1.5, 0.7, 3.0, 0.4],
                    [0.05, 30.0, 0.2, 9.0]):
-        p = np.array(params)
-        steps = 1e-6 * p
-        differences = np.array([
-            (kernel(p + steps[i] * np.eye(4)[i])[1] - kernel(p - steps[i] * np.eye(4)[i])[1])
-            / (2 * steps[i]) for i in range(4)])
-        hessian = kernel.hessian(p)
-        np.testing.assert_allclose(hessian, hessian.T)
-        np.testing.assert_allclose(hessian, differences, rtol=1e-5,
-                                   atol=1e-7 * np.abs(differences).max())
+        _assert_second_derivatives(kernel, np.array(params))
 
 
 @pytest.mark.parametrize("penalizer", [0.0, 0.1])
@@ -343,15 +348,7 @@ def test_the_gamma_gamma_kernels_second_derivatives_equal_differences_of_its_gra
                               repeat.monetary_value.to_numpy(float),
                               np.linspace(0.5, 2.0, len(repeat)))
     for params in ([6.25, 3.74, 15.44], [1.0, 1.0, 1.0], [30.0, 2.0, 0.5]):
-        p = np.array(params)
-        steps = 1e-6 * p
-        differences = np.array([
-            (kernel(p + steps[i] * np.eye(3)[i])[1] - kernel(p - steps[i] * np.eye(3)[i])[1])
-            / (2 * steps[i]) for i in range(3)])
-        hessian = kernel.hessian(p)
-        np.testing.assert_allclose(hessian, hessian.T)
-        np.testing.assert_allclose(hessian, differences, rtol=1e-5,
-                                   atol=1e-7 * np.abs(differences).max())
+        _assert_second_derivatives(kernel, np.array(params))
 
 
 def test_fits_with_second_derivatives_take_newton_steps_to_the_general_optimisers_optimum(

@@ -12,9 +12,9 @@ database). Each is imported on first use, so a command loads only what it needs.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from repeatly._lazy import lazy_names
 from repeatly._version import __version__
 
 if TYPE_CHECKING:
@@ -46,22 +46,8 @@ __all__ = [
     "segments",
 ]
 
-_SUBPACKAGES = {"analytics", "campaigns", "data", "datasets", "economics", "exceptions",
-                "models", "segments"}
-#: The private module each public function or class lives in.
-_HOMES = {"Analysis": "_analysis", "analyze": "_analysis", "predict": "_prediction"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        return importlib.import_module(f"repeatly.{name}")
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'repeatly' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"repeatly.{home}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), {
+    **{name: name for name in ("analytics", "campaigns", "data", "datasets", "economics",
+                               "exceptions", "models", "segments")},
+    "Analysis": "_analysis", "analyze": "_analysis", "predict": "_prediction",
+})

@@ -9,8 +9,9 @@ this package) does not load scipy and the estimators.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from repeatly._lazy import lazy_names
 
 if TYPE_CHECKING:
     from repeatly.models._covariates import BetaGeoCovariateModel, ParetoNBDCovariateModel
@@ -43,8 +44,7 @@ __all__ = [
     "period_summary",
 ]
 
-#: The private module each public name lives in.
-_HOMES = {
+__getattr__, __dir__ = lazy_names(globals(), {
     "BetaGeoCovariateModel": "_covariates",
     "ParetoNBDCovariateModel": "_covariates",
     "MODELS": "_estimators",
@@ -60,17 +60,4 @@ _HOMES = {
     "distinct_rows": "_prep",
     "model_summary": "_prep",
     "period_summary": "_prep",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'repeatly.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"repeatly.models.{home}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+})

@@ -196,8 +196,7 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
     theta = log_start.astype(np.float64)
 
     def evaluate(at: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        value, gradient = with_gradient(np.exp(at))
-        return float(value), np.asarray(gradient, dtype=np.float64)
+        return _in_logs(with_gradient, at)
 
     with np.errstate(all="ignore"):
         value, gradient = evaluate(theta)
@@ -256,8 +255,7 @@ def damped_newton_in_logs(with_gradient: Gradient, hessian: Hessian,
     damping = 0.0  # added to the curvature, as a share of its largest diagonal entry
 
     def evaluate(at: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        value, gradient = with_gradient(np.exp(at))
-        return float(value), np.asarray(gradient, dtype=np.float64)
+        return _in_logs(with_gradient, at)
 
     with np.errstate(all="ignore"):
         value, gradient = evaluate(theta)
@@ -300,6 +298,13 @@ def damped_newton_in_logs(with_gradient: Gradient, hessian: Hessian,
             theta, value, gradient = moved, new_value, new_gradient
             damping = damping / 16 if damping > 1e-7 else 0.0
     return None
+
+
+def _in_logs(with_gradient: Gradient, at: NDArray[np.float64]
+             ) -> tuple[float, NDArray[np.float64]]:
+    """The objective and its gradient (in the parameters) at the logs ``at``."""
+    value, gradient = with_gradient(np.exp(at))
+    return float(value), np.asarray(gradient, dtype=np.float64)
 
 
 def standard_errors_from_hessian(hessian: NDArray[np.float64]) -> NDArray[np.float64]:
