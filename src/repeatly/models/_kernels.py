@@ -5,11 +5,13 @@ rows and weights and is then called with the parameters. Those with ``gradient =
 return the value with its gradient, so the optimiser needs no numerical
 differentiation; the others return the value alone. The BG/NBD and Gamma-Gamma kernels
 do the work that depends only on the frequency once per distinct frequency (there are
-few) and keep per row only what depends on recency and age; the Pareto/NBD kernel
+few) and keep per row only what depends on recency and age; they also give the second
+derivatives (``hessian``), for Newton steps and standard errors. The Pareto/NBD kernel
 computes its hypergeometric terms once per distinct pair.
 
 The values equal ``np.dot(weights, log_likelihood(...))`` of the models' own functions
-(tested); the gradients are checked against finite differences.
+(tested); the gradients are checked against finite differences, the second derivatives
+against differences of the gradients.
 """
 
 from __future__ import annotations
