@@ -79,16 +79,17 @@ def aggregation_threads(table: ir.Table) -> Iterator[None]:
     if backend.name != "duckdb" or os.environ.get("REPEATLY_THREADS"):
         yield
         return
-    threads = backend.raw_sql("SELECT current_setting('threads')").fetchone()[0]
-    with _duckdb_setting(backend, "threads", max(int(threads), AGGREGATION_THREADS)):
+    with _duckdb_setting(backend, "threads",
+                         lambda threads: max(int(str(threads)), AGGREGATION_THREADS)):
         yield
 
 
 @contextmanager
-def _duckdb_setting(backend: BaseBackend, name: str, value: object) -> Iterator[None]:
-    """A DuckDB setting changed for the block, put back as it was after it."""
+def _duckdb_setting(backend: BaseBackend, name: str, value: Callable[[object], object]
+                    ) -> Iterator[None]:
+    """A DuckDB setting changed for the block to ``value(current)``, then put back."""
     before = backend.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
-    backend.raw_sql(f"SET {name} = {_sql_value(value)}")
+    backend.raw_sql(f"SET {name} = {_sql_value(value(before))}")
     try:
         yield
     finally:
@@ -255,5 +256,5 @@ def write_parquet(table: ir.Table, path: str | os.PathLike[str]) -> None:
     if backend.name != "duckdb":
         table.to_parquet(path)
         return
-    with _duckdb_setting(backend, "preserve_insertion_order", False):
+    with _duckdb_setting(backend, "preserve_insertion_order", lambda _: False):
         table.to_parquet(path)

@@ -32,8 +32,8 @@ def one_blas_thread() -> Iterator[None]:
 
     The likelihoods' sums are dot products of single vectors: BLAS threads save little
     on them, and afterwards spin, waiting for more work, on the core the next numpy
-    step needs. With them the Gamma-Gamma fit on a million distinct rows took three
-    times as long (benchmarks/RESULTS.md).
+    step needs. With them the Gamma-Gamma fit on half a million distinct rows took
+    three times as long (benchmarks/RESULTS.md).
     """
     with threadpool_limits(limits=1, user_api="blas"):
         yield
@@ -194,12 +194,8 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
         return None
     hessian = curvature.astype(np.float64)  # a copy: the BFGS updates change it
     theta = log_start.astype(np.float64)
-
-    def evaluate(at: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        return _in_logs(with_gradient, at)
-
     with np.errstate(all="ignore"):
-        value, gradient = evaluate(theta)
+        value, gradient = _in_logs(with_gradient, theta)
         for _ in range(max_steps):
             if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
                 return None
@@ -218,7 +214,7 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
                 moved = theta + length * step
                 if np.any(moved < low) or np.any(moved > high):
                     return None
-                new_value, new_gradient = evaluate(moved)
+                new_value, new_gradient = _in_logs(with_gradient, moved)
                 if np.isfinite(new_value) and new_value <= value - 1e-4 * length * decrease:
                     break
                 length /= 2
@@ -253,51 +249,46 @@ def damped_newton_in_logs(with_gradient: Gradient, hessian: Hessian,
     theta = log_start.astype(np.float64)
     identity = np.eye(len(theta))
     damping = 0.0  # added to the curvature, as a share of its largest diagonal entry
-
-    def evaluate(at: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        return _in_logs(with_gradient, at)
-
     with np.errstate(all="ignore"):
-        value, gradient = evaluate(theta)
+        value, gradient = _in_logs(with_gradient, theta)
         for _ in range(max_steps):
             params = np.exp(theta)
             in_logs = gradient * params
             curvature = np.outer(params, params) * hessian(params) + np.diag(in_logs)
             if not (np.isfinite(value) and np.all(np.isfinite(curvature))):
                 return None
-            try:  # settled: positive curvature, and the full step would gain nothing
-                np.linalg.cholesky(curvature)
-                full = float(in_logs @ np.linalg.solve(curvature, in_logs))
-                if full / 2 <= 1e-13 * max(abs(value), 1.0):
-                    return params
-            except np.linalg.LinAlgError:
-                pass
+            full = _newton_step(curvature, in_logs)
+            if full is not None and -float(in_logs @ full) / 2 <= 1e-13 * max(abs(value), 1.0):
+                return params  # positive curvature, and the full step would gain nothing
             scale = max(float(np.abs(np.diag(curvature)).max()), 1e-300)
             while True:  # damp until a step lowers the objective
-                damped = curvature + damping * scale * identity
-                try:
-                    np.linalg.cholesky(damped)
-                except np.linalg.LinAlgError:
-                    damping = max(4 * damping, 1e-8)
-                    if damping > 1e8:
-                        return None
-                    continue
-                step = -np.linalg.solve(damped, in_logs)
-                decrease = -float(in_logs @ step)  # what the step should gain, times 2
-                if decrease / 2 <= 1e-13 * max(abs(value), 1.0):  # stuck on a flat ridge
-                    return None
-                moved = theta + step
-                # at most a factor e^3 per step on each parameter, and within the bounds
-                if np.abs(step).max() <= 3.0 and np.all(moved >= low) and np.all(moved <= high):
-                    new_value, new_gradient = evaluate(moved)
-                    if np.isfinite(new_value) and new_value <= value:
-                        break
+                step = _newton_step(curvature + damping * scale * identity, in_logs)
+                if step is not None:
+                    if -float(in_logs @ step) / 2 <= 1e-13 * max(abs(value), 1.0):
+                        return None  # stuck on a flat ridge
+                    moved = theta + step
+                    # at most a factor e^3 per step on each parameter, within the bounds
+                    if (np.abs(step).max() <= 3.0 and np.all(moved >= low)
+                            and np.all(moved <= high)):
+                        new_value, new_gradient = _in_logs(with_gradient, moved)
+                        if np.isfinite(new_value) and new_value <= value:
+                            break
                 damping = max(4 * damping, 1e-8)
                 if damping > 1e8:
                     return None
             theta, value, gradient = moved, new_value, new_gradient
             damping = damping / 16 if damping > 1e-7 else 0.0
     return None
+
+
+def _newton_step(curvature: NDArray[np.float64], in_logs: NDArray[np.float64]
+                 ) -> NDArray[np.float64] | None:
+    """The step to the minimum of the quadratic model; ``None`` unless it is convex."""
+    try:
+        np.linalg.cholesky(curvature)
+    except np.linalg.LinAlgError:
+        return None
+    return np.asarray(-np.linalg.solve(curvature, in_logs), dtype=np.float64)
 
 
 def _in_logs(with_gradient: Gradient, at: NDArray[np.float64]

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AUTO_MODELS", "Forecast", "forecast"]
 
-#: The models ``forecast`` can fit, by the name the CLI takes (``MODELS`` has their classes).
-MODEL_KEYS = ("bgnbd", "mbgnbd", "pnbd", "bgbb")
 #: The models ``model="auto"`` chooses between (they share one data summary).
 AUTO_MODELS = ("bgnbd", "mbgnbd", "pnbd")
 
@@ -170,8 +168,12 @@ def forecast(
     -------
     Forecast
     """
-    if model != "auto" and model not in MODEL_KEYS:
-        raise InputError(f"model: expected auto, {', '.join(MODEL_KEYS)}; got {model!r}")
+    # the numerical steps (numpy, scipy, pandas) are imported here, not with this module,
+    # whose constants the report and the segments use
+    from repeatly.models import _forecast_steps as steps
+
+    if model != "auto" and model not in steps.MODELS:
+        raise InputError(f"model: expected auto, {', '.join(steps.MODELS)}; got {model!r}")
     if unit not in UNIT_DAYS:
         raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
     if not 0 < margin <= 1:
@@ -195,10 +197,6 @@ def forecast(
     candidates = list(AUTO_MODELS) if model == "auto" else [model]
     discrete = candidates == ["bgbb"]
     summarise = period_summary if discrete else model_summary
-    # the numerical steps (numpy, scipy, pandas) are imported here, not with this module,
-    # whose constants the report and the segments use
-    from repeatly.models import _forecast_steps as steps
-
     notes: list[str] = []
 
     comparison_rows: list[dict[str, Any]] = []

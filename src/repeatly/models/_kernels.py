@@ -179,7 +179,7 @@ class GammaGammaKernel:
 
     def __init__(self, x: Array, m: Array, weights: Array) -> None:
         self.w = weights
-        self.ux, self.ix, self.wx = _by_value(x, weights)
+        self.ux, _, self.wx = _by_value(x, weights)
         self.xm = x * m  # each buyer's total repeat spend
         self.w_x = weights * x
         # parts that do not depend on the parameters
