@@ -75,6 +75,24 @@ def test_parquet_predictions_hold_the_same_customers_as_the_csv(shop_files, tmp_
     assert list(parquet.customer_id.astype(str)) == list(csv.customer_id.astype(str))
     for column in ("frequency", "p_alive", "expected_purchases", "expected_spend", "clv"):
         assert parquet[column].to_numpy() == pytest.approx(csv[column].to_numpy(), rel=1e-9)
+    # the Parquet predictions are written as they are joined, under a hidden name that
+    # is gone once they are in place
+    assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == [
+        "comparison.csv", "model.json", "predictions.parquet", "report.html"]
+
+
+def test_a_failed_parquet_predict_leaves_no_file_behind(shop_files, tmp_path):
+    # the run fails in the fits (a calibration end that leaves no customer), after the
+    # hidden predictions file was made: nothing is left in the folder
+    shop, files = shop_files
+    out = tmp_path / "out"
+    first = pd.Timestamp(shop.orders.ordered_at.min()).date()
+    run = _run("predict", str(files["orders"]), "--model", "bgnbd", "--format", "parquet",
+               "--calibration-end", (first - pd.Timedelta(days=1)).isoformat(),
+               "--out", str(out))
+    assert run.returncode != 0
+    assert "calibration_end: no customers bought" in run.stderr
+    assert list(out.iterdir()) == []
 
 
 def test_writing_parquet_puts_the_engines_row_order_setting_back(tmp_path):

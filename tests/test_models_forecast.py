@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import repeatly
+from repeatly._prediction import write_forecast
 from repeatly.exceptions import InputError
 from repeatly.models import BetaGeoModel, forecast, model_summary, period_summary
 from repeatly.models._kernels import BetaGeoKernel, GammaGammaKernel
@@ -125,6 +126,35 @@ def test_what_if_totals_are_the_customers_clv(fitted):
     assert fitted.what_if["change"] > 0  # fewer leaving: more value
     assert fitted.what_if["total_clv_if"] == pytest.approx(
         total + fitted.what_if["change"], rel=1e-9)
+
+
+def test_predictions_written_as_joined_are_the_stored_ones(planted, fitted, tmp_path):
+    # with a predictions file the engine writes the joined predictions straight to it
+    # and the forecast reads them from there: the same rows as the stored table
+    lines, _end = planted
+    path = tmp_path / "predictions.parquet"
+    saved = repeatly.predict(lines, model="bgnbd", unit="week", margin=0.3,
+                             calibration_end=dt.date(2023, 6, 30), discount_rate=0.12,
+                             predictions_file=path)
+    assert saved.predictions_file == path
+
+    def ordered(frame):
+        frame = frame.sort_values("customer_id").reset_index(drop=True)
+        return frame.assign(next_purchase_on=pd.to_datetime(frame.next_purchase_on)
+                            .astype("datetime64[ns]"))
+
+    on_disk = ordered(pd.read_parquet(path))
+    stored = ordered(fitted.customers.to_pandas())
+    assert list(on_disk.columns) == list(stored.columns)
+    pd.testing.assert_frame_equal(on_disk, ordered(saved.customers.to_pandas()))
+    pd.testing.assert_frame_equal(on_disk, stored, check_dtype=False)
+    pd.testing.assert_frame_equal(saved.tables["clv_distribution"],
+                                  fitted.tables["clv_distribution"])
+    # writing the forecast out gives that file its place rather than writing it again
+    written = write_forecast(saved, tmp_path / "out", file_format="parquet")
+    assert written["predictions"].samefile(path)
+    path.unlink()  # the written file outlives the forecast's own
+    assert len(pd.read_parquet(written["predictions"])) == len(stored)
 
 
 def test_auto_chooses_the_lowest_holdout_error_and_reports_every_model(planted):

@@ -140,7 +140,10 @@ def test_predictions_joined_back_in_postgres_equal_those_from_csv(pg_shop_orders
     lines.to_csv(csv, index=False)
     options = {"model": "bgnbd", "margin": 0.4, "as_of": "2024-12-31"}
     from_csv = repeatly.predict(csv, **options)
-    from_pg = repeatly.predict(URL, table=name, **options)
+    # asked for a predictions file, PostgreSQL keeps its table and the file is written
+    # from it
+    saved = tmp_path / "predictions.parquet"
+    from_pg = repeatly.predict(URL, table=name, predictions_file=saved, **options)
     try:
         # the rows reach the fits in another order; this shop's a and b lie along a flat
         # ridge of the likelihood (a and b in the tens of thousands, their errors ten
@@ -168,5 +171,9 @@ def test_predictions_joined_back_in_postgres_equal_those_from_csv(pg_shop_orders
             from_pg.model.expected_purchases(from_pg.options["horizon"], x, t_x, T),
             rtol=1e-9)
         np.testing.assert_allclose(got.clv, expected.clv, rtol=1e-2)
+        assert from_pg.customers.get_name() in from_pg.customers._find_backend().list_tables()
+        written = _sorted(pd.read_parquet(saved), "customer_id")
+        pd.testing.assert_frame_equal(written.drop(columns="next_purchase_on"),
+                                      got.drop(columns="next_purchase_on"), check_dtype=False)
     finally:
         from_pg.customers._find_backend().disconnect()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write", "json_plain"]
+__all__ = ["atomic_write", "json_plain", "scratch_file"]
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
@@ -30,6 +31,23 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
+
+
+@contextmanager
+def scratch_file(folder: Path, name: str) -> Iterator[Path]:
+    """A hidden file name in ``folder`` (made if need be), the file removed on leaving.
+
+    For a result that later steps read and that is then linked or copied into place,
+    so that neither a failure nor the end of the work leaves it behind.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    os.close(fd)
+    path = Path(tmp)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def json_plain(value: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -41,11 +43,13 @@ def predict(
     on_bad_rows: Literal["error", "skip"] = "error",
     con: BaseBackend | None = None,
     progress: Callable[[str], None] | None = None,
+    predictions_file: str | Path | None = None,
 ) -> Forecast:
     """Forecast every customer of an order export: P(alive), purchases, spend and CLV.
 
     ``orders`` and the loading options are as for :func:`repeatly.analyze`; the model
-    options are those of :func:`repeatly.models.forecast`. ``margin`` (the share of
+    options and ``predictions_file`` are those of :func:`repeatly.models.forecast`.
+    ``margin`` (the share of
     spend that is margin) defaults to the margin share of the lines that have a cost or
     margin, and to 1.0 (CLV in revenue) when none has.
 
@@ -74,10 +78,20 @@ def predict(
     result = forecast(lines, model=model, unit=unit, as_of=as_of_date,
                       calibration_end=calibration_date, horizon=horizon,
                       clv_months=clv_months, margin=margin, discount_rate=discount_rate,
-                      penalizer=penalizer, progress=step)
+                      penalizer=penalizer, progress=step,
+                      predictions_file=predictions_file)
     result.notes[:0] = notes
     result.options["source"] = loaded.source
     return result
+
+
+def _same_file(saved: Path, path: Path) -> None:
+    """``path`` made the same file as ``saved``: linked if it can be, else copied."""
+    path.unlink()
+    try:
+        os.link(saved, path)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(saved, path)
 
 
 def _margin_share(lines: ir.Table) -> tuple[float, str]:
@@ -102,7 +116,10 @@ def write_forecast(result: Forecast, out: str | Path, *,
     The predictions go to ``predictions.csv``, most valuable customers first, or to
     ``predictions.parquet`` unsorted; ``report.html`` is the Prediction section as a page
     of its own.
-    Each file is written under a temporary name and renamed into place.
+    Each file is written under a temporary name and renamed into place. A forecast
+    that already wrote its predictions to a Parquet file (``predictions_file``) gives
+    that file to ``predictions.parquet``, without writing them again: a hard link
+    where both are on one file system, else a copy.
     """
     from repeatly.report import render_forecast_report
 
@@ -115,6 +132,10 @@ def write_forecast(result: Forecast, out: str | Path, *,
     if file_format == "csv":  # for people: most valuable first
         ranked = result.customers.order_by([ibis.desc("clv"), "customer_id"])
         atomic_write(paths["predictions"], lambda p: ranked.to_csv(p))
+    elif result.predictions_file is not None:  # written by the forecast
+        saved = result.predictions_file
+        if saved.resolve() != paths["predictions"].resolve():
+            atomic_write(paths["predictions"], lambda p: _same_file(saved, p))
     else:  # for programs: as stored, without the memory and time of a sort
         atomic_write(paths["predictions"], lambda p: write_parquet(result.customers, p))
     atomic_write(paths["model"], lambda p: p.write_text(

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -275,20 +275,24 @@ def predict(
     import json
 
     import repeatly
+    from repeatly._files import scratch_file
     from repeatly._prediction import write_forecast
 
     # checked before the fits, not after minutes of work
     _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
     _check_choice("--format", file_format, ("csv", "parquet"))
     _check_choice("lang", lang, ("en", "ru"))
-    with _progress() as step:
+    with _progress() as step, ExitStack() as scratch:
+        saved = None
+        if out_dir is not None and file_format == "parquet":  # written as they are joined
+            saved = scratch.enter_context(scratch_file(out_dir, "predictions.parquet"))
         result = repeatly.predict(
             orders, model=model, unit=unit, as_of=as_of,  # type: ignore[arg-type]
             calibration_end=calibration_end, horizon=horizon, clv_months=clv_months,
             margin=margin, discount_rate=discount_rate, penalizer=penalizer,
             mapping=_parse_maps(map_),
             table=table, on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
-            progress=step)
+            progress=step, predictions_file=saved)
         paths = {}
         if out_dir is not None:
             step("Writing predictions")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from repeatly.connection import aggregation_threads, alongside, materialize, release
+from repeatly.connection import aggregation_threads, alongside, materialize, release, store_parquet
 from repeatly.exceptions import InputError
 from repeatly.models._prep import UNIT_DAYS, Unit, model_summary, period_summary
 
@@ -68,6 +70,9 @@ class Forecast:
         The options used (unit, horizon, dates, margin, discount rate...).
     notes
         Plain-language remarks on choices made for the user.
+    predictions_file
+        The Parquet file the per-customer predictions were written to, when
+        :func:`forecast` was given one (``customers`` then reads it on DuckDB).
     """
 
     model: _HistoryModel
@@ -79,6 +84,7 @@ class Forecast:
     what_if: dict[str, float]
     options: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    predictions_file: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The forecast's summary as plain data (what ``repeatly predict --json`` prints)."""
@@ -132,6 +138,7 @@ def forecast(
     discount_rate: float = 0.10,
     penalizer: float = 0.0,
     progress: Progress | None = None,
+    predictions_file: str | os.PathLike[str] | None = None,
 ) -> Forecast:
     """Fit buy-till-you-die and spend models to order lines and forecast every customer.
 
@@ -163,6 +170,11 @@ def forecast(
         L2 penalty on the model parameters.
     progress
         Called with a short label as each step starts.
+    predictions_file
+        A Parquet file to write every customer's predictions to as the engine joins
+        them back. On DuckDB ``customers`` then reads that file, and the predictions
+        are not also kept in the engine: the fastest way to save them, and less
+        memory. The file must stay while ``customers`` is used.
 
     Returns
     -------
@@ -264,8 +276,14 @@ def forecast(
         fitted, rows, horizon=horizon, month=DAYS_PER_MONTH / size, months=clv_months,
         monthly_rate=monthly, discrete=discrete)
     joined = steps.join_predictions(summary, predictions, end=end, size=size, margin=margin)
+
+    def store() -> ir.Table:
+        if predictions_file is None:
+            return materialize(joined, "forecast")
+        return store_parquet(joined, predictions_file, "forecast")
+
     # the engine joins the predictions back while numpy computes the tables of rows
-    with alongside(lambda: materialize(joined, "forecast")) as stored_forecast:
+    with alongside(store) as stored_forecast:
         tables["alive_matrix"] = steps.alive_matrix(rows, predictions)
         what_if = steps.what_if(fitted, rows, predictions["discounted_purchases"].to_numpy(),
                                 histories, margin=margin, horizon_months=clv_months,
@@ -280,7 +298,9 @@ def forecast(
                "penalizer": penalizer}
     return Forecast(model=fitted, spend=spend, customers=customers,
                     comparison=steps.comparison(comparison_rows), holdout=holdout,
-                    tables=tables, what_if=what_if, options=options, notes=notes)
+                    tables=tables, what_if=what_if, options=options, notes=notes,
+                    predictions_file=None if predictions_file is None
+                    else Path(predictions_file))
 
 
 def _last_day(lines: ir.Table) -> dt.date:

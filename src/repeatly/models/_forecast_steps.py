@@ -210,11 +210,14 @@ class _Histories:
 
     def expected(self, model: _HistoryModel, t: float) -> np.ndarray:
         """Expected purchases in the next ``t``, per row."""
-        rows, pairs = self.alive(model)
+        return self.alive(model)[0] * self.active_expected(model, t)[self.inverse]
+
+    def active_expected(self, model: _HistoryModel, t: float) -> np.ndarray:
+        """Expected purchases in the next ``t`` of an active customer, per pair."""
         if t == 0:
-            return np.zeros(len(rows))
-        active = model.expected_purchases(t, self.pair_x, self.pair_T, self.pair_T) / pairs
-        return rows * active[self.inverse]
+            return np.zeros(len(self.pair_x))
+        pairs = self.alive(model)[1]
+        return model.expected_purchases(t, self.pair_x, self.pair_T, self.pair_T) / pairs
 
     def no_purchase(self, model: _HistoryModel, t: float) -> np.ndarray:
         """Probability of no purchase in the next ``t``, per row."""
@@ -251,15 +254,20 @@ def predict_rows(model: _HistoryModel, rows: pd.DataFrame, *, horizon: float,
 
 def _discounted_purchases(model: _HistoryModel, histories: _Histories, *, month: float,
                           months: int, monthly_rate: float, discrete: bool) -> np.ndarray:
-    """Sum over the months ahead of each month's expected purchases, discounted."""
-    total = np.zeros(len(histories.x))
-    before = np.zeros(len(histories.x))
+    """Sum over the months ahead of each month's expected purchases, discounted, per row.
+
+    Each month's expected purchases are P(alive) times a factor per (frequency, T) pair
+    (:class:`_Histories`), so the discounted sum is summed over the pairs, then taken
+    to the rows once.
+    """
+    total = np.zeros(len(histories.pair_x))
+    before = np.zeros(len(histories.pair_x))
     for k in range(1, months + 1):
         t = k * month
-        upto = histories.expected(model, math.floor(t) if discrete else t)
+        upto = histories.active_expected(model, math.floor(t) if discrete else t)
         total += (upto - before) / (1 + monthly_rate) ** k
         before = upto
-    return total
+    return histories.alive(model)[0] * total[histories.inverse]
 
 
 def join_predictions(summary: ir.Table, predictions: pa.Table, *, end: dt.date,
