@@ -14,9 +14,13 @@ Gamma-Gamma on the repeat buyers, predict the expected purchases over 52 weeks a
   ``~/.cache/repeatly-bench/lifetimes-venv``;
 - repeatly: ``REPEATLY_COMMAND`` below, the CLI next to this Python.
 
-Before each side the script waits ``--settle`` seconds (default 15) with nothing running:
-right after lifetimes' 2 GiB process ends the kernel is still reclaiming its memory,
-and a run started at once took 0.5-1 s longer than the same run alone.
+Before each side the script waits ``--settle`` seconds (default 15) with nothing running,
+so that both start from the same state of the machine's memory. On the virtual machine
+these figures come from, memory a process frees goes back to the host within a few
+seconds, and the next process to touch it pays about 2.3 s per GiB instead of 0.2 s
+(1 GiB of numpy ones: 0.19 s right after a 2 GiB process ended, 0.55 s 3 s after it,
+2.35 s 15 s after it). With the pause, each side starts with the memory given back, as
+the first side always does; without it, the second side would run on the first's.
 
 Prints each side's wall time, CPU time (user + system; steadier than the wall time when
 the machine is busy) and peak memory (max RSS of the child, through a small wrapper),
