@@ -49,9 +49,8 @@ def predict(
 
     ``orders`` and the loading options are as for :func:`repeatly.analyze`; the model
     options and ``predictions_file`` are those of :func:`repeatly.models.forecast`.
-    ``margin`` (the share of
-    spend that is margin) defaults to the margin share of the lines that have a cost or
-    margin, and to 1.0 (CLV in revenue) when none has.
+    ``margin`` (the share of spend that is margin) defaults to the margin share of the
+    lines that have a cost or margin, and to 1.0 (CLV in revenue) when none has.
 
     Examples
     --------
