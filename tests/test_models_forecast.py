@@ -120,6 +120,38 @@ def test_predictions_joined_back_equal_the_model_on_each_customer(planted, fitte
     assert np.allclose(days, np.ceil(wait * 7))
 
 
+def test_alive_matrix_is_the_mean_p_alive_of_its_customers(fitted):
+    # each cell: customers with that many repeat purchases (20 and more together) whose
+    # recency falls in that tenth of the longest T, and their mean P(alive)
+    customers = fitted.customers.to_pandas()
+    top = customers["T"].max()
+    customers["frequency"] = customers.frequency.clip(upper=20)
+    customers["recency_bin"] = np.minimum(np.floor(customers.recency / top * 10), 9)
+    by_hand = customers.groupby(["frequency", "recency_bin"]).p_alive.agg(["size", "mean"])
+    matrix = fitted.tables["alive_matrix"]
+    assert list(zip(matrix.frequency, matrix.recency_bin, strict=True)) == list(by_hand.index)
+    assert matrix.customers.to_numpy() == pytest.approx(by_hand["size"].to_numpy())
+    assert matrix.p_alive.to_numpy() == pytest.approx(by_hand["mean"].to_numpy(), rel=1e-9)
+    assert matrix.recency_from.to_numpy() == pytest.approx(matrix.recency_bin * top / 10)
+    assert customers.frequency.max() == 20 and matrix.customers.sum() == len(customers)
+
+
+def test_clv_bands_hold_every_customer_once(fitted):
+    # forty equal bands up to the 99th percentile of CLV, and one band above it
+    clv = fitted.customers.to_pandas().clv.to_numpy()
+    bands = fitted.tables["clv_distribution"]
+    top = np.quantile(clv, 0.99)
+    assert len(bands) == 41
+    assert bands.clv_from.iloc[0] == 0 and bands.clv_to.iloc[39] == pytest.approx(top)
+    assert bands.clv_to.iloc[-1] > clv.max()
+    for band in (bands.iloc[0], bands.iloc[17], bands.iloc[-1]):
+        inside = clv[(clv >= band.clv_from) & (clv < band.clv_to)]
+        assert band.customers == len(inside)
+        assert band.clv == pytest.approx(inside.sum())
+    assert bands.customers.sum() == len(clv)
+    assert bands.clv.sum() == pytest.approx(clv.sum())
+
+
 def test_what_if_totals_are_the_customers_clv(fitted):
     total = fitted.customers.clv.sum().execute()
     assert fitted.what_if["total_clv"] == pytest.approx(total, rel=1e-9)

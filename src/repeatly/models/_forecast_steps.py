@@ -300,18 +300,17 @@ def _next_purchase_on(waits: np.ndarray, *, end: dt.date, size: float) -> pa.Arr
 def alive_matrix(rows: pd.DataFrame, predictions: pa.Table) -> pd.DataFrame:
     """Mean P(alive) by frequency (capped) and recency (in tenths of the longest T)."""
     top = float(rows["T"].max()) or 1.0
-    frame = pd.DataFrame({
-        "frequency": np.minimum(rows.frequency.to_numpy(float), ALIVE_CAP).astype(int),
-        "recency_bin": np.minimum(np.floor(rows.recency.to_numpy(float) / top * 10), 9)
-        .astype(int),
-        "w": rows.weight.to_numpy(float),
-    })
-    frame["alive"] = frame.w * predictions["p_alive"].to_numpy()
-    grouped = frame.groupby(["frequency", "recency_bin"]).sum().reset_index()
-    grouped["p_alive"] = grouped.alive / grouped.w
-    grouped["recency_from"] = grouped.recency_bin * top / 10
-    return grouped.rename(columns={"w": "customers"})[
-        ["frequency", "recency_bin", "recency_from", "customers", "p_alive"]]
+    frequency = np.minimum(rows.frequency.to_numpy(float), ALIVE_CAP).astype(np.int64)
+    recency_bin = np.minimum(np.floor(rows.recency.to_numpy(float) / top * 10), 9)
+    cell = frequency * 10 + recency_bin.astype(np.int64)  # the cells in their order
+    w = rows.weight.to_numpy(float)
+    cells = (ALIVE_CAP + 1) * 10
+    customers = np.bincount(cell, weights=w, minlength=cells)
+    alive = np.bincount(cell, weights=w * predictions["p_alive"].to_numpy(), minlength=cells)
+    seen = np.flatnonzero(customers)
+    return pd.DataFrame({"frequency": seen // 10, "recency_bin": seen % 10,
+                         "recency_from": seen % 10 * top / 10, "customers": customers[seen],
+                         "p_alive": alive[seen] / customers[seen]})
 
 
 def clv_distribution(customers: ir.Table, bins: int = 40) -> pd.DataFrame:
