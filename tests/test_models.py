@@ -238,6 +238,74 @@ def test_the_fit_from_a_sample_reaches_the_same_optimum_on_cdnow(cdnow, monkeypa
     assert model.params_["b"] == pytest.approx(2.426, abs=0.0005)
 
 
+def test_a_kernel_split_into_parts_sums_to_the_whole(cdnow):
+    # each part is a kernel on its own rows; their values, gradients and second
+    # derivatives add up to the whole's, for every kind of kernel
+    from concurrent.futures import ThreadPoolExecutor
+
+    from repeatly.models import _mbgnbd
+    from repeatly.models._kernels import (
+        BetaGeoKernel,
+        GammaGammaKernel,
+        LikelihoodKernel,
+        ParetoNBDKernel,
+        SplitKernel,
+    )
+
+    x, t_x, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    w = np.random.default_rng(1).integers(1, 5, len(x)).astype(float)
+    repeat = x > 0
+    m = cdnow.monetary_value.to_numpy(float)[repeat]
+
+    def mbgnbd(*columns):
+        return LikelihoodKernel(_mbgnbd.log_likelihood, *columns[:-1], weights=columns[-1])
+
+    cases = [(BetaGeoKernel, (x, t_x, T), w, [0.24, 4.4, 0.79, 2.4]),
+             (GammaGammaKernel, (x[repeat], m), w[repeat], [6.2, 3.7, 15.4]),
+             (ParetoNBDKernel, (x, t_x, T), w, [0.55, 10.6, 0.61, 11.7]),
+             (mbgnbd, (x, t_x, T), w, [0.52, 6.2, 0.89, 1.6])]
+    with ThreadPoolExecutor(3) as pool:
+        for build, columns, weights, params in cases:
+            params = np.array(params)
+            whole, split = build(*columns, weights), SplitKernel(build, columns, weights,
+                                                                  pool=pool, parts=3)
+            assert len(split.kernels) == 3
+            if not whole.gradient:
+                assert split(params) == pytest.approx(whole(params), rel=1e-12)
+                assert not hasattr(split, "hessian")
+                continue
+            (value, gradient), (whole_value, whole_gradient) = split(params), whole(params)
+            assert value == pytest.approx(whole_value, rel=1e-12)
+            np.testing.assert_allclose(gradient, whole_gradient, rtol=1e-10)
+            np.testing.assert_allclose(split.hessian(params), whole.hessian(params),
+                                       rtol=1e-10)
+
+
+def test_a_fit_on_many_rows_runs_in_parts_with_the_same_result(cdnow, monkeypatch):
+    # CDNOW taken as "many rows" on three cores: the likelihood in three parts on
+    # threads, the same optimum and errors as in one piece, and the paper's figures
+    from repeatly.models import _estimators, _kernels
+
+    direct = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    built = []
+
+    class Spy(_kernels.SplitKernel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(len(self.kernels))
+
+    monkeypatch.setattr(_estimators, "SPLIT_ROWS", 1000)
+    monkeypatch.setattr(_estimators, "SplitKernel", Spy)
+    monkeypatch.setattr(_estimators.os, "cpu_count", lambda: 3)
+    model = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
+    assert built == [3]
+    for name, value in direct.params_.items():
+        assert model.params_[name] == pytest.approx(value, rel=1e-8)
+        assert model.standard_errors_[name] == pytest.approx(direct.standard_errors_[name],
+                                                             rel=1e-6)
+    assert model.log_likelihood_ == pytest.approx(-9582.4, abs=0.05)
+
+
 def _bowl(centre, curvature):
     """A smooth bowl in the logs of the parameters with its minimum at ``centre``."""
     def with_gradient(params):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -29,6 +31,7 @@ from repeatly.models._kernels import (
     GammaGammaKernel,
     LikelihoodKernel,
     ParetoNBDKernel,
+    SplitKernel,
 )
 
 __all__ = [
@@ -75,6 +78,22 @@ def _fit_history(
 
 
 SAMPLE_ROWS = 50_000  # rows of the sample that gives the fit on many rows its start
+#: From this many rows a fit's likelihood is computed in parts, one per core (at most
+#: :data:`MAX_PARTS`); below it the threads' hand-offs would cost more than they save.
+SPLIT_ROWS = 4 * SAMPLE_ROWS
+MAX_PARTS = 4
+
+
+@contextlib.contextmanager
+def _whole_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
+                  w: NDArray[np.float64]) -> Iterator[Any]:
+    """The kernel on every row: in parts on the cores when there are many rows."""
+    parts = min(os.cpu_count() or 1, MAX_PARTS)
+    if len(w) < SPLIT_ROWS or parts < 2:
+        yield build(*columns, w)
+        return
+    with ThreadPoolExecutor(parts, thread_name_prefix="repeatly-fit") as pool:
+        yield SplitKernel(build, columns, w, pool=pool, parts=parts)
 
 
 @one_blas_thread()
@@ -102,20 +121,20 @@ def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
             start = _optimum(sample, start, names=names, model=model)
             if sample.with_gradient is not None:
                 curvature = curvature_in_logs(sample.with_gradient, np.log(start))
-    kernel = build(*columns, w)
-    whole = _objective(kernel, penalizer)
-    if whole.with_gradient is None:
-        params = _optimum(whole, start, names=names, model=model)
-        return params, standard_errors(whole.value, params), float(kernel(params))
-    settled = None if curvature is None else newton_in_logs(whole.with_gradient,
-                                                            np.log(start), curvature)
-    if settled is None:
-        settled = _optimum(whole, start, names=names, model=model)
-    if whole.hessian is not None:
-        errors = standard_errors_from_hessian(whole.hessian(settled))
-    else:
-        errors = standard_errors_from_gradient(whole.with_gradient, settled)
-    return settled, errors, float(kernel(settled)[0])
+    with _whole_kernel(build, columns, w) as kernel:
+        whole = _objective(kernel, penalizer)
+        if whole.with_gradient is None:
+            params = _optimum(whole, start, names=names, model=model)
+            return params, standard_errors(whole.value, params), float(kernel(params))
+        settled = None if curvature is None else newton_in_logs(whole.with_gradient,
+                                                                np.log(start), curvature)
+        if settled is None:
+            settled = _optimum(whole, start, names=names, model=model)
+        if whole.hessian is not None:
+            errors = standard_errors_from_hessian(whole.hessian(settled))
+        else:
+            errors = standard_errors_from_gradient(whole.with_gradient, settled)
+        return settled, errors, float(kernel(settled)[0])
 
 
 @dataclass(frozen=True)
