@@ -260,6 +260,7 @@ def test_period_summary_by_hand():
     ({"horizon": -1}, "horizon"),
     ({"clv_months": 0}, "clv_months"),
     ({"penalizer": -1.0}, "penalizer"),
+    ({"predictions_file": "/no/such/folder/predictions.parquet"}, "predictions_file"),
 ])
 def test_bad_options_are_clear_errors(planted, options, message):
     lines, _ = planted

@@ -197,6 +197,9 @@ def forecast(
         raise InputError(f"penalizer: expected 0 or more, got {penalizer}")
     if clv_months < 1:
         raise InputError(f"clv_months: expected 1 or more, got {clv_months}")
+    if predictions_file is not None and not Path(predictions_file).parent.is_dir():
+        raise InputError(f"predictions_file: expected a file in an existing folder, got "
+                         f"{os.fspath(predictions_file)!r}")
     step = progress or (lambda label: None)
     size = UNIT_DAYS[unit]
     horizon = 365.25 / size if horizon is None else float(horizon)
