@@ -19,28 +19,22 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     The file gets the permissions of an ordinary new file (not a temporary file's 0600),
     and the temporary file is removed if ``write`` fails.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
+    with scratch_file(path.parent, path.name) as tmp_path:
         write(tmp_path)
         umask = os.umask(0)
         os.umask(umask)
         tmp_path.chmod(0o666 & ~umask)
         os.replace(tmp_path, path)
-    finally:
-        tmp_path.unlink(missing_ok=True)
     return path
 
 
 @contextmanager
 def scratch_file(folder: Path, name: str) -> Iterator[Path]:
-    """A hidden file name in ``folder`` (made if need be), the file removed on leaving.
+    """A hidden file in ``folder``, removed on leaving.
 
-    For a result that later steps read and that is then linked or copied into place,
-    so that neither a failure nor the end of the work leaves it behind.
+    For a result that later steps read and that is then renamed, linked or copied into
+    place, so that neither a failure nor the end of the work leaves it behind.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     os.close(fd)
     path = Path(tmp)

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -282,10 +282,12 @@ def predict(
     _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
     _check_choice("--format", file_format, ("csv", "parquet"))
     _check_choice("lang", lang, ("en", "ru"))
-    with _progress() as step, ExitStack() as scratch:
-        saved = None
-        if out_dir is not None and file_format == "parquet":  # written as they are joined
-            saved = scratch.enter_context(scratch_file(out_dir, "predictions.parquet"))
+    # Parquet predictions are written as the engine joins them, then linked into place
+    scratch: AbstractContextManager[Path | None] = nullcontext()
+    if out_dir is not None and file_format == "parquet":
+        out_dir.mkdir(parents=True, exist_ok=True)
+        scratch = scratch_file(out_dir, "predictions.parquet")
+    with _progress() as step, scratch as saved:
         result = repeatly.predict(
             orders, model=model, unit=unit, as_of=as_of,  # type: ignore[arg-type]
             calibration_end=calibration_end, horizon=horizon, clv_months=clv_months,

@@ -197,9 +197,10 @@ def forecast(
         raise InputError(f"penalizer: expected 0 or more, got {penalizer}")
     if clv_months < 1:
         raise InputError(f"clv_months: expected 1 or more, got {clv_months}")
-    if predictions_file is not None and not Path(predictions_file).parent.is_dir():
+    saved = None if predictions_file is None else Path(predictions_file)
+    if saved is not None and not saved.parent.is_dir():
         raise InputError(f"predictions_file: expected a file in an existing folder, got "
-                         f"{os.fspath(predictions_file)!r}")
+                         f"{os.fspath(saved)!r}")
     step = progress or (lambda label: None)
     size = UNIT_DAYS[unit]
     horizon = 365.25 / size if horizon is None else float(horizon)
@@ -281,9 +282,9 @@ def forecast(
     joined = steps.join_predictions(summary, predictions, end=end, size=size, margin=margin)
 
     def store() -> ir.Table:
-        if predictions_file is None:
+        if saved is None:
             return materialize(joined, "forecast")
-        return store_parquet(joined, predictions_file, "forecast")
+        return store_parquet(joined, saved, "forecast")
 
     # the engine joins the predictions back while numpy computes the tables of rows
     with alongside(store) as stored_forecast:
@@ -302,8 +303,7 @@ def forecast(
     return Forecast(model=fitted, spend=spend, customers=customers,
                     comparison=steps.comparison(comparison_rows), holdout=holdout,
                     tables=tables, what_if=what_if, options=options, notes=notes,
-                    predictions_file=None if predictions_file is None
-                    else Path(predictions_file))
+                    predictions_file=saved)
 
 
 def _last_day(lines: ir.Table) -> dt.date:
