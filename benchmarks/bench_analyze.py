@@ -41,7 +41,9 @@ def whole_process(path: Path) -> None:
         started = time.perf_counter()
         done = subprocess.run(
             [str(repeatly), "analyze", str(path), "--out", out],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         wall = time.perf_counter() - started
         if done.returncode != 0:
@@ -79,15 +81,19 @@ def summary_ratio(path: Path) -> None:
         f"FROM read_parquet('{path}') GROUP BY customer_id"
     )
     bare = time.perf_counter() - started
-    print(f"per-customer summary step: {ours:.2f} s; bare DuckDB GROUP BY customer on the "
-          f"file: {bare:.2f} s; ratio {ours / bare:.1f}x")
+    print(
+        f"per-customer summary step: {ours:.2f} s; bare DuckDB GROUP BY customer on the "
+        f"file: {bare:.2f} s; ratio {ours / bare:.1f}x"
+    )
 
 
 def main() -> None:
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
     path = _data(lines)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, {dt.date.today()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {dt.date.today()}"
+    )
     whole_process(path)
     summary_ratio(path)
 

@@ -68,38 +68,57 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     args = parser.parse_args()
     n = args.messages
-    frame = pd.DataFrame({
-        "customer_id": [f"C{i:07d}" for i in range(n)], "status": "active",
-        "rfm_segment": "Loyal", "name": [f"Anna Smith{i}" for i in range(n)],
-        "email": [f"c{i}@example.com" for i in range(n)], "consent_email": True,
-        "days_since": 10})
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:07d}" for i in range(n)],
+            "status": "active",
+            "rfm_segment": "Loyal",
+            "name": [f"Anna Smith{i}" for i in range(n)],
+            "email": [f"c{i}@example.com" for i in range(n)],
+            "consent_email": True,
+            "days_since": 10,
+        }
+    )
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert server.stdout is not None and server.stdin is not None
     server.stdout.readline()
-    print(f"machine: {platform.machine()}, Python {platform.python_version()}, "
-          f"{dt.date.today()}")
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}, {dt.date.today()}")
     with tempfile.TemporaryDirectory() as folder:
         url = args.db or f"sqlite:///{Path(folder) / 'ops.db'}"
         with open_store(url) as store:
-            plan = plan_campaign("monthly_coupon", frame, store=store,
-                                 as_of=dt.date(2026, 11, 1), control_share=0,
-                                 shop={"name": "Shop", "url": "https://shop.example"})
+            plan = plan_campaign(
+                "monthly_coupon",
+                frame,
+                store=store,
+                as_of=dt.date(2026, 11, 1),
+                control_share=0,
+                shop={"name": "Shop", "url": "https://shop.example"},
+            )
             t0 = time.perf_counter()
             record_campaign(plan, store)
             t1 = time.perf_counter()
-            result = send_campaign(plan, store, now=dt.datetime(2026, 11, 2, 12,
-                                                                  tzinfo=dt.UTC),
-                                   smtp=SmtpSettings("127.0.0.1", port, "news@shop.example"))
+            result = send_campaign(
+                plan,
+                store,
+                now=dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC),
+                smtp=SmtpSettings("127.0.0.1", port, "news@shop.example"),
+            )
             t2 = time.perf_counter()
     server.stdin.write("\n")
     server.stdin.flush()
     received, distinct = (int(v) for v in server.stdout.readline().split())
     server.wait(timeout=30)
     print(f"database: {url.split('://')[0]}; recorded {n:,} recipients in {t1 - t0:.1f} s")
-    print(f"sent {result.sent:,} e-mails in {t2 - t1:.1f} s: "
-          f"{result.sent / (t2 - t1):,.0f} messages a second (target: 200 or more)")
+    print(
+        f"sent {result.sent:,} e-mails in {t2 - t1:.1f} s: "
+        f"{result.sent / (t2 - t1):,.0f} messages a second (target: 200 or more)"
+    )
     print(f"the server received {received:,} messages, {distinct:,} distinct Message-IDs")
 
 

@@ -28,8 +28,10 @@ def main(lines: int) -> None:
     from repeatly.segments import write_segments
 
     path = _data(lines)
-    print(f"machine: {platform.machine()}, 2 cores, Python {platform.python_version()}, "
-          f"{dt.date.today()}")
+    print(
+        f"machine: {platform.machine()}, 2 cores, Python {platform.python_version()}, "
+        f"{dt.date.today()}"
+    )
     started = time.perf_counter()
     result = repeatly.analyze(str(path))
     analysed = time.perf_counter()
@@ -38,9 +40,11 @@ def main(lines: int) -> None:
         found = result.segments()
         paths = write_segments(found, Path(out))
         done = time.perf_counter()
-        print(f"segments on top: {done - analysed:.1f} s "
-              f"({len(paths) - 2} lists, workbook "
-              f"{paths['workbook'].stat().st_size / 2**20:.1f} MiB)")
+        print(
+            f"segments on top: {done - analysed:.1f} s "
+            f"({len(paths) - 2} lists, workbook "
+            f"{paths['workbook'].stat().st_size / 2**20:.1f} MiB)"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"peak RSS of the process: {peak:.2f} GiB")
 

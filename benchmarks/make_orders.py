@@ -60,8 +60,7 @@ def _chunk(rng: np.random.Generator, first_customer: int, customers: int) -> pa.
     n = int(lines_per.sum())
     customer = first_customer + np.repeat(owner, lines_per)
     day = np.repeat(days, lines_per).astype(np.int64)
-    seconds = day * 86400 + np.repeat(rng.integers(8 * 3600, 22 * 3600, size=len(owner)),
-                                      lines_per)
+    seconds = day * 86400 + np.repeat(rng.integers(8 * 3600, 22 * 3600, size=len(owner)), lines_per)
     ordered_at = START + seconds.astype("timedelta64[s]")
     cat = rng.integers(0, len(CATEGORIES), size=n)
     amount = np.round(rng.gamma(2.0, 25.0, size=n) + 1, 2)

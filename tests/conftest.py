@@ -32,8 +32,16 @@ def hand_orders() -> pd.DataFrame:
     ]
     frame = pd.DataFrame(
         rows,
-        columns=["customer_id", "order_id", "ordered_at", "amount", "cost", "category",
-                 "discount", "promo"],
+        columns=[
+            "customer_id",
+            "order_id",
+            "ordered_at",
+            "amount",
+            "cost",
+            "category",
+            "discount",
+            "promo",
+        ],
     )
     frame["ordered_at"] = frame["ordered_at"].map(_ts).astype("datetime64[us]")
     return frame
@@ -70,8 +78,9 @@ def server_required(what: str, start_hint: str) -> None:
     pytest.skip(f"{what} is not available: {start_hint}")
 
 
-POSTGRES_URL = os.environ.get("REPEATLY_TEST_POSTGRES_URL",
-                              "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "REPEATLY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -144,8 +153,13 @@ class SmtpRecorder:
             if address in self.reject_data:  # refused after the final dot: not delivered
                 return self.reject_data[address]
         with self.lock:
-            self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                  bytes(envelope.original_content or envelope.content)))
+            self.received.append(
+                (
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.original_content or envelope.content),
+                )
+            )
             count = len(self.received)
         await self._wait_if(count, "data")
         return "250 Message accepted"
@@ -154,8 +168,10 @@ class SmtpRecorder:
         import email
         import email.policy
 
-        return [email.message_from_bytes(raw, policy=email.policy.default)
-                for _sender, _to, raw in self.received]
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default)
+            for _sender, _to, raw in self.received
+        ]
 
 
 @pytest.fixture

@@ -14,8 +14,15 @@ import repeatly
 from repeatly.datasets import make_shop
 
 REQUIRED = {"as_of", "customers", "orders", "revenue", "repeat_share", "first_order_value"}
-WITH_SPEND = {"cost_per_visitor", "cost_per_lead", "cac", "cost_to_return",
-              "profit_per_customer", "ltv_to_cac", "payback_months"}
+WITH_SPEND = {
+    "cost_per_visitor",
+    "cost_per_lead",
+    "cac",
+    "cost_to_return",
+    "profit_per_customer",
+    "ltv_to_cac",
+    "payback_months",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +33,26 @@ def shop():
 @pytest.fixture(scope="module")
 def result(shop, tmp_path_factory):
     files = shop.write(tmp_path_factory.mktemp("shop"))
-    return repeatly.analyze(files["orders"], customers=files["customers"],
-                            spend=files["spend"], leads=files["leads"],
-                            products=files["products"], as_of=shop.end, currency="EUR")
+    return repeatly.analyze(
+        files["orders"],
+        customers=files["customers"],
+        spend=files["spend"],
+        leads=files["leads"],
+        products=files["products"],
+        as_of=shop.end,
+        currency="EUR",
+    )
 
 
 def test_headline_figures_equal_a_pandas_computation(shop, result):
     o = shop.orders
     m = result.metrics
-    purchases = o[o.amount > 0].groupby(["customer_id", "order_id"]).agg(
-        at=("ordered_at", "min"), value=("amount", "sum")).reset_index()
+    purchases = (
+        o[o.amount > 0]
+        .groupby(["customer_id", "order_id"])
+        .agg(at=("ordered_at", "min"), value=("amount", "sum"))
+        .reset_index()
+    )
     per_customer = purchases.groupby("customer_id").order_id.nunique()
     assert m["customers"] == shop.truth.shape[0] == 1500
     assert m["orders"] == shop.truth.n_orders.sum() == len(purchases)
@@ -47,10 +64,10 @@ def test_headline_figures_equal_a_pandas_computation(shop, result):
     assert m["as_of"] == shop.end.isoformat()
     spend = shop.spend
     acquisition = spend[spend.purpose == "acquisition"]
-    assert m["cost_per_visitor"] == pytest.approx(acquisition.spend.sum()
-                                                  / acquisition.visitors.sum())
-    assert m["cost_per_lead"] == pytest.approx(acquisition.spend.sum()
-                                               / acquisition.leads.sum())
+    assert m["cost_per_visitor"] == pytest.approx(
+        acquisition.spend.sum() / acquisition.visitors.sum()
+    )
+    assert m["cost_per_lead"] == pytest.approx(acquisition.spend.sum() / acquisition.leads.sum())
 
 
 def test_cac_per_channel_recovers_the_planted_cost(shop, result):
@@ -73,16 +90,31 @@ def test_outputs_are_written(result, tmp_path):
 
 
 def test_russian_report(shop):
-    result = repeatly.analyze(shop.orders, spend=shop.spend, as_of=shop.end, lang="ru",
-                              currency="RUB")
+    result = repeatly.analyze(
+        shop.orders, spend=shop.spend, as_of=shop.end, lang="ru", currency="RUB"
+    )
     html = result.report_html()
     assert "Отчёт по клиентской базе" in html and "Качество данных" in html
 
 
 def test_demo_command_writes_data_truth_and_report(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "repeatly", "demo", "--customers", "300", "--seed", "4",
-         "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "repeatly",
+            "demo",
+            "--customers",
+            "300",
+            "--seed",
+            "4",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     for name in ("orders", "customers", "products", "spend", "leads", "truth"):
         assert (tmp_path / "data" / f"{name}.csv").exists()
@@ -104,8 +136,9 @@ def test_catalogue_fills_what_the_orders_lack(shop):
     assert filled.metrics["margin_basis"] == "cost"
     assert filled.metrics["margin"] == pytest.approx(full.metrics["margin"], abs=0.01)
     cycles = filled.tables["category_gaps"].set_index("category").median_days
-    assert cycles.to_dict() == full.tables["category_gaps"].set_index(
-        "category").median_days.to_dict()
+    assert (
+        cycles.to_dict() == full.tables["category_gaps"].set_index("category").median_days.to_dict()
+    )
 
 
 def test_leads_file_gives_lead_counts_and_conversion(shop):
@@ -114,18 +147,18 @@ def test_leads_file_gives_lead_counts_and_conversion(shop):
     acquisition = shop.spend[shop.spend.purpose == "acquisition"]
     # the shop's leads table holds exactly the leads its spend table counts
     assert result.metrics["cost_per_lead"] == pytest.approx(
-        acquisition.spend.sum() / acquisition.leads.sum())
+        acquisition.spend.sum() / acquisition.leads.sum()
+    )
     assert result.metrics["leads"] == len(shop.leads)
-    assert result.metrics["lead_conversion"] == pytest.approx(
-        shop.leads.customer_id.notna().mean())
+    assert result.metrics["lead_conversion"] == pytest.approx(shop.leads.customer_id.notna().mean())
 
 
 def test_raw_headers_and_per_input_mapping(shop):
-    orders = shop.orders.rename(columns={"customer_id": "Клиент", "ordered_at": "Дата",
-                                         "amount": "Сумма"})
+    orders = shop.orders.rename(
+        columns={"customer_id": "Клиент", "ordered_at": "Дата", "amount": "Сумма"}
+    )
     spend = shop.spend.rename(columns={"spend": "Cost"})
-    result = repeatly.analyze(orders, spend=spend, mapping={"spend.spend": "Cost"},
-                              as_of=shop.end)
+    result = repeatly.analyze(orders, spend=spend, mapping={"spend.spend": "Cost"}, as_of=shop.end)
     assert result.metrics["customers"] == 1500
     assert result.inputs["orders"].mapping["customer_id"] == "Клиент"
     assert result.inputs["spend"].mapping["spend"] == "Cost"

@@ -108,9 +108,11 @@ def test_unit_economics_by_month_and_channel(lines, con, hand_spend, hand_custom
     assert months.loc["2024-03-01", "cac"] == 30
     assert months.loc["2024-04-01", "new_customers"] == 0
     assert months.loc["2024-04-01", "retention_spend"] == 10
-    channels = unit_economics(
-        lines, as_of=AS_OF, spend=spend, customers=customers, by="channel"
-    ).to_pandas().set_index("group")
+    channels = (
+        unit_economics(lines, as_of=AS_OF, spend=spend, customers=customers, by="channel")
+        .to_pandas()
+        .set_index("group")
+    )
     assert channels.loc["ads", "new_customers"] == 3
     assert channels.loc["ads", "cac"] == pytest.approx(160 / 3)
     assert channels.loc["organic", "new_customers"] == 1

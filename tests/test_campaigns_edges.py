@@ -29,8 +29,11 @@ from .test_campaigns_send import AS_OF, NOON, _audience, _plan, _settings
 
 def _statuses(store) -> dict[str, tuple[str, str | None]]:
     with store.engine.connect() as con:
-        rows = con.execute(sa.select(tables.messages.c.customer_id, tables.messages.c.status,
-                                     tables.messages.c.error)).all()
+        rows = con.execute(
+            sa.select(
+                tables.messages.c.customer_id, tables.messages.c.status, tables.messages.c.error
+            )
+        ).all()
     return {c: (s, e) for c, s, e in rows}
 
 
@@ -80,17 +83,29 @@ def test_phone_numbers_match_by_digits_and_links_survive_odd_ids():
     assert contact_key("8 (916) 123-45-67") == contact_key("89161234567") == "89161234567"
     assert contact_key("+7 916 123 45 67") == "+79161234567"
     assert contact_key("C0001234567") == "C0001234567"  # an id, not a phone
-    people = pd.DataFrame({"customer_id": ["ann+shop@example.org", "A&B 1"],
-                           "status": "active", "rfm_segment": "x",
-                           "email": ["a@example.org", "b@example.org"],
-                           "consent_email": True, "days_since": 3})
+    people = pd.DataFrame(
+        {
+            "customer_id": ["ann+shop@example.org", "A&B 1"],
+            "status": "active",
+            "rfm_segment": "x",
+            "email": ["a@example.org", "b@example.org"],
+            "consent_email": True,
+            "days_since": 3,
+        }
+    )
     with open_store("sqlite://") as store:
-        plan = plan_campaign("monthly_coupon", people, store=store, as_of=AS_OF,
-                             control_share=0,
-                             shop={"unsubscribe_url": "https://s.example/u?shop=1"})
+        plan = plan_campaign(
+            "monthly_coupon",
+            people,
+            store=store,
+            as_of=AS_OF,
+            control_share=0,
+            shop={"unsubscribe_url": "https://s.example/u?shop=1"},
+        )
         for row in plan.audience.itertuples():
-            link = message_context(plan, row._asdict(), secret=store.secret(),
-                                   language="en")["unsubscribe_url"]
+            link = message_context(plan, row._asdict(), secret=store.secret(), language="en")[
+                "unsubscribe_url"
+            ]
             assert link.startswith("https://s.example/u?shop=1&c=")
             assert unsubscribe_link(store, link) == (row.customer_id, "email")
 
@@ -98,26 +113,29 @@ def test_phone_numbers_match_by_digits_and_links_survive_odd_ids():
 def test_templates_cannot_blow_up_memory(tmp_path):
     for expression in ("'x' * 100000", "2 ** 1000"):
         book = tmp_path / "big.toml"
-        book.write_text(f'[[steps]]\nname = "s"\n[steps.email.en]\nsubject = "Hi"\n'
-                        f'body = "{{{{ {expression} }}}}"\n', encoding="utf-8")
+        book.write_text(
+            f'[[steps]]\nname = "s"\n[steps.email.en]\nsubject = "Hi"\n'
+            f'body = "{{{{ {expression} }}}}"\n',
+            encoding="utf-8",
+        )
         with pytest.raises(PlaybookError, match="templates cannot"):
             Templates(load_playbook(book)).render("s", "email", "en", {})
 
 
 def test_results_wait_for_the_window_and_say_when_it_is_not_over():
     with open_store("sqlite://") as store:
-        plan = plan_campaign("monthly_coupon", _audience(20), store=store, as_of=AS_OF,
-                             name="june")
+        plan = plan_campaign("monthly_coupon", _audience(20), store=store, as_of=AS_OF, name="june")
         record_campaign(plan, store)
-        before = pd.DataFrame({"customer_id": ["c000"], "amount": [5.0],
-                               "ordered_at": [pd.Timestamp("2024-05-30")]})
-        with pytest.raises(InputError, match="window starts on 2024-06-02, but the orders "
-                                             "end on 2024-05-30"):
+        before = pd.DataFrame(
+            {"customer_id": ["c000"], "amount": [5.0], "ordered_at": [pd.Timestamp("2024-05-30")]}
+        )
+        with pytest.raises(
+            InputError, match="window starts on 2024-06-02, but the orders end on 2024-05-30"
+        ):
             campaign_results(store, "june", before)
         inside = before.assign(ordered_at=pd.Timestamp("2024-06-10"))
         result = campaign_results(store, "june", inside)
-    assert result.options["complete"] is False and result.options["orders_until"] == \
-        "2024-06-10"
+    assert result.options["complete"] is False and result.options["orders_until"] == "2024-06-10"
 
 
 def test_a_message_refused_after_the_dot_is_failed_or_tried_again(smtp_server):
@@ -126,8 +144,10 @@ def test_a_message_refused_after_the_dot_is_failed_or_tried_again(smtp_server):
         plan = _plan(store)
         emailed = plan.treatment[plan.treatment.channel == "email"]
         refused, later = emailed.email.iloc[0], emailed.email.iloc[1]
-        recorder.reject_data = {refused: "554 5.7.1 Message rejected",
-                                later: "451 4.3.0 Try again later"}
+        recorder.reject_data = {
+            refused: "554 5.7.1 Message rejected",
+            later: "451 4.3.0 Try again later",
+        }
         first = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON, retries=2)
         recorder.reject_data = {refused: "554 5.7.1 Message rejected"}
         second = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)

@@ -34,25 +34,45 @@ AS_OF = dt.date(2024, 6, 1)
 @pytest.fixture(scope="module")
 def shop_segments():
     shop = repeatly.datasets.make_shop(500, seed=4)
-    analysis = repeatly.analyze(shop.orders, customers=shop.customers,
-                                products=shop.products, leads=shop.leads)
+    analysis = repeatly.analyze(
+        shop.orders, customers=shop.customers, products=shop.products, leads=shop.leads
+    )
     return analysis, analysis.segments().to_pandas()
 
 
 def _sent(store, customer: str, count: int, at: dt.datetime) -> None:
     """Record ``count`` messages sent to a customer at a moment (as a send would)."""
     with store.engine.begin() as con:
-        campaign = con.execute(sa.select(tables.campaigns.c.id)
-                               .where(tables.campaigns.c.name == "earlier")).scalar()
+        campaign = con.execute(
+            sa.select(tables.campaigns.c.id).where(tables.campaigns.c.name == "earlier")
+        ).scalar()
         if campaign is None:
-            campaign = con.execute(tables.campaigns.insert().values(
-                name="earlier", playbook="x", created_at=at, as_of=at.date(),
-                status="sent", seed=0, control_share=0.1, options="{}")).inserted_primary_key[0]
+            campaign = con.execute(
+                tables.campaigns.insert().values(
+                    name="earlier",
+                    playbook="x",
+                    created_at=at,
+                    as_of=at.date(),
+                    status="sent",
+                    seed=0,
+                    control_share=0.1,
+                    options="{}",
+                )
+            ).inserted_primary_key[0]
         for i in range(count):
-            con.execute(tables.messages.insert().values(
-                campaign_id=campaign, customer_id=customer, step=f"s{i}", channel="email",
-                status="sent", attempts=1, message_id=f"<{customer}.{i}@earlier>",
-                due_on=at.date(), sent_at=at))
+            con.execute(
+                tables.messages.insert().values(
+                    campaign_id=campaign,
+                    customer_id=customer,
+                    step=f"s{i}",
+                    channel="email",
+                    status="sent",
+                    attempts=1,
+                    message_id=f"<{customer}.{i}@earlier>",
+                    due_on=at.date(),
+                    sent_at=at,
+                )
+            )
 
 
 def test_win_back_reaches_the_lost_customers_and_loses_no_one(shop_segments, tmp_path):
@@ -71,15 +91,15 @@ def test_win_back_reaches_the_lost_customers_and_loses_no_one(shop_segments, tmp
     assert len(plan.control) == math.floor(len(plan.audience) * 0.1 + 0.5)
     for stratum, group in plan.audience.groupby("stratum"):
         held = int((group.group == "control").sum())
-        assert math.floor(len(group) * 0.1 + 1e-9) <= held <= math.ceil(len(group) * 0.1), \
-            stratum
+        assert math.floor(len(group) * 0.1 + 1e-9) <= held <= math.ceil(len(group) * 0.1), stratum
     treated = plan.treatment
     assert treated.coupon_code.notna().all() and treated.coupon_code.is_unique
     assert plan.control.coupon_code.isna().all()
     assert {c.code for c in plan.coupons} == set(treated.coupon_code)
     for row in treated.itertuples():
-        consent = {"email": row.consent_email, "sms": row.consent_sms,
-                   "letter": row.consent_post}[row.channel]
+        consent = {"email": row.consent_email, "sms": row.consent_sms, "letter": row.consent_post}[
+            row.channel
+        ]
         field = {"email": row.email, "sms": row.phone, "letter": row.address}[row.channel]
         assert consent is True and field, row.customer_id
     assert plan.summary()["messages"] == 4 * len(treated)
@@ -88,13 +108,24 @@ def test_win_back_reaches_the_lost_customers_and_loses_no_one(shop_segments, tmp
 def test_the_plan_files_hold_the_audience_the_coupons_and_previews(shop_segments, tmp_path):
     analysis, segments = shop_segments
     with open_store("sqlite://") as store:
-        plan = plan_campaign("win_back", segments, store=store,
-                             as_of=analysis.options["as_of"], language="ru",
-                             shop={"name": "Лавка", "url": "https://lavka.example"})
+        plan = plan_campaign(
+            "win_back",
+            segments,
+            store=store,
+            as_of=analysis.options["as_of"],
+            language="ru",
+            shop={"name": "Лавка", "url": "https://lavka.example"},
+        )
     paths = write_plan(plan, tmp_path / "out")
     audience = pd.read_csv(paths["audience"])
-    assert list(audience.columns[:6]) == ["customer_id", "group", "channel", "coupon_code",
-                                         "why", "stratum"]
+    assert list(audience.columns[:6]) == [
+        "customer_id",
+        "group",
+        "channel",
+        "coupon_code",
+        "why",
+        "stratum",
+    ]
     control = audience[audience.group == "control"]
     assert control.channel.isna().all() and control.coupon_code.isna().all()
     assert len(pd.read_csv(paths["coupons"])) == len(plan.treatment)
@@ -112,24 +143,43 @@ def _audiences(draw):
     maybe_text = st.one_of(st.none(), st.just(""), st.just(" "), st.just("x"))
     rows = []
     for i in range(n):
-        rows.append({
-            "customer_id": f"c{i}",
-            "status": "lost",
-            "rfm_segment": draw(st.sampled_from(["A", "B", "C"])),
-            "email": None if draw(maybe_text) is None else f"p{i}@example.com"
-            if draw(st.booleans()) else draw(maybe_text),
-            "phone": f"+7 900 {i:07d}" if draw(st.booleans()) else draw(maybe_text),
-            "consent_email": draw(st.one_of(st.none(), st.booleans())),
-            "consent_sms": draw(st.one_of(st.none(), st.booleans())),
-        })
+        rows.append(
+            {
+                "customer_id": f"c{i}",
+                "status": "lost",
+                "rfm_segment": draw(st.sampled_from(["A", "B", "C"])),
+                "email": None
+                if draw(maybe_text) is None
+                else f"p{i}@example.com"
+                if draw(st.booleans())
+                else draw(maybe_text),
+                "phone": f"+7 900 {i:07d}" if draw(st.booleans()) else draw(maybe_text),
+                "consent_email": draw(st.one_of(st.none(), st.booleans())),
+                "consent_sms": draw(st.one_of(st.none(), st.booleans())),
+            }
+        )
     frame = pd.DataFrame(rows)
-    blocked = draw(st.lists(st.sampled_from(
-        [f"c{i}" for i in range(n)] + [f"P{i}@Example.com" for i in range(n)]
-        + [f"+7 (900) {i:07d}" for i in range(n)]), max_size=6))
-    unsubscribed = draw(st.lists(st.tuples(st.sampled_from(frame.customer_id.tolist()),
-                                           st.sampled_from(["email", "sms"])), max_size=6))
-    sent = draw(st.dictionaries(st.sampled_from(frame.customer_id.tolist()),
-                                st.integers(1, 3), max_size=6))
+    blocked = draw(
+        st.lists(
+            st.sampled_from(
+                [f"c{i}" for i in range(n)]
+                + [f"P{i}@Example.com" for i in range(n)]
+                + [f"+7 (900) {i:07d}" for i in range(n)]
+            ),
+            max_size=6,
+        )
+    )
+    unsubscribed = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(frame.customer_id.tolist()), st.sampled_from(["email", "sms"])
+            ),
+            max_size=6,
+        )
+    )
+    sent = draw(
+        st.dictionaries(st.sampled_from(frame.customer_id.tolist()), st.integers(1, 3), max_size=6)
+    )
     return frame, blocked, unsubscribed, sent
 
 
@@ -144,11 +194,16 @@ def test_consent_do_not_contact_and_the_cap_hold_for_any_audience(case, cap, sha
             store.unsubscribe(customer, channel)
         for customer, count in sent.items():
             _sent(store, customer, count, now - dt.timedelta(days=2))
-        plan = plan_campaign("win_back", frame, store=store, as_of=AS_OF,
-                             control_share=share, rules=ContactRules(max_per_week=cap))
+        plan = plan_campaign(
+            "win_back",
+            frame,
+            store=store,
+            as_of=AS_OF,
+            control_share=share,
+            rules=ContactRules(max_per_week=cap),
+        )
     keys = {contact_key(v) for v in blocked}
-    assert set(plan.audience.customer_id) | set(plan.excluded.customer_id) == \
-        set(frame.customer_id)
+    assert set(plan.audience.customer_id) | set(plan.excluded.customer_id) == set(frame.customer_id)
     for row in plan.audience.itertuples():
         assert contact_key(row.customer_id) not in keys
         assert contact_key(row.email) not in keys and contact_key(row.phone) not in keys
@@ -163,8 +218,12 @@ def test_consent_do_not_contact_and_the_cap_hold_for_any_audience(case, cap, sha
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from("abcde"), min_size=0, max_size=80),
-       st.floats(0.0, 0.95), st.integers(0, 2**32 - 1), st.randoms())
+@given(
+    st.lists(st.sampled_from("abcde"), min_size=0, max_size=80),
+    st.floats(0.0, 0.95),
+    st.integers(0, 2**32 - 1),
+    st.randoms(),
+)
 def test_the_control_group_is_stratified_exact_and_order_free(strata, share, seed, random):
     ids = [f"c{i}" for i in range(len(strata))]
     held = control_group(ids, strata, share=share, seed=seed)
@@ -175,37 +234,53 @@ def test_the_control_group_is_stratified_exact_and_order_free(strata, share, see
         assert math.floor(quota + 1e-9) <= held[members].sum() <= math.ceil(quota - 1e-9)
     order = list(range(len(ids)))
     random.shuffle(order)
-    shuffled = control_group([ids[i] for i in order], [strata[i] for i in order],
-                             share=share, seed=seed)
-    assert {ids[i] for i, h in zip(order, shuffled, strict=True) if h} == \
-        {ids[i] for i in np.flatnonzero(held)}
+    shuffled = control_group(
+        [ids[i] for i in order], [strata[i] for i in order], share=share, seed=seed
+    )
+    assert {ids[i] for i, h in zip(order, shuffled, strict=True) if h} == {
+        ids[i] for i in np.flatnonzero(held)
+    }
 
 
 def test_the_control_group_is_random_across_seeds():
     ids = [f"c{i}" for i in range(1000)]
-    groups = {tuple(np.flatnonzero(control_group(ids, ["a"] * 1000, share=0.1, seed=s)))
-              for s in range(5)}
+    groups = {
+        tuple(np.flatnonzero(control_group(ids, ["a"] * 1000, share=0.1, seed=s))) for s in range(5)
+    }
     assert len(groups) == 5
 
 
 def test_the_channel_a_customer_answered_before_comes_first(store_url):
-    frame = pd.DataFrame({"customer_id": ["a", "b"], "status": ["lost", "lost"],
-                          "rfm_segment": ["A", "A"], "email": ["a@x.org", "b@x.org"],
-                          "phone": ["+7 1", "+7 2"], "consent_email": [True, True],
-                          "consent_sms": [True, True]})
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "status": ["lost", "lost"],
+            "rfm_segment": ["A", "A"],
+            "email": ["a@x.org", "b@x.org"],
+            "phone": ["+7 1", "+7 2"],
+            "consent_email": [True, True],
+            "consent_sms": [True, True],
+        }
+    )
     with open_store(store_url) as store:
         store.record_response("b", kind="order", channel="sms")
         plan = plan_campaign("win_back", frame, store=store, as_of=AS_OF, control_share=0)
     assert dict(zip(plan.audience.customer_id, plan.audience.channel, strict=True)) == {
-        "a": "email", "b": "sms"}
+        "a": "email",
+        "b": "sms",
+    }
     assert plan.audience.why.tolist()[1].endswith("; sms")
 
 
 def test_the_store_keeps_its_key_and_its_lists(store_url):
     with open_store(store_url) as store:
         key = store.secret()
-        assert store.add_do_not_contact(["Anna@Example.com", "+7 (900) 123-45-67", "c9"],
-                                        reason="asked") == 3
+        assert (
+            store.add_do_not_contact(
+                ["Anna@Example.com", "+7 (900) 123-45-67", "c9"], reason="asked"
+            )
+            == 3
+        )
         assert store.add_do_not_contact(["anna@example.com"], reason="again") == 0
         store.unsubscribe("c1", "sms")
         store.unsubscribe("c1", "sms")
@@ -221,22 +296,28 @@ def test_lead_follow_up_plans_for_leads_who_never_bought(shop_segments):
 
     leads = leads_never_bought(analysis.inputs["leads"].table, analysis.orders).to_pandas()
     as_of = analysis.options["as_of"]
-    recent = leads[(pd.Timestamp(as_of) - pd.to_datetime(leads.created_at).dt.normalize())
-                   .dt.days <= 90]
+    recent = leads[
+        (pd.Timestamp(as_of) - pd.to_datetime(leads.created_at).dt.normalize()).dt.days <= 90
+    ]
     with open_store("sqlite://") as store:
         plan = plan_campaign("lead_follow_up", None, store=store, as_of=as_of, leads=leads)
     people = recent.customer_id.fillna(recent.get("lead_id")).fillna(recent.email)
-    assert set(plan.audience.customer_id) | set(plan.excluded.customer_id) == \
-        set(people.astype(str))
+    assert set(plan.audience.customer_id) | set(plan.excluded.customer_id) == set(
+        people.astype(str)
+    )
     assert (plan.treatment.channel == "email").all()
 
 
 def test_an_audience_column_that_does_not_exist_is_named(shop_segments, tmp_path):
     _analysis, segments = shop_segments
     book = tmp_path / "vip.toml"
-    book.write_text('[audience]\nvip = true\n[[steps]]\nname = "hi"\n[steps.email.en]\n'
-                    'subject = "Hi"\nbody = "Hello"\n', encoding="utf-8")
+    book.write_text(
+        '[audience]\nvip = true\n[[steps]]\nname = "hi"\n[steps.email.en]\n'
+        'subject = "Hi"\nbody = "Hello"\n',
+        encoding="utf-8",
+    )
     with open_store("sqlite://") as store, pytest.raises(PlaybookError) as info:
         plan_campaign(book, segments, store=store, as_of=AS_OF)
-    assert str(info.value).startswith("vip.toml, audience.vip: no such column in the "
-                                      "segments; they are address, brand_fan, ")
+    assert str(info.value).startswith(
+        "vip.toml, audience.vip: no such column in the segments; they are address, brand_fan, "
+    )

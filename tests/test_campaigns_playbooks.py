@@ -27,19 +27,47 @@ from repeatly.campaigns import (
 from repeatly.exceptions import PlaybookError
 
 ALL_FIELDS = {
-    "customer": {"id": "C1", "name": "Anna Petrova", "first_name": "Anna",
-                 "email": "anna@example.com", "phone": "+7 900 000-00-00", "city": "Moscow",
-                 "address": "Garden Lane 5, Moscow"},
-    "segment": {"rfm": "Champions", "status": "lost", "golden": True, "days_since": 400,
-                "orders": 12.0, "revenue": 1234.5},
+    "customer": {
+        "id": "C1",
+        "name": "Anna Petrova",
+        "first_name": "Anna",
+        "email": "anna@example.com",
+        "phone": "+7 900 000-00-00",
+        "city": "Moscow",
+        "address": "Garden Lane 5, Moscow",
+    },
+    "segment": {
+        "rfm": "Champions",
+        "status": "lost",
+        "golden": True,
+        "days_since": 400,
+        "orders": 12.0,
+        "revenue": 1234.5,
+    },
     "last_purchase": {"date": dt.date(2024, 3, 5), "days_ago": 400, "category": "shoes"},
-    "offer": {"code": "ABCDE-FGHJK", "text": "20% off", "kind": "percent", "value": 20.0,
-              "deadline": dt.date(2025, 1, 14), "valid_days": 14, "min_order": 50.0,
-              "categories": "shoes"},
-    "shop": {"name": "Shoe Box", "url": "https://shoebox.example", "phone": "+7 495 1",
-             "email": "hi@shoebox.example", "address": "Main St 1"},
-    "brand": "Acme", "category": "shoes", "new_products": 3.0, "returns": 1,
-    "unsubscribe_url": "https://shoebox.example/unsubscribe?c=C1", "language": "en",
+    "offer": {
+        "code": "ABCDE-FGHJK",
+        "text": "20% off",
+        "kind": "percent",
+        "value": 20.0,
+        "deadline": dt.date(2025, 1, 14),
+        "valid_days": 14,
+        "min_order": 50.0,
+        "categories": "shoes",
+    },
+    "shop": {
+        "name": "Shoe Box",
+        "url": "https://shoebox.example",
+        "phone": "+7 495 1",
+        "email": "hi@shoebox.example",
+        "address": "Main St 1",
+    },
+    "brand": "Acme",
+    "category": "shoes",
+    "new_products": 3.0,
+    "returns": 1,
+    "unsubscribe_url": "https://shoebox.example/unsubscribe?c=C1",
+    "language": "en",
 }
 
 
@@ -71,11 +99,26 @@ def test_every_builtin_playbook_renders_in_every_channel_and_language(name):
 
 def test_thirteen_builtin_playbooks_cover_the_issue():
     assert builtin_playbooks() == [
-        "cross_sell", "cycle_reminder", "early_access", "end_of_season", "golden_care",
-        "holiday_bonus", "lead_follow_up", "monthly_coupon", "new_arrivals", "referral",
-        "thank_you", "upsell", "win_back"]
+        "cross_sell",
+        "cycle_reminder",
+        "early_access",
+        "end_of_season",
+        "golden_care",
+        "holiday_bonus",
+        "lead_follow_up",
+        "monthly_coupon",
+        "new_arrivals",
+        "referral",
+        "thank_you",
+        "upsell",
+        "win_back",
+    ]
     assert [s.name for s in load_playbook("win_back").steps] == [
-        "thanks", "why_us", "whats_new", "offer"]
+        "thanks",
+        "why_us",
+        "whats_new",
+        "offer",
+    ]
 
 
 def test_win_back_thanks_or_apologises():
@@ -86,14 +129,16 @@ def test_win_back_thanks_or_apologises():
     assert thanks.subject == "Thank you, Anna"
     assert "Thank you for the 12 orders you placed with Shoe Box." in thanks.body
     assert "It has been 400 days since your last one" in thanks.body
-    ru = templates.render("offer", "sms", "ru", {**ALL_FIELDS, "offer": {
-        **ALL_FIELDS["offer"], "text": "скидка 20%"}})
+    ru = templates.render(
+        "offer", "sms", "ru", {**ALL_FIELDS, "offer": {**ALL_FIELDS["offer"], "text": "скидка 20%"}}
+    )
     assert ru.body.startswith("Shoe Box: скидка 20% по коду ABCDE-FGHJK до 14 января 2025.")
 
 
 def _book(tmp_path, body: str, *, extra: str = "", channels: str = '["email"]'):
     path = tmp_path / "mine.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 channels = {channels}
 {extra}
 [[steps]]
@@ -101,7 +146,9 @@ name = "hello"
 [steps.email.en]
 subject = "Hi"
 body = '''{body}'''
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -111,7 +158,8 @@ def test_a_field_that_does_not_exist_is_an_error_even_in_a_branch_not_taken(tmp_
         Templates(load_playbook(path))
     assert str(info.value) == (
         'mine.toml, step "hello", email (en) body, line 2: unknown field "customer.nmae"; '
-        "customer has id, name, first_name, email, phone, city, address")
+        "customer has id, name, first_name, email, phone, city, address"
+    )
 
 
 def test_an_unknown_top_level_field_and_a_syntax_error_are_located(tmp_path):
@@ -122,24 +170,40 @@ def test_an_unknown_top_level_field_and_a_syntax_error_are_located(tmp_path):
 
 
 def test_templates_run_in_a_sandbox(tmp_path):
-    templates = Templates(load_playbook(_book(
-        tmp_path, "{{ customer.name.__class__.__mro__[1].__subclasses__() }}")))
+    templates = Templates(
+        load_playbook(_book(tmp_path, "{{ customer.name.__class__.__mro__[1].__subclasses__() }}"))
+    )
     with pytest.raises(PlaybookError):
         templates.render("hello", "email", "en", ALL_FIELDS)
 
 
-@pytest.mark.parametrize(("extra", "channels", "message"), [
-    ("", '["fax"]', "mine.toml, channels: expected one of email, sms, call, letter, "
-                    "got 'fax'"),
-    ("", '["email", "sms"]', 'mine.toml, step 1 ("hello"): expected a [steps.sms.en] '
-                             "message, as sms is one of the channels"),
-    ("[offer]\nkind = \"percent\"\nvalue = 120", '["email"]',
-     "mine.toml, offer, value: expected a percentage above 0 and at most 100, got 120.0"),
-    ("control_share = 1.5", '["email"]',
-     "mine.toml, control_share: expected a share from 0 to below 1, got 1.5"),
-    ("[audience]\nstatus = []", '["email"]',
-     "mine.toml, audience.status: expected a list of values, got an empty list"),
-])
+@pytest.mark.parametrize(
+    ("extra", "channels", "message"),
+    [
+        ("", '["fax"]', "mine.toml, channels: expected one of email, sms, call, letter, got 'fax'"),
+        (
+            "",
+            '["email", "sms"]',
+            'mine.toml, step 1 ("hello"): expected a [steps.sms.en] '
+            "message, as sms is one of the channels",
+        ),
+        (
+            '[offer]\nkind = "percent"\nvalue = 120',
+            '["email"]',
+            "mine.toml, offer, value: expected a percentage above 0 and at most 100, got 120.0",
+        ),
+        (
+            "control_share = 1.5",
+            '["email"]',
+            "mine.toml, control_share: expected a share from 0 to below 1, got 1.5",
+        ),
+        (
+            "[audience]\nstatus = []",
+            '["email"]',
+            "mine.toml, audience.status: expected a list of values, got an empty list",
+        ),
+    ],
+)
 def test_playbook_mistakes_name_the_file_and_setting(tmp_path, extra, channels, message):
     with pytest.raises(PlaybookError) as info:
         load_playbook(_book(tmp_path, "Hi", extra=extra, channels=channels))
@@ -157,14 +221,35 @@ def test_not_toml_and_unknown_names_are_errors(tmp_path):
 
 def test_counts_take_the_right_form_of_the_noun():
     assert [format_count(n, "order", "orders") for n in (0, 1, 2, 21)] == [
-        "0 orders", "1 order", "2 orders", "21 orders"]
-    assert [format_count(n, "заказ", "заказа", "заказов")
-            for n in (1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111)] == [
-        "1 заказ", "2 заказа", "4 заказа", "5 заказов", "11 заказов", "12 заказов",
-        "14 заказов", "21 заказ", "22 заказа", "25 заказов", "101 заказ", "111 заказов"]
+        "0 orders",
+        "1 order",
+        "2 orders",
+        "21 orders",
+    ]
+    assert [
+        format_count(n, "заказ", "заказа", "заказов")
+        for n in (1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111)
+    ] == [
+        "1 заказ",
+        "2 заказа",
+        "4 заказа",
+        "5 заказов",
+        "11 заказов",
+        "12 заказов",
+        "14 заказов",
+        "21 заказ",
+        "22 заказа",
+        "25 заказов",
+        "101 заказ",
+        "111 заказов",
+    ]
     templates = Templates(load_playbook("win_back"))
-    one = templates.render("thanks", "email", "en", {
-        **ALL_FIELDS, "returns": 0, "segment": {**ALL_FIELDS["segment"], "orders": 1.0}})
+    one = templates.render(
+        "thanks",
+        "email",
+        "en",
+        {**ALL_FIELDS, "returns": 0, "segment": {**ALL_FIELDS["segment"], "orders": 1.0}},
+    )
     assert "Thank you for the 1 order you placed with Shoe Box." in one.body
 
 

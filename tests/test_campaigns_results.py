@@ -40,16 +40,28 @@ def test_uplift_interval_matches_newcombe_1998_table_ii(counts, expected):
 
 
 def _audience(n: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "customer_id": [f"c{i:05d}" for i in range(n)], "status": "active",
-        "rfm_segment": ["Loyal" if i % 3 else "Champions" for i in range(n)],
-        "email": [f"u{i}@example.org" for i in range(n)], "consent_email": True,
-        "days_since": 5})
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i:05d}" for i in range(n)],
+            "status": "active",
+            "rfm_segment": ["Loyal" if i % 3 else "Champions" for i in range(n)],
+            "email": [f"u{i}@example.org" for i in range(n)],
+            "consent_email": True,
+            "days_since": 5,
+        }
+    )
 
 
 def _recorded(store, n: int, share: float, playbook: str = "monthly_coupon"):
-    plan = plan_campaign(playbook, _audience(n), store=store, as_of=AS_OF,
-                         control_share=share, name="test-campaign", seed=3)
+    plan = plan_campaign(
+        playbook,
+        _audience(n),
+        store=store,
+        as_of=AS_OF,
+        control_share=share,
+        name="test-campaign",
+        seed=3,
+    )
     record_campaign(plan, store)
     return plan
 
@@ -63,15 +75,28 @@ def test_a_hand_worked_campaign(tmp_path, store_url):
         control = sorted(c for c, g in groups.items() if g == "control")
         assert (len(treated), len(control)) == (4, 2)
         day = pd.Timestamp(START) + pd.Timedelta(days=3)
-        lines = pd.DataFrame({
-            "customer_id": [treated[0], treated[0], treated[1], control[0],
-                            treated[2], control[1]],
-            "ordered_at": [day, day, day + pd.Timedelta(days=1), day,
-                           pd.Timestamp(START) + pd.Timedelta(days=40),  # after the window
-                           pd.Timestamp(START) - pd.Timedelta(days=1)],  # before it
-            "amount": [60.0, 40.0, 50.0, 30.0, 999.0, 999.0],
-            "cost": [30.0, 20.0, 25.0, 15.0, 0.0, 0.0],
-        })
+        lines = pd.DataFrame(
+            {
+                "customer_id": [
+                    treated[0],
+                    treated[0],
+                    treated[1],
+                    control[0],
+                    treated[2],
+                    control[1],
+                ],
+                "ordered_at": [
+                    day,
+                    day,
+                    day + pd.Timedelta(days=1),
+                    day,
+                    pd.Timestamp(START) + pd.Timedelta(days=40),  # after the window
+                    pd.Timestamp(START) - pd.Timedelta(days=1),
+                ],  # before it
+                "amount": [60.0, 40.0, 50.0, 30.0, 999.0, 999.0],
+                "cost": [30.0, 20.0, 25.0, 15.0, 0.0, 0.0],
+            }
+        )
         result = campaign_results(store, "test-campaign", lines, window_days=30)
     row = result.overall
     # treatment: 2 of 4 bought (100 and 50); control: 1 of 2 (30)
@@ -99,15 +124,19 @@ def test_a_known_uplift_is_inside_the_interval_on_simulated_responses():
             rng = np.random.default_rng(seed)
             buys = rng.random(len(treated)) < np.where(treated, 0.14, 0.10)
             who = plan.audience.customer_id[buys]
-            lines = pd.DataFrame({
-                "customer_id": who,
-                "ordered_at": pd.Timestamp(START) + pd.to_timedelta(
-                    rng.integers(0, 30, len(who)), unit="D"),
-                "amount": 50.0})
+            lines = pd.DataFrame(
+                {
+                    "customer_id": who,
+                    "ordered_at": pd.Timestamp(START)
+                    + pd.to_timedelta(rng.integers(0, 30, len(who)), unit="D"),
+                    "amount": 50.0,
+                }
+            )
             row = campaign_results(store, "test-campaign", lines).overall
             covered_rate += row["uplift_low"] <= truth_rate <= row["uplift_high"]
-            covered_revenue += (row["revenue_uplift_low"] <= truth_revenue
-                                <= row["revenue_uplift_high"])
+            covered_revenue += (
+                row["revenue_uplift_low"] <= truth_revenue <= row["revenue_uplift_high"]
+            )
     # 95% intervals: at least 17 of 20 hold the truth (fixed seeds, so no flakiness)
     assert covered_rate >= 17 and covered_revenue >= 17
 
@@ -117,14 +146,23 @@ def test_recorded_answers_count_as_responses_and_unknown_campaigns_are_named():
         plan = _recorded(store, 30, 0.2)
         campaign_id = 1
         someone = plan.treatment.customer_id.iloc[0]
-        store.record_response(someone, kind="call", channel="call", campaign_id=campaign_id,
-                              at=dt.datetime.combine(START, dt.time(15), tzinfo=dt.UTC))
-        empty = pd.DataFrame({"customer_id": ["x"], "ordered_at": [pd.Timestamp(START)],
-                              "amount": [1.0]})
+        store.record_response(
+            someone,
+            kind="call",
+            channel="call",
+            campaign_id=campaign_id,
+            at=dt.datetime.combine(START, dt.time(15), tzinfo=dt.UTC),
+        )
+        empty = pd.DataFrame(
+            {"customer_id": ["x"], "ordered_at": [pd.Timestamp(START)], "amount": [1.0]}
+        )
         row = campaign_results(store, "test-campaign", empty).overall
         assert (row["responders_treatment"], row["responders_control"]) == (1, 0)
-        with pytest.raises(InputError, match=r"'nope': not in the database; it has "
-                                             r"test-campaign"):
+        with pytest.raises(
+            InputError,
+            match=r"'nope': not in the database; it has "
+            r"test-campaign",
+        ):
             campaign_results(store, "nope", empty)
 
 
@@ -147,10 +185,11 @@ def test_the_report_shows_each_campaign_against_its_control_group(tmp_path):
     page = paths["report"].read_text(encoding="utf-8")
     assert 'id="campaigns"' in page and 'href="#campaigns">Кампании' in page
     row = measured[0].overall
-    assert (f"Охвачено клиентов: {row['treatment']:,}".replace(",", "\u00a0")
-            .replace("\u00a0", " ") in page.replace("\u00a0", " "))
+    assert f"Охвачено клиентов: {row['treatment']:,}".replace(",", "\u00a0").replace(
+        "\u00a0", " "
+    ) in page.replace("\u00a0", " ")
     standalone = render_campaign_report(measured, lang="en", currency="EUR")
-    assert f"{row['treatment']:,} customers reached, {row['control']:,} held back" in \
-        standalone
+    assert f"{row['treatment']:,} customers reached, {row['control']:,} held back" in standalone
     assert "Whole campaign" in standalone and standalone.count("<tr") == 1 + len(
-        measured[0].table)  # the header row, then one row a segment (the whole first)
+        measured[0].table
+    )  # the header row, then one row a segment (the whole first)

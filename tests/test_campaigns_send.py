@@ -38,23 +38,29 @@ FIRST = ["Anna", "Ivan", "Maria", "Oleg", "Elena"]
 def _audience(n: int = 40) -> pd.DataFrame:
     """``n`` active customers; every fourth agreed to SMS only, the rest to e-mail."""
     sms_only = [i % 4 == 3 for i in range(n)]
-    return pd.DataFrame({
-        "customer_id": [f"c{i:03d}" for i in range(n)],
-        "status": "active",
-        "rfm_segment": ["Loyal" if i % 2 else "Champions" for i in range(n)],
-        "name": [f"{FIRST[i % 5]} Smith{i}" for i in range(n)],
-        "email": [f"user{i}@example.org" for i in range(n)],
-        "phone": [f"+7 900 {i:07d}" for i in range(n)],
-        "consent_email": [not s for s in sms_only],
-        "consent_sms": sms_only,
-        "days_since": 10,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(n)],
+            "status": "active",
+            "rfm_segment": ["Loyal" if i % 2 else "Champions" for i in range(n)],
+            "name": [f"{FIRST[i % 5]} Smith{i}" for i in range(n)],
+            "email": [f"user{i}@example.org" for i in range(n)],
+            "phone": [f"+7 900 {i:07d}" for i in range(n)],
+            "consent_email": [not s for s in sms_only],
+            "consent_sms": sms_only,
+            "days_since": 10,
+        }
+    )
 
 
 def _plan(store, audience=None):
-    return plan_campaign("monthly_coupon", _audience() if audience is None else audience,
-                         store=store, as_of=AS_OF,
-                         shop={"name": "Test Shop", "url": "https://shop.example"})
+    return plan_campaign(
+        "monthly_coupon",
+        _audience() if audience is None else audience,
+        store=store,
+        as_of=AS_OF,
+        shop={"name": "Test Shop", "url": "https://shop.example"},
+    )
 
 
 def _settings(server) -> SmtpSettings:
@@ -102,18 +108,42 @@ def test_do_not_contact_and_the_cap_are_checked_again_when_sending(smtp_server):
         blocked, capped = emailed.iloc[0], emailed.iloc[1]
         store.add_do_not_contact([blocked.email.upper()], reason="asked after planning")
         with store.engine.begin() as con:  # another campaign reached `capped` yesterday
-            con.execute(tables.campaigns.insert().values(
-                id=99, name="other", playbook="x", created_at=NOON, as_of=AS_OF,
-                status="sent", seed=0, control_share=0.1, options="{}"))
-            con.execute(tables.messages.insert().values(
-                campaign_id=99, customer_id=capped.customer_id, step="s", channel="email",
-                status="sent", attempts=1, message_id="<other@x>", due_on=AS_OF,
-                sent_at=NOON - dt.timedelta(days=1)))
-        result = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON,
-                               rules=ContactRules(max_per_week=1))
-        later = send_campaign(plan, store, smtp=_settings(smtp_server),
-                              now=NOON + dt.timedelta(days=7),
-                              rules=ContactRules(max_per_week=1))
+            con.execute(
+                tables.campaigns.insert().values(
+                    id=99,
+                    name="other",
+                    playbook="x",
+                    created_at=NOON,
+                    as_of=AS_OF,
+                    status="sent",
+                    seed=0,
+                    control_share=0.1,
+                    options="{}",
+                )
+            )
+            con.execute(
+                tables.messages.insert().values(
+                    campaign_id=99,
+                    customer_id=capped.customer_id,
+                    step="s",
+                    channel="email",
+                    status="sent",
+                    attempts=1,
+                    message_id="<other@x>",
+                    due_on=AS_OF,
+                    sent_at=NOON - dt.timedelta(days=1),
+                )
+            )
+        result = send_campaign(
+            plan, store, smtp=_settings(smtp_server), now=NOON, rules=ContactRules(max_per_week=1)
+        )
+        later = send_campaign(
+            plan,
+            store,
+            smtp=_settings(smtp_server),
+            now=NOON + dt.timedelta(days=7),
+            rules=ContactRules(max_per_week=1),
+        )
     to = [m["To"] for m in recorder.messages()]
     assert (result.skipped, result.postponed) == (1, 1)
     assert blocked.email not in to
@@ -132,8 +162,11 @@ def test_nothing_goes_in_the_quiet_hours_and_refusals_are_recorded(smtp_server):
         recorder.refuse.add(emailed.email.iloc[0])
         result = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
         with store.engine.connect() as con:
-            status = dict(con.execute(sa.select(tables.messages.c.customer_id,
-                                                tables.messages.c.status)).all())
+            status = dict(
+                con.execute(
+                    sa.select(tables.messages.c.customer_id, tables.messages.c.status)
+                ).all()
+            )
     assert result.failed == 1 and result.sent == len(emailed) - 1
     assert result.errors[0].startswith(f"{emailed.customer_id.iloc[0]}: refused: 550")
     assert status[emailed.customer_id.iloc[0]] == "failed"
@@ -157,7 +190,8 @@ SENDER = textwrap.dedent("""
 @pytest.mark.slow
 @pytest.mark.parametrize("at", ["rcpt", "data"])
 def test_a_send_killed_midway_and_resumed_delivers_each_message_once(
-        at, smtp_server, store_url, tmp_path):
+    at, smtp_server, store_url, tmp_path
+):
     _host, port, recorder = smtp_server
     audience = tmp_path / "audience.json"
     _audience(300).to_json(audience)
@@ -191,17 +225,25 @@ def test_a_series_sent_late_keeps_its_steps_four_days_apart(smtp_server):
     lost = _audience(12).assign(status="lost", consent_email=True, consent_sms=False)
     late = NOON + dt.timedelta(days=30)  # all four steps of win_back are overdue
     with open_store("sqlite://") as store:
-        plan = plan_campaign("win_back", lost, store=store, as_of=AS_OF, control_share=0,
-                             shop={"name": "Test Shop"})
-        runs = [send_campaign(plan, store, smtp=_settings(smtp_server),
-                              now=late + dt.timedelta(days=d)).sent
-                for d in (0, 0, 3, 4, 8, 12, 16)]
+        plan = plan_campaign(
+            "win_back", lost, store=store, as_of=AS_OF, control_share=0, shop={"name": "Test Shop"}
+        )
+        runs = [
+            send_campaign(
+                plan, store, smtp=_settings(smtp_server), now=late + dt.timedelta(days=d)
+            ).sent
+            for d in (0, 0, 3, 4, 8, 12, 16)
+        ]
         with store.engine.connect() as con:  # the coupon given late is valid 14 days on
             until = set(con.execute(sa.select(tables.coupons.c.valid_until)).scalars())
     assert runs == [12, 0, 0, 12, 12, 12, 0]
     subjects = [m["Subject"] for m in recorder.messages() if m["To"] == "user0@example.org"]
-    assert subjects == ["Thank you, Anna", "Why people choose Test Shop",
-                        "What is new at Test Shop", "20% off for you, until 27 Jul 2024"]
+    assert subjects == [
+        "Thank you, Anna",
+        "Why people choose Test Shop",
+        "What is new at Test Shop",
+        "20% off for you, until 27 Jul 2024",
+    ]
     assert until == {dt.date(2024, 7, 27)}
 
 
@@ -222,6 +264,7 @@ def test_the_unsubscribe_link_in_an_email_opts_its_customer_out(smtp_server):
         assert store.unsubscribed() == set()
         assert unsubscribe_link(store, link) == (customer, "email")
         assert store.unsubscribed() == {(customer, "email")}
-        again = plan_campaign("monthly_coupon", _audience(), store=store, as_of=AS_OF,
-                              name="next-month")
+        again = plan_campaign(
+            "monthly_coupon", _audience(), store=store, as_of=AS_OF, name="next-month"
+        )
     assert customer in set(again.excluded.customer_id)

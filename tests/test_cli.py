@@ -10,8 +10,9 @@ from repeatly import __version__
 
 
 def _run(*args: str):
-    return subprocess.run([sys.executable, "-m", "repeatly", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "repeatly", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_version():
@@ -22,26 +23,57 @@ def test_version():
 
 def test_map_and_skip_bad_rows(tmp_path):
     orders = tmp_path / "orders.csv"
-    orders.write_text("Client;When;Total;Total incl VAT\n"
-                      "a;01.02.2024;10,00;12,00\n"
-                      "a;05.03.2024;20,00;24,00\n"
-                      "b;07.03.2024;oops;6,00\n"
-                      "b;08.03.2024;5,00;6,00\n", encoding="cp1251")
+    orders.write_text(
+        "Client;When;Total;Total incl VAT\n"
+        "a;01.02.2024;10,00;12,00\n"
+        "a;05.03.2024;20,00;24,00\n"
+        "b;07.03.2024;oops;6,00\n"
+        "b;08.03.2024;5,00;6,00\n",
+        encoding="cp1251",
+    )
     out = tmp_path / "report"
-    run = _run("analyze", str(orders), "--map", "amount=Total incl VAT",
-               "--map", "customer_id=Client", "--map", "ordered_at=When", "--out", str(out))
+    run = _run(
+        "analyze",
+        str(orders),
+        "--map",
+        "amount=Total incl VAT",
+        "--map",
+        "customer_id=Client",
+        "--map",
+        "ordered_at=When",
+        "--out",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["revenue"] == 12 + 24 + 6 + 6
     assert (metrics["customers"], metrics["orders"]) == (2, 4)
 
-    run = _run("analyze", str(orders), "--map", "customer_id=Client", "--map", "ordered_at=When",
-               "--out", str(out))
+    run = _run(
+        "analyze",
+        str(orders),
+        "--map",
+        "customer_id=Client",
+        "--map",
+        "ordered_at=When",
+        "--out",
+        str(out),
+    )
     assert run.returncode == 2
     assert 'orders.csv, row 4, column "Total": expected a number like 1234,50' in run.stderr
 
-    run = _run("analyze", str(orders), "--map", "customer_id=Client", "--map", "ordered_at=When",
-               "--on-bad-rows", "skip", "--out", str(out))
+    run = _run(
+        "analyze",
+        str(orders),
+        "--map",
+        "customer_id=Client",
+        "--map",
+        "ordered_at=When",
+        "--on-bad-rows",
+        "skip",
+        "--out",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     assert "skipped 1 unreadable order lines" in run.stderr
     metrics = json.loads((out / "metrics.json").read_text())
@@ -75,11 +107,12 @@ def test_demo_refuses_zero_customers(tmp_path):
 def test_the_cli_starts_without_loading_the_engines_or_the_numerics():
     # `repeatly --help` and every command start in a fraction of a second: names are
     # imported on first use
-    code = ("import sys, repeatly.cli, repeatly; repeatly.__version__; "
-            "print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'ibis', 'numpy') "
-            "if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys, repeatly.cli, repeatly; repeatly.__version__; "
+        "print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'ibis', 'numpy') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
@@ -91,7 +124,9 @@ def test_a_bgnbd_forecast_needs_no_general_optimiser(tmp_path):
         "shop = repeatly.datasets.make_shop(300, seed=2)\n"
         "result = repeatly.predict(shop.orders, model='bgnbd', margin=0.4)\n"
         "assert result.spend is not None\n"
-        "print('scipy.optimize' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=tmp_path)
+        "print('scipy.optimize' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     assert done.stdout.strip() == "False"

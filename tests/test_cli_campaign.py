@@ -14,8 +14,13 @@ from repeatly.datasets import make_shop
 
 
 def _run(*args: str, cwd=None):
-    return subprocess.run([sys.executable, "-m", "repeatly", *args], capture_output=True,
-                          text=True, timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "repeatly", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +44,20 @@ def test_playbooks_are_listed_and_printed_for_editing(tmp_path):
 def test_plan_writes_the_audience_and_plans_the_same_again(shop_files, tmp_path):
     _shop, files = shop_files
     db = f"sqlite:///{tmp_path / 'ops.db'}"
-    args = ["campaign", "plan", "win_back", str(files["orders"]), "--customers",
-            str(files["customers"]), "--db", db, "--shop-name", "Demo Shop",
-            "--shop-url", "https://demo.example"]
+    args = [
+        "campaign",
+        "plan",
+        "win_back",
+        str(files["orders"]),
+        "--customers",
+        str(files["customers"]),
+        "--db",
+        db,
+        "--shop-name",
+        "Demo Shop",
+        "--shop-url",
+        "https://demo.example",
+    ]
     run = _run(*args, "--out", str(tmp_path / "a"))
     assert run.returncode == 0, run.stderr
     audience = pd.read_csv(tmp_path / "a" / "audience.csv")
@@ -63,14 +79,26 @@ def test_plan_writes_the_audience_and_plans_the_same_again(shop_files, tmp_path)
 def test_a_broken_template_stops_before_anything_is_read_or_written(shop_files, tmp_path):
     _shop, files = shop_files
     book = tmp_path / "mine.toml"
-    book.write_text('[audience]\nstatus = ["lost"]\n[[steps]]\nname = "hi"\n'
-                    '[steps.email.en]\nsubject = "Hi {{ customer.frist_name }}"\n'
-                    'body = "Hello"\n', encoding="utf-8")
-    run = _run("campaign", "plan", str(book), str(files["orders"]), "--db",
-               f"sqlite:///{tmp_path / 'ops.db'}", "--out", str(tmp_path / "out"))
+    book.write_text(
+        '[audience]\nstatus = ["lost"]\n[[steps]]\nname = "hi"\n'
+        '[steps.email.en]\nsubject = "Hi {{ customer.frist_name }}"\n'
+        'body = "Hello"\n',
+        encoding="utf-8",
+    )
+    run = _run(
+        "campaign",
+        "plan",
+        str(book),
+        str(files["orders"]),
+        "--db",
+        f"sqlite:///{tmp_path / 'ops.db'}",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert run.returncode == 2
-    assert ('mine.toml, step "hi", email (en) subject, line 1: unknown field '
-            '"customer.frist_name"') in run.stderr
+    assert (
+        'mine.toml, step "hi", email (en) subject, line 1: unknown field "customer.frist_name"'
+    ) in run.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "ops.db").exists()
     run = _run("campaign", "plan", "no_such_book", str(files["orders"]))
     assert run.returncode == 2 and "not a file and not a built-in playbook" in run.stderr
@@ -80,10 +108,22 @@ def test_send_asks_first_then_sends_each_email_once(shop_files, tmp_path, smtp_s
     _shop, files = shop_files
     _host, port, recorder = smtp_server
     db = tmp_path / "ops.db"
-    args = ["campaign", "send", "win_back", str(files["orders"]), "--customers",
-            str(files["customers"]), "--db", f"sqlite:///{db}", "--smtp",
-            f"127.0.0.1:{port}", "--sender", "news@demo.example", "--shop-url",
-            "https://demo.example"]
+    args = [
+        "campaign",
+        "send",
+        "win_back",
+        str(files["orders"]),
+        "--customers",
+        str(files["customers"]),
+        "--db",
+        f"sqlite:///{db}",
+        "--smtp",
+        f"127.0.0.1:{port}",
+        "--sender",
+        "news@demo.example",
+        "--shop-url",
+        "https://demo.example",
+    ]
     refused = _run(*args)  # no terminal to ask on, and no --yes
     assert refused.returncode == 2 and "pass --yes" in refused.stderr
     assert not recorder.received
@@ -101,21 +141,34 @@ def test_results_compare_the_treatment_with_the_control_group(tmp_path):
 
     from repeatly.campaigns import open_store, plan_campaign, record_campaign
 
-    audience = pd.DataFrame({"customer_id": [f"c{i}" for i in range(40)], "status": "active",
-                             "rfm_segment": "Loyal", "email": "x@example.org",
-                             "consent_email": True, "days_since": 3})
+    audience = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(40)],
+            "status": "active",
+            "rfm_segment": "Loyal",
+            "email": "x@example.org",
+            "consent_email": True,
+            "days_since": 3,
+        }
+    )
     db = f"sqlite:///{tmp_path / 'ops.db'}"
     with open_store(db) as store:
-        plan = plan_campaign("monthly_coupon", audience, store=store,
-                             as_of=dt.date(2024, 6, 1), control_share=0.25, name="june")
+        plan = plan_campaign(
+            "monthly_coupon",
+            audience,
+            store=store,
+            as_of=dt.date(2024, 6, 1),
+            control_share=0.25,
+            name="june",
+        )
         record_campaign(plan, store)
     groups = plan.audience.set_index("customer_id").group
     buyers = [c for c in groups.index if int(c[1:]) % 2 == 0]  # every other customer
     orders = tmp_path / "orders.csv"
-    pd.DataFrame({"customer_id": buyers, "ordered_at": "2024-06-10",
-                  "amount": 20.0}).to_csv(orders, index=False)
-    run = _run("campaign", "results", "june", str(orders), "--db", db, "--out",
-               str(tmp_path / "r"))
+    pd.DataFrame({"customer_id": buyers, "ordered_at": "2024-06-10", "amount": 20.0}).to_csv(
+        orders, index=False
+    )
+    run = _run("campaign", "results", "june", str(orders), "--db", db, "--out", str(tmp_path / "r"))
     assert run.returncode == 0, run.stderr
     row = pd.read_csv(tmp_path / "r" / "results.csv").set_index("segment").loc["all"]
     t = groups[groups == "treatment"].index
@@ -127,19 +180,29 @@ def test_results_compare_the_treatment_with_the_control_group(tmp_path):
     assert row.offer_cost == pytest.approx(0.05 * 20.0 * sum(x in buyers for x in t))
     assert "window 2024-06-02 to 2024-07-01" in run.stdout
     missing = _run("campaign", "results", "july", str(orders), "--db", db)
-    assert missing.returncode == 2 and "'july': not in the database; it has june" in \
-        missing.stderr
+    assert missing.returncode == 2 and "'july': not in the database; it has june" in missing.stderr
 
 
 def test_calls_go_out_as_a_sheet_and_come_back(shop_files, tmp_path):
     _shop, files = shop_files
     db = f"sqlite:///{tmp_path / 'ops.db'}"
-    run = _run("campaign", "send", "golden_care", str(files["orders"]), "--customers",
-               str(files["customers"]), "--db", db, "--name", "vip", "--yes", "--out",
-               str(tmp_path / "out"))
+    run = _run(
+        "campaign",
+        "send",
+        "golden_care",
+        str(files["orders"]),
+        "--customers",
+        str(files["customers"]),
+        "--db",
+        db,
+        "--name",
+        "vip",
+        "--yes",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert run.returncode == 0, run.stderr
-    sheet = pd.read_excel(tmp_path / "out" / "calls-vip.xlsx", dtype=str,
-                          keep_default_na=False)
+    sheet = pd.read_excel(tmp_path / "out" / "calls-vip.xlsx", dtype=str, keep_default_na=False)
     assert f"given out: {len(sheet):,} calls" in run.stdout and len(sheet) > 0
     sheet["result"] = "interested"
     sheet.to_excel(tmp_path / "done.xlsx", index=False)
@@ -152,8 +215,10 @@ def test_do_not_contact_lists_are_read_from_files(tmp_path):
     from repeatly.campaigns import open_store
 
     db = f"sqlite:///{tmp_path / 'ops.db'}"
-    (tmp_path / "dnc.csv").write_text("name,email,phone\nA,Anna@Example.org,+7 (900) "
-                                      "123-45-67\nB,,+7 900 765 43 21\n", encoding="utf-8")
+    (tmp_path / "dnc.csv").write_text(
+        "name,email,phone\nA,Anna@Example.org,+7 (900) 123-45-67\nB,,+7 900 765 43 21\n",
+        encoding="utf-8",
+    )
     run = _run("campaign", "do-not-contact", str(tmp_path / "dnc.csv"), "--db", db)
     assert run.returncode == 0, run.stderr
     assert "3 values read, 3 new" in run.stdout

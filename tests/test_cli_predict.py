@@ -13,8 +13,9 @@ from repeatly.datasets import make_shop
 
 
 def _run(*args: str):
-    return subprocess.run([sys.executable, "-m", "repeatly", *args], capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "repeatly", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,19 @@ def shop_files(tmp_path_factory):
 def test_predict_json_has_the_documented_keys(shop_files):
     shop, files = shop_files
     calibration = (pd.Timestamp(shop.end) - pd.DateOffset(months=6)).date().isoformat()
-    run = _run("predict", str(files["orders"]), "--model", "bgnbd", "--json",
-               "--calibration-end", calibration, "--unit", "week", "--horizon", "26")
+    run = _run(
+        "predict",
+        str(files["orders"]),
+        "--model",
+        "bgnbd",
+        "--json",
+        "--calibration-end",
+        calibration,
+        "--unit",
+        "week",
+        "--horizon",
+        "26",
+    )
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)  # stdout is only the JSON object: progress is on stderr
     assert data["model"] == "bgnbd"
@@ -42,8 +54,18 @@ def test_predict_json_has_the_documented_keys(shop_files):
 def test_predict_writes_predictions_for_every_customer(shop_files, tmp_path):
     shop, files = shop_files
     out = tmp_path / "forecast"
-    run = _run("predict", str(files["orders"]), "--model", "pnbd", "--margin", "0.4",
-               "--discount-rate", "0.08", "--out", str(out))
+    run = _run(
+        "predict",
+        str(files["orders"]),
+        "--model",
+        "pnbd",
+        "--margin",
+        "0.4",
+        "--discount-rate",
+        "0.08",
+        "--out",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     predictions = pd.read_csv(out / "predictions.csv")
     assert len(predictions) == shop.orders.customer_id.nunique()
@@ -64,8 +86,18 @@ def test_parquet_predictions_hold_the_same_customers_as_the_csv(shop_files, tmp_
     tables = {}
     for file_format in ("csv", "parquet"):
         out = tmp_path / file_format
-        run = _run("predict", str(files["orders"]), "--model", "bgnbd", "--margin", "0.4",
-                   "--format", file_format, "--out", str(out))
+        run = _run(
+            "predict",
+            str(files["orders"]),
+            "--model",
+            "bgnbd",
+            "--margin",
+            "0.4",
+            "--format",
+            file_format,
+            "--out",
+            str(out),
+        )
         assert run.returncode == 0, run.stderr
         path = out / f"predictions.{file_format}"
         table = pd.read_csv(path) if file_format == "csv" else pd.read_parquet(path)
@@ -78,7 +110,11 @@ def test_parquet_predictions_hold_the_same_customers_as_the_csv(shop_files, tmp_
     # the Parquet predictions are written as they are joined, under a hidden name that
     # is gone once they are in place
     assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == [
-        "comparison.csv", "model.json", "predictions.parquet", "report.html"]
+        "comparison.csv",
+        "model.json",
+        "predictions.parquet",
+        "report.html",
+    ]
 
 
 def test_a_failed_parquet_predict_leaves_no_file_behind(shop_files, tmp_path):
@@ -87,9 +123,18 @@ def test_a_failed_parquet_predict_leaves_no_file_behind(shop_files, tmp_path):
     shop, files = shop_files
     out = tmp_path / "out"
     first = pd.Timestamp(shop.orders.ordered_at.min()).date()
-    run = _run("predict", str(files["orders"]), "--model", "bgnbd", "--format", "parquet",
-               "--calibration-end", (first - pd.Timedelta(days=1)).isoformat(),
-               "--out", str(out))
+    run = _run(
+        "predict",
+        str(files["orders"]),
+        "--model",
+        "bgnbd",
+        "--format",
+        "parquet",
+        "--calibration-end",
+        (first - pd.Timedelta(days=1)).isoformat(),
+        "--out",
+        str(out),
+    )
     assert run.returncode != 0
     assert "calibration_end: no customers bought" in run.stderr
     assert list(out.iterdir()) == []
@@ -109,13 +154,16 @@ def test_writing_parquet_puts_the_engines_row_order_setting_back(tmp_path):
     assert sorted(pd.read_parquet(tmp_path / "t.parquet").x) == [1, 2, 3]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--model", "lifetimes"), "model: expected auto, bgnbd"),
-    (("--unit", "year"), "unit"),
-    (("--margin", "2"), "margin"),
-    (("--calibration-end", "2099-01-01"), "calibration_end"),
-    (("--calibration-end", "soon"), "calibration_end: expected a date like 2024-12-31"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--model", "lifetimes"), "model: expected auto, bgnbd"),
+        (("--unit", "year"), "unit"),
+        (("--margin", "2"), "margin"),
+        (("--calibration-end", "2099-01-01"), "calibration_end"),
+        (("--calibration-end", "soon"), "calibration_end: expected a date like 2024-12-31"),
+    ],
+)
 def test_bad_predict_options_exit_2(shop_files, args, message):
     _, files = shop_files
     run = _run("predict", str(files["orders"]), *args)
@@ -127,8 +175,15 @@ def test_bad_predict_options_exit_2(shop_files, args, message):
 def test_segments_with_predict_use_the_forecast(shop_files, tmp_path):
     _, files = shop_files
     out = tmp_path / "segments"
-    run = _run("segments", str(files["orders"]), "--customers", str(files["customers"]),
-               "--predict", "--out", str(out))
+    run = _run(
+        "segments",
+        str(files["orders"]),
+        "--customers",
+        str(files["customers"]),
+        "--predict",
+        "--out",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     table = pd.read_csv(out / "segments.csv")
     assert {"p_alive", "clv", "golden_predicted", "lost_by"} <= set(table.columns)

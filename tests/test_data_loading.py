@@ -34,8 +34,10 @@ def con():
 
 def _rows(loaded) -> list[tuple]:
     frame = loaded.table.select("customer_id", "ordered_at", "amount").to_pandas()
-    return [(r.customer_id, r.ordered_at.to_pydatetime(), r.amount)
-            for r in frame.itertuples(index=False)]
+    return [
+        (r.customer_id, r.ordered_at.to_pydatetime(), r.amount)
+        for r in frame.itertuples(index=False)
+    ]
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -45,24 +47,55 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 # -- role detection -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        (["Customer ID", "Order Date", "Total"],
-         {"customer_id": "Customer ID", "ordered_at": "Order Date", "amount": "Total"}),
-        (["Клиент", "Дата", "Сумма", "Кол-во"],
-         {"customer_id": "Клиент", "ordered_at": "Дата", "amount": "Сумма",
-          "quantity": "Кол-во"}),
-        (["Номер заказа", "Дата заказа", "Покупатель", "Итого", "Скидка", "Магазин"],
-         {"customer_id": "Покупатель", "ordered_at": "Дата заказа", "amount": "Итого",
-          "order_id": "Номер заказа", "discount": "Скидка", "store": "Магазин"}),
-        (["order_id", "customer_id", "ordered_at", "amount", "sku"],
-         {"customer_id": "customer_id", "ordered_at": "ordered_at", "amount": "amount",
-          "order_id": "order_id", "sku": "sku"}),
-        (["Invoice No", "InvoiceDate", "CustomerID", "Quantity", "UnitPrice", "Sales"],
-         {"customer_id": "CustomerID", "ordered_at": "InvoiceDate", "amount": "Sales",
-          "order_id": "Invoice No",
-          "quantity": "Quantity", "unit_price": "UnitPrice"}),
+        (
+            ["Customer ID", "Order Date", "Total"],
+            {"customer_id": "Customer ID", "ordered_at": "Order Date", "amount": "Total"},
+        ),
+        (
+            ["Клиент", "Дата", "Сумма", "Кол-во"],
+            {
+                "customer_id": "Клиент",
+                "ordered_at": "Дата",
+                "amount": "Сумма",
+                "quantity": "Кол-во",
+            },
+        ),
+        (
+            ["Номер заказа", "Дата заказа", "Покупатель", "Итого", "Скидка", "Магазин"],
+            {
+                "customer_id": "Покупатель",
+                "ordered_at": "Дата заказа",
+                "amount": "Итого",
+                "order_id": "Номер заказа",
+                "discount": "Скидка",
+                "store": "Магазин",
+            },
+        ),
+        (
+            ["order_id", "customer_id", "ordered_at", "amount", "sku"],
+            {
+                "customer_id": "customer_id",
+                "ordered_at": "ordered_at",
+                "amount": "amount",
+                "order_id": "order_id",
+                "sku": "sku",
+            },
+        ),
+        (
+            ["Invoice No", "InvoiceDate", "CustomerID", "Quantity", "UnitPrice", "Sales"],
+            {
+                "customer_id": "CustomerID",
+                "ordered_at": "InvoiceDate",
+                "amount": "Sales",
+                "order_id": "Invoice No",
+                "quantity": "Quantity",
+                "unit_price": "UnitPrice",
+            },
+        ),
     ],
 )
 def test_roles_are_detected_from_english_and_russian_headers(headers, expected):
@@ -71,14 +104,18 @@ def test_roles_are_detected_from_english_and_russian_headers(headers, expected):
 
 def test_parse_mapping_reads_role_equals_column():
     assert parse_mapping(["amount=Total incl VAT", "customer_id='Card'"]) == {
-        "amount": "Total incl VAT", "customer_id": "Card"}
+        "amount": "Total incl VAT",
+        "customer_id": "Card",
+    }
     with pytest.raises(MappingError, match="ROLE=COLUMN"):
         parse_mapping(["amount"])
 
 
 def test_mapping_override_picks_the_named_column(tmp_path, con):
-    path = _write(tmp_path / "o.csv", "Customer,Date,Total,Total incl VAT\n"
-                                      "a,2024-01-02,10,12\nb,2024-01-03,20,24\n")
+    path = _write(
+        tmp_path / "o.csv",
+        "Customer,Date,Total,Total incl VAT\na,2024-01-02,10,12\nb,2024-01-03,20,24\n",
+    )
     assert load_orders(path, con=con).mapping["amount"] == "Total"
     loaded = load_orders(path, con=con, mapping={"amount": "Total incl VAT"})
     assert loaded.mapping["amount"] == "Total incl VAT"
@@ -91,19 +128,21 @@ def test_mapping_override_picks_the_named_column(tmp_path, con):
 
 # -- formats and conventions --------------------------------------------------------
 
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251"])
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_russian_export_in_any_encoding_and_delimiter(tmp_path, con, encoding, delimiter):
     d = delimiter
     amounts = ['"1 234,50"', '"12,5"', "7"] if d == "," else ["1 234,50", "12,5", "7"]
-    text = (f"Клиент{d}Дата{d}Сумма\n"
-            f"c1{d}01.02.2024{d}{amounts[0]}\n"
-            f"c2{d}15.03.2024 10:30{d}{amounts[1]}\n"
-            f"c1{d}16.03.2024{d}{amounts[2]}\n")
+    text = (
+        f"Клиент{d}Дата{d}Сумма\n"
+        f"c1{d}01.02.2024{d}{amounts[0]}\n"
+        f"c2{d}15.03.2024 10:30{d}{amounts[1]}\n"
+        f"c1{d}16.03.2024{d}{amounts[2]}\n"
+    )
     loaded = load_orders(_write(tmp_path / "заказы.csv", text, encoding), con=con)
     assert _rows(loaded) == ROWS
-    assert loaded.mapping == {"customer_id": "Клиент", "ordered_at": "Дата",
-                              "amount": "Сумма"}
+    assert loaded.mapping == {"customer_id": "Клиент", "ordered_at": "Дата", "amount": "Сумма"}
 
 
 @pytest.mark.parametrize(
@@ -119,30 +158,37 @@ def test_russian_export_in_any_encoding_and_delimiter(tmp_path, con, encoding, d
 def test_common_date_formats(tmp_path, con, dates, style):
     amounts = ["1,234.50", "12.5", "7"]
     text = "customer,date,amount\n" + "".join(
-        f'c{1 + (i == 1)},{d},"{a}"\n' for i, (d, a) in enumerate(zip(dates, amounts,
-                                                                      strict=True)))
+        f'c{1 + (i == 1)},{d},"{a}"\n' for i, (d, a) in enumerate(zip(dates, amounts, strict=True))
+    )
     loaded = load_orders(_write(tmp_path / "o.csv", text), con=con)
     got = _rows(loaded)
-    expected = ROWS if style != "YYYYMMDD" else [
-        (c, t.replace(hour=0, minute=0), a) for c, t, a in ROWS]
+    expected = (
+        ROWS if style != "YYYYMMDD" else [(c, t.replace(hour=0, minute=0), a) for c, t, a in ROWS]
+    )
     assert got == expected
     assert loaded.details["ordered_at"] == style
 
 
 def test_numbers_with_grouping_currency_and_brackets(tmp_path, con):
-    text = ("customer;date;amount\n"
-            "a;2024-01-01;1.234,50 ₽\n"
-            "a;2024-01-02;(12,00)\n"
-            "a;2024-01-03;-3,25\n"
-            "a;2024-01-04;1 000 000\n")
+    text = (
+        "customer;date;amount\n"
+        "a;2024-01-01;1.234,50 ₽\n"
+        "a;2024-01-02;(12,00)\n"
+        "a;2024-01-03;-3,25\n"
+        "a;2024-01-04;1 000 000\n"
+    )
     loaded = load_orders(_write(tmp_path / "o.csv", text), con=con)
     assert loaded.table.amount.to_pandas().tolist() == [1234.5, -12.0, -3.25, 1_000_000.0]
 
 
 def test_parquet_excel_and_duckdb_url_give_the_same_rows(tmp_path, con):
-    frame = pd.DataFrame({"Customer": [r[0] for r in ROWS],
-                          "Order Date": [r[1] for r in ROWS],
-                          "Total": [r[2] for r in ROWS]})
+    frame = pd.DataFrame(
+        {
+            "Customer": [r[0] for r in ROWS],
+            "Order Date": [r[1] for r in ROWS],
+            "Total": [r[2] for r in ROWS],
+        }
+    )
     parquet = tmp_path / "o.parquet"
     frame.to_parquet(parquet)
     excel = tmp_path / "o.xlsx"
@@ -152,23 +198,34 @@ def test_parquet_excel_and_duckdb_url_give_the_same_rows(tmp_path, con):
 
     with duckdb.connect(str(db)) as raw:
         raw.execute("CREATE TABLE sales AS SELECT * FROM frame")
-    for loaded in (load_orders(parquet, con=con), load_orders(excel, con=con),
-                   load_orders(f"duckdb://{db}", table="sales")):
+    for loaded in (
+        load_orders(parquet, con=con),
+        load_orders(excel, con=con),
+        load_orders(f"duckdb://{db}", table="sales"),
+    ):
         assert _rows(loaded) == ROWS, loaded.kind
-        assert loaded.mapping == {"customer_id": "Customer", "ordered_at": "Order Date",
-                                  "amount": "Total"}
+        assert loaded.mapping == {
+            "customer_id": "Customer",
+            "ordered_at": "Order Date",
+            "amount": "Total",
+        }
 
 
 def test_parquet_with_text_columns_is_parsed_like_csv(tmp_path, con):
-    frame = pd.DataFrame({"customer": ["c1", "c2", "c1"],
-                          "date": ["01.02.2024", "15.03.2024 10:30", "16.03.2024"],
-                          "amount": ["1 234,50", "12,5", "x"]})
+    frame = pd.DataFrame(
+        {
+            "customer": ["c1", "c2", "c1"],
+            "date": ["01.02.2024", "15.03.2024 10:30", "16.03.2024"],
+            "amount": ["1 234,50", "12,5", "x"],
+        }
+    )
     path = tmp_path / "o.parquet"
     frame.to_parquet(path)
     with pytest.raises(DataValidationError) as info:
         load_orders(path, con=con)
-    assert str(info.value) == ('o.parquet, row 3, column "amount": expected a number like '
-                               '1234,50 or 1 234,50, got "x"')
+    assert str(info.value) == (
+        'o.parquet, row 3, column "amount": expected a number like 1234,50 or 1 234,50, got "x"'
+    )
     loaded = load_orders(path, con=con, on_bad_rows="skip")
     assert _rows(loaded) == ROWS[:2]
     assert loaded.n_skipped == 1
@@ -177,20 +234,32 @@ def test_parquet_with_text_columns_is_parsed_like_csv(tmp_path, con):
 def test_typed_parquet_counts_missing_and_non_finite_cells(tmp_path, con):
     # rows 2-5 each have one problem (a null, a blank, a null, a NaN, which is null in
     # Parquet), row 6 two; rows 1 and 7 are good
-    frame = pd.DataFrame({
-        "customer": ["c1", None, "  ", "c4", "c5", None, "c2"],
-        "date": pd.to_datetime(["2024-02-01", "2024-02-02", "2024-02-03", None,
-                                "2024-02-05", None, "2024-03-15 10:30"], format="ISO8601"),
-        "amount": [1234.5, 1.0, 2.0, 3.0, float("nan"), 4.0, 12.5],
-    })
+    frame = pd.DataFrame(
+        {
+            "customer": ["c1", None, "  ", "c4", "c5", None, "c2"],
+            "date": pd.to_datetime(
+                [
+                    "2024-02-01",
+                    "2024-02-02",
+                    "2024-02-03",
+                    None,
+                    "2024-02-05",
+                    None,
+                    "2024-03-15 10:30",
+                ],
+                format="ISO8601",
+            ),
+            "amount": [1234.5, 1.0, 2.0, 3.0, float("nan"), 4.0, 12.5],
+        }
+    )
     path = tmp_path / "o.parquet"
     frame.to_parquet(path)
     with pytest.raises(DataValidationError) as info:
         load_orders(path, con=con)
     assert info.value.n_problems == 5
     assert str(info.value).splitlines()[1].strip() == (
-        'o.parquet, row 2, column "customer": expected a value (who bought), got an '
-        'empty cell')
+        'o.parquet, row 2, column "customer": expected a value (who bought), got an empty cell'
+    )
     loaded = load_orders(path, con=con, on_bad_rows="skip")
     assert _rows(loaded) == [ROWS[0], ROWS[1]]
     assert (loaded.n_rows, loaded.n_skipped, loaded.n_bad_cells) == (2, 5, 6)
@@ -201,12 +270,15 @@ def test_blank_ids_are_caught_whatever_the_statistics_say(tmp_path, con, blank):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({
-        "customer": ["c1", blank, "c2"],
-        "date": pa.array([dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 2),
-                          dt.datetime(2024, 3, 15, 10, 30)]),
-        "amount": pa.array([1234.5, 3.0, 12.5]),
-    })
+    table = pa.table(
+        {
+            "customer": ["c1", blank, "c2"],
+            "date": pa.array(
+                [dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 2), dt.datetime(2024, 3, 15, 10, 30)]
+            ),
+            "amount": pa.array([1234.5, 3.0, 12.5]),
+        }
+    )
     for statistics in (True, False):
         path = tmp_path / f"o{statistics}.parquet"
         pq.write_table(table, path, write_statistics=statistics)
@@ -220,17 +292,21 @@ def test_statistics_that_prove_a_clean_file_give_the_same_rows(tmp_path, con):
     import pyarrow.parquet as pq
 
     path = tmp_path / "o.parquet"
-    pq.write_table(pa.table({
-        "customer": ["c1", "c2", "c1"],
-        "date": pa.array([r[1] for r in ROWS]),
-        "amount": pa.array([r[2] for r in ROWS]),
-    }), path)
+    pq.write_table(
+        pa.table(
+            {
+                "customer": ["c1", "c2", "c1"],
+                "date": pa.array([r[1] for r in ROWS]),
+                "amount": pa.array([r[2] for r in ROWS]),
+            }
+        ),
+        path,
+    )
     loaded = load_orders(path, con=con)
     assert _rows(loaded) == ROWS and (loaded.n_rows, loaded.n_skipped) == (3, 0)
 
 
-@pytest.mark.parametrize("ids", [["c1", "c2", "c1"], [" c1", "c2  ", "c1"],
-                                 ["c1", "c2", "c1 "]])
+@pytest.mark.parametrize("ids", [["c1", "c2", "c1"], [" c1", "c2  ", "c1"], ["c1", "c2", "c1 "]])
 def test_parquet_ids_are_trimmed_only_when_some_need_it(tmp_path, con, ids):
     # A file whose text ids have no surrounding spaces is read as stored (faster); one
     # space anywhere and every id is trimmed: the same customers either way.
@@ -238,11 +314,16 @@ def test_parquet_ids_are_trimmed_only_when_some_need_it(tmp_path, con, ids):
     import pyarrow.parquet as pq
 
     path = tmp_path / "o.parquet"
-    pq.write_table(pa.table({
-        "customer": ids,
-        "date": pa.array([r[1] for r in ROWS]),
-        "amount": pa.array([r[2] for r in ROWS]),
-    }), path)
+    pq.write_table(
+        pa.table(
+            {
+                "customer": ids,
+                "date": pa.array([r[1] for r in ROWS]),
+                "amount": pa.array([r[2] for r in ROWS]),
+            }
+        ),
+        path,
+    )
     loaded = load_orders(path, con=con)
     assert _rows(loaded) == ROWS
     assert loaded.table.customer_id.nunique().execute() == 2
@@ -253,12 +334,23 @@ def test_typed_parquet_rejects_nan_and_infinite_amounts(tmp_path, con):
     import pyarrow.parquet as pq
 
     path = tmp_path / "o.parquet"
-    pq.write_table(pa.table({
-        "customer": ["c1", "c2", "c3", "c2"],
-        "date": pa.array([dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 2),
-                          dt.datetime(2024, 2, 3), dt.datetime(2024, 3, 15, 10, 30)]),
-        "amount": pa.array([1234.5, float("nan"), float("inf"), 12.5]),  # NaN kept
-    }), path)
+    pq.write_table(
+        pa.table(
+            {
+                "customer": ["c1", "c2", "c3", "c2"],
+                "date": pa.array(
+                    [
+                        dt.datetime(2024, 2, 1),
+                        dt.datetime(2024, 2, 2),
+                        dt.datetime(2024, 2, 3),
+                        dt.datetime(2024, 3, 15, 10, 30),
+                    ]
+                ),
+                "amount": pa.array([1234.5, float("nan"), float("inf"), 12.5]),  # NaN kept
+            }
+        ),
+        path,
+    )
     loaded = load_orders(path, con=con, on_bad_rows="skip")
     assert _rows(loaded) == [ROWS[0], ROWS[1]]
     assert (loaded.n_skipped, loaded.n_bad_cells) == (2, 2)
@@ -275,8 +367,11 @@ def test_excel_problems_name_the_sheet_row(tmp_path, con):
     sheet.append(["c2", dt.datetime(2024, 3, 15, 10, 30), "двенадцать"])
     path = tmp_path / "o.xlsx"
     book.save(path)
-    with pytest.raises(DataValidationError, match=r'o.xlsx, row 4, column "Сумма": expected'
-                                                  r' a number .*, got "двенадцать"'):
+    with pytest.raises(
+        DataValidationError,
+        match=r'o.xlsx, row 4, column "Сумма": expected'
+        r' a number .*, got "двенадцать"',
+    ):
         load_orders(path, con=con)
 
 
@@ -292,7 +387,10 @@ def test_orders_without_order_id_are_customer_days(tmp_path, con):
     text = "customer,date,amount\na,2024-01-01 09:00,1\na,2024-01-01 18:00,2\na,2024-01-02,3\n"
     loaded = load_orders(_write(tmp_path / "o.csv", text), con=con)
     assert loaded.table.order_id.to_pandas().tolist() == [
-        "a|2024-01-01", "a|2024-01-01", "a|2024-01-02"]
+        "a|2024-01-01",
+        "a|2024-01-01",
+        "a|2024-01-02",
+    ]
 
 
 # -- broken inputs: located errors, nothing left behind -----------------------------
@@ -300,27 +398,40 @@ def test_orders_without_order_id_are_customer_days(tmp_path, con):
 GOOD_LINES = [f"c{i % 97},2024-01-{i % 28 + 1:02d},{i}.25" for i in range(6000)]
 GOOD = "customer,date,amount\n" + "".join(f"{line}\n" for line in GOOD_LINES)
 RAGGED = "customer,date,amount\n" + "".join(
-    f"{line}\n" for line in [*GOOD_LINES[:4500], "c1,2024-01-01,5,oops", *GOOD_LINES[4500:]])
+    f"{line}\n" for line in [*GOOD_LINES[:4500], "c1,2024-01-01,5,oops", *GOOD_LINES[4500:]]
+)
 
 BROKEN = {
-    "bad_number": (GOOD + "c1,2024-01-05,12.5O\n",
-                   'orders.csv, row 6002, column "amount": expected a number like 1234.50 or '
-                   '1,234.50, got "12.5O"'),
-    "bad_date": (GOOD + "c1,2024-02-30,12.5\n",
-                 'orders.csv, row 6002, column "date": expected a date like 2024-12-31 (ISO),'
-                 ' got "2024-02-30"'),
-    "missing_column": ("customer,date,qty\nc1,2024-01-01,1\n",
-                       'orders.csv: no column found for the required role "amount"'),
+    "bad_number": (
+        GOOD + "c1,2024-01-05,12.5O\n",
+        'orders.csv, row 6002, column "amount": expected a number like 1234.50 or '
+        '1,234.50, got "12.5O"',
+    ),
+    "bad_date": (
+        GOOD + "c1,2024-02-30,12.5\n",
+        'orders.csv, row 6002, column "date": expected a date like 2024-12-31 (ISO),'
+        ' got "2024-02-30"',
+    ),
+    "missing_column": (
+        "customer,date,qty\nc1,2024-01-01,1\n",
+        'orders.csv: no column found for the required role "amount"',
+    ),
     "empty_file": ("", "orders.csv: the file is empty"),
-    "header_only": ("customer,date,amount\n",
-                    "orders.csv: has a header (row 1) but no data rows"),
-    "duplicate_header": ("customer,date,amount,amount\nc1,2024-01-01,1,2\n",
-                         'orders.csv, row 1, column "amount": expected each column name once,'
-                         ' got 2 columns named "amount" (columns 3, 4)'),
-    "ragged_row": (RAGGED, "orders.csv, row 4502: expected 3 fields, as in the header, "
-                           "got 4 fields: c1,2024-01-01,5,oops"),
-    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
-               "orders.csv: holds binary data at byte 8, not text"),
+    "header_only": ("customer,date,amount\n", "orders.csv: has a header (row 1) but no data rows"),
+    "duplicate_header": (
+        "customer,date,amount,amount\nc1,2024-01-01,1,2\n",
+        'orders.csv, row 1, column "amount": expected each column name once,'
+        ' got 2 columns named "amount" (columns 3, 4)',
+    ),
+    "ragged_row": (
+        RAGGED,
+        "orders.csv, row 4502: expected 3 fields, as in the header, "
+        "got 4 fields: c1,2024-01-01,5,oops",
+    ),
+    "binary": (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+        "orders.csv: holds binary data at byte 8, not text",
+    ),
 }
 
 
@@ -354,7 +465,9 @@ def test_cli_exits_non_zero_with_the_message_and_no_traceback(tmp_path, case):
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     run = subprocess.run(
         [sys.executable, "-m", "repeatly", "analyze", str(path), "--out", str(tmp_path / "r")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 2
     assert message in run.stderr
@@ -363,18 +476,23 @@ def test_cli_exits_non_zero_with_the_message_and_no_traceback(tmp_path, case):
 
 
 def test_skip_drops_bad_rows_and_counts_them(tmp_path, con):
-    text = ("customer,date,amount\n"
-            "a,2024-01-01,10\n"
-            "b,not a date,5\n"
-            ",2024-01-02,5\n"
-            "c,2024-01-03,7,extra\n"
-            "d,2024-01-04,8\n")
+    text = (
+        "customer,date,amount\n"
+        "a,2024-01-01,10\n"
+        "b,not a date,5\n"
+        ",2024-01-02,5\n"
+        "c,2024-01-03,7,extra\n"
+        "d,2024-01-04,8\n"
+    )
     path = _write(tmp_path / "orders.csv", text)
     with pytest.raises(DataValidationError) as info:
         load_orders(path, con=con)
     assert info.value.n_problems == 3
     assert [(p.row, p.column) for p in info.value.problems] == [
-        (3, "date"), (4, "customer"), (5, None)]
+        (3, "date"),
+        (4, "customer"),
+        (5, None),
+    ]
     loaded = load_orders(path, con=con, on_bad_rows="skip")
     assert loaded.table.customer_id.to_pandas().tolist() == ["a", "d"]
     assert loaded.n_skipped == 3
@@ -402,14 +520,16 @@ def test_missing_files_and_unknown_tables(tmp_path, con):
 
 # -- the quality summary ------------------------------------------------------------
 
+
 def test_quality_counts_match_the_hand_made_file(tmp_path, con):
     amounts = [10, 12, 11, 13, 10, 0, -5, 500]
     rows = [f"c{i},2024-01-0{i + 1},{a}" for i, a in enumerate(amounts)]
     rows.append(rows[0])  # an exact duplicate line
     rows.append("z,2030-01-01,10")  # a future date
     text = "customer,date,amount\n" + "\n".join(rows) + "\n"
-    quality = load_orders(_write(tmp_path / "o.csv", text), con=con,
-                          as_of=dt.date(2024, 6, 1)).quality
+    quality = load_orders(
+        _write(tmp_path / "o.csv", text), con=con, as_of=dt.date(2024, 6, 1)
+    ).quality
     # positive amounts: 10 12 11 13 10 500 10 10 -> sorted 10 10 10 10 11 12 13 500
     # Q1 = 10, Q3 = 12.25 (linear interpolation); threshold = 12.25 + 3 * 2.25 = 19.0
     assert quality.outlier_threshold == pytest.approx(19.0)
@@ -419,18 +539,18 @@ def test_quality_counts_match_the_hand_made_file(tmp_path, con):
 
 # -- properties ---------------------------------------------------------------------
 
-money = st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False)
+money = st.decimals(min_value=-(10**7), max_value=10**7, places=2, allow_nan=False)
 
 
 def _group(digits: str, sep: str) -> str:
     head = len(digits) % 3 or 3
-    return sep.join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
+    return sep.join([digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)])
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=st.lists(money, min_size=1, max_size=20), comma=st.booleans(),
-       grouping=st.booleans())
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(money, min_size=1, max_size=20), comma=st.booleans(), grouping=st.booleans())
 def test_any_written_number_reads_back(tmp_path_factory, values, comma, grouping):
     lines = []
     for v in values:
@@ -447,9 +567,10 @@ def test_any_written_number_reads_back(tmp_path_factory, values, comma, grouping
 
 
 @settings(max_examples=25, deadline=None)
-@given(days=st.lists(st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)), min_size=1,
-                     max_size=20),
-       fmt=st.sampled_from(["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y%m%d"]))
+@given(
+    days=st.lists(st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)), min_size=1, max_size=20),
+    fmt=st.sampled_from(["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y%m%d"]),
+)
 def test_any_written_date_reads_back(tmp_path_factory, days, fmt):
     text = "customer,date,amount\n" + "".join(f"a,{d.strftime(fmt)},1\n" for d in days)
     path = tmp_path_factory.mktemp("d") / "o.csv"
@@ -464,7 +585,8 @@ def _threads(con):
 
 @pytest.mark.parametrize(("cores", "during"), [(1, 4), (2, 4), (8, 8)])
 def test_a_large_aggregation_runs_with_at_least_four_threads_then_the_cores_again(
-        monkeypatch, cores, during):
+    monkeypatch, cores, during
+):
     from repeatly import connection
 
     monkeypatch.delenv("REPEATLY_THREADS", raising=False)

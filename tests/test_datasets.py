@@ -21,6 +21,7 @@ from repeatly.exceptions import InputError
 
 # -- reference data: counts published with the data (Fader, Hardie & Lee 2005) --------
 
+
 def test_cdnow_master_holds_every_record():
     lines = load_cdnow()
     assert (lines.customer_id.nunique(), len(lines)) == (23_570, 69_659)
@@ -53,6 +54,7 @@ def test_unknown_cdnow_kind_is_refused():
 
 # -- the synthetic shop ----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def shop():
     return make_shop(2000, seed=7)
@@ -69,7 +71,8 @@ def test_orders_are_consistent_lines(shop):
     o = shop.orders
     sold = o[o.amount > 0]
     assert sold.amount.to_numpy() == pytest.approx(
-        (sold.quantity * sold.unit_price - sold.discount).round(2).to_numpy())
+        (sold.quantity * sold.unit_price - sold.discount).round(2).to_numpy()
+    )
     assert (sold.discount >= 0).all() and (o.quantity >= 1).all()
     assert o.ordered_at.min() >= pd.Timestamp(shop.start)
     assert o.ordered_at.max() < pd.Timestamp(shop.end) + pd.Timedelta(days=1)
@@ -98,15 +101,17 @@ def test_truth_counts_match_the_orders(shop):
 
 
 def test_planted_types_behave_as_planted(shop):
-    o = shop.orders.merge(shop.truth[["customer_id", "type", "favourite_brand", "churn_at"]],
-                          on="customer_id")
+    o = shop.orders.merge(
+        shop.truth[["customer_id", "type", "favourite_brand", "churn_at"]], on="customer_id"
+    )
     sold = o[o.amount > 0]
     fans = sold[sold.type == "brand_fan"]
     assert (fans.brand == fans.favourite_brand).mean() >= 0.8
     churners = sold[sold.type == "churner"]  # no purchases after churn (returns may come)
     assert (churners.ordered_at.dt.normalize() <= churners.churn_at).all()
     by_type = sold.groupby("type").apply(
-        lambda g: g.discount.sum() / (g.amount + g.discount).sum(), include_groups=False)
+        lambda g: g.discount.sum() / (g.amount + g.discount).sum(), include_groups=False
+    )
     assert by_type["promo_hunter"] > 3 * by_type["regular"]
     assert by_type["early_full_price"] == 0
     low = sold[sold.type == "low_margin"]
@@ -116,14 +121,23 @@ def test_planted_types_behave_as_planted(shop):
 
 def test_category_return_cycles_show_in_the_data(shop):
     sold = shop.orders[shop.orders.amount > 0]
-    days = sold.assign(day=sold.ordered_at.dt.normalize())[
-        ["customer_id", "category", "day"]].drop_duplicates().sort_values("day")
+    days = (
+        sold.assign(day=sold.ordered_at.dt.normalize())[["customer_id", "category", "day"]]
+        .drop_duplicates()
+        .sort_values("day")
+    )
     gaps = days.groupby(["customer_id", "category"]).day.diff().dt.days.dropna()
     median = gaps.groupby(days.loc[gaps.index, "category"]).median()
     assert median["groceries"] < median["cosmetics"] < median["clothing"]
     assert median["clothing"] < min(median["jewellery"], median["furniture"])
-    assert list(CATEGORIES) == ["groceries", "cosmetics", "clothing", "shoes", "jewellery",
-                                "furniture"]
+    assert list(CATEGORIES) == [
+        "groceries",
+        "cosmetics",
+        "clothing",
+        "shoes",
+        "jewellery",
+        "furniture",
+    ]
 
 
 def test_marketing_tables(shop):

@@ -11,7 +11,8 @@ import pytest
 import repeatly
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(repeatly.__path__, prefix="repeatly.")
+    m.name
+    for m in pkgutil.walk_packages(repeatly.__path__, prefix="repeatly.")
     if not m.name.startswith("repeatly.cli")
 )
 

@@ -51,8 +51,9 @@ def test_what_if_upsell_lever_matches_the_hand_computed_gain():
 
 
 def test_what_if_churn_lever_follows_geometric_retention():
-    base = Baseline(customers=100, orders_per_year=2, order_value=50, margin_rate=0.5,
-                    retention=0.6, years=3)
+    base = Baseline(
+        customers=100, orders_per_year=2, order_value=50, margin_rate=0.5, retention=0.6, years=3
+    )
     # value per customer = 2 * 50 * 0.5 * (1 + r + r^2)
     assert base.profit() == pytest.approx(100 * 50 * (1 + 0.6 + 0.36))
     result = what_if(base, churn=0.5)  # churn 0.4 -> 0.2, retention 0.8

@@ -119,20 +119,22 @@ def test_summary_from_raw_cdnow_transactions_equals_the_published_summary(cdnow)
 
     sample = load_cdnow("sample")
     lines = repeatly.data.from_frame(sample, "orders")
-    ours = model_summary(lines, calibration_end=dt.date(1997, 9, 30), unit="week",
-                         holdout_end=dt.date(1998, 6, 30)).to_pandas()
+    ours = model_summary(
+        lines, calibration_end=dt.date(1997, 9, 30), unit="week", holdout_end=dt.date(1998, 6, 30)
+    ).to_pandas()
     ids = sample.drop_duplicates("customer_id")[["customer_id", "sample_id"]]
     merged = ours.merge(ids, on="customer_id").merge(
-        cdnow, left_on="sample_id", right_on="customer_id", suffixes=("", "_paper"))
+        cdnow, left_on="sample_id", right_on="customer_id", suffixes=("", "_paper")
+    )
     assert len(merged) == len(cdnow) == 2357
     assert (merged.frequency == merged.frequency_paper).all()
     for column in ("recency", "T", "monetary_value"):  # the file rounds to 2 decimals
         assert np.abs(merged[column] - merged[f"{column}_paper"]).max() <= 0.0051, column
     # fitting the engine's distinct rows gives the paper's parameters again
-    rows = distinct_rows(model_summary(lines, calibration_end=dt.date(1997, 9, 30))
-                         ).to_pandas()
-    fitted = BetaGeoModel().fit(rows.frequency, rows.recency, rows["T"],
-                                weights=rows.weight).params_
+    rows = distinct_rows(model_summary(lines, calibration_end=dt.date(1997, 9, 30))).to_pandas()
+    fitted = (
+        BetaGeoModel().fit(rows.frequency, rows.recency, rows["T"], weights=rows.weight).params_
+    )
     assert fitted["r"] == pytest.approx(0.243, abs=0.002)
     assert fitted["b"] == pytest.approx(2.426, abs=0.02)
     assert (ours.holdout_purchases >= 0).all() and ours.holdout_purchases.sum() > 0
@@ -181,13 +183,15 @@ def test_pareto_nbd_matches_fader_hardie_lee_2005_cdnow(cdnow):
 
 def test_standard_errors_shrink_with_the_square_root_of_the_data(cdnow):
     once = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"])
-    four = BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"],
-                              weights=np.full(len(cdnow), 4.0))
+    four = BetaGeoModel().fit(
+        cdnow.frequency, cdnow.recency, cdnow["T"], weights=np.full(len(cdnow), 4.0)
+    )
     for name in once.params_:
         assert four.params_[name] == pytest.approx(once.params_[name], rel=1e-4)
         assert once.standard_errors_[name] > 0
         assert four.standard_errors_[name] == pytest.approx(
-            once.standard_errors_[name] / 2, rel=0.02)
+            once.standard_errors_[name] / 2, rel=0.02
+        )
 
 
 def test_expected_purchases_stay_finite_when_dropout_barely_varies():
@@ -264,15 +268,19 @@ def test_a_kernel_split_into_parts_sums_to_the_whole(cdnow):
     def mbgnbd(*columns):
         return LikelihoodKernel(_mbgnbd.log_likelihood, *columns[:-1], weights=columns[-1])
 
-    cases = [(BetaGeoKernel, (x, t_x, T), w, [0.24, 4.4, 0.79, 2.4]),
-             (GammaGammaKernel, (x[repeat], m), w[repeat], [6.2, 3.7, 15.4]),
-             (ParetoNBDKernel, (x, t_x, T), w, [0.55, 10.6, 0.61, 11.7]),
-             (mbgnbd, (x, t_x, T), w, [0.52, 6.2, 0.89, 1.6])]
+    cases = [
+        (BetaGeoKernel, (x, t_x, T), w, [0.24, 4.4, 0.79, 2.4]),
+        (GammaGammaKernel, (x[repeat], m), w[repeat], [6.2, 3.7, 15.4]),
+        (ParetoNBDKernel, (x, t_x, T), w, [0.55, 10.6, 0.61, 11.7]),
+        (mbgnbd, (x, t_x, T), w, [0.52, 6.2, 0.89, 1.6]),
+    ]
     with ThreadPoolExecutor(3) as pool:
         for build, columns, weights, params in cases:
             params = np.array(params)
-            whole, split = build(*columns, weights), SplitKernel(build, columns, weights,
-                                                                  pool=pool, parts=3)
+            whole, split = (
+                build(*columns, weights),
+                SplitKernel(build, columns, weights, pool=pool, parts=3),
+            )
             assert len(split.kernels) == 3
             if not whole.gradient:
                 assert split(params) == pytest.approx(whole(params), rel=1e-12)
@@ -281,8 +289,7 @@ def test_a_kernel_split_into_parts_sums_to_the_whole(cdnow):
             (value, gradient), (whole_value, whole_gradient) = split(params), whole(params)
             assert value == pytest.approx(whole_value, rel=1e-12)
             np.testing.assert_allclose(gradient, whole_gradient, rtol=1e-10)
-            np.testing.assert_allclose(split.hessian(params), whole.hessian(params),
-                                       rtol=1e-10)
+            np.testing.assert_allclose(split.hessian(params), whole.hessian(params), rtol=1e-10)
 
 
 def test_a_fit_on_many_rows_runs_in_parts_with_the_same_result(cdnow, monkeypatch):
@@ -305,19 +312,22 @@ def test_a_fit_on_many_rows_runs_in_parts_with_the_same_result(cdnow, monkeypatc
     assert built == [3]
     for name, value in direct.params_.items():
         assert model.params_[name] == pytest.approx(value, rel=1e-8)
-        assert model.standard_errors_[name] == pytest.approx(direct.standard_errors_[name],
-                                                             rel=1e-6)
+        assert model.standard_errors_[name] == pytest.approx(
+            direct.standard_errors_[name], rel=1e-6
+        )
     assert model.log_likelihood_ == pytest.approx(-9582.4, abs=0.05)
 
 
 def _bowl(centre, curvature):
     """A smooth bowl in the logs of the parameters with its minimum at ``centre``."""
+
     def with_gradient(params):
         theta = np.log(params)
         d = theta - centre
         value = 0.5 * d @ curvature @ d + d[0] ** 4
         in_logs = curvature @ d + np.array([4 * d[0] ** 3, 0.0, 0.0])
         return value, in_logs / params  # the gradient in the parameters
+
     return with_gradient
 
 
@@ -371,13 +381,18 @@ def _assert_second_derivatives(kernel, p):
     """A kernel's second derivatives equal central differences of its gradient at p."""
     steps = 1e-6 * p
     shift = np.eye(len(p))
-    differences = np.array([
-        (kernel(p + steps[i] * shift[i])[1] - kernel(p - steps[i] * shift[i])[1])
-        / (2 * steps[i]) for i in range(len(p))])
+    differences = np.array(
+        [
+            (kernel(p + steps[i] * shift[i])[1] - kernel(p - steps[i] * shift[i])[1])
+            / (2 * steps[i])
+            for i in range(len(p))
+        ]
+    )
     hessian = kernel.hessian(p)
     np.testing.assert_allclose(hessian, hessian.T)
-    np.testing.assert_allclose(hessian, differences, rtol=1e-5,
-                               atol=1e-7 * np.abs(differences).max())
+    np.testing.assert_allclose(
+        hessian, differences, rtol=1e-5, atol=1e-7 * np.abs(differences).max()
+    )
 
 
 def test_the_bgnbd_kernels_second_derivatives_equal_differences_of_its_gradient(cdnow):
@@ -390,14 +405,12 @@ def test_the_bgnbd_kernels_second_derivatives_equal_differences_of_its_gradient(
     t_x = np.append(cdnow.recency.to_numpy(float), 38.0)
     T = np.append(cdnow["T"].to_numpy(float), 38.5)
     kernel = BetaGeoKernel(x, t_x, T, np.linspace(0.5, 2.0, len(x)))
-    for params in ([0.243, 4.414, 0.793, 2.426], [1.5, 0.7, 3.0, 0.4],
-                   [0.05, 30.0, 0.2, 9.0]):
+    for params in ([0.243, 4.414, 0.793, 2.426], [1.5, 0.7, 3.0, 0.4], [0.05, 30.0, 0.2, 9.0]):
         _assert_second_derivatives(kernel, np.array(params))
 
 
 @pytest.mark.parametrize("penalizer", [0.0, 0.1])
-def test_bgnbd_standard_errors_equal_those_from_differences_of_the_gradient(cdnow,
-                                                                             penalizer):
+def test_bgnbd_standard_errors_equal_those_from_differences_of_the_gradient(cdnow, penalizer):
     from repeatly.models._estimators import _objective
     from repeatly.models._fit import standard_errors_from_gradient
     from repeatly.models._kernels import BetaGeoKernel
@@ -406,8 +419,7 @@ def test_bgnbd_standard_errors_equal_those_from_differences_of_the_gradient(cdno
     columns = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     kernel = BetaGeoKernel(*columns, np.ones(len(cdnow)))
     params = np.array([model.params_[n] for n in BetaGeoModel.names])
-    expected = standard_errors_from_gradient(_objective(kernel, penalizer).with_gradient,
-                                             params)
+    expected = standard_errors_from_gradient(_objective(kernel, penalizer).with_gradient, params)
     got = [model.standard_errors_[n] for n in BetaGeoModel.names]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
@@ -416,15 +428,18 @@ def test_the_gamma_gamma_kernels_second_derivatives_equal_differences_of_its_gra
     from repeatly.models._kernels import GammaGammaKernel
 
     repeat = cdnow[cdnow.frequency > 0]
-    kernel = GammaGammaKernel(repeat.frequency.to_numpy(float),
-                              repeat.monetary_value.to_numpy(float),
-                              np.linspace(0.5, 2.0, len(repeat)))
+    kernel = GammaGammaKernel(
+        repeat.frequency.to_numpy(float),
+        repeat.monetary_value.to_numpy(float),
+        np.linspace(0.5, 2.0, len(repeat)),
+    )
     for params in ([6.25, 3.74, 15.44], [1.0, 1.0, 1.0], [30.0, 2.0, 0.5]):
         _assert_second_derivatives(kernel, np.array(params))
 
 
 def test_fits_with_second_derivatives_take_newton_steps_to_the_general_optimisers_optimum(
-        cdnow, monkeypatch):
+    cdnow, monkeypatch
+):
     # BG/NBD and Gamma-Gamma settle by damped Newton steps from ones, without L-BFGS-B;
     # forced onto L-BFGS-B they reach the same optimum
     from repeatly.models import _estimators
@@ -432,13 +447,16 @@ def test_fits_with_second_derivatives_take_newton_steps_to_the_general_optimiser
     repeat = cdnow[cdnow.frequency > 0]
 
     def fits():
-        return (BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"]),
-                GammaGammaModel().fit(repeat.frequency, repeat.monetary_value))
+        return (
+            BetaGeoModel().fit(cdnow.frequency, cdnow.recency, cdnow["T"]),
+            GammaGammaModel().fit(repeat.frequency, repeat.monetary_value),
+        )
 
     general = _estimators.fit_positive
     used = []
-    monkeypatch.setattr(_estimators, "fit_positive",
-                        lambda *a, **k: used.append(1) or general(*a, **k))
+    monkeypatch.setattr(
+        _estimators, "fit_positive", lambda *a, **k: used.append(1) or general(*a, **k)
+    )
     newton = fits()
     assert not used
     monkeypatch.setattr(_estimators, "damped_newton_in_logs", lambda *a, **k: None)
@@ -453,6 +471,7 @@ def test_fits_with_second_derivatives_take_newton_steps_to_the_general_optimiser
 
 def _well(centre):
     """A Gaussian well in the logs of the parameters: curved downward away from it."""
+
     def parts(params):
         d = np.log(params) - centre
         e = np.exp(-d @ d)
@@ -487,5 +506,4 @@ def test_damped_newton_steps_give_up_where_the_objective_is_flat():
     def flat(params):
         return 1.0, np.zeros(len(params))
 
-    assert damped_newton_in_logs(flat, lambda p: np.zeros((len(p), len(p))),
-                                 np.zeros(3)) is None
+    assert damped_newton_in_logs(flat, lambda p: np.zeros((len(p), len(p))), np.zeros(3)) is None

@@ -115,27 +115,35 @@ def _assert_recovered(model, truth, coefs, *, max_se):
 @pytest.mark.parametrize("seed", [11, 12])
 def test_bgnbd_recovers_planted_coefficients(seed):
     g = {k: np.array(v) for k, v in BGNBD_COEFS.items()}
-    x, t_x, T, z = _simulate_bgnbd(np.random.default_rng(seed), 30_000, **BGNBD_TRUTH,
-                                   g1=g["purchase"], g2=g["dropout_a"], g3=g["dropout_b"])
+    x, t_x, T, z = _simulate_bgnbd(
+        np.random.default_rng(seed),
+        30_000,
+        **BGNBD_TRUTH,
+        g1=g["purchase"],
+        g2=g["dropout_a"],
+        g3=g["dropout_b"],
+    )
     rows, covariates = _distinct(x, t_x, T, z)  # merges the one-time buyers
-    model = BetaGeoCovariateModel().fit(rows.x, rows.t_x, rows["T"], covariates,
-                                        weights=rows.n)
+    model = BetaGeoCovariateModel().fit(rows.x, rows.t_x, rows["T"], covariates, weights=rows.n)
     # the purchase process is pinned down to a few hundredths, dropout to about a tenth
-    _assert_recovered(model, BGNBD_TRUTH, BGNBD_COEFS,
-                      max_se={"purchase": 0.03, "dropout_a": 0.12, "dropout_b": 0.15})
+    _assert_recovered(
+        model,
+        BGNBD_TRUTH,
+        BGNBD_COEFS,
+        max_se={"purchase": 0.03, "dropout_a": 0.12, "dropout_b": 0.15},
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12])
 def test_pareto_nbd_recovers_planted_coefficients(seed):
     g = {k: np.array(v) for k, v in PNBD_COEFS.items()}
-    x, t_x, T, z = _simulate_pnbd(np.random.default_rng(seed), 30_000, **PNBD_TRUTH,
-                                  g1=g["purchase"], g2=g["dropout"])
+    x, t_x, T, z = _simulate_pnbd(
+        np.random.default_rng(seed), 30_000, **PNBD_TRUTH, g1=g["purchase"], g2=g["dropout"]
+    )
     rows, covariates = _distinct(x, t_x, T, z)  # merges the one-time buyers
-    model = ParetoNBDCovariateModel().fit(rows.x, rows.t_x, rows["T"], covariates,
-                                          weights=rows.n)
-    _assert_recovered(model, PNBD_TRUTH, PNBD_COEFS,
-                      max_se={"purchase": 0.03, "dropout": 0.06})
+    model = ParetoNBDCovariateModel().fit(rows.x, rows.t_x, rows["T"], covariates, weights=rows.n)
+    _assert_recovered(model, PNBD_TRUTH, PNBD_COEFS, max_se={"purchase": 0.03, "dropout": 0.06})
 
 
 # --- covariates that carry nothing give the plain models back ----------------------------
@@ -157,14 +165,14 @@ def test_no_covariates_is_the_plain_model_on_cdnow(cdnow, covariate_model, plain
         # likelihood alone (no analytic gradient): two such Hessians of the same
         # function summed in different orders agree to a few parts in a thousand
         assert model.standard_errors_["params"][name] == pytest.approx(
-            plain.standard_errors_[name], rel=5e-3), name
+            plain.standard_errors_[name], rel=5e-3
+        ), name
     assert model.log_likelihood_ == pytest.approx(plain.log_likelihood_, abs=1e-6)
     assert all(block == {} for block in model.coefficients_.values())
 
 
 @pytest.mark.parametrize(("covariate_model", "plain_model"), PLAIN)
-def test_a_covariate_without_effect_leaves_the_plain_cdnow_fit(cdnow, covariate_model,
-                                                               plain_model):
+def test_a_covariate_without_effect_leaves_the_plain_cdnow_fit(cdnow, covariate_model, plain_model):
     # CDNOW twice, once with z = 0 and once with z = 1: both groups behave identically,
     # so the best fit has every coefficient 0 and the plain model's parameters
     plain = plain_model().fit(*_history(cdnow))
@@ -185,8 +193,15 @@ def test_a_covariate_without_effect_leaves_the_plain_cdnow_fit(cdnow, covariate_
 @pytest.mark.parametrize("model_class", [BetaGeoCovariateModel, ParetoNBDCovariateModel])
 def test_weighted_distinct_rows_equal_the_fit_on_every_customer(model_class):
     rng = np.random.default_rng(5)
-    x, t_x, T, z = _simulate_bgnbd(rng, 3000, **BGNBD_TRUTH, g1=np.array([0.7, -0.3]),
-                                   g2=np.array([-0.5, 0.2]), g3=np.zeros(2), weeks=(38, 40))
+    x, t_x, T, z = _simulate_bgnbd(
+        rng,
+        3000,
+        **BGNBD_TRUTH,
+        g1=np.array([0.7, -0.3]),
+        g2=np.array([-0.5, 0.2]),
+        g3=np.zeros(2),
+        weeks=(38, 40),
+    )
     t_x = np.floor(t_x)  # whole weeks and ages in 15 years, so that rows repeat
     z[:, 1] = np.round(z[:, 1])
     rows, covariates = _distinct(x, t_x, T, z)
@@ -196,25 +211,31 @@ def test_weighted_distinct_rows_equal_the_fit_on_every_customer(model_class):
     for name, value in whole.params_.items():
         assert grouped.params_[name] == pytest.approx(value, rel=1e-5), name
         assert grouped.standard_errors_["params"][name] == pytest.approx(
-            whole.standard_errors_["params"][name], rel=1e-3), name
+            whole.standard_errors_["params"][name], rel=1e-3
+        ), name
     for block, values in whole.coefficients_.items():
         for name, value in values.items():
             assert grouped.coefficients_[block][name] == pytest.approx(value, abs=1e-5)
             assert grouped.standard_errors_["coefficients"][block][name] == pytest.approx(
-                whole.standard_errors_["coefficients"][block][name], rel=1e-3)
+                whole.standard_errors_["coefficients"][block][name], rel=1e-3
+            )
     assert grouped.log_likelihood_ == pytest.approx(whole.log_likelihood_, abs=1e-6)
 
 
 # --- the maths ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params", [(0.553, 10.578, 0.606, 11.669),  # alpha < beta
-                                    (0.553, 11.669, 0.606, 10.578),  # alpha > beta
-                                    (0.553, 10.578, 0.606, 10.578)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.553, 10.578, 0.606, 11.669),  # alpha < beta
+        (0.553, 11.669, 0.606, 10.578),  # alpha > beta
+        (0.553, 10.578, 0.606, 10.578),
+    ],
+)
 def test_elementwise_pareto_nbd_likelihood_equals_the_scalar_one_on_cdnow(cdnow, params):
     scalar = _pareto_nbd.log_likelihood(*params, *_history(cdnow))
-    rows = pareto_nbd_log_likelihood(*(np.full(len(cdnow), p) for p in params),
-                                     *_history(cdnow))
+    rows = pareto_nbd_log_likelihood(*(np.full(len(cdnow), p) for p in params), *_history(cdnow))
     np.testing.assert_allclose(rows, scalar, rtol=1e-12, atol=1e-12)
 
 
@@ -223,8 +244,10 @@ def test_elementwise_pareto_nbd_likelihood_takes_each_rows_own_case(cdnow):
     some = cdnow.sample(200, random_state=0)
     alpha = rng.uniform(5, 15, len(some))  # about half above beta, half below
     rows = pareto_nbd_log_likelihood(0.55, alpha, 0.6, 10.0, *_history(some))
-    one_by_one = [_pareto_nbd.log_likelihood(0.55, a, 0.6, 10.0, x, t_x, T)
-                  for a, x, t_x, T in zip(alpha, *_history(some), strict=True)]
+    one_by_one = [
+        _pareto_nbd.log_likelihood(0.55, a, 0.6, 10.0, x, t_x, T)
+        for a, x, t_x, T in zip(alpha, *_history(some), strict=True)
+    ]
     np.testing.assert_allclose(rows, np.asarray(one_by_one, dtype=float), rtol=1e-12)
 
 
@@ -234,37 +257,54 @@ def _pareto_by_quadrature(r, alpha, s, beta, x, t_x, T, t):
     With lambda ~ gamma(r, alpha) and mu ~ gamma(s, beta): E[lambda^x e^(-lambda u)] =
     G(r+x)/G(r) alpha^r / (alpha+u)^(r+x) and E[mu e^(-mu u)] = s beta^s/(beta+u)^(s+1).
     """
+
     def head(k, u):  # E[lambda^k exp(-lambda u)]
         return np.exp(gammaln(r + k) - gammaln(r) + r * np.log(alpha) - (r + k) * np.log(alpha + u))
 
     alive = head(x, T) * (beta / (beta + T)) ** s
-    gone = quad(lambda u: head(x, u) * s * beta**s / (beta + u) ** (s + 1), t_x, T,
-                epsabs=0, epsrel=1e-12)[0]
+    gone = quad(
+        lambda u: head(x, u) * s * beta**s / (beta + u) ** (s + 1), t_x, T, epsabs=0, epsrel=1e-12
+    )[0]
     # alive at T, then purchases at rate lambda until death: E[(1 - e^(-mu t)) / mu ...]
-    ahead = head(x + 1, T) * quad(lambda u: (beta / (beta + T + u)) ** s, 0, t,
-                                  epsabs=0, epsrel=1e-12)[0]
+    ahead = (
+        head(x + 1, T)
+        * quad(lambda u: (beta / (beta + T + u)) ** s, 0, t, epsabs=0, epsrel=1e-12)[0]
+    )
     return np.log(alive + gone), alive / (alive + gone), ahead / (alive + gone)
 
 
-@pytest.mark.parametrize("params", [(0.55, 10.6, 0.61, 11.7), (0.55, 11.7, 0.61, 10.6),
-                                    (2.0, 3.0, 1.0, 20.0), (0.3, 20.0, 2.5, 4.0)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 10.6, 0.61, 11.7),
+        (0.55, 11.7, 0.61, 10.6),
+        (2.0, 3.0, 1.0, 20.0),
+        (0.3, 20.0, 2.5, 4.0),
+    ],
+)
 def test_pareto_nbd_maths_match_direct_numerical_integration(params):
-    histories = [(0, 0.0, 38.86), (2, 30.43, 38.86), (1, 1.71, 38.86), (14, 20.0, 30.0),
-                 (5, 30.0, 30.0)]
+    histories = [
+        (0, 0.0, 38.86),
+        (2, 30.43, 38.86),
+        (1, 1.71, 38.86),
+        (14, 20.0, 30.0),
+        (5, 30.0, 30.0),
+    ]
     for x, t_x, T in histories:
         ll, alive, ahead = _pareto_by_quadrature(*params, x, t_x, T, 39.0)
         assert pareto_nbd_log_likelihood(*params, x, t_x, T) == pytest.approx(ll, abs=1e-9)
-        assert pareto_nbd_probability_alive(*params, x, t_x, T) == pytest.approx(alive,
-                                                                                 rel=1e-8)
+        assert pareto_nbd_probability_alive(*params, x, t_x, T) == pytest.approx(alive, rel=1e-8)
         assert pareto_nbd_conditional_expected_purchases(
-            *params[:4], 39.0, x, t_x, T) == pytest.approx(ahead, rel=1e-8)
+            *params[:4], 39.0, x, t_x, T
+        ) == pytest.approx(ahead, rel=1e-8)
 
 
 def test_bgnbd_slopes_are_the_derivatives_of_the_likelihood(cdnow):
     rng = np.random.default_rng(1)
     n = len(cdnow)
-    rows = np.vstack([np.full(n, 0.243), rng.uniform(2, 8, n), rng.uniform(0.4, 1.5, n),
-                      rng.uniform(0.8, 4, n)])
+    rows = np.vstack(
+        [np.full(n, 0.243), rng.uniform(2, 8, n), rng.uniform(0.4, 1.5, n), rng.uniform(0.8, 4, n)]
+    )
     x, t_x, T = (np.asarray(v, dtype=float) for v in _history(cdnow))
     ll, slopes = _bgnbd_slopes(rows, x, t_x, T)
     np.testing.assert_allclose(ll, _bgnbd.log_likelihood(*rows, x, t_x, T), rtol=1e-14)
@@ -272,21 +312,22 @@ def test_bgnbd_slopes_are_the_derivatives_of_the_likelihood(cdnow):
         up, down = rows.copy(), rows.copy()
         up[j] *= np.exp(1e-6)
         down[j] *= np.exp(-1e-6)
-        numeric = (_bgnbd.log_likelihood(*up, x, t_x, T)
-                   - _bgnbd.log_likelihood(*down, x, t_x, T)) / 2e-6
+        numeric = (
+            _bgnbd.log_likelihood(*up, x, t_x, T) - _bgnbd.log_likelihood(*down, x, t_x, T)
+        ) / 2e-6
         np.testing.assert_allclose(slopes[j], numeric, rtol=1e-6, atol=1e-7)
 
 
 @pytest.fixture(scope="module")
 def fitted_bgnbd(cdnow):
     # first purchase in January or in March 1997 (T: weeks to the end of September)
-    z = pd.DataFrame({"january": (cdnow["T"] > 35).astype(float),
-                      "march": (cdnow["T"] < 31).astype(float)})
+    z = pd.DataFrame(
+        {"january": (cdnow["T"] > 35).astype(float), "march": (cdnow["T"] < 31).astype(float)}
+    )
     return BetaGeoCovariateModel().fit(*_history(cdnow), z), z
 
 
-def test_bgnbd_predictions_are_the_plain_ones_with_each_customers_parameters(cdnow,
-                                                                            fitted_bgnbd):
+def test_bgnbd_predictions_are_the_plain_ones_with_each_customers_parameters(cdnow, fitted_bgnbd):
     model, z = fitted_bgnbd
     some = cdnow.iloc[::97]
     zs = z.iloc[::97]
@@ -297,10 +338,12 @@ def test_bgnbd_predictions_are_the_plain_ones_with_each_customers_parameters(cdn
         p = [own[name][i] for name in ("r", "alpha", "a", "b")]
         assert alive[i] == pytest.approx(_bgnbd.probability_alive(*p, x, t_x, T)[()], rel=1e-12)
         assert ahead[i] == pytest.approx(
-            _bgnbd.conditional_expected_purchases(*p, 39, x, t_x, T)[()], rel=1e-12)
+            _bgnbd.conditional_expected_purchases(*p, 39, x, t_x, T)[()], rel=1e-12
+        )
     # named columns are taken by name, in any order
     np.testing.assert_array_equal(
-        model.probability_alive(*_history(some), zs[["march", "january"]]), alive)
+        model.probability_alive(*_history(some), zs[["march", "january"]]), alive
+    )
 
 
 def test_to_dict_is_json_ready(fitted_bgnbd):
@@ -329,8 +372,11 @@ def test_bad_covariates_are_refused_with_a_located_message(cdnow):
         model.fit(*history, np.arange(n)[:, None], np.ones((n - 1, 1)))
     spend = pd.DataFrame({"spend": np.arange(n, dtype=float)}, index=cdnow.customer_id)
     spend.iloc[41, 0] = np.nan
-    with pytest.raises(InputError, match=r"index '42', column \"spend\": expected a finite "
-                                         r"number, got nan \(1 rows"):
+    with pytest.raises(
+        InputError,
+        match=r"index '42', column \"spend\": expected a finite "
+        r"number, got nan \(1 rows",
+    ):
         model.fit(*history, spend)
     array = np.arange(2.0 * n).reshape(n, 2)
     array[7, 1] = np.inf

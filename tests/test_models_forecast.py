@@ -56,8 +56,14 @@ def planted():
 @pytest.fixture(scope="module")
 def fitted(planted):
     lines, _end = planted
-    return repeatly.predict(lines, model="bgnbd", unit="week", margin=0.3,
-                            calibration_end=dt.date(2023, 6, 30), discount_rate=0.12)
+    return repeatly.predict(
+        lines,
+        model="bgnbd",
+        unit="week",
+        margin=0.3,
+        calibration_end=dt.date(2023, 6, 30),
+        discount_rate=0.12,
+    )
 
 
 def test_the_pipeline_recovers_the_planted_story_and_predicts_the_holdout(fitted):
@@ -75,8 +81,7 @@ def test_holdout_figures_equal_a_per_customer_computation(planted, fitted):
     lines, end = planted
     table = repeatly.data.from_frame(lines, "orders")
     cal = dt.date(2023, 6, 30)
-    summary = model_summary(table, calibration_end=cal, unit="week",
-                            holdout_end=end).to_pandas()
+    summary = model_summary(table, calibration_end=cal, unit="week", holdout_end=end).to_pandas()
     refit = BetaGeoModel().fit(summary.frequency, summary.recency, summary["T"])
     span = (end - cal).days / 7
     expected = refit.expected_purchases(span, summary.frequency, summary.recency, summary["T"])
@@ -84,11 +89,13 @@ def test_holdout_figures_equal_a_per_customer_computation(planted, fitted):
     assert fitted.holdout["mae"] == pytest.approx(np.mean(np.abs(expected - actual)), rel=1e-4)
     assert fitted.holdout["actual"] == actual.sum()
     assert fitted.holdout["aggregate_error"] == pytest.approx(
-        expected.sum() / actual.sum() - 1, abs=1e-4)
+        expected.sum() / actual.sum() - 1, abs=1e-4
+    )
     by_frequency = fitted.tables["by_frequency"]
     seven = summary.frequency >= 7
     assert by_frequency.set_index("frequency").loc[7, "actual"] == pytest.approx(
-        actual[seven].mean())
+        actual[seven].mean()
+    )
 
 
 def test_predictions_joined_back_equal_the_model_on_each_customer(planted, fitted):
@@ -99,8 +106,7 @@ def test_predictions_joined_back_equal_the_model_on_each_customer(planted, fitte
     horizon = fitted.options["horizon"]
     assert np.allclose(customers.p_alive, model.probability_alive(x, t_x, T))
     assert np.allclose(customers.expected_purchases, model.expected_purchases(horizon, x, t_x, T))
-    assert np.allclose(customers.p_no_purchase,
-                       model.probability_no_purchase(horizon, x, t_x, T))
+    assert np.allclose(customers.p_no_purchase, model.probability_no_purchase(horizon, x, t_x, T))
     # CLV: margin x expected spend x each month's expected purchases, discounted monthly
     month = 365.25 / 12 / 7
     monthly = 1.12 ** (1 / 12) - 1
@@ -157,7 +163,8 @@ def test_what_if_totals_are_the_customers_clv(fitted):
     assert fitted.what_if["total_clv"] == pytest.approx(total, rel=1e-9)
     assert fitted.what_if["change"] > 0  # fewer leaving: more value
     assert fitted.what_if["total_clv_if"] == pytest.approx(
-        total + fitted.what_if["change"], rel=1e-9)
+        total + fitted.what_if["change"], rel=1e-9
+    )
 
 
 def test_predictions_written_as_joined_are_the_stored_ones(planted, fitted, tmp_path):
@@ -165,23 +172,31 @@ def test_predictions_written_as_joined_are_the_stored_ones(planted, fitted, tmp_
     # and the forecast reads them from there: the same rows as the stored table
     lines, _end = planted
     path = tmp_path / "predictions.parquet"
-    saved = repeatly.predict(lines, model="bgnbd", unit="week", margin=0.3,
-                             calibration_end=dt.date(2023, 6, 30), discount_rate=0.12,
-                             predictions_file=path)
+    saved = repeatly.predict(
+        lines,
+        model="bgnbd",
+        unit="week",
+        margin=0.3,
+        calibration_end=dt.date(2023, 6, 30),
+        discount_rate=0.12,
+        predictions_file=path,
+    )
     assert saved.predictions_file == path
 
     def ordered(frame):
         frame = frame.sort_values("customer_id").reset_index(drop=True)
-        return frame.assign(next_purchase_on=pd.to_datetime(frame.next_purchase_on)
-                            .astype("datetime64[ns]"))
+        return frame.assign(
+            next_purchase_on=pd.to_datetime(frame.next_purchase_on).astype("datetime64[ns]")
+        )
 
     on_disk = ordered(pd.read_parquet(path))
     stored = ordered(fitted.customers.to_pandas())
     assert list(on_disk.columns) == list(stored.columns)
     pd.testing.assert_frame_equal(on_disk, ordered(saved.customers.to_pandas()))
     pd.testing.assert_frame_equal(on_disk, stored, check_dtype=False)
-    pd.testing.assert_frame_equal(saved.tables["clv_distribution"],
-                                  fitted.tables["clv_distribution"])
+    pd.testing.assert_frame_equal(
+        saved.tables["clv_distribution"], fitted.tables["clv_distribution"]
+    )
     # writing the forecast out gives that file its place rather than writing it again
     written = write_forecast(saved, tmp_path / "out", file_format="parquet")
     assert written["predictions"].samefile(path)
@@ -222,8 +237,9 @@ def test_json_summary_has_the_documented_keys(fitted, planted):
 
 def test_bgbb_forecast_on_weekly_opportunities(planted):
     lines, _end = planted
-    result = repeatly.predict(lines, model="bgbb", unit="week",
-                              calibration_end=dt.date(2023, 6, 30))
+    result = repeatly.predict(
+        lines, model="bgbb", unit="week", calibration_end=dt.date(2023, 6, 30)
+    )
     assert set(result.to_dict()["params"]) == {"alpha", "beta", "gamma", "delta"}
     customers = result.customers.to_pandas()
     assert ((customers.p_alive >= 0) & (customers.p_alive <= 1)).all()
@@ -233,15 +249,35 @@ def test_bgbb_forecast_on_weekly_opportunities(planted):
 
 
 def test_period_summary_by_hand():
-    lines = repeatly.data.from_frame(pd.DataFrame({
-        "customer_id": ["a", "a", "a", "a", "b", "a"],
-        "ordered_at": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-09",
-                                      "2024-01-10", "2024-01-20", "2024-02-01"]),
-        "amount": [10.0, 20.0, 30.0, 40.0, 5.0, 50.0],
-    }), "orders")
-    got = period_summary(lines, calibration_end=dt.date(2024, 1, 24), unit="week",
-                         holdout_end=dt.date(2024, 2, 10)).to_pandas().set_index(
-                             "customer_id")
+    lines = repeatly.data.from_frame(
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "a", "a", "a", "b", "a"],
+                "ordered_at": pd.to_datetime(
+                    [
+                        "2024-01-01",
+                        "2024-01-03",
+                        "2024-01-09",
+                        "2024-01-10",
+                        "2024-01-20",
+                        "2024-02-01",
+                    ]
+                ),
+                "amount": [10.0, 20.0, 30.0, 40.0, 5.0, 50.0],
+            }
+        ),
+        "orders",
+    )
+    got = (
+        period_summary(
+            lines,
+            calibration_end=dt.date(2024, 1, 24),
+            unit="week",
+            holdout_end=dt.date(2024, 2, 10),
+        )
+        .to_pandas()
+        .set_index("customer_id")
+    )
     # a: first on Jan 1 (period 0); Jan 3 is period 0 too; Jan 9 and 10 are period 1;
     # Jan 24 is day 23: three whole periods observed; Feb 1 (day 31) is period 4
     assert got.loc["a", "T"] == 3
@@ -252,16 +288,19 @@ def test_period_summary_by_hand():
     assert got.loc["b", "T"] == 0 and got.loc["b", "frequency"] == 0
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"model": "lifetimes"}, "model: expected"),
-    ({"margin": 1.5}, "margin"),
-    ({"unit": "year"}, "unit"),
-    ({"calibration_end": dt.date(2030, 1, 1)}, "calibration_end"),
-    ({"horizon": -1}, "horizon"),
-    ({"clv_months": 0}, "clv_months"),
-    ({"penalizer": -1.0}, "penalizer"),
-    ({"predictions_file": "/no/such/folder/predictions.parquet"}, "predictions_file"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"model": "lifetimes"}, "model: expected"),
+        ({"margin": 1.5}, "margin"),
+        ({"unit": "year"}, "unit"),
+        ({"calibration_end": dt.date(2030, 1, 1)}, "calibration_end"),
+        ({"horizon": -1}, "horizon"),
+        ({"clv_months": 0}, "clv_months"),
+        ({"penalizer": -1.0}, "penalizer"),
+        ({"predictions_file": "/no/such/folder/predictions.parquet"}, "predictions_file"),
+    ],
+)
 def test_bad_options_are_clear_errors(planted, options, message):
     lines, _ = planted
     with pytest.raises(InputError, match=message):
@@ -284,18 +323,30 @@ def test_kernels_equal_the_likelihood_functions_and_their_gradients():
             up, down = params.copy(), params.copy()
             up[i] += step
             down[i] -= step
-            numeric = (np.dot(w_, function(*up, *data)) - np.dot(w_, function(*down, *data))
-                       ) / (2 * step)
+            numeric = (np.dot(w_, function(*up, *data)) - np.dot(w_, function(*down, *data))) / (
+                2 * step
+            )
             assert gradient[i] == pytest.approx(numeric, rel=1e-5, abs=1e-6)
 
     w_ = w
-    check(BetaGeoKernel(x, t_x, T, w), _bgnbd.log_likelihood,
-          np.array([0.3, 4.0, 0.8, 2.4]), x, t_x, T)
+    check(
+        BetaGeoKernel(x, t_x, T, w),
+        _bgnbd.log_likelihood,
+        np.array([0.3, 4.0, 0.8, 2.4]),
+        x,
+        t_x,
+        T,
+    )
     repeat = x > 0
     m = s.monetary_value.to_numpy(float)[repeat]
     w_ = w[repeat]
-    check(GammaGammaKernel(x[repeat], m, w_), _gamma_gamma.log_likelihood,
-          np.array([6.0, 3.5, 15.0]), x[repeat], m)
+    check(
+        GammaGammaKernel(x[repeat], m, w_),
+        _gamma_gamma.log_likelihood,
+        np.array([6.0, 3.5, 15.0]),
+        x[repeat],
+        m,
+    )
 
 
 def test_next_purchase_days_round_up_and_endless_waits_have_none():
@@ -303,5 +354,11 @@ def test_next_purchase_days_round_up_and_endless_waits_have_none():
 
     waits = np.array([1.0, 0.3, 0.0, np.inf, np.nan, 5300.0])  # weeks; 5300 weeks > 100 y
     days = _next_purchase_on(waits, end=dt.date(2024, 12, 30), size=7.0).to_pylist()
-    assert days == [dt.date(2025, 1, 6), dt.date(2025, 1, 2), dt.date(2024, 12, 30),
-                    None, None, None]
+    assert days == [
+        dt.date(2025, 1, 6),
+        dt.date(2025, 1, 2),
+        dt.date(2024, 12, 30),
+        None,
+        None,
+        None,
+    ]

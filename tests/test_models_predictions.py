@@ -38,15 +38,15 @@ def test_bgnbd_matches_fader_hardie_lee_2005_worked_example():
     alive = _bgnbd.probability_alive(*CDNOW_BGNBD, 2, 30.43, 38.86)
     none_if_alive = ((alpha + 38.86) / (alpha + 38.86 + 39)) ** (r + 2)
     assert _bgnbd.probability_no_purchase(*CDNOW_BGNBD, 39, 2, 30.43, 38.86) == pytest.approx(
-        1 - alive + alive * none_if_alive, rel=1e-12)
+        1 - alive + alive * none_if_alive, rel=1e-12
+    )
 
 
 def test_pareto_nbd_matches_btyd_published_examples():
     # BTYD (R package, CRAN), help page of pnbd.PAlive: params (0.55, 10.56, 0.61, 11.64),
     # x = 0, t.x = 0, T.cal = 39 -> 0.2924031; and 1 when t.x = T.cal
     btyd = (0.55, 10.56, 0.61, 11.64)
-    assert _pareto_nbd.probability_alive(*btyd, 0, 0, 39)[()] == pytest.approx(0.2924031,
-                                                                                abs=5e-8)
+    assert _pareto_nbd.probability_alive(*btyd, 0, 0, 39)[()] == pytest.approx(0.2924031, abs=5e-8)
     assert _pareto_nbd.probability_alive(*btyd, 23, 39, 39)[()] == 1.0
     # BTYD walkthrough (vignette), CDNOW customer 1516: x = 26, t.x = 30.86, T.cal = 31,
     # expects 25.46 transactions in the next 52 weeks (also checked by lifetimes' tests)
@@ -64,8 +64,9 @@ def test_bgbb_matches_fader_hardie_shang_2010_donations():
     # Expectations (II)": 12,884.2 repeat donations expected from the donors in 2002-2006
     d = load_donations()
     p = BetaGeoBetaBinomModel().fit(d.frequency, d.recency, d.periods, weights=d.weights).params_
-    expected = _bgbb.conditional_expected_purchases(*p.values(), 5, d.frequency, d.recency,
-                                                    d.periods)
+    expected = _bgbb.conditional_expected_purchases(
+        *p.values(), 5, d.frequency, d.recency, d.periods
+    )
     # the figure is given to 0.1 and the fit stops within its tolerance of the optimum
     assert float(np.dot(expected, d.weights)) == pytest.approx(12884.2, abs=0.1)
 
@@ -97,12 +98,15 @@ def test_pareto_nbd_agrees_with_quadrature_over_the_rates(params, x, t_x, T):
     mu, w_mu = _gamma_rule(s + 1, beta + t_x)
     rate = lam[:, None] + mu[None, :]
     mean = w_lam @ (-np.expm1(-rate * (T - t_x)) / rate) @ w_mu
-    log_left_over_alive = (np.log(s) - np.log(beta + t_x) + np.log(mean)
-                           + (r + x) * np.log((alpha + T) / (alpha + t_x))
-                           + s * np.log((beta + T) / (beta + t_x)))
+    log_left_over_alive = (
+        np.log(s)
+        - np.log(beta + t_x)
+        + np.log(mean)
+        + (r + x) * np.log((alpha + T) / (alpha + t_x))
+        + s * np.log((beta + T) / (beta + t_x))
+    )
     alive = 1 / (1 + np.exp(log_left_over_alive))
-    assert _pareto_nbd.probability_alive(*params, x, t_x, T)[()] == pytest.approx(alive,
-                                                                                   rel=1e-9)
+    assert _pareto_nbd.probability_alive(*params, x, t_x, T)[()] == pytest.approx(alive, rel=1e-9)
     # alive at T, the rates are gamma(r+x, alpha+T) and gamma(s, beta+T); over the next t
     # the customer buys lam/mu (1 - exp(-mu t)), and makes no purchase with probability
     # mu/(lam+mu) + lam/(lam+mu) exp(-(lam+mu) t)
@@ -112,10 +116,12 @@ def test_pareto_nbd_agrees_with_quadrature_over_the_rates(params, x, t_x, T):
     lm, mm = lam[:, None], mu[None, :]
     buys = w_lam @ (lm / mm * -np.expm1(-mm * t)) @ w_mu
     quiet = w_lam @ (mm / (lm + mm) + lm / (lm + mm) * np.exp(-(lm + mm) * t)) @ w_mu
-    assert _pareto_nbd.conditional_expected_purchases(*params, t, x, t_x, T)[()] == \
-        pytest.approx(alive * buys, rel=1e-9)
+    assert _pareto_nbd.conditional_expected_purchases(*params, t, x, t_x, T)[()] == pytest.approx(
+        alive * buys, rel=1e-9
+    )
     assert _pareto_nbd.probability_no_purchase(*params, t, x, t_x, T)[()] == pytest.approx(
-        1 - alive + alive * quiet, rel=1e-9)
+        1 - alive + alive * quiet, rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("params", [CDNOW_MBGNBD, (0.8, 4.0, 1.7, 3.0), (1.5, 2.0, 0.4, 0.9)])
@@ -131,7 +137,8 @@ def test_mbgnbd_expected_purchases_agree_with_quadrature_over_the_rates(params, 
     buys = w_lam @ (-np.expm1(-lp * t) / p[None, :]) @ w_p
     alive = _mbgnbd.probability_alive(*params, x, t_x, T)
     assert _mbgnbd.conditional_expected_purchases(*params, t, x, t_x, T) == pytest.approx(
-        alive * buys, rel=1e-9)
+        alive * buys, rel=1e-9
+    )
 
 
 # --- simulated truth --------------------------------------------------------------------
@@ -212,9 +219,14 @@ def _groups(x, t_x, recent_from):
     """Customers by history: the predictions must hold within each group, not just overall."""
     recent = t_x >= recent_from
     some, many = (x >= 1) & (x <= 2), x >= 3
-    return {"everyone": np.ones(x.shape, dtype=bool), "x = 0": x == 0,
-            "x 1-2, early": some & ~recent, "x 1-2, recent": some & recent,
-            "x >= 3, early": many & ~recent, "x >= 3, recent": many & recent}
+    return {
+        "everyone": np.ones(x.shape, dtype=bool),
+        "x = 0": x == 0,
+        "x 1-2, early": some & ~recent,
+        "x 1-2, recent": some & recent,
+        "x >= 3, early": many & ~recent,
+        "x >= 3, recent": many & recent,
+    }
 
 
 def _assert_calibrated(what, simulated, predicted, groups):
@@ -225,18 +237,25 @@ def _assert_calibrated(what, simulated, predicted, groups):
         error = gap.std(ddof=1) / np.sqrt(rows.sum())
         assert abs(gap.mean()) <= 4 * error, (
             f"{what}, {name}: simulated {simulated[rows].mean():.5f}, predicted "
-            f"{predicted[rows].mean():.5f}, 4 standard errors = {4 * error:.5f}")
+            f"{predicted[rows].mean():.5f}, 4 standard errors = {4 * error:.5f}"
+        )
 
 
 def _assert_predictions_match(maths, params, t, simulated, *, recent_from):
     x, t_x, T, alive, window = simulated
     groups = _groups(x, t_x, recent_from)
-    _assert_calibrated("P(alive)", alive.astype(float),
-                       maths.probability_alive(*params, x, t_x, T), groups)
-    _assert_calibrated("purchases", window,
-                       maths.conditional_expected_purchases(*params, t, x, t_x, T), groups)
-    _assert_calibrated("no purchase", (window == 0).astype(float),
-                       maths.probability_no_purchase(*params, t, x, t_x, T), groups)
+    _assert_calibrated(
+        "P(alive)", alive.astype(float), maths.probability_alive(*params, x, t_x, T), groups
+    )
+    _assert_calibrated(
+        "purchases", window, maths.conditional_expected_purchases(*params, t, x, t_x, T), groups
+    )
+    _assert_calibrated(
+        "no purchase",
+        (window == 0).astype(float),
+        maths.probability_no_purchase(*params, t, x, t_x, T),
+        groups,
+    )
 
 
 N = 200_000
@@ -247,26 +266,29 @@ def test_bgnbd_and_mbgnbd_predictions_match_simulated_customers(maths):
     # active buyers who leave often: several purchases per window, so the dropout
     # posterior (beta(a, b+x) for BG/NBD, beta(a, b+x+1) for MBG/NBD) shows
     params, T, t = (1.5, 3.0, 1.5, 3.0), 20.0, 40.0
-    x, t_x, alive, window = _simulate_bgnbd(*params, T, t, N, np.random.default_rng(11),
-                                            drop_at_start=maths is _mbgnbd)
+    x, t_x, alive, window = _simulate_bgnbd(
+        *params, T, t, N, np.random.default_rng(11), drop_at_start=maths is _mbgnbd
+    )
     _assert_predictions_match(maths, params, t, (x, t_x, T, alive, window), recent_from=T / 2)
 
 
-@pytest.mark.parametrize("params", [(0.8, 4.0, 0.7, 20.0), (1.2, 9.0, 0.5, 6.0)],
-                         ids=["alpha<beta", "alpha>=beta"])
+@pytest.mark.parametrize(
+    "params", [(0.8, 4.0, 0.7, 20.0), (1.2, 9.0, 0.5, 6.0)], ids=["alpha<beta", "alpha>=beta"]
+)
 def test_pareto_nbd_predictions_match_simulated_customers(params):
     T, t = 40.0, 30.0
     x, t_x, alive, window = _simulate_pareto_nbd(*params, T, t, N, np.random.default_rng(12))
-    _assert_predictions_match(_pareto_nbd, params, t, (x, t_x, T, alive, window),
-                              recent_from=T / 2)
+    _assert_predictions_match(_pareto_nbd, params, t, (x, t_x, T, alive, window), recent_from=T / 2)
 
 
 def test_bgbb_predictions_match_simulated_customers():
     periods, n_star = 6, 5
-    x, t_x, alive, window = _simulate_bgbb(*DONATIONS_BGBB, periods, n_star, N,
-                                           np.random.default_rng(13))
-    _assert_predictions_match(_bgbb, DONATIONS_BGBB, n_star,
-                              (x, t_x, float(periods), alive, window), recent_from=5)
+    x, t_x, alive, window = _simulate_bgbb(
+        *DONATIONS_BGBB, periods, n_star, N, np.random.default_rng(13)
+    )
+    _assert_predictions_match(
+        _bgbb, DONATIONS_BGBB, n_star, (x, t_x, float(periods), alive, window), recent_from=5
+    )
 
 
 # --- heavy buyers and consistency -------------------------------------------------------
@@ -303,8 +325,11 @@ def test_bgbb_no_overflow_for_a_customer_with_5000_transactions():
     assert alive[-1] < 1e-6 and expected[-1] < 1e-6
 
 
-HISTORIES = (np.array([0.0, 1.0, 3.0, 12.0, 40.0]), np.array([0.0, 5.0, 30.0, 20.0, 38.0]),
-             np.array([39.0, 39.0, 39.0, 25.0, 39.0]))
+HISTORIES = (
+    np.array([0.0, 1.0, 3.0, 12.0, 40.0]),
+    np.array([0.0, 5.0, 30.0, 20.0, 38.0]),
+    np.array([39.0, 39.0, 39.0, 25.0, 39.0]),
+)
 
 
 @pytest.mark.parametrize("name", CONTINUOUS)
@@ -349,9 +374,12 @@ def test_bgbb_expected_transactions_are_smooth_through_gamma_one(gamma):
     x, t_x = np.array([0.0, 3.0, 40.0]), np.array([0.0, 5.0, 90.0])
     n = np.array([6.0, 6.0, 100.0])
     ll = _bgbb.log_likelihood(alpha, beta, gamma, delta, x, t_x, n)
-    stay = sum(np.exp(betaln(gamma, delta + n + k) - betaln(gamma, delta))
-               for k in range(1, n_star + 1))
+    stay = sum(
+        np.exp(betaln(gamma, delta + n + k) - betaln(gamma, delta)) for k in range(1, n_star + 1)
+    )
     direct = np.exp(betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) - ll) * stay
     np.testing.assert_allclose(
         _bgbb.conditional_expected_purchases(alpha, beta, gamma, delta, n_star, x, t_x, n),
-        direct, rtol=1e-9)
+        direct,
+        rtol=1e-9,
+    )

@@ -66,8 +66,7 @@ def test_summary_from_postgres_equals_summary_from_csv(hand_orders, pg_orders, t
     from_csv = load_orders(csv, con=default_connection()).table
     from_pg = load_orders(URL, table=pg_orders).table
 
-    expected = _sorted(analytics.customer_summary(from_csv, as_of=AS_OF).to_pandas(),
-                       "customer_id")
+    expected = _sorted(analytics.customer_summary(from_csv, as_of=AS_OF).to_pandas(), "customer_id")
     got = _sorted(analytics.customer_summary(from_pg, as_of=AS_OF).to_pandas(), "customer_id")
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
@@ -83,8 +82,7 @@ def test_summary_from_postgres_equals_summary_from_csv(hand_orders, pg_orders, t
     from_pg._find_backend().disconnect()
 
 
-def test_model_summary_from_postgres_equals_the_one_from_csv(hand_orders, pg_orders,
-                                                             tmp_path):
+def test_model_summary_from_postgres_equals_the_one_from_csv(hand_orders, pg_orders, tmp_path):
     # DuckDB takes the first day's value with its own arg_min, PostgreSQL with Ibis's
     # argmin: the same frequency, recency, age and mean repeat value
     from repeatly.models._prep import model_summary
@@ -93,8 +91,7 @@ def test_model_summary_from_postgres_equals_the_one_from_csv(hand_orders, pg_ord
     hand_orders.to_csv(csv, index=False)
     from_csv = load_orders(csv, con=default_connection()).table
     from_pg = load_orders(URL, table=pg_orders).table
-    expected = _sorted(model_summary(from_csv, calibration_end=AS_OF).to_pandas(),
-                       "customer_id")
+    expected = _sorted(model_summary(from_csv, calibration_end=AS_OF).to_pandas(), "customer_id")
     got = _sorted(model_summary(from_pg, calibration_end=AS_OF).to_pandas(), "customer_id")
     assert (expected.frequency > 0).any()  # some repeat buyers, so the first day matters
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
@@ -111,12 +108,15 @@ def pg_shop_orders():
         conn = psycopg.connect(URL, connect_timeout=3)
     except psycopg.OperationalError as exc:
         server_required(f"PostgreSQL at {URL}", f"start it ({exc})")
-    lines = make_shop(300, seed=2).orders[["customer_id", "order_id", "ordered_at",
-                                           "amount", "cost"]]
+    lines = make_shop(300, seed=2).orders[
+        ["customer_id", "order_id", "ordered_at", "amount", "cost"]
+    ]
     name = f"shop_{uuid.uuid4().hex[:8]}"
     with conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {name} (customer_id text, order_id text, "
-                    "ordered_at timestamp, amount double precision, cost double precision)")
+        cur.execute(
+            f"CREATE TABLE {name} (customer_id text, order_id text, "
+            "ordered_at timestamp, amount double precision, cost double precision)"
+        )
         with cur.copy(f"COPY {name} FROM STDIN") as copy:
             for row in lines.astype(object).itertuples(index=False):
                 copy.write_row(row)
@@ -148,12 +148,10 @@ def test_predictions_joined_back_in_postgres_equal_those_from_csv(pg_shop_orders
         # the rows reach the fits in another order; this shop's a and b lie along a flat
         # ridge of the likelihood (a and b in the tens of thousands, their errors ten
         # times that), where two fits stop up to a hundredth of a standard error apart
-        for fitted, reference in ((from_pg.model, from_csv.model),
-                                  (from_pg.spend, from_csv.spend)):
+        for fitted, reference in ((from_pg.model, from_csv.model), (from_pg.spend, from_csv.spend)):
             for key, value in reference.params_.items():
                 assert abs(fitted.params_[key] - value) < 0.05 * reference.standard_errors_[key]
-            assert fitted.log_likelihood_ == pytest.approx(reference.log_likelihood_,
-                                                           abs=1e-4)
+            assert fitted.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-4)
         expected = _sorted(from_csv.customers.to_pandas(), "customer_id")
         got = _sorted(from_pg.customers.to_pandas(), "customer_id")
         assert len(got) == lines.customer_id.nunique() and got.clv.notna().all()
@@ -162,18 +160,24 @@ def test_predictions_joined_back_in_postgres_equal_those_from_csv(pg_shop_orders
         pd.testing.assert_frame_equal(
             got[["customer_id", "frequency", "recency", "T", "monetary_value"]],
             expected[["customer_id", "frequency", "recency", "T", "monetary_value"]],
-            check_dtype=False)
+            check_dtype=False,
+        )
         x, t_x, T = (got[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-        np.testing.assert_allclose(got.p_alive, from_pg.model.probability_alive(x, t_x, T),
-                                   rtol=1e-9)
+        np.testing.assert_allclose(
+            got.p_alive, from_pg.model.probability_alive(x, t_x, T), rtol=1e-9
+        )
         np.testing.assert_allclose(
             got.expected_purchases,
             from_pg.model.expected_purchases(from_pg.options["horizon"], x, t_x, T),
-            rtol=1e-9)
+            rtol=1e-9,
+        )
         np.testing.assert_allclose(got.clv, expected.clv, rtol=1e-2)
         assert from_pg.customers.get_name() in from_pg.customers._find_backend().list_tables()
         written = _sorted(pd.read_parquet(saved), "customer_id")
-        pd.testing.assert_frame_equal(written.drop(columns="next_purchase_on"),
-                                      got.drop(columns="next_purchase_on"), check_dtype=False)
+        pd.testing.assert_frame_equal(
+            written.drop(columns="next_purchase_on"),
+            got.drop(columns="next_purchase_on"),
+            check_dtype=False,
+        )
     finally:
         from_pg.customers._find_backend().disconnect()

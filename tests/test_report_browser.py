@@ -33,11 +33,25 @@ def _open(path) -> tuple[str, list[str]]:
     """The DOM after scripts ran, and the console messages."""
     with tempfile.TemporaryDirectory() as profile:
         run = subprocess.run(
-            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}", "--enable-logging=stderr",
-             "--v=0", "--virtual-time-budget=15000", "--dump-dom", path.as_uri()],
-            capture_output=True, text=True, timeout=180,
+            [
+                _chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=15000",
+                "--dump-dom",
+                path.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
     assert run.returncode == 0, run.stderr[-2000:]
     console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
@@ -48,8 +62,14 @@ def _open(path) -> tuple[str, list[str]]:
 def test_report_renders_every_chart_without_console_messages(
     tmp_path, hand_orders, hand_spend, hand_customers, lang
 ):
-    result = repeatly.analyze(hand_orders, spend=hand_spend, customers=hand_customers,
-                              as_of="2024-06-01", lang=lang, currency="EUR")
+    result = repeatly.analyze(
+        hand_orders,
+        spend=hand_spend,
+        customers=hand_customers,
+        as_of="2024-06-01",
+        lang=lang,
+        currency="EUR",
+    )
     paths = result.write(tmp_path)
     html = paths["report"].read_text(encoding="utf-8")
     assert "<script src=" not in html  # self-contained: works offline
@@ -76,16 +96,33 @@ def test_the_campaign_page_draws_its_chart(tmp_path):
         write_results,
     )
 
-    people = pd.DataFrame({"customer_id": [f"c{i}" for i in range(60)], "status": "active",
-                           "rfm_segment": ["Loyal", "Champions"] * 30,
-                           "email": "x@example.org", "consent_email": True,
-                           "days_since": 3})
+    people = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(60)],
+            "status": "active",
+            "rfm_segment": ["Loyal", "Champions"] * 30,
+            "email": "x@example.org",
+            "consent_email": True,
+            "days_since": 3,
+        }
+    )
     with open_store("sqlite://") as store:
-        plan = plan_campaign("monthly_coupon", people, store=store,
-                             as_of=dt.date(2024, 6, 1), control_share=0.3, name="june")
+        plan = plan_campaign(
+            "monthly_coupon",
+            people,
+            store=store,
+            as_of=dt.date(2024, 6, 1),
+            control_share=0.3,
+            name="june",
+        )
         record_campaign(plan, store)
-        lines = pd.DataFrame({"customer_id": [f"c{i}" for i in range(0, 60, 3)],
-                              "ordered_at": pd.Timestamp("2024-06-05"), "amount": 25.0})
+        lines = pd.DataFrame(
+            {
+                "customer_id": [f"c{i}" for i in range(0, 60, 3)],
+                "ordered_at": pd.Timestamp("2024-06-05"),
+                "amount": 25.0,
+            }
+        )
         paths = write_results(campaign_results(store, "june", lines), tmp_path, lang="ru")
     dom, console = _open(paths["report"])
     assert console == []

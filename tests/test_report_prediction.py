@@ -39,13 +39,14 @@ def analysis(shop):
 
 def _in(analysis, lang):
     """The same analysis reported in ``lang`` (the forecast does not depend on it)."""
-    return dataclasses.replace(analysis, options={**analysis.options, "lang": lang,
-                                                  "currency": CURRENCY[lang]})
+    return dataclasses.replace(
+        analysis, options={**analysis.options, "lang": lang, "currency": CURRENCY[lang]}
+    )
 
 
 def _section(html: str) -> str:
     start = html.index('<section id="prediction">')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def _column(forecast, name: str) -> np.ndarray:
@@ -69,9 +70,7 @@ def _assert_figures_shown(section: str, forecast, *, lang: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_report_with_a_forecast_draws_every_chart_and_shows_its_figures(
-    tmp_path, analysis, lang
-):
+def test_report_with_a_forecast_draws_every_chart_and_shows_its_figures(tmp_path, analysis, lang):
     paths = _in(analysis, lang).write(tmp_path)
     html = paths["report"].read_text(encoding="utf-8")
     section = _section(html)
@@ -132,6 +131,5 @@ def test_without_a_holdout_only_the_model_charts_are_drawn(shop):
     assert "Lowest BIC of BG/NBD, MBG/NBD, Pareto/NBD" in section
     assert "Margin (40% of spend)" in section
     # the CLV band above the 99th percentile, labelled in the chart (JSON, so escaped)
-    top = fmt_money(forecast.tables["clv_distribution"].clv_from.iloc[-1], currency="EUR",
-                    digits=0)
+    top = fmt_money(forecast.tables["clv_distribution"].clv_from.iloc[-1], currency="EUR", digits=0)
     assert json.dumps(f"above {top} (top 1%)") in section

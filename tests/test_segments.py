@@ -31,8 +31,11 @@ def test_rfm_scores_with_ties_match_the_hand_computation():
     # 60 -> 2, 90 -> 1, 200 -> 1.
     recency = [5, 10, 10, 20, 30, 40, 60, 60, 90, 200]
     revenue = [10.0] * 5 + [20.0] * 5  # q20 = q40 = 10 and q60 = q80 = 20: 10 -> 1, 20 -> 3
-    scores = segments.rfm_scores(_summary(orders=orders, recency_days=recency,
-                                          revenue=revenue)).order_by("customer_id").to_pandas()
+    scores = (
+        segments.rfm_scores(_summary(orders=orders, recency_days=recency, revenue=revenue))
+        .order_by("customer_id")
+        .to_pandas()
+    )
     assert scores.f.tolist() == [1, 1, 1, 1, 3, 3, 4, 4, 5, 5]
     assert scores.r.tolist() == [5, 4, 4, 4, 3, 3, 2, 2, 1, 1]
     assert scores.m.tolist() == [1, 1, 1, 1, 1, 3, 3, 3, 3, 3]
@@ -40,16 +43,29 @@ def test_rfm_scores_with_ties_match_the_hand_computation():
     # (R, F, M) = (5,1,1) New; (4,1,1) Promising; (3,3,1) and (3,3,3) Loyal; (2,4,3)
     # At risk; (1,5,3) At risk as well (M 3 is not enough for Can't lose them)
     assert scores.rfm_segment.tolist() == [
-        "New", "Promising", "Promising", "Promising", "Loyal", "Loyal", "At risk",
-        "At risk", "At risk", "At risk"]
+        "New",
+        "Promising",
+        "Promising",
+        "Promising",
+        "Loyal",
+        "Loyal",
+        "At risk",
+        "At risk",
+        "At risk",
+        "At risk",
+    ]
 
 
 def test_rfm_rule_table_covers_every_score_and_can_be_overridden():
     for r in range(1, 6):
         for f in range(1, 6):
             for m in range(1, 6):
-                assert any(rule.r[0] <= r <= rule.r[1] and rule.f[0] <= f <= rule.f[1]
-                           and rule.m[0] <= m <= rule.m[1] for rule in RFM_RULES), (r, f, m)
+                assert any(
+                    rule.r[0] <= r <= rule.r[1]
+                    and rule.f[0] <= f <= rule.f[1]
+                    and rule.m[0] <= m <= rule.m[1]
+                    for rule in RFM_RULES
+                ), (r, f, m)
     summary = _summary(orders=[1, 5], recency_days=[300, 1], revenue=[1.0, 100.0])
     mine = (SegmentRule("VIP", r=(5, 5)),)
     got = segments.rfm_scores(summary, rules=mine).order_by("customer_id").to_pandas()
@@ -62,14 +78,19 @@ def test_rfm_rule_table_covers_every_score_and_can_be_overridden():
 def test_golden_group_equals_an_independent_sort(seed):
     rng = np.random.default_rng(seed)
     n = 200
-    frame = pd.DataFrame({
-        "customer_id": [f"c{i:03d}" for i in range(n)],
-        "orders": rng.integers(1, 8, n),
-        "avg_order_value": rng.gamma(2, 30, n).round(2),
-        "margin": rng.gamma(1.2, 50, n).round(2) - 5,  # a few lose money
-    })
-    golden = segments.golden_customers(ibis.memtable(frame), share=0.6, min_orders=2,
-                                       min_avg_order=20).to_pandas().set_index("customer_id")
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(n)],
+            "orders": rng.integers(1, 8, n),
+            "avg_order_value": rng.gamma(2, 30, n).round(2),
+            "margin": rng.gamma(1.2, 50, n).round(2) - 5,  # a few lose money
+        }
+    )
+    golden = (
+        segments.golden_customers(ibis.memtable(frame), share=0.6, min_orders=2, min_avg_order=20)
+        .to_pandas()
+        .set_index("customer_id")
+    )
     # independently: eligible customers by margin, biggest first, ties by id; take them
     # until the running total reaches 60% of the whole base's margin
     total = frame.margin.sum()
@@ -94,8 +115,10 @@ def test_golden_share_and_pareto_on_a_shop():
     assert margin[g[g.golden].customer_id].sum() >= 0.5 * margin.sum()
     orders = repeatly.analytics.orders_from_lines(result.inputs["orders"].table)
     monthly = segments.golden_share_by_month(orders, golden).to_pandas()
-    assert ((monthly.golden_customers <= monthly.customers)
-            & (monthly.golden_customer_share.between(0, 1))).all()
+    assert (
+        (monthly.golden_customers <= monthly.customers)
+        & (monthly.golden_customer_share.between(0, 1))
+    ).all()
     curve = segments.pareto_curve(result.summary, points=20).to_pandas()
     assert len(curve) == 21 and curve.customer_share.is_monotonic_increasing
     # shares rise while customers add profit; money-losing customers at the tail can
@@ -110,20 +133,20 @@ def test_status_follows_the_cycles_by_definition():
     result = repeatly.analyze(shop.orders, as_of=shop.end)
     lines = result.inputs["orders"].table
     rules = StatusRules(due=1, at_risk=2, lost=4)
-    status = segments.customer_status(result.summary, lines, rules=rules,
-                                      cycles={"furniture": 730}).to_pandas()
+    status = segments.customer_status(
+        result.summary, lines, rules=rules, cycles={"furniture": 730}
+    ).to_pandas()
     ratio = status.days_since / status.cycle_days
     assert status.cycles_overdue.to_numpy() == pytest.approx(ratio.to_numpy())
-    expected = np.select([ratio <= 1, ratio <= 2, ratio <= 4], ["active", "due", "at_risk"],
-                         "lost")
+    expected = np.select([ratio <= 1, ratio <= 2, ratio <= 4], ["active", "due", "at_risk"], "lost")
     assert (status.status == expected).all()
     assert (status.lost_on.notna() == (status.status == "lost")).all()
     cycles = segments.category_cycles(lines, overrides={"furniture": 730}).to_pandas()
     assert cycles.set_index("category").loc["furniture", "cycle_days"] == 730
     assert set(status.cycle_source) <= {"own", "category", "business"}
     monthly = segments.lost_by_month(
-        segments.customer_status(result.summary, lines, rules=rules,
-                                 cycles={"furniture": 730})).to_pandas()
+        segments.customer_status(result.summary, lines, rules=rules, cycles={"furniture": 730})
+    ).to_pandas()
     assert monthly.lost_total.iloc[-1] == (status.status == "lost").sum()
     assert monthly.became_lost.sum() == (status.status == "lost").sum()
 
@@ -134,8 +157,11 @@ def test_lost_customers_are_found_in_the_shop(seed):
     and those found lost have mostly dropped out (the issue's bar: 0.8 both ways)."""
     shop = make_shop(3000, seed=seed, months=36)
     result = repeatly.analyze(shop.orders, as_of=shop.end)
-    status = segments.customer_status(result.summary, result.inputs["orders"].table
-                                      ).to_pandas().set_index("customer_id")
+    status = (
+        segments.customer_status(result.summary, result.inputs["orders"].table)
+        .to_pandas()
+        .set_index("customer_id")
+    )
     truth = shop.truth.set_index("customer_id")
     end = pd.Timestamp(shop.end)
     dropped = truth.dropped_at.notna() & ~truth.alive_at_end
@@ -154,8 +180,19 @@ def test_bad_status_rules_are_refused():
 
 def _lines(rows) -> ibis.Table:
     """Order lines from (customer, order, when, amount, discount, brand, category, cost)."""
-    frame = pd.DataFrame(rows, columns=["customer_id", "order_id", "ordered_at", "amount",
-                                        "discount", "brand", "category", "cost"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "customer_id",
+            "order_id",
+            "ordered_at",
+            "amount",
+            "discount",
+            "brand",
+            "category",
+            "cost",
+        ],
+    )
     frame["ordered_at"] = pd.to_datetime(frame.ordered_at).astype("datetime64[us]")
     return repeatly.data.from_frame(frame, "orders")
 
@@ -196,8 +233,13 @@ def test_behaviour_segments_follow_their_definitions():
 
 
 def test_season_day_counts_from_the_latest_opening():
-    frame = ibis.memtable({"t": pd.to_datetime(["2024-03-01", "2024-08-31", "2024-09-01",
-                                                "2025-02-28"]).astype("datetime64[us]")})
+    frame = ibis.memtable(
+        {
+            "t": pd.to_datetime(["2024-03-01", "2024-08-31", "2024-09-01", "2025-02-28"]).astype(
+                "datetime64[us]"
+            )
+        }
+    )
     days = frame.select(d=segments.season_day(frame.t)).to_pandas().d.tolist()
     assert days == [0, 183, 0, 180]
     other = frame.select(d=segments.season_day(frame.t, season_months=(1,))).to_pandas()
@@ -229,11 +271,18 @@ def test_planted_behaviour_is_found(seed):
 def test_brand_news_counts_launches_since_the_fans_last_purchase():
     rows = [("f", f"o{i}", f"2024-0{i}-10", 10, 0, "K", "tea", 5) for i in range(1, 7)]
     lines = _lines(rows)  # f's last purchase of K: 2024-06-10
-    products = repeatly.data.from_frame(pd.DataFrame({
-        "sku": ["k1", "k2", "k3", "x1"], "brand": ["K", "K", "K", "X"],
-        "launch_date": pd.to_datetime(["2024-01-01", "2024-07-01", "2024-09-01",
-                                       "2024-09-01"]).date,
-    }), "products")
+    products = repeatly.data.from_frame(
+        pd.DataFrame(
+            {
+                "sku": ["k1", "k2", "k3", "x1"],
+                "brand": ["K", "K", "K", "X"],
+                "launch_date": pd.to_datetime(
+                    ["2024-01-01", "2024-07-01", "2024-09-01", "2024-09-01"]
+                ).date,
+            }
+        ),
+        "products",
+    )
     fans = ibis.memtable({"customer_id": ["f", "g"], "brand_fan": ["K", None]})
     news = segments.brand_news(lines, products, fans).to_pandas()
     assert news.customer_id.tolist() == ["f"]

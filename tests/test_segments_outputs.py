@@ -12,8 +12,16 @@ from openpyxl import load_workbook
 from repeatly.datasets import make_shop
 from repeatly.segments import ACTIONS, RFM_RULES, STATUSES
 
-REQUIRED = ["customer_id", "rfm_segment", "status", "golden", "promo_hunter",
-            "early_full_price", "brand_fan", "low_margin_only"]
+REQUIRED = [
+    "customer_id",
+    "rfm_segment",
+    "status",
+    "golden",
+    "promo_hunter",
+    "early_full_price",
+    "brand_fan",
+    "low_margin_only",
+]
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +29,29 @@ def written(tmp_path_factory):
     root = tmp_path_factory.mktemp("seg")
     files = make_shop(600, seed=9).write(root / "data")
     run = subprocess.run(
-        [sys.executable, "-m", "repeatly", "segments", str(files["orders"]),
-         "--customers", str(files["customers"]), "--products", str(files["products"]),
-         "--leads", str(files["leads"]), "--near", "55.7558,37.6173,50",
-         "--cycle", "furniture=730",
-         "--out", str(root / "out")], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "repeatly",
+            "segments",
+            str(files["orders"]),
+            "--customers",
+            str(files["customers"]),
+            "--products",
+            str(files["products"]),
+            "--leads",
+            str(files["leads"]),
+            "--near",
+            "55.7558,37.6173,50",
+            "--cycle",
+            "furniture=730",
+            "--out",
+            str(root / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     return root / "out"
 
@@ -33,7 +59,7 @@ def written(tmp_path_factory):
 def test_segments_csv_has_one_row_per_customer_with_the_promised_columns(written):
     text = (written / "segments.csv").read_text()
     frame = pd.read_csv(written / "segments.csv", dtype=str, keep_default_na=False)
-    assert list(frame.columns[:len(REQUIRED)]) == REQUIRED
+    assert list(frame.columns[: len(REQUIRED)]) == REQUIRED
     assert len(frame) == 600 and frame.customer_id.is_unique
     for flag in ("golden", "promo_hunter", "early_full_price", "low_margin_only"):
         assert set(frame[flag]) <= {"true", "false"}, flag
@@ -88,17 +114,32 @@ def test_workbook_has_a_sheet_per_segment_with_contacts_reasons_and_offer(writte
     assert len(index) - 1 == len(ACTIONS) + len(RFM_RULES)
 
 
-@pytest.mark.parametrize(("option", "message"), [
-    (("--cycle", "furniture=soon"), "expected CATEGORY=DAYS"),
-    (("--near", "55.7,north,5"), "expected LAT,LON,KM"),
-    (("--near", "55.7,37.6,5"), "the customers table (with latitude and longitude) is needed"),
-])
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--cycle", "furniture=soon"), "expected CATEGORY=DAYS"),
+        (("--near", "55.7,north,5"), "expected LAT,LON,KM"),
+        (("--near", "55.7,37.6,5"), "the customers table (with latitude and longitude) is needed"),
+    ],
+)
 def test_bad_segment_options_exit_2(tmp_path, option, message):
     orders = tmp_path / "o.csv"
     orders.write_text("customer,date,amount\na,2024-01-01,1\n")
-    run = subprocess.run([sys.executable, "-m", "repeatly", "segments", str(orders),
-                          *option, "--out", str(tmp_path / "r")],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "repeatly",
+            "segments",
+            str(orders),
+            *option,
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2
     assert message in run.stderr
     assert "Traceback" not in run.stderr

@@ -46,8 +46,24 @@ __all__ = [
     "segments",
 ]
 
-__getattr__, __dir__ = lazy_names(globals(), {
-    **{name: name for name in ("analytics", "campaigns", "data", "datasets", "economics",
-                               "exceptions", "models", "segments")},
-    "Analysis": "_analysis", "analyze": "_analysis", "predict": "_prediction",
-})
+__getattr__, __dir__ = lazy_names(
+    globals(),
+    {
+        **{
+            name: name
+            for name in (
+                "analytics",
+                "campaigns",
+                "data",
+                "datasets",
+                "economics",
+                "exceptions",
+                "models",
+                "segments",
+            )
+        },
+        "Analysis": "_analysis",
+        "analyze": "_analysis",
+        "predict": "_prediction",
+    },
+)

@@ -105,8 +105,9 @@ class Analysis:
         """The per-customer summary as an Arrow table."""
         return self.summary.order_by("customer_id").to_pyarrow()
 
-    def measure_campaigns(self, store: Any, *, names: list[str] | None = None,
-                          window_days: int = 30) -> list[Any]:
+    def measure_campaigns(
+        self, store: Any, *, names: list[str] | None = None, window_days: int = 30
+    ) -> list[Any]:
         """Measure recorded campaigns on these orders, for the report's Campaigns section.
 
         ``store`` is an open operational database (:func:`repeatly.campaigns.open_store`);
@@ -116,12 +117,22 @@ class Analysis:
         from repeatly.campaigns import campaign_results
 
         if names is None:
-            names = [name for name, start in store.campaign_starts().items()
-                     if start <= self.options["as_of"]]
+            names = [
+                name
+                for name, start in store.campaign_starts().items()
+                if start <= self.options["as_of"]
+            ]
         assert self.lines is not None
-        self.campaigns = [campaign_results(store, name, self.lines, window_days=window_days,
-                                           margin_rate=self.options.get("margin_rate"))
-                          for name in names]
+        self.campaigns = [
+            campaign_results(
+                store,
+                name,
+                self.lines,
+                window_days=window_days,
+                margin_rate=self.options.get("margin_rate"),
+            )
+            for name in names
+        ]
         return self.campaigns
 
     def segments(self, **options: Any) -> ir.Table:
@@ -236,19 +247,39 @@ def analyze(
     step = progress or (lambda label: log.info("%s", label))
     as_of_date = _parse_as_of(as_of)
 
-    sources = {"orders": orders, "customers": customers, "products": products,
-               "spend": spend, "leads": leads}
+    sources = {
+        "orders": orders,
+        "customers": customers,
+        "products": products,
+        "spend": spend,
+        "leads": leads,
+    }
     mappings = _split_mapping(mapping, sources)
 
     step("Loading orders")
-    inputs = {"orders": _load(orders, "orders", con=con, mapping=mappings["orders"],
-                              table=table, on_bad_rows=on_bad_rows, as_of=as_of_date)}
+    inputs = {
+        "orders": _load(
+            orders,
+            "orders",
+            con=con,
+            mapping=mappings["orders"],
+            table=table,
+            on_bad_rows=on_bad_rows,
+            as_of=as_of_date,
+        )
+    }
     con = _backend_of(inputs["orders"].table)
     for name, source in sources.items():
         if source is not None and name != "orders":
             step(f"Loading {name}")
-            inputs[name] = _load(source, name, con=con, mapping=mappings[name],
-                                 on_bad_rows=on_bad_rows, as_of=as_of_date)
+            inputs[name] = _load(
+                source,
+                name,
+                con=con,
+                mapping=mappings[name],
+                on_bad_rows=on_bad_rows,
+                as_of=as_of_date,
+            )
     lines = inputs["orders"].table
     if "products" in inputs:
         lines = with_products(lines, inputs["products"].table)
@@ -265,7 +296,8 @@ def analyze(
         as_of_date = _to_date(last)
 
     step("Summarising customers")
-    summary = materialize(analytics.customer_summary(lines, as_of=as_of_date, orders=orders_t),
+    summary = materialize(
+        analytics.customer_summary(lines, as_of=as_of_date, orders=orders_t),
         "customer_summary",
     )
 
@@ -277,7 +309,11 @@ def analyze(
     customers_t = inputs["customers"].table if "customers" in inputs else None
     econ = {
         by or "all": economics.unit_economics(
-            lines, as_of=as_of_date, spend=spend_t, customers=customers_t, by=by,
+            lines,
+            as_of=as_of_date,
+            spend=spend_t,
+            customers=customers_t,
+            by=by,
             summary=summary,
         ).to_pandas()
         for by in (None, "month", "channel")
@@ -299,12 +335,17 @@ def analyze(
 
     step("Segments")
     segment_tables, segment_parts = _segment_tables(
-        summary, orders_t, lines, gaps=gaps, category_gaps=cat_gaps, as_of=as_of_date)
+        summary, orders_t, lines, gaps=gaps, category_gaps=cat_gaps, as_of=as_of_date
+    )
     tables.update(segment_tables)
 
     metrics = _headline(
-        econ["all"].iloc[0].to_dict(), activity, as_of=as_of_date, currency=currency,
-        margin_basis=margin_basis, has_spend=spend_t is not None,
+        econ["all"].iloc[0].to_dict(),
+        activity,
+        as_of=as_of_date,
+        currency=currency,
+        margin_basis=margin_basis,
+        has_spend=spend_t is not None,
         gap_median=_median_gap(gaps),
     )
     if leads_t is not None:
@@ -334,8 +375,12 @@ def analyze(
         tables=tables,
         inputs=inputs,
         what_if={"lever": lever_size, "years": base.years, **scenario.to_dict()},
-        options={"currency": currency, "lang": lang, "as_of": as_of_date,
-                 "margin_rate": margin_rate},
+        options={
+            "currency": currency,
+            "lang": lang,
+            "as_of": as_of_date,
+            "margin_rate": margin_rate,
+        },
         lines=lines,
         orders=orders_t,
         gaps=gaps,
@@ -346,8 +391,13 @@ def analyze(
 
 
 def _segment_tables(
-    summary: ir.Table, orders: ir.Table, lines: ir.Table, *,
-    gaps: ir.Table, category_gaps: ir.Table, as_of: dt.date,
+    summary: ir.Table,
+    orders: ir.Table,
+    lines: ir.Table,
+    *,
+    gaps: ir.Table,
+    category_gaps: ir.Table,
+    as_of: dt.date,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, ir.Table]]:
     """Build the small tables of the report's Segments section.
 
@@ -357,14 +407,24 @@ def _segment_tables(
     from repeatly import segments
 
     rfm = materialize(segments.rfm_scores(summary), "rfm")
-    status = materialize(segments.customer_status(
-        summary, lines, gaps=gaps, category_gaps=category_gaps), "status")
+    status = materialize(
+        segments.customer_status(summary, lines, gaps=gaps, category_gaps=category_gaps), "status"
+    )
     golden = materialize(segments.golden_customers(summary), "golden")
-    moves = materialize(segments.movement_inputs(
-        orders, start=as_of - dt.timedelta(days=365), end=as_of), "movement_inputs")
-    overview = segments.segment_overview(summary, orders, rfm=rfm, status=status,
-                                         golden=golden, as_of=as_of, lines=lines,
-                                         movement_inputs=moves)
+    moves = materialize(
+        segments.movement_inputs(orders, start=as_of - dt.timedelta(days=365), end=as_of),
+        "movement_inputs",
+    )
+    overview = segments.segment_overview(
+        summary,
+        orders,
+        rfm=rfm,
+        status=status,
+        golden=golden,
+        as_of=as_of,
+        lines=lines,
+        movement_inputs=moves,
+    )
     first = _to_date(orders.ordered_at.min().execute())
     if first > as_of - dt.timedelta(days=365):  # under a year of history: no movement
         overview.pop("movement")
@@ -408,17 +468,16 @@ def _load(source: Source, name: str, *, con: BaseBackend | None, **options: Any)
         loaded = loaded_from_table(renamed, name, as_of=as_of)
     elif hasattr(source, "columns") or hasattr(source, "column_names"):
         renamed, used = _renamed(source, name, overrides)
-        loaded = loaded_from_table(from_frame(renamed, name, con=con), name, source="frame",
-                                   as_of=as_of)
+        loaded = loaded_from_table(
+            from_frame(renamed, name, con=con), name, source="frame", as_of=as_of
+        )
     else:
         return load_table(source, name, con=con, **options)
     loaded.mapping = {role: used.get(role, column) for role, column in loaded.mapping.items()}
     return loaded
 
 
-def _renamed(
-    frame: Any, name: str, overrides: dict[str, str] | None
-) -> tuple[Any, dict[str, str]]:
+def _renamed(frame: Any, name: str, overrides: dict[str, str] | None) -> tuple[Any, dict[str, str]]:
     """Rename a frame's or table's columns to roles (detected or given).
 
     Returns the renamed frame and, for each renamed role, its original column.
@@ -426,8 +485,7 @@ def _renamed(
     from repeatly.data import TABLES
     from repeatly.data._roles import resolve_mapping
 
-    columns = [str(c) for c in (frame.columns if hasattr(frame, "columns")
-                                else frame.column_names)]
+    columns = [str(c) for c in (frame.columns if hasattr(frame, "columns") else frame.column_names)]
     spec = TABLES[name]
     if not overrides and all(r in columns for r in spec.required):
         return frame, {}
@@ -463,8 +521,9 @@ def _split_mapping(
         if not dot:
             name, role = "orders", key
         if name not in sources:
-            raise InputError(f'--map {key}=...: "{name}" is not an input; inputs are: '
-                             f"{', '.join(sources)}")
+            raise InputError(
+                f'--map {key}=...: "{name}" is not an input; inputs are: {", ".join(sources)}'
+            )
         if sources[name] is None:
             raise InputError(f"--map {key}=...: no {name} input was given")
         split[name] = {**(split[name] or {}), role: column}
@@ -533,7 +592,8 @@ def _headline(
         "revenue": _cents(revenue),
         "margin": _cents(margin),
         "margin_basis": margin_basis,
-        "margin_rate": (margin / purchases_value) if margin is not None and purchases_value
+        "margin_rate": (margin / purchases_value)
+        if margin is not None and purchases_value
         else None,
         "avg_order_value": purchases_value / orders if orders else None,
         "orders_per_customer": orders / customers if customers else None,
@@ -545,18 +605,26 @@ def _headline(
         "repeat_365": _number(overall["repeat_365"]),
         "median_days_to_second": _number(overall["median_days_to_second"]),
         "median_days_between_purchases": gap_median,
-        "revenue_per_customer": revenue / customers if customers and revenue is not None
-        else None,
+        "revenue_per_customer": revenue / customers if customers and revenue is not None else None,
         "margin_per_customer": _number(overall["margin_per_customer"]),
         "active_customers": active,
         "orders_per_customer_year": int(activity["orders_last_year"] or 0) / active
-        if active else None,
+        if active
+        else None,
         "annual_retention": _number(activity["annual_retention"]),
     }
     if has_spend:
-        for key in ("acquisition_spend", "retention_spend", "cost_per_visitor",
-                    "cost_per_lead", "cac", "cost_to_return", "profit_per_customer",
-                    "ltv_to_cac", "payback_months"):
+        for key in (
+            "acquisition_spend",
+            "retention_spend",
+            "cost_per_visitor",
+            "cost_per_lead",
+            "cac",
+            "cost_to_return",
+            "profit_per_customer",
+            "ltv_to_cac",
+            "payback_months",
+        ):
             metrics[key] = _number(overall[key])
         for key in ("acquisition_spend", "retention_spend"):
             metrics[key] = _cents(metrics[key])

@@ -9,8 +9,9 @@ from typing import Any
 __all__ = ["lazy_names"]
 
 
-def lazy_names(namespace: dict[str, Any], homes: Mapping[str, str]
-               ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_names(
+    namespace: dict[str, Any], homes: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """A package's module-level ``__getattr__`` and ``__dir__`` for lazy public names.
 
     ``namespace`` is the package's ``globals()``; ``homes`` maps each public name to the

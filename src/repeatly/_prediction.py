@@ -65,20 +65,37 @@ def predict(
     calibration_date = _parse_as_of(calibration_end, "calibration_end")
     step("Loading orders")
     # costs only to find the margin share when none is given
-    roles = ("customer_id", "ordered_at", "amount") + (("cost", "margin") if margin is None
-                                                       else ())
-    loaded = _load(orders, "orders", con=con, mapping=mapping, table=table,
-                   on_bad_rows=on_bad_rows, as_of=as_of_date, quality=False, roles=roles)
+    roles = ("customer_id", "ordered_at", "amount") + (("cost", "margin") if margin is None else ())
+    loaded = _load(
+        orders,
+        "orders",
+        con=con,
+        mapping=mapping,
+        table=table,
+        on_bad_rows=on_bad_rows,
+        as_of=as_of_date,
+        quality=False,
+        roles=roles,
+    )
     lines = loaded.table
     notes = []
     if margin is None:
         margin, note = _margin_share(lines)
         notes.append(note)
-    result = forecast(lines, model=model, unit=unit, as_of=as_of_date,
-                      calibration_end=calibration_date, horizon=horizon,
-                      clv_months=clv_months, margin=margin, discount_rate=discount_rate,
-                      penalizer=penalizer, progress=step,
-                      predictions_file=predictions_file)
+    result = forecast(
+        lines,
+        model=model,
+        unit=unit,
+        as_of=as_of_date,
+        calibration_end=calibration_date,
+        horizon=horizon,
+        clv_months=clv_months,
+        margin=margin,
+        discount_rate=discount_rate,
+        penalizer=penalizer,
+        progress=step,
+        predictions_file=predictions_file,
+    )
     result.notes[:0] = notes
     result.options["source"] = loaded.source
     return result
@@ -102,14 +119,21 @@ def _margin_share(lines: ir.Table) -> tuple[float, str]:
         return 1.0, "margin: no cost data, so CLV is in revenue (pass --margin to change)"
     share = float(row["margin"]) / float(amount)
     if not 0 < share <= 1:
-        raise InputError(f"margin: the lines' costs give a margin share of {share:.1%}; "
-                         "pass --margin with the share to use")
+        raise InputError(
+            f"margin: the lines' costs give a margin share of {share:.1%}; "
+            "pass --margin with the share to use"
+        )
     return share, f"margin: {share:.1%}, the margin share of the lines with a cost"
 
 
-def write_forecast(result: Forecast, out: str | Path, *,
-                   file_format: Literal["csv", "parquet"] = "csv", lang: str = "en",
-                   currency: str = "USD") -> dict[str, Path]:
+def write_forecast(
+    result: Forecast,
+    out: str | Path,
+    *,
+    file_format: Literal["csv", "parquet"] = "csv",
+    lang: str = "en",
+    currency: str = "USD",
+) -> dict[str, Path]:
     """Write the predictions, ``model.json``, ``comparison.csv`` and ``report.html``.
 
     The predictions go to ``predictions.csv``, most valuable customers first, or to
@@ -126,8 +150,11 @@ def write_forecast(result: Forecast, out: str | Path, *,
         raise InputError(f'format: expected "csv" or "parquet", got {file_format!r}')
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"predictions": folder / f"predictions.{file_format}",
-             "model": folder / "model.json", "comparison": folder / "comparison.csv"}
+    paths = {
+        "predictions": folder / f"predictions.{file_format}",
+        "model": folder / "model.json",
+        "comparison": folder / "comparison.csv",
+    }
     if file_format == "csv":  # for people: most valuable first
         ranked = result.customers.order_by([ibis.desc("clv"), "customer_id"])
         atomic_write(paths["predictions"], lambda p: ranked.to_csv(p))
@@ -137,11 +164,15 @@ def write_forecast(result: Forecast, out: str | Path, *,
             atomic_write(paths["predictions"], lambda p: _same_file(saved, p))
     else:  # for programs: as stored, without the memory and time of a sort
         atomic_write(paths["predictions"], lambda p: write_parquet(result.customers, p))
-    atomic_write(paths["model"], lambda p: p.write_text(
-        json.dumps(result.to_dict(), indent=2, default=json_plain) + "\n", encoding="utf-8"))
+    atomic_write(
+        paths["model"],
+        lambda p: p.write_text(
+            json.dumps(result.to_dict(), indent=2, default=json_plain) + "\n", encoding="utf-8"
+        ),
+    )
     atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))
     page = render_forecast_report(result, lang=lang, currency=currency)
-    paths["report"] = atomic_write(folder / "report.html",
-                                   lambda p: p.write_text(page, encoding="utf-8"))
+    paths["report"] = atomic_write(
+        folder / "report.html", lambda p: p.write_text(page, encoding="utf-8")
+    )
     return paths
-

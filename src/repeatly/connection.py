@@ -20,9 +20,20 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["aggregation_threads", "alongside", "arg_min", "connect", "default_connection",
-           "default_threads", "is_url", "materialize", "release", "shared_connection",
-           "store_parquet", "write_parquet"]
+__all__ = [
+    "aggregation_threads",
+    "alongside",
+    "arg_min",
+    "connect",
+    "default_connection",
+    "default_threads",
+    "is_url",
+    "materialize",
+    "release",
+    "shared_connection",
+    "store_parquet",
+    "write_parquet",
+]
 
 T = TypeVar("T")
 
@@ -33,8 +44,17 @@ _EXTRAS = {
 }
 
 _URL_SCHEMES = (
-    "duckdb", "postgres", "postgresql", "pyspark", "sqlite", "mysql", "snowflake",
-    "bigquery", "clickhouse", "trino", "mssql",
+    "duckdb",
+    "postgres",
+    "postgresql",
+    "pyspark",
+    "sqlite",
+    "mysql",
+    "snowflake",
+    "bigquery",
+    "clickhouse",
+    "trino",
+    "mssql",
 )
 
 
@@ -54,8 +74,7 @@ def default_threads() -> int:
     given = os.environ.get("REPEATLY_THREADS")
     if given:
         if not given.isdigit() or int(given) < 1:
-            raise InputError(f"REPEATLY_THREADS: expected a whole number of threads, "
-                             f"got {given!r}")
+            raise InputError(f"REPEATLY_THREADS: expected a whole number of threads, got {given!r}")
         return int(given)
     return os.cpu_count() or 1
 
@@ -79,14 +98,16 @@ def aggregation_threads(table: ir.Table) -> Iterator[None]:
     if backend.name != "duckdb" or os.environ.get("REPEATLY_THREADS"):
         yield
         return
-    with _duckdb_setting(backend, "threads",
-                         lambda threads: max(int(str(threads)), AGGREGATION_THREADS)):
+    with _duckdb_setting(
+        backend, "threads", lambda threads: max(int(str(threads)), AGGREGATION_THREADS)
+    ):
         yield
 
 
 @contextmanager
-def _duckdb_setting(backend: BaseBackend, name: str, value: Callable[[object], object]
-                    ) -> Iterator[None]:
+def _duckdb_setting(
+    backend: BaseBackend, name: str, value: Callable[[object], object]
+) -> Iterator[None]:
     """A DuckDB setting changed for the block to ``value(current)``, then put back."""
     before = backend.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
     backend.raw_sql(f"SET {name} = {_sql_value(value(before))}")
@@ -238,8 +259,9 @@ def arg_min(value: ir.Column, key: ir.Column) -> ir.Scalar:
     def duckdb_arg_min(value: object, key: object) -> object:
         """DuckDB's ``arg_min`` (a declaration: DuckDB computes it)."""
 
-    builtin = ibis.udf.agg.builtin(duckdb_arg_min, name="arg_min",
-                                   signature=((value.type(), key.type()), value.type()))
+    builtin = ibis.udf.agg.builtin(
+        duckdb_arg_min, name="arg_min", signature=((value.type(), key.type()), value.type())
+    )
     return builtin(value, key)
 
 

@@ -43,9 +43,7 @@ def cohorts(orders: ir.Table) -> ir.Table:
         cohort_size, the cohort's value accrued per acquired customer in that period).
     """
     bought = orders.filter(orders.is_purchase)
-    firsts = bought.group_by("customer_id").aggregate(
-        _cohort=month_index(bought.ordered_at.min())
-    )
+    firsts = bought.group_by("customer_id").aggregate(_cohort=month_index(bought.ordered_at.min()))
     sizes = firsts.group_by("_cohort").aggregate(cohort_size=firsts.count())
     activity = orders.join(firsts, "customer_id")
     activity = activity.mutate(period=month_index(activity.ordered_at) - activity._cohort)

@@ -42,8 +42,9 @@ class Coupon:
     categories: tuple[str, ...]
 
 
-def coupon_code(secret: bytes, campaign: str, customer_id: str, *,
-                length: int = CODE_LENGTH) -> str:
+def coupon_code(
+    secret: bytes, campaign: str, customer_id: str, *, length: int = CODE_LENGTH
+) -> str:
     """The campaign's code for a customer: ``XXXXX-XXXXX`` from an HMAC-SHA256."""
     digest = hmac.new(secret, f"{campaign}\x1f{customer_id}".encode(), hashlib.sha256)
     number = int.from_bytes(digest.digest(), "big")
@@ -74,7 +75,15 @@ def offer_text(offer: Offer, language: str = "en", currency: str = "") -> str:
     value = format_money(offer.value, language)
     money = f"{value} {currency}".strip()
     if language == "ru":
-        return {"percent": f"скидка {value}%", "amount": f"скидка {money}",
-                "gift": f"подарок на {money}", "none": ""}[offer.kind]
-    return {"percent": f"{value}% off", "amount": f"{money} off",
-            "gift": f"a gift worth {money}", "none": ""}[offer.kind]
+        return {
+            "percent": f"скидка {value}%",
+            "amount": f"скидка {money}",
+            "gift": f"подарок на {money}",
+            "none": "",
+        }[offer.kind]
+    return {
+        "percent": f"{value}% off",
+        "amount": f"{money} off",
+        "gift": f"a gift worth {money}",
+        "none": "",
+    }[offer.kind]

@@ -19,8 +19,9 @@ from repeatly.exceptions import InputError
 __all__ = ["control_group"]
 
 
-def control_group(customer_ids: Sequence[str], strata: Sequence[str], *, share: float,
-                  seed: int) -> NDArray[np.bool_]:
+def control_group(
+    customer_ids: Sequence[str], strata: Sequence[str], *, share: float, seed: int
+) -> NDArray[np.bool_]:
     """Which customers are in the control group (``True``), stratum by stratum.
 
     The draw depends only on the set of (customer, stratum) pairs, the share and the
@@ -56,20 +57,22 @@ def control_group(customer_ids: Sequence[str], strata: Sequence[str], *, share: 
     names = sorted(set(labels.tolist()))
     members = {name: np.sort(np.flatnonzero(labels == name)) for name in names}
     # sort each stratum by customer id, so the draw does not depend on the input order
-    members = {name: index[np.argsort(ids[index], kind="stable")]
-               for name, index in members.items()}
+    members = {
+        name: index[np.argsort(ids[index], kind="stable")] for name, index in members.items()
+    }
     quotas = {name: len(index) * share for name, index in members.items()}
     # the small epsilon keeps 0.29 * 100 (28.999999999999996 in floating point) at 29
     counts = {name: math.floor(q + 1e-9) for name, q in quotas.items()}
     extra = math.floor(len(ids) * share + 0.5 + 1e-9) - sum(counts.values())
     if extra > 0:
         ties = rng.random(len(names))
-        order = sorted(range(len(names)),
-                       key=lambda i: (-(quotas[names[i]] - counts[names[i]]), ties[i]))
+        order = sorted(
+            range(len(names)), key=lambda i: (-(quotas[names[i]] - counts[names[i]]), ties[i])
+        )
         for i in order[:extra]:
             counts[names[i]] += 1
     control = np.zeros(len(ids), dtype=bool)
     for name in names:
         index = members[name]
-        control[index[rng.permutation(len(index))[:counts[name]]]] = True
+        control[index[rng.permutation(len(index))[: counts[name]]]] = True
     return control

@@ -33,8 +33,7 @@ FIELDS: dict[str, tuple[str, ...] | None] = {
     "customer": ("id", "name", "first_name", "email", "phone", "city", "address"),
     "segment": ("rfm", "status", "golden", "days_since", "orders", "revenue"),
     "last_purchase": ("date", "days_ago", "category"),
-    "offer": ("code", "text", "kind", "value", "deadline", "valid_days", "min_order",
-              "categories"),
+    "offer": ("code", "text", "kind", "value", "deadline", "valid_days", "min_order", "categories"),
     "shop": ("name", "url", "phone", "email", "address"),
     "brand": None,
     "category": None,
@@ -45,10 +44,21 @@ FIELDS: dict[str, tuple[str, ...] | None] = {
 }
 
 _MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-           "Dec"),
-    "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-           "сентября", "октября", "ноября", "декабря"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "ru": (
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ),
 }
 
 
@@ -85,8 +95,13 @@ def format_count(value: float | None, *forms: str) -> str:
         return f"{n} {forms[0] if n == 1 else forms[1]}"
     if len(forms) == 3:
         last, tens = n % 10, n % 100
-        form = (forms[0] if last == 1 and tens != 11
-                else forms[1] if 2 <= last <= 4 and not 12 <= tens <= 14 else forms[2])
+        form = (
+            forms[0]
+            if last == 1 and tens != 11
+            else forms[1]
+            if 2 <= last <= 4 and not 12 <= tens <= 14
+            else forms[2]
+        )
         return f"{n} {form}"
     raise ValueError("count: expected two forms (English) or three (Russian)")
 
@@ -111,9 +126,12 @@ class Templates:
 
     def __init__(self, playbook: Playbook) -> None:
         self.playbook = playbook
-        self.env = _Sandbox(undefined=StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False,
-                                        finalize=lambda v: "" if v is None else v)
+        self.env = _Sandbox(
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            finalize=lambda v: "" if v is None else v,
+        )
         self.env.filters["money"] = _money_filter
         self.env.filters["date"] = _date_filter
         self.env.filters["count"] = format_count
@@ -122,8 +140,9 @@ class Templates:
             for (channel, language), message in step.messages.items():
                 for part, text in _parts(message):
                     where = _where(playbook, step.name, message, part)
-                    self._compiled[(step.name, channel, language, part)] = \
-                        self._compile(text, where)
+                    self._compiled[(step.name, channel, language, part)] = self._compile(
+                        text, where
+                    )
 
     def _compile(self, text: str, where: str) -> Any:
         try:
@@ -134,8 +153,9 @@ class Templates:
             _check_field(name, attribute, f"{where}, line {line}")
         return self.env.from_string(tree)
 
-    def render(self, step: str, channel: str, language: str,
-               context: Mapping[str, Any]) -> Rendered:
+    def render(
+        self, step: str, channel: str, language: str, context: Mapping[str, Any]
+    ) -> Rendered:
         """Render one message for one recipient."""
         found = next(s for s in self.playbook.steps if s.name == step)
         message = found.message(channel, language)
@@ -144,8 +164,7 @@ class Templates:
             template = self._compiled[(step, channel, message.language, part)]
             where = _where(self.playbook, step, message, part)
             try:
-                parts[part] = template.render(**{**context, "language": message.language}
-                                              ).strip()
+                parts[part] = template.render(**{**context, "language": message.language}).strip()
             except (UndefinedError, SecurityError) as exc:
                 raise PlaybookError(f"{where}: {exc}") from None
         return Rendered(subject=parts.get("subject", ""), body=parts["body"])
@@ -183,8 +202,7 @@ def _parts(message: Message) -> Iterator[tuple[str, str]]:
 
 
 def _where(playbook: Playbook, step: str, message: Message, part: str) -> str:
-    return (f'{playbook.file}, step "{step}", {message.channel} ({message.language}) '
-            f"{part}")
+    return f'{playbook.file}, step "{step}", {message.channel} ({message.language}) {part}'
 
 
 def _field_uses(tree: nodes.Template) -> Iterator[tuple[str, str | None, int]]:
@@ -195,8 +213,11 @@ def _field_uses(tree: nodes.Template) -> Iterator[tuple[str, str | None, int]]:
         assert isinstance(node, nodes.Getattr | nodes.Getitem)
         target = node.node
         if isinstance(target, nodes.Name) and target.name in free:
-            key = node.attr if isinstance(node, nodes.Getattr) else (
-                node.arg.value if isinstance(node.arg, nodes.Const) else None)
+            key = (
+                node.attr
+                if isinstance(node, nodes.Getattr)
+                else (node.arg.value if isinstance(node.arg, nodes.Const) else None)
+            )
             if isinstance(key, str):
                 seen.add(id(target))
                 yield target.name, key, node.lineno
@@ -207,11 +228,13 @@ def _field_uses(tree: nodes.Template) -> Iterator[tuple[str, str | None, int]]:
 
 def _check_field(name: str, attribute: str | None, where: str) -> None:
     if name not in FIELDS:
-        raise PlaybookError(f'{where}: unknown field "{name}"; the fields are '
-                            + ", ".join(sorted(FIELDS)))
+        raise PlaybookError(
+            f'{where}: unknown field "{name}"; the fields are ' + ", ".join(sorted(FIELDS))
+        )
     fields = FIELDS[name]
     if attribute is None or fields is None:
         return
     if attribute not in fields:
-        raise PlaybookError(f'{where}: unknown field "{name}.{attribute}"; {name} has '
-                            + ", ".join(fields))
+        raise PlaybookError(
+            f'{where}: unknown field "{name}.{attribute}"; {name} has ' + ", ".join(fields)
+        )

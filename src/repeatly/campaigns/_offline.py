@@ -26,27 +26,57 @@ from repeatly.campaigns._messages import Templates, format_date, format_money
 from repeatly.campaigns._store import Store, campaigns, messages, recipients, responses
 from repeatly.exceptions import DataValidationError, InputError, MissingDependencyError, Problem
 
-__all__ = ["CALL_RESULTS", "RESPONSE_RESULTS", "ImportedCalls", "import_call_results",
-           "write_call_tasks", "write_letters"]
+__all__ = [
+    "CALL_RESULTS",
+    "RESPONSE_RESULTS",
+    "ImportedCalls",
+    "import_call_results",
+    "write_call_tasks",
+    "write_letters",
+]
 
 #: What a manager can write in the result column; the first two count as responses.
-CALL_RESULTS = ("ordered", "interested", "callback", "declined", "no_answer",
-                "wrong_number")
+CALL_RESULTS = ("ordered", "interested", "callback", "declined", "no_answer", "wrong_number")
 RESPONSE_RESULTS = ("ordered", "interested")
-CALL_COLUMNS = ["customer_id", "name", "phone", "step", "script", "facts", "result",
-                "note", "message_id"]
+CALL_COLUMNS = [
+    "customer_id",
+    "name",
+    "phone",
+    "step",
+    "script",
+    "facts",
+    "result",
+    "note",
+    "message_id",
+]
 
 
-def _given_out(store: Store, campaign_id: int, channel: str,
-               day: dt.date | None = None) -> Iterator[dict[str, Any]]:
+def _given_out(
+    store: Store, campaign_id: int, channel: str, day: dt.date | None = None
+) -> Iterator[dict[str, Any]]:
     """The messages of a channel given out (sent), with each recipient's fields."""
-    query = (sa.select(messages.c.customer_id, messages.c.step, messages.c.message_id,
-                       messages.c.sent_at, recipients.c.context)
-             .join(recipients, sa.and_(recipients.c.campaign_id == messages.c.campaign_id,
-                                       recipients.c.customer_id == messages.c.customer_id))
-             .where(messages.c.campaign_id == campaign_id, messages.c.channel == channel,
-                    messages.c.status == "sent")
-             .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step))
+    query = (
+        sa.select(
+            messages.c.customer_id,
+            messages.c.step,
+            messages.c.message_id,
+            messages.c.sent_at,
+            recipients.c.context,
+        )
+        .join(
+            recipients,
+            sa.and_(
+                recipients.c.campaign_id == messages.c.campaign_id,
+                recipients.c.customer_id == messages.c.customer_id,
+            ),
+        )
+        .where(
+            messages.c.campaign_id == campaign_id,
+            messages.c.channel == channel,
+            messages.c.status == "sent",
+        )
+        .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
+    )
     with store.engine.connect() as con:
         rows = [dict(r) for r in con.execute(query).mappings()]
     from repeatly.campaigns._send import _context
@@ -60,8 +90,9 @@ def _given_out(store: Store, campaign_id: int, channel: str,
         yield row
 
 
-def write_call_tasks(store: Store, campaign_id: int, templates: Templates,
-                     path: str | Path) -> Path:
+def write_call_tasks(
+    store: Store, campaign_id: int, templates: Templates, path: str | Path
+) -> Path:
     """Write the campaign's call sheet (``.xlsx`` or ``.csv``) from the database.
 
     One row per call given out: the customer, their phone, the step, the script, the
@@ -74,11 +105,19 @@ def write_call_tasks(store: Store, campaign_id: int, templates: Templates,
         language = context["language"]
         customer = context["customer"]
         rendered = templates.render(row["step"], "call", language, context)
-        rows.append({
-            "customer_id": row["customer_id"], "name": customer["name"],
-            "phone": customer["phone"], "step": row["step"], "script": rendered.body,
-            "facts": _facts(context, language), "result": "", "note": "",
-            "message_id": row["message_id"]})
+        rows.append(
+            {
+                "customer_id": row["customer_id"],
+                "name": customer["name"],
+                "phone": customer["phone"],
+                "step": row["step"],
+                "script": rendered.body,
+                "facts": _facts(context, language),
+                "result": "",
+                "note": "",
+                "message_id": row["message_id"],
+            }
+        )
     frame = pd.DataFrame(rows, columns=CALL_COLUMNS)
     target = Path(path)
     if target.suffix == ".csv":
@@ -90,14 +129,20 @@ def _facts(context: dict[str, Any], language: str) -> str:
     segment, last, offer = context["segment"], context["last_purchase"], context["offer"]
     parts = [f"{segment['rfm']}, {segment['status']}".strip(", ")]
     if segment.get("orders") is not None:
-        parts.append(f"{int(segment['orders'])} orders, "
-                     f"{format_money(segment.get('revenue'), language)} in all")
+        parts.append(
+            f"{int(segment['orders'])} orders, "
+            f"{format_money(segment.get('revenue'), language)} in all"
+        )
     if last.get("date") is not None:
-        parts.append(f"last purchase {format_date(last['date'], language)}"
-                     + (f" ({last['category']})" if last.get("category") else ""))
+        parts.append(
+            f"last purchase {format_date(last['date'], language)}"
+            + (f" ({last['category']})" if last.get("category") else "")
+        )
     if offer.get("code"):
-        parts.append(f"offer {offer['text']}, code {offer['code']} until "
-                     f"{format_date(offer['deadline'], language)}")
+        parts.append(
+            f"offer {offer['text']}, code {offer['code']} until "
+            f"{format_date(offer['deadline'], language)}"
+        )
     return "; ".join(p for p in parts if p)
 
 
@@ -109,19 +154,33 @@ def _call_workbook(frame: pd.DataFrame, path: Path) -> None:
     head = book.add_format({"bold": True, "bg_color": "#E8EEF6", "border": 1})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     fill = book.add_format({"bg_color": "#FFF7D6", "border": 1, "valign": "top"})
-    widths = {"customer_id": 12, "name": 20, "phone": 18, "step": 12, "script": 60,
-              "facts": 45, "result": 14, "note": 30, "message_id": 12}
+    widths = {
+        "customer_id": 12,
+        "name": 20,
+        "phone": 18,
+        "step": 12,
+        "script": 60,
+        "facts": 45,
+        "result": 14,
+        "note": 30,
+        "message_id": 12,
+    }
     for col, name in enumerate(CALL_COLUMNS):
         sheet.write(0, col, name, head)
         sheet.set_column(col, col, widths[name], wrap)
     for r, values in enumerate(frame.itertuples(index=False), start=1):
         for col, value in enumerate(values):
-            sheet.write_string(r, col, str(value),
-                               fill if CALL_COLUMNS[col] in ("result", "note") else wrap)
+            sheet.write_string(
+                r, col, str(value), fill if CALL_COLUMNS[col] in ("result", "note") else wrap
+            )
     if len(frame):
-        sheet.data_validation(1, CALL_COLUMNS.index("result"), len(frame),
-                              CALL_COLUMNS.index("result"),
-                              {"validate": "list", "source": list(CALL_RESULTS)})
+        sheet.data_validation(
+            1,
+            CALL_COLUMNS.index("result"),
+            len(frame),
+            CALL_COLUMNS.index("result"),
+            {"validate": "list", "source": list(CALL_RESULTS)},
+        )
     sheet.freeze_panes(1, 0)
     book.close()
 
@@ -136,8 +195,9 @@ class ImportedCalls:
     already: int
 
 
-def import_call_results(store: Store, campaign: str, path: str | Path, *,
-                        at: dt.datetime | None = None) -> ImportedCalls:
+def import_call_results(
+    store: Store, campaign: str, path: str | Path, *, at: dt.datetime | None = None
+) -> ImportedCalls:
     """Read a filled-in call sheet back and record each result as a response.
 
     All rows are checked first: a result that is not one of :data:`CALL_RESULTS`, or a
@@ -147,36 +207,56 @@ def import_call_results(store: Store, campaign: str, path: str | Path, *,
     """
     source = Path(path)
     try:
-        frame = (pd.read_csv(source, dtype=str, keep_default_na=False)
-                 if source.suffix == ".csv"
-                 else pd.read_excel(source, dtype=str, keep_default_na=False))
+        frame = (
+            pd.read_csv(source, dtype=str, keep_default_na=False)
+            if source.suffix == ".csv"
+            else pd.read_excel(source, dtype=str, keep_default_na=False)
+        )
     except (OSError, ValueError) as exc:
         raise InputError(f"{source.name}: cannot be read ({exc})") from None
     missing = [c for c in ("message_id", "result") if c not in frame.columns]
     if missing:
-        raise InputError(f"{source.name}: expected the columns {', '.join(missing)} of the "
-                         "call sheet")
+        raise InputError(
+            f"{source.name}: expected the columns {', '.join(missing)} of the call sheet"
+        )
     with store.engine.connect() as con:
-        found = con.execute(sa.select(campaigns.c.id)
-                            .where(campaigns.c.name == campaign)).scalar()
+        found = con.execute(sa.select(campaigns.c.id).where(campaigns.c.name == campaign)).scalar()
         if found is None:
             raise InputError(f"campaign {campaign!r}: not in the database")
-        calls = dict(con.execute(
-            sa.select(messages.c.message_id, messages.c.customer_id)
-            .where(messages.c.campaign_id == found, messages.c.channel == "call")).all())
+        calls = dict(
+            con.execute(
+                sa.select(messages.c.message_id, messages.c.customer_id).where(
+                    messages.c.campaign_id == found, messages.c.channel == "call"
+                )
+            ).all()
+        )
     problems, results = [], []
     for line, row in enumerate(frame.to_dict(orient="records"), start=2):  # header: row 1
         result = str(row["result"]).strip().lower().replace(" ", "_")
         if not result:
             continue
         if result not in CALL_RESULTS:
-            problems.append(Problem(source.name, line, "result",
-                                    f"one of {', '.join(CALL_RESULTS)}", f'"{row["result"]}"'))
+            problems.append(
+                Problem(
+                    source.name,
+                    line,
+                    "result",
+                    f"one of {', '.join(CALL_RESULTS)}",
+                    f'"{row["result"]}"',
+                )
+            )
             continue
         message_id = str(row["message_id"]).strip()
         if message_id not in calls:
-            problems.append(Problem(source.name, line, "message_id",
-                                    f"a call of campaign {campaign}", f'"{message_id}"'))
+            problems.append(
+                Problem(
+                    source.name,
+                    line,
+                    "message_id",
+                    f"a call of campaign {campaign}",
+                    f'"{message_id}"',
+                )
+            )
             continue
         results.append((calls[message_id], result, str(row.get("note", "")).strip()))
     if problems:
@@ -186,22 +266,44 @@ def import_call_results(store: Store, campaign: str, path: str | Path, *,
     with store.engine.begin() as con:  # all or nothing
         for customer, result, note in results:
             kind = f"call_{result}"
-            exists = con.execute(sa.select(responses.c.id).where(
-                responses.c.campaign_id == found, responses.c.customer_id == customer,
-                responses.c.kind == kind)).first()
+            exists = con.execute(
+                sa.select(responses.c.id).where(
+                    responses.c.campaign_id == found,
+                    responses.c.customer_id == customer,
+                    responses.c.kind == kind,
+                )
+            ).first()
             if exists is not None:
                 already += 1
                 continue
-            con.execute(responses.insert().values(
-                campaign_id=found, customer_id=customer, channel="call", kind=kind,
-                at=moment, note=note or None))
+            con.execute(
+                responses.insert().values(
+                    campaign_id=found,
+                    customer_id=customer,
+                    channel="call",
+                    kind=kind,
+                    at=moment,
+                    note=note or None,
+                )
+            )
             recorded += 1
-    return ImportedCalls(rows=len(results), recorded=recorded, already=already,
-                         responses=sum(r in RESPONSE_RESULTS for _c, r, _n in results))
+    return ImportedCalls(
+        rows=len(results),
+        recorded=recorded,
+        already=already,
+        responses=sum(r in RESPONSE_RESULTS for _c, r, _n in results),
+    )
 
 
-def write_letters(store: Store, campaign_id: int, templates: Templates, day: dt.date,
-                  path: str | Path, *, sender: dict[str, str] | None = None) -> Path:
+def write_letters(
+    store: Store,
+    campaign_id: int,
+    templates: Templates,
+    day: dt.date,
+    path: str | Path,
+    *,
+    sender: dict[str, str] | None = None,
+) -> Path:
     """Write the letters given out on a day as one PDF, a letter a page.
 
     Each page has the shop's address at the top, the customer's name and postal
@@ -209,13 +311,15 @@ def write_letters(store: Store, campaign_id: int, templates: Templates, day: dt.
     """
     try:
         with warnings.catch_warnings():  # fonts are embedded whole without HarfBuzz-Subset
-            warnings.filterwarnings("ignore", message="HarfBuzz-Subset",
-                                    category=DeprecationWarning)
+            warnings.filterwarnings(
+                "ignore", message="HarfBuzz-Subset", category=DeprecationWarning
+            )
             from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
         raise MissingDependencyError(
             f"letters need WeasyPrint and the Pango library ({exc}); on Debian or Ubuntu: "
-            "apt-get install libpango-1.0-0 libpangoft2-1.0-0") from None
+            "apt-get install libpango-1.0-0 libpangoft2-1.0-0"
+        ) from None
     pages = []
     for row in _given_out(store, campaign_id, "letter", day):
         context = row["context"]
@@ -226,20 +330,23 @@ def write_letters(store: Store, campaign_id: int, templates: Templates, day: dt.
     return atomic_write(Path(path), lambda p: HTML(string=document).write_pdf(str(p)))
 
 
-def _letter_page(context: dict[str, Any], body: str, day: dt.date,
-                 shop: dict[str, str]) -> str:
+def _letter_page(context: dict[str, Any], body: str, day: dt.date, shop: dict[str, str]) -> str:
     customer = context["customer"]
-    address = "<br>".join(html.escape(part.strip())
-                          for part in [customer["name"], *customer["address"].split(",")]
-                          if part and part.strip())
-    shop_lines = "<br>".join(html.escape(v) for v in (shop.get("name"), shop.get("address"))
-                             if v)
-    text = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
-                   for p in body.split("\n\n") if p.strip())
-    return (f'<section><div class="from">{shop_lines}</div>'
-            f'<div class="to">{address}</div>'
-            f'<div class="date">{format_date(day, context["language"])}</div>'
-            f'<div class="body">{text}</div></section>')
+    address = "<br>".join(
+        html.escape(part.strip())
+        for part in [customer["name"], *customer["address"].split(",")]
+        if part and part.strip()
+    )
+    shop_lines = "<br>".join(html.escape(v) for v in (shop.get("name"), shop.get("address")) if v)
+    text = "".join(
+        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in body.split("\n\n") if p.strip()
+    )
+    return (
+        f'<section><div class="from">{shop_lines}</div>'
+        f'<div class="to">{address}</div>'
+        f'<div class="date">{format_date(day, context["language"])}</div>'
+        f'<div class="body">{text}</div></section>'
+    )
 
 
 _LETTER_HTML = """<!doctype html><html><head><meta charset="utf-8"><style>

@@ -31,8 +31,10 @@ def unsubscribe_link(store: Store, link: str) -> tuple[str, str]:
     if not (customer and channel and signature) or channel not in CHANNELS:
         raise InputError(f"{link!r}: expected an unsubscribe link with c=, ch= and s=")
     if not verify(store.secret(), signature, customer, channel):
-        raise InputError(f"{link!r}: the signature does not match; the link was changed "
-                         "or is not from this database")
+        raise InputError(
+            f"{link!r}: the signature does not match; the link was changed "
+            "or is not from this database"
+        )
     store.unsubscribe(customer, channel)
     return customer, channel
 
@@ -47,13 +49,17 @@ def add_do_not_contact_file(store: Store, path: str | Path, *, reason: str) -> t
     source = Path(path)
     try:
         if source.suffix.lower() in (".csv", ".xlsx", ".xls"):
-            frame = (pd.read_csv(source, dtype=str) if source.suffix.lower() == ".csv"
-                     else pd.read_excel(source, dtype=str))
+            frame = (
+                pd.read_csv(source, dtype=str)
+                if source.suffix.lower() == ".csv"
+                else pd.read_excel(source, dtype=str)
+            )
             columns = [c for c in frame.columns if str(c).strip().lower() in BLOCK_COLUMNS]
             if not columns:
-                raise InputError(f"{source.name}: expected a column named "
-                                 f"{', '.join(BLOCK_COLUMNS)}; found "
-                                 + ", ".join(map(str, frame.columns)))
+                raise InputError(
+                    f"{source.name}: expected a column named "
+                    f"{', '.join(BLOCK_COLUMNS)}; found " + ", ".join(map(str, frame.columns))
+                )
             values = [v for c in columns for v in frame[c].dropna().astype(str)]
         else:
             values = [line for line in source.read_text(encoding="utf-8").splitlines()]

@@ -31,8 +31,7 @@ from repeatly.campaigns._rules import ContactRules, over_cap, reachable
 from repeatly.campaigns._store import Store, contact_key
 from repeatly.exceptions import InputError, PlaybookError
 
-__all__ = ["CampaignPlan", "message_context", "plan_campaign", "plan_from_analysis",
-           "write_plan"]
+__all__ = ["CampaignPlan", "message_context", "plan_campaign", "plan_from_analysis", "write_plan"]
 
 #: Shop details a template can use when the playbook does not give them.
 DEFAULT_SHOP = {"name": "our shop", "url": "", "phone": "", "email": "", "address": ""}
@@ -98,10 +97,13 @@ class CampaignPlan:
             "audience": len(self.audience),
             "treatment": len(self.treatment),
             "control": len(self.control),
-            "by_channel": {str(k): int(v) for k, v in
-                           self.treatment.channel.value_counts().sort_index().items()},
-            "excluded": {str(k): int(v) for k, v in
-                         self.excluded.reason.value_counts().sort_index().items()},
+            "by_channel": {
+                str(k): int(v)
+                for k, v in self.treatment.channel.value_counts().sort_index().items()
+            },
+            "excluded": {
+                str(k): int(v) for k, v in self.excluded.reason.value_counts().sort_index().items()
+            },
             "messages": len(self.treatment) * len(self.playbook.steps),
             "options": self.options,
         }
@@ -176,8 +178,7 @@ def plan_campaign(
     book = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
     templates = Templates(book)
     if language not in LANGUAGES:
-        raise InputError(f"language: expected one of {', '.join(LANGUAGES)}, got "
-                         f"{language!r}")
+        raise InputError(f"language: expected one of {', '.join(LANGUAGES)}, got {language!r}")
     rules = rules or ContactRules()
     share = book.control_share if control_share is None else control_share
     if not 0 <= share < 1:
@@ -189,8 +190,9 @@ def plan_campaign(
 
     if book.source == "leads":
         if leads is None:
-            raise PlaybookError(f"{book.file}: plans for leads who never bought; pass the "
-                                "leads (--leads)")
+            raise PlaybookError(
+                f"{book.file}: plans for leads who never bought; pass the leads (--leads)"
+            )
         table = ibis.memtable(_leads_audience(leads, as_of))
     elif segments is None:
         raise InputError("segments: expected the customers' segments")
@@ -199,15 +201,17 @@ def plan_campaign(
     chosen = _select(table, book).to_pandas()
     chosen = chosen.sort_values("customer_id", kind="stable").reset_index(drop=True)
     if book.stratify_by not in chosen.columns:
-        raise PlaybookError(f"{book.file}, stratify_by: no column {book.stratify_by!r} "
-                            "in the segments")
+        raise PlaybookError(
+            f"{book.file}, stratify_by: no column {book.stratify_by!r} in the segments"
+        )
 
     keep, channel, excluded = _contactable(chosen, book, store, rules, as_of)
     audience = chosen[keep].reset_index(drop=True)
     audience["channel"] = channel[keep]
     strata = audience[book.stratify_by].astype(str).fillna("")
-    held = control_group(audience.customer_id.astype(str).tolist(), strata.tolist(),
-                         share=share, seed=seed)
+    held = control_group(
+        audience.customer_id.astype(str).tolist(), strata.tolist(), share=share, seed=seed
+    )
     audience["group"] = np.where(held, "control", "treatment")
     audience["stratum"] = strata
     secret = store.secret()
@@ -219,32 +223,66 @@ def plan_campaign(
             customer = str(audience.customer_id.iat[i])
             code = coupon_code(secret, name, customer)
             codes[i] = code
-            coupons.append(Coupon(
-                code=code, customer_id=customer, campaign=name, kind=book.offer.kind,
-                value=book.offer.value, valid_from=start, valid_until=valid_until,
-                usage_limit=book.offer.usage_limit, min_order=book.offer.min_order,
-                categories=book.offer.categories))
+            coupons.append(
+                Coupon(
+                    code=code,
+                    customer_id=customer,
+                    campaign=name,
+                    kind=book.offer.kind,
+                    value=book.offer.value,
+                    valid_from=start,
+                    valid_until=valid_until,
+                    usage_limit=book.offer.usage_limit,
+                    min_order=book.offer.min_order,
+                    categories=book.offer.categories,
+                )
+            )
     audience["coupon_code"] = codes
-    audience["why"] = [_why(row, book) + f"; {row['channel']}"
-                       for row in audience.to_dict(orient="records")]
+    audience["why"] = [
+        _why(row, book) + f"; {row['channel']}" for row in audience.to_dict(orient="records")
+    ]
     plan = CampaignPlan(
-        name=name, playbook=book, start=start, audience=audience, excluded=excluded,
-        coupons=coupons, previews=[],
-        options={"seed": seed, "control_share": share, "language": language,
-                 "as_of": as_of.isoformat(), "max_per_week": rules.max_per_week,
-                 "quiet_hours": f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}",
-                 "require_consent": rules.require_consent, "currency": currency,
-                 "shop": shop_fields},
-        returns=dict(returns or {}))
-    context = _Context(book, start=start, as_of=as_of, secret=secret, shop=shop_fields,
-                       currency=currency, returns=returns or {})
+        name=name,
+        playbook=book,
+        start=start,
+        audience=audience,
+        excluded=excluded,
+        coupons=coupons,
+        previews=[],
+        options={
+            "seed": seed,
+            "control_share": share,
+            "language": language,
+            "as_of": as_of.isoformat(),
+            "max_per_week": rules.max_per_week,
+            "quiet_hours": f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}",
+            "require_consent": rules.require_consent,
+            "currency": currency,
+            "shop": shop_fields,
+        },
+        returns=dict(returns or {}),
+    )
+    context = _Context(
+        book,
+        start=start,
+        as_of=as_of,
+        secret=secret,
+        shop=shop_fields,
+        currency=currency,
+        returns=returns or {},
+    )
     plan.previews = _previews(plan, templates, context, language, previews)
     return plan
 
 
-def plan_from_analysis(playbook: Playbook | str | Path, analysis: Any, *, store: Store,
-                       segment_options: Mapping[str, Any] | None = None,
-                       **options: Any) -> CampaignPlan:
+def plan_from_analysis(
+    playbook: Playbook | str | Path,
+    analysis: Any,
+    *,
+    store: Store,
+    segment_options: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> CampaignPlan:
     """Plan a campaign on an :class:`repeatly.Analysis`: its segments, leads and returns.
 
     ``segment_options`` go to :meth:`repeatly.Analysis.segments`; the other options to
@@ -267,27 +305,38 @@ def plan_from_analysis(playbook: Playbook | str | Path, analysis: Any, *, store:
         from repeatly.segments import leads_never_bought
 
         if "leads" not in analysis.inputs:
-            raise PlaybookError(f"{book.file}: plans for leads who never bought; pass the "
-                                "leads file (--leads)")
+            raise PlaybookError(
+                f"{book.file}: plans for leads who never bought; pass the leads file (--leads)"
+            )
         leads = leads_never_bought(analysis.inputs["leads"].table, analysis.orders)
         return plan_campaign(book, None, store=store, leads=leads, **options)
     segments = analysis.segments(**(segment_options or {}))
     lines = analysis.lines
     returned = lines.filter(lines.amount < 0)
     counts = returned.group_by("customer_id").aggregate(n=returned.count()).to_pandas()
-    options.setdefault("returns", dict(zip(counts.customer_id.astype(str), counts.n,
-                                           strict=True)))
+    options.setdefault("returns", dict(zip(counts.customer_id.astype(str), counts.n, strict=True)))
     return plan_campaign(book, segments, store=store, **options)
 
 
-def message_context(plan: CampaignPlan, row: Mapping[str, Any], *, secret: bytes,
-                    language: str, returns: Mapping[str, int] | None = None
-                    ) -> dict[str, Any]:
+def message_context(
+    plan: CampaignPlan,
+    row: Mapping[str, Any],
+    *,
+    secret: bytes,
+    language: str,
+    returns: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
     """The fields a recipient's messages are rendered with (see ``FIELDS``)."""
     as_of = dt.date.fromisoformat(plan.options["as_of"])
-    context = _Context(plan.playbook, start=plan.start, as_of=as_of, secret=secret,
-                       shop=plan.options["shop"], currency=plan.options["currency"],
-                       returns=returns or {})
+    context = _Context(
+        plan.playbook,
+        start=plan.start,
+        as_of=as_of,
+        secret=secret,
+        shop=plan.options["shop"],
+        currency=plan.options["currency"],
+        returns=returns or {},
+    )
     return context.for_row(row, language)
 
 
@@ -307,37 +356,50 @@ class _Context:
         days = _number(row.get("days_since"))
         offer = self.book.offer
         channel = _text(row.get("channel")) or "email"
-        base = (self.shop.get("unsubscribe_url") or
-                (self.shop.get("url", "").rstrip("/") + "/unsubscribe"))
+        base = self.shop.get("unsubscribe_url") or (
+            self.shop.get("url", "").rstrip("/") + "/unsubscribe"
+        )
         return {
-            "customer": {"id": customer, "name": name,
-                         "first_name": name.split()[0] if name else "",
-                         "email": _text(row.get("email")), "phone": _text(row.get("phone")),
-                         "city": _text(row.get("city")), "address": _text(row.get("address"))},
-            "segment": {"rfm": _text(row.get("rfm_segment")),
-                        "status": _text(row.get("status")),
-                        "golden": bool(row.get("golden") is True),
-                        "days_since": None if days is None else int(days),
-                        "orders": _number(row.get("orders")),
-                        "revenue": _number(row.get("revenue"))},
+            "customer": {
+                "id": customer,
+                "name": name,
+                "first_name": name.split()[0] if name else "",
+                "email": _text(row.get("email")),
+                "phone": _text(row.get("phone")),
+                "city": _text(row.get("city")),
+                "address": _text(row.get("address")),
+            },
+            "segment": {
+                "rfm": _text(row.get("rfm_segment")),
+                "status": _text(row.get("status")),
+                "golden": bool(row.get("golden") is True),
+                "days_since": None if days is None else int(days),
+                "orders": _number(row.get("orders")),
+                "revenue": _number(row.get("revenue")),
+            },
             "last_purchase": {
                 "date": None if days is None else self.as_of - dt.timedelta(days=int(days)),
                 "days_ago": None if days is None else int(days),
-                "category": _text(row.get("top_category"))},
-            "offer": {"code": row.get("coupon_code") or "",
-                      "text": offer_text(offer, language, self.currency),
-                      "kind": offer.kind, "value": offer.value,
-                      "deadline": _valid_until(self.book, self.start)
-                      if offer.has_coupon else None,
-                      "valid_days": offer.valid_days, "min_order": offer.min_order,
-                      "categories": ", ".join(offer.categories)},
+                "category": _text(row.get("top_category")),
+            },
+            "offer": {
+                "code": row.get("coupon_code") or "",
+                "text": offer_text(offer, language, self.currency),
+                "kind": offer.kind,
+                "value": offer.value,
+                "deadline": _valid_until(self.book, self.start) if offer.has_coupon else None,
+                "valid_days": offer.valid_days,
+                "min_order": offer.min_order,
+                "categories": ", ".join(offer.categories),
+            },
             "shop": dict(self.shop),
             "brand": _text(row.get("brand_fan")) or None,
             "category": _text(row.get("top_category")) or None,
             "new_products": _number(row.get("new_products")),
             "returns": int(self.returns.get(customer, 0)),
-            "unsubscribe_url": base + ("&" if "?" in base else "?") + urlencode(
-                {"c": customer, "ch": channel, "s": sign(self.secret, customer, channel)}),
+            "unsubscribe_url": base
+            + ("&" if "?" in base else "?")
+            + urlencode({"c": customer, "ch": channel, "s": sign(self.secret, customer, channel)}),
             "language": language,
         }
 
@@ -376,16 +438,18 @@ def _leads_audience(leads: ir.Table | pd.DataFrame, as_of: dt.date) -> pd.DataFr
         if column in frame.columns:
             person = person.fillna(frame[column])
     created = pd.to_datetime(frame["created_at"])
-    out = pd.DataFrame({
-        "customer_id": person.astype(str),
-        "email": frame.get("email"),
-        "consent_email": True,
-        "lead_channel": frame.get("channel", pd.Series("", index=frame.index)).fillna(""),
-        "created_at": created,
-        "days_since": (pd.Timestamp(as_of) - created.dt.normalize()).dt.days,
-        "status": "lead",
-        "rfm_segment": "lead",
-    })
+    out = pd.DataFrame(
+        {
+            "customer_id": person.astype(str),
+            "email": frame.get("email"),
+            "consent_email": True,
+            "lead_channel": frame.get("channel", pd.Series("", index=frame.index)).fillna(""),
+            "created_at": created,
+            "days_since": (pd.Timestamp(as_of) - created.dt.normalize()).dt.days,
+            "status": "lead",
+            "rfm_segment": "lead",
+        }
+    )
     out = out[person.notna().to_numpy()]
     out = out.sort_values("created_at").drop_duplicates("customer_id", keep="last")
     return out.drop(columns="created_at").reset_index(drop=True)
@@ -401,8 +465,10 @@ def _select(table: ir.Table, book: Playbook) -> ir.Table:
     predicates = []
     for column, condition in book.audience.items():
         if column not in columns:
-            raise PlaybookError(f"{book.file}, audience.{column}: no such column in the "
-                                "segments; they are " + ", ".join(sorted(columns)))
+            raise PlaybookError(
+                f"{book.file}, audience.{column}: no such column in the "
+                "segments; they are " + ", ".join(sorted(columns))
+            )
         value = table[column]
         textual = value.type().is_string()
         if condition == "*":
@@ -423,8 +489,9 @@ def _select(table: ir.Table, book: Playbook) -> ir.Table:
     return table.filter(*predicates) if predicates else table
 
 
-def _contactable(chosen: pd.DataFrame, book: Playbook, store: Store, rules: ContactRules,
-                 as_of: dt.date) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+def _contactable(
+    chosen: pd.DataFrame, book: Playbook, store: Store, rules: ContactRules, as_of: dt.date
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Who can be contacted, by which channel, and why the others cannot."""
     n = len(chosen)
     ids = chosen.customer_id.astype(str)
@@ -434,28 +501,31 @@ def _contactable(chosen: pd.DataFrame, book: Playbook, store: Store, rules: Cont
         hit = ids.map(lambda c: contact_key(c) in blocked).to_numpy(dtype=bool)
         for column in ("email", "phone"):
             if column in chosen.columns:
-                hit |= chosen[column].map(
-                    lambda v: not _missing(v) and contact_key(str(v)) in blocked
-                ).to_numpy(dtype=bool)
+                hit |= (
+                    chosen[column]
+                    .map(lambda v: not _missing(v) and contact_key(str(v)) in blocked)
+                    .to_numpy(dtype=bool)
+                )
         reasons[hit] = "do not contact"
     since = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=6)
     capped = over_cap(ids, store.sent_since(since), rules=rules)
-    reasons[(reasons == "") & capped] = (f"frequency cap: {rules.max_per_week} messages "
-                                         "in the last 7 days")
+    reasons[(reasons == "") & capped] = (
+        f"frequency cap: {rules.max_per_week} messages in the last 7 days"
+    )
     unsubscribed = store.unsubscribed()
     answered = store.answered_by()
     ok_by: dict[str, np.ndarray] = {}
     why_not: dict[str, np.ndarray] = {}
     for channel in book.channels:
-        ok_by[channel], why_not[channel] = reachable(chosen, channel, rules=rules,
-                                                     unsubscribed=unsubscribed)
+        ok_by[channel], why_not[channel] = reachable(
+            chosen, channel, rules=rules, unsubscribed=unsubscribed
+        )
     channel_of = np.full(n, None, dtype=object)
     for i, customer in enumerate(ids):
         if reasons[i]:
             continue
         past: Mapping[str, int] = answered.get(customer, {})
-        order = sorted(book.channels,
-                       key=lambda c: (-past.get(c, 0), book.channels.index(c)))
+        order = sorted(book.channels, key=lambda c: (-past.get(c, 0), book.channels.index(c)))
         for candidate in order:
             if ok_by[candidate][i]:
                 channel_of[i] = candidate
@@ -463,18 +533,23 @@ def _contactable(chosen: pd.DataFrame, book: Playbook, store: Store, rules: Cont
         else:
             reasons[i] = "; ".join(why_not[c][i] for c in book.channels)
     keep = reasons == ""
-    excluded = pd.DataFrame({"customer_id": ids[~keep].to_numpy(),
-                             "reason": reasons[~keep]})
+    excluded = pd.DataFrame({"customer_id": ids[~keep].to_numpy(), "reason": reasons[~keep]})
     return keep, channel_of, excluded
 
 
 _WHY = {
-    "status": lambda r: f"{r['status']}: {_days(r)} since the last purchase"
-    + (f" (cycle {r['cycle_days']:.0f} days)" if _number(r.get("cycle_days")) else ""),
-    "golden": lambda r: "golden customer"
-    + (f" (rank {int(r['golden_rank'])})" if _number(r.get("golden_rank")) else ""),
-    "promo_hunter": lambda r: "buys on promotion"
-    + (f" ({r['promo_share']:.0%} of purchases)" if _number(r.get("promo_share")) else ""),
+    "status": lambda r: (
+        f"{r['status']}: {_days(r)} since the last purchase"
+        + (f" (cycle {r['cycle_days']:.0f} days)" if _number(r.get("cycle_days")) else "")
+    ),
+    "golden": lambda r: (
+        "golden customer"
+        + (f" (rank {int(r['golden_rank'])})" if _number(r.get("golden_rank")) else "")
+    ),
+    "promo_hunter": lambda r: (
+        "buys on promotion"
+        + (f" ({r['promo_share']:.0%} of purchases)" if _number(r.get("promo_share")) else "")
+    ),
     "early_full_price": lambda r: "buys early in the season at full price",
     "brand_fan": lambda r: f"fan of {r['brand_fan']}",
     "low_margin_only": lambda r: "buys only low-margin goods",
@@ -496,8 +571,9 @@ def _why(row: Mapping[str, Any], book: Playbook) -> str:
     return "; ".join(parts) or "everyone"
 
 
-def _previews(plan: CampaignPlan, templates: Templates, context: _Context, language: str,
-              count: int) -> list[tuple[str, str, str, str, Rendered]]:
+def _previews(
+    plan: CampaignPlan, templates: Templates, context: _Context, language: str, count: int
+) -> list[tuple[str, str, str, str, Rendered]]:
     shown = []
     treated = plan.treatment
     for step in plan.playbook.steps:
@@ -505,10 +581,10 @@ def _previews(plan: CampaignPlan, templates: Templates, context: _Context, langu
             sample = treated[treated.channel == channel].head(count)
             for record in sample.to_dict(orient="records"):
                 row = {str(k): v for k, v in record.items()}
-                rendered = templates.render(step.name, channel, language,
-                                            context.for_row(row, language))
-                shown.append((step.name, channel, language, str(row["customer_id"]),
-                              rendered))
+                rendered = templates.render(
+                    step.name, channel, language, context.for_row(row, language)
+                )
+                shown.append((step.name, channel, language, str(row["customer_id"]), rendered))
     return shown
 
 
@@ -520,29 +596,61 @@ def write_plan(plan: CampaignPlan, out: str | Path) -> dict[str, Path]:
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {name: folder / file for name, file in (
-        ("audience", "audience.csv"), ("excluded", "excluded.csv"),
-        ("coupons", "coupons.csv"), ("previews", "previews.txt"), ("plan", "plan.json"))}
+    paths = {
+        name: folder / file
+        for name, file in (
+            ("audience", "audience.csv"),
+            ("excluded", "excluded.csv"),
+            ("coupons", "coupons.csv"),
+            ("previews", "previews.txt"),
+            ("plan", "plan.json"),
+        )
+    }
     columns = ["customer_id", "group", "channel", "coupon_code", "why", "stratum"]
-    contact = [c for c in ("name", "email", "phone", "city", "address")
-               if c in plan.audience.columns]
+    contact = [
+        c for c in ("name", "email", "phone", "city", "address") if c in plan.audience.columns
+    ]
     frame = plan.audience[columns + contact].copy()
     frame.loc[frame.group == "control", "channel"] = None  # they get nothing
     atomic_write(paths["audience"], lambda p: frame.to_csv(p, index=False))
     atomic_write(paths["excluded"], lambda p: plan.excluded.to_csv(p, index=False))
-    coupons = pd.DataFrame([{
-        "code": c.code, "customer_id": c.customer_id, "campaign": c.campaign,
-        "kind": c.kind, "value": c.value, "valid_from": c.valid_from.isoformat(),
-        "valid_until": c.valid_until.isoformat(), "usage_limit": c.usage_limit,
-        "min_order": c.min_order, "categories": "|".join(c.categories)}
-        for c in plan.coupons], columns=["code", "customer_id", "campaign", "kind", "value",
-                                         "valid_from", "valid_until", "usage_limit",
-                                         "min_order", "categories"])
+    coupons = pd.DataFrame(
+        [
+            {
+                "code": c.code,
+                "customer_id": c.customer_id,
+                "campaign": c.campaign,
+                "kind": c.kind,
+                "value": c.value,
+                "valid_from": c.valid_from.isoformat(),
+                "valid_until": c.valid_until.isoformat(),
+                "usage_limit": c.usage_limit,
+                "min_order": c.min_order,
+                "categories": "|".join(c.categories),
+            }
+            for c in plan.coupons
+        ],
+        columns=[
+            "code",
+            "customer_id",
+            "campaign",
+            "kind",
+            "value",
+            "valid_from",
+            "valid_until",
+            "usage_limit",
+            "min_order",
+            "categories",
+        ],
+    )
     atomic_write(paths["coupons"], lambda p: coupons.to_csv(p, index=False))
-    atomic_write(paths["previews"], lambda p: p.write_text(_preview_text(plan),
-                                                           encoding="utf-8"))
-    atomic_write(paths["plan"], lambda p: p.write_text(
-        json.dumps(plan.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
+    atomic_write(paths["previews"], lambda p: p.write_text(_preview_text(plan), encoding="utf-8"))
+    atomic_write(
+        paths["plan"],
+        lambda p: p.write_text(
+            json.dumps(plan.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        ),
+    )
     return paths
 
 

@@ -16,8 +16,18 @@ from typing import Any
 
 from repeatly.exceptions import PlaybookError
 
-__all__ = ["CHANNELS", "LANGUAGES", "Message", "Offer", "Playbook", "Step",
-           "builtin_playbooks", "describe_audience", "load_playbook", "playbook_text"]
+__all__ = [
+    "CHANNELS",
+    "LANGUAGES",
+    "Message",
+    "Offer",
+    "Playbook",
+    "Step",
+    "builtin_playbooks",
+    "describe_audience",
+    "load_playbook",
+    "playbook_text",
+]
 
 #: The channels a message can go by, and the languages messages are written in.
 CHANNELS = ("email", "sms", "call", "letter")
@@ -138,9 +148,13 @@ def describe_audience(audience: Mapping[str, Any]) -> str:
             parts.append(f"{column} {' or '.join(map(str, condition))}")
         elif isinstance(condition, dict):
             low, high = condition.get("min"), condition.get("max")
-            parts.append(f"{column} {low} to {high}" if low is not None and high is not None
-                         else f"{column} {low} or more" if low is not None
-                         else f"{column} {high} or less")
+            parts.append(
+                f"{column} {low} to {high}"
+                if low is not None and high is not None
+                else f"{column} {low} or more"
+                if low is not None
+                else f"{column} {high} or less"
+            )
         else:
             parts.append(f"{column} {condition}")
     return "; ".join(parts) or "everyone"
@@ -162,8 +176,10 @@ def playbook_text(name_or_path: str | Path) -> tuple[str, str]:
             raise PlaybookError(f"{path}: cannot be read ({exc.strerror})") from None
     name = str(name_or_path)
     if name not in builtin_playbooks():
-        raise PlaybookError(f"playbook {name!r}: not a file and not a built-in playbook "
-                            f"({', '.join(builtin_playbooks())})")
+        raise PlaybookError(
+            f"playbook {name!r}: not a file and not a built-in playbook "
+            f"({', '.join(builtin_playbooks())})"
+        )
     resource = resources.files("repeatly.campaigns") / "playbooks" / f"{name}.toml"
     return resource.read_text(encoding="utf-8"), f"{name}.toml"
 
@@ -214,8 +230,9 @@ def _parse(data: dict[str, Any], source: str) -> Playbook:
     steps_data = data.get("steps")
     if not isinstance(steps_data, list) or not steps_data:
         raise read.error("steps", "at least one [[steps]] table", repr(steps_data))
-    steps = tuple(_step(item, index, channels, source)
-                  for index, item in enumerate(steps_data, start=1))
+    steps = tuple(
+        _step(item, index, channels, source) for index, item in enumerate(steps_data, start=1)
+    )
     audience = data.get("audience", {})
     if not isinstance(audience, dict):
         raise read.error("audience", "a table of conditions", repr(audience))
@@ -225,11 +242,16 @@ def _parse(data: dict[str, Any], source: str) -> Playbook:
     if not isinstance(shop, dict):
         raise read.error("shop", "a table of the shop's name, url, phone...", repr(shop))
     return Playbook(
-        name=name, title=read.text("title", default=name),
+        name=name,
+        title=read.text("title", default=name),
         description=read.text("description", default=""),
-        audience=audience, channels=channels, offer=_offer(data.get("offer", {}), source),
-        steps=steps, control_share=share,
-        stratify_by=read.text("stratify_by", default="rfm_segment"), source=people,
+        audience=audience,
+        channels=channels,
+        offer=_offer(data.get("offer", {}), source),
+        steps=steps,
+        control_share=share,
+        stratify_by=read.text("stratify_by", default="rfm_segment"),
+        source=people,
         file=source,
         shop={str(k): str(v) for k, v in shop.items()},
     )
@@ -248,14 +270,20 @@ def _step(item: Any, index: int, channels: tuple[str, ...], source: str) -> Step
     for channel in channels:
         by_language = item.get(channel)
         if not isinstance(by_language, dict) or "en" not in by_language:
-            raise PlaybookError(f'{where} ("{name}"): expected a [steps.{channel}.en] '
-                                f"message, as {channel} is one of the channels")
+            raise PlaybookError(
+                f'{where} ("{name}"): expected a [steps.{channel}.en] '
+                f"message, as {channel} is one of the channels"
+            )
         for language, content in by_language.items():
             if language not in LANGUAGES:
-                raise PlaybookError(f'{where} ("{name}"), {channel}: expected a language '
-                                    f"of {', '.join(LANGUAGES)}, got {language!r}")
-            at = _Reader(content if isinstance(content, dict) else {},
-                         f'{where} ("{name}"), {channel} ({language})')
+                raise PlaybookError(
+                    f'{where} ("{name}"), {channel}: expected a language '
+                    f"of {', '.join(LANGUAGES)}, got {language!r}"
+                )
+            at = _Reader(
+                content if isinstance(content, dict) else {},
+                f'{where} ("{name}"), {channel} ({language})',
+            )
             body = at.text("body")
             subject = at.text("subject", default="")
             if channel == "email" and not subject:
@@ -285,9 +313,14 @@ def _offer(data: Any, source: str) -> Offer:
     minimum = read.number("min_order", default=0.0)
     if minimum < 0:
         raise read.error("min_order", "an amount of 0 or more", str(minimum))
-    return Offer(kind=kind, value=float(value), valid_days=int(valid_days),
-                 usage_limit=int(limit), min_order=float(minimum),
-                 categories=tuple(read.items("categories", default=[])))
+    return Offer(
+        kind=kind,
+        value=float(value),
+        valid_days=int(valid_days),
+        usage_limit=int(limit),
+        min_order=float(minimum),
+        categories=tuple(read.items("categories", default=[])),
+    )
 
 
 def _check_condition(column: str, condition: Any, source: str) -> None:
@@ -295,8 +328,7 @@ def _check_condition(column: str, condition: Any, source: str) -> None:
     if isinstance(condition, dict):
         unknown = set(condition) - {"min", "max"}
         if unknown or not condition:
-            raise PlaybookError(f"{where}: expected {{min = ..., max = ...}}, got "
-                                f"{condition!r}")
+            raise PlaybookError(f"{where}: expected {{min = ..., max = ...}}, got {condition!r}")
         for bound in condition.values():
             if not isinstance(bound, int | float) or isinstance(bound, bool):
                 raise PlaybookError(f"{where}: expected numbers as bounds, got {bound!r}")
@@ -304,8 +336,7 @@ def _check_condition(column: str, condition: Any, source: str) -> None:
         if not condition:
             raise PlaybookError(f"{where}: expected a list of values, got an empty list")
     elif not isinstance(condition, str | int | float | bool):
-        raise PlaybookError(f"{where}: expected a value, a list or {{min, max}}, got "
-                            f"{condition!r}")
+        raise PlaybookError(f"{where}: expected a value, a list or {{min, max}}, got {condition!r}")
 
 
 class _Reader:

@@ -34,12 +34,16 @@ from repeatly.campaigns._offline import CALL_RESULTS, RESPONSE_RESULTS
 from repeatly.campaigns._store import Store, campaigns, recipients, responses
 from repeatly.exceptions import InputError
 
-__all__ = ["CampaignResults", "campaign_results", "newcombe_interval", "wilson_interval",
-           "write_results"]
+__all__ = [
+    "CampaignResults",
+    "campaign_results",
+    "newcombe_interval",
+    "wilson_interval",
+    "write_results",
+]
 
 
-def wilson_interval(successes: int, n: int, confidence: float = 0.95
-                    ) -> tuple[float, float]:
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson's score interval for a proportion (``(nan, nan)`` when ``n`` is 0)."""
     if n == 0:
         return math.nan, math.nan
@@ -51,8 +55,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95
     return (centre - half) / scale, (centre + half) / scale
 
 
-def newcombe_interval(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95
-                      ) -> tuple[float, float]:
+def newcombe_interval(
+    x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95
+) -> tuple[float, float]:
     """Interval for the difference of two proportions x1/n1 - x2/n2 (Newcombe's method 10).
 
     Examples
@@ -69,8 +74,10 @@ def newcombe_interval(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.
     l1, u1 = wilson_interval(x1, n1, confidence)
     l2, u2 = wilson_interval(x2, n2, confidence)
     d = p1 - p2
-    return (d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-            d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+    return (
+        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+    )
 
 
 @dataclass
@@ -133,25 +140,36 @@ def campaign_results(
     if window_days < 1:
         raise InputError(f"window: expected 1 day or more, got {window_days}")
     with store.engine.connect() as con:
-        found = con.execute(sa.select(campaigns.c.id, campaigns.c.options)
-                            .where(campaigns.c.name == campaign)).first()
+        found = con.execute(
+            sa.select(campaigns.c.id, campaigns.c.options).where(campaigns.c.name == campaign)
+        ).first()
         if found is None:
-            names = con.execute(sa.select(campaigns.c.name).order_by(campaigns.c.name)
-                                ).scalars().all()
-            raise InputError(f"campaign {campaign!r}: not in the database; it has "
-                             + (", ".join(names) or "no campaigns"))
+            names = (
+                con.execute(sa.select(campaigns.c.name).order_by(campaigns.c.name)).scalars().all()
+            )
+            raise InputError(
+                f"campaign {campaign!r}: not in the database; it has "
+                + (", ".join(names) or "no campaigns")
+            )
         campaign_id, options_text = found
-        people = pd.DataFrame(con.execute(
-            sa.select(recipients.c.customer_id, recipients.c.grp, recipients.c.stratum)
-            .where(recipients.c.campaign_id == campaign_id)).all(),
-            columns=["customer_id", "group", "segment"])
+        people = pd.DataFrame(
+            con.execute(
+                sa.select(recipients.c.customer_id, recipients.c.grp, recipients.c.stratum).where(
+                    recipients.c.campaign_id == campaign_id
+                )
+            ).all(),
+            columns=["customer_id", "group", "segment"],
+        )
         # a call counts when it ended in an order or interest, not a refusal
         negative = [f"call_{r}" for r in CALL_RESULTS if r not in RESPONSE_RESULTS]
-        answered = pd.DataFrame(con.execute(
-            sa.select(responses.c.customer_id, responses.c.at)
-            .where(responses.c.campaign_id == campaign_id,
-                   responses.c.kind.not_in(negative))).all(),
-            columns=["customer_id", "at"])
+        answered = pd.DataFrame(
+            con.execute(
+                sa.select(responses.c.customer_id, responses.c.at).where(
+                    responses.c.campaign_id == campaign_id, responses.c.kind.not_in(negative)
+                )
+            ).all(),
+            columns=["customer_id", "at"],
+        )
     options = json.loads(options_text)
     start = dt.date.fromisoformat(options["start"])
     end = start + dt.timedelta(days=window_days)
@@ -159,11 +177,14 @@ def campaign_results(
     last = table.ordered_at.max().execute()
     last_day = None if last is None or pd.isna(last) else pd.Timestamp(last).date()
     if last_day is None or last_day < start:
-        raise InputError(f"campaign {campaign!r}: its attribution window starts on {start}, "
-                         f"but the orders end on {last_day}; measure it on later orders")
+        raise InputError(
+            f"campaign {campaign!r}: its attribution window starts on {start}, "
+            f"but the orders end on {last_day}; measure it on later orders"
+        )
     bought = _window_purchases(table, people.customer_id, start, end, margin_rate)
     frame = people.merge(bought, on="customer_id", how="left").fillna(
-        {"revenue": 0.0, "margin": 0.0, "orders": 0})
+        {"revenue": 0.0, "margin": 0.0, "orders": 0}
+    )
     if not answered.empty:
         at = pd.to_datetime(answered["at"], utc=True).dt.date
         inside = answered[(at >= start) & (at < end)]
@@ -175,21 +196,31 @@ def campaign_results(
     rows = [_compare("all", frame, cost, confidence)]
     for segment, part in frame.groupby("segment", sort=True):
         rows.append(_compare(str(segment), part, cost, confidence))
-    return CampaignResults(campaign=campaign, window=(start, end - dt.timedelta(days=1)),
-                           table=pd.DataFrame(rows),
-                           options={"window_days": window_days, "confidence": confidence,
-                                    "margin_rate": margin_rate,
-                                    "complete": last_day >= end - dt.timedelta(days=1),
-                                    "orders_until": last_day.isoformat()})
+    return CampaignResults(
+        campaign=campaign,
+        window=(start, end - dt.timedelta(days=1)),
+        table=pd.DataFrame(rows),
+        options={
+            "window_days": window_days,
+            "confidence": confidence,
+            "margin_rate": margin_rate,
+            "complete": last_day >= end - dt.timedelta(days=1),
+            "orders_until": last_day.isoformat(),
+        },
+    )
 
 
-def _window_purchases(lines: ir.Table | pd.DataFrame, customers: pd.Series, start: dt.date,
-                      end: dt.date, margin_rate: float | None) -> pd.DataFrame:
+def _window_purchases(
+    lines: ir.Table | pd.DataFrame,
+    customers: pd.Series,
+    start: dt.date,
+    end: dt.date,
+    margin_rate: float | None,
+) -> pd.DataFrame:
     """Revenue, margin and orders (days with a purchase) per customer in the window."""
     table = lines if isinstance(lines, ir.Table) else ibis.memtable(lines)
     day = table.ordered_at.cast("date")
-    inside = table.filter((day >= ibis.date(start)) & (day < ibis.date(end))
-                          & (table.amount > 0))
+    inside = table.filter((day >= ibis.date(start)) & (day < ibis.date(end)) & (table.amount > 0))
     amount = inside.amount.cast("float64")
     known = None
     if "margin" in table.columns:
@@ -200,8 +231,8 @@ def _window_purchases(lines: ir.Table | pd.DataFrame, customers: pd.Series, star
     fallback = amount * margin_rate if margin_rate is not None else amount
     margin = fallback if known is None else known.coalesce(fallback)
     grouped = inside.group_by("customer_id").aggregate(
-        revenue=amount.sum(), margin=margin.sum(),
-        orders=inside.ordered_at.cast("date").nunique())
+        revenue=amount.sum(), margin=margin.sum(), orders=inside.ordered_at.cast("date").nunique()
+    )
     found = grouped.to_pandas()
     found["customer_id"] = found.customer_id.astype(str)
     return found[found.customer_id.isin(set(customers.astype(str)))]
@@ -227,8 +258,9 @@ def _offer_cost(options: dict[str, Any], frame: pd.DataFrame) -> pd.Series:
     return cost.where(treated, 0.0)
 
 
-def _compare(segment: str, frame: pd.DataFrame, cost: pd.Series,
-             confidence: float) -> dict[str, Any]:
+def _compare(
+    segment: str, frame: pd.DataFrame, cost: pd.Series, confidence: float
+) -> dict[str, Any]:
     t = frame[frame.group == "treatment"]
     c = frame[frame.group == "control"]
     nt, nc = len(t), len(c)
@@ -239,16 +271,20 @@ def _compare(segment: str, frame: pd.DataFrame, cost: pd.Series,
     offer_cost = float(cost.loc[t.index].sum())
     return {
         "segment": segment,
-        "treatment": nt, "control": nc,
-        "responders_treatment": xt, "responders_control": xc,
+        "treatment": nt,
+        "control": nc,
+        "responders_treatment": xt,
+        "responders_control": xc,
         "response_rate_treatment": xt / nt if nt else math.nan,
         "response_rate_control": xc / nc if nc else math.nan,
         "uplift": (xt / nt - xc / nc) if nt and nc else math.nan,
-        "uplift_low": low, "uplift_high": high,
+        "uplift_low": low,
+        "uplift_high": high,
         "revenue_per_customer_treatment": float(t.revenue.mean()) if nt else math.nan,
         "revenue_per_customer_control": float(c.revenue.mean()) if nc else math.nan,
         "revenue_uplift_per_customer": rev_diff,
-        "revenue_uplift_low": rev_low, "revenue_uplift_high": rev_high,
+        "revenue_uplift_low": rev_low,
+        "revenue_uplift_high": rev_high,
         "incremental_revenue": rev_diff * nt,
         "incremental_margin": mar_diff * nt,
         "offer_cost": offer_cost,
@@ -258,8 +294,7 @@ def _compare(segment: str, frame: pd.DataFrame, cost: pd.Series,
     }
 
 
-def _mean_difference(a: pd.Series, b: pd.Series, confidence: float
-                     ) -> tuple[float, float, float]:
+def _mean_difference(a: pd.Series, b: pd.Series, confidence: float) -> tuple[float, float, float]:
     """Difference of means with a Welch (normal) interval."""
     if len(a) == 0 or len(b) == 0:
         return math.nan, math.nan, math.nan
@@ -271,23 +306,33 @@ def _mean_difference(a: pd.Series, b: pd.Series, confidence: float
     return diff, diff - z * se, diff + z * se
 
 
-def write_results(results: CampaignResults, out: str | Path, *, lang: str = "en",
-                  currency: str = "USD") -> dict[str, Path]:
+def write_results(
+    results: CampaignResults, out: str | Path, *, lang: str = "en", currency: str = "USD"
+) -> dict[str, Path]:
     """Write ``results.csv`` (a row per segment), ``results.json`` and ``report.html``."""
     from repeatly.report import render_campaign_report
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"results": folder / "results.csv", "summary": folder / "results.json",
-             "report": folder / "report.html"}
+    paths = {
+        "results": folder / "results.csv",
+        "summary": folder / "results.json",
+        "report": folder / "report.html",
+    }
     atomic_write(paths["results"], lambda p: results.table.to_csv(p, index=False))
-    summary = {"campaign": results.campaign,
-               "window": [d.isoformat() for d in results.window],
-               "overall": {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                           for k, v in results.overall.items()},
-               "options": results.options}
-    atomic_write(paths["summary"], lambda p: p.write_text(
-        json.dumps(summary, indent=2) + "\n", encoding="utf-8"))
+    summary = {
+        "campaign": results.campaign,
+        "window": [d.isoformat() for d in results.window],
+        "overall": {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in results.overall.items()
+        },
+        "options": results.options,
+    }
+    atomic_write(
+        paths["summary"],
+        lambda p: p.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8"),
+    )
     page = render_campaign_report([results], lang=lang, currency=currency)
     atomic_write(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths

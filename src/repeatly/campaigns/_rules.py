@@ -21,8 +21,12 @@ __all__ = ["ADDRESS_FIELD", "CONSENT_FIELD", "ContactRules", "reachable"]
 
 #: The customer field each channel needs, and the consent field it asks for.
 ADDRESS_FIELD = {"email": "email", "sms": "phone", "call": "phone", "letter": "address"}
-CONSENT_FIELD = {"email": "consent_email", "sms": "consent_sms", "call": "consent_phone",
-                 "letter": "consent_post"}
+CONSENT_FIELD = {
+    "email": "consent_email",
+    "sms": "consent_sms",
+    "call": "consent_phone",
+    "letter": "consent_post",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +65,9 @@ class ContactRules:
         return moment >= start or moment < end
 
 
-def reachable(audience: pd.DataFrame, channel: str, *, rules: ContactRules,
-              unsubscribed: set[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+def reachable(
+    audience: pd.DataFrame, channel: str, *, rules: ContactRules, unsubscribed: set[tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
     """Who can be contacted by a channel, and for the others why not.
 
     Returns a boolean array and an array of reasons (empty where reachable).
@@ -70,26 +75,32 @@ def reachable(audience: pd.DataFrame, channel: str, *, rules: ContactRules,
     n = len(audience)
     reason = np.full(n, "", dtype=object)
     address = audience.get(ADDRESS_FIELD[channel])
-    has = (np.zeros(n, dtype=bool) if address is None else
-           address.fillna("").astype(str).str.strip().ne("").to_numpy())
+    has = (
+        np.zeros(n, dtype=bool)
+        if address is None
+        else address.fillna("").astype(str).str.strip().ne("").to_numpy()
+    )
     reason[~has] = f"no {ADDRESS_FIELD[channel]}"
     ok = has.copy()
     if rules.require_consent:
         consent = audience.get(CONSENT_FIELD[channel])
-        agreed = (np.zeros(n, dtype=bool) if consent is None
-                  else consent.eq(True).to_numpy(dtype=bool))
+        agreed = (
+            np.zeros(n, dtype=bool) if consent is None else consent.eq(True).to_numpy(dtype=bool)
+        )
         reason[ok & ~agreed] = f"no {channel} consent"
         ok &= agreed
     if unsubscribed:
-        out = np.array([(c, channel) in unsubscribed
-                        for c in audience.customer_id.astype(str)], dtype=bool)
+        out = np.array(
+            [(c, channel) in unsubscribed for c in audience.customer_id.astype(str)], dtype=bool
+        )
         reason[ok & out] = f"unsubscribed from {channel}"
         ok &= ~out
     return ok, reason
 
 
-def over_cap(customer_ids: pd.Series, sent: Mapping[str, int] | Counter[str], *,
-             rules: ContactRules) -> np.ndarray:
+def over_cap(
+    customer_ids: pd.Series, sent: Mapping[str, int] | Counter[str], *, rules: ContactRules
+) -> np.ndarray:
     """Who already had ``max_per_week`` messages in the last seven days."""
     counts = customer_ids.astype(str).map(lambda c: sent.get(c, 0)).to_numpy()
     return counts >= rules.max_per_week

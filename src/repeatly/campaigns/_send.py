@@ -113,9 +113,24 @@ class SendResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The counts as plain data."""
-        return {k: getattr(self, k) for k in (
-            "campaign", "created", "sent", "failed", "skipped", "waiting", "postponed",
-            "released", "quiet", "sms_parts", "by_channel", "files", "errors")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "campaign",
+                "created",
+                "sent",
+                "failed",
+                "skipped",
+                "waiting",
+                "postponed",
+                "released",
+                "quiet",
+                "sms_parts",
+                "by_channel",
+                "files",
+                "errors",
+            )
+        }
 
 
 def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
@@ -126,21 +141,30 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
     """
     secret = store.secret()
     with store.engine.begin() as con:
-        found = con.execute(sa.select(campaigns.c.id)
-                            .where(campaigns.c.name == plan.name)).scalar()
+        found = con.execute(sa.select(campaigns.c.id).where(campaigns.c.name == plan.name)).scalar()
         if found is not None:
             return int(found), False
         now = dt.datetime.now(dt.UTC)
-        inserted = con.execute(campaigns.insert().values(
-            name=plan.name, playbook=plan.playbook.name, created_at=now,
-            as_of=dt.date.fromisoformat(plan.options["as_of"]), status="recorded",
-            seed=int(plan.options["seed"]) % 2**31,
-            control_share=float(plan.options["control_share"]),
-            options=json.dumps({**plan.options, "start": plan.start.isoformat(),
-                                "playbook_file": plan.playbook.file,
-                                "offer": dataclasses.asdict(plan.playbook.offer)},
-                               default=str),
-        )).inserted_primary_key
+        inserted = con.execute(
+            campaigns.insert().values(
+                name=plan.name,
+                playbook=plan.playbook.name,
+                created_at=now,
+                as_of=dt.date.fromisoformat(plan.options["as_of"]),
+                status="recorded",
+                seed=int(plan.options["seed"]) % 2**31,
+                control_share=float(plan.options["control_share"]),
+                options=json.dumps(
+                    {
+                        **plan.options,
+                        "start": plan.start.isoformat(),
+                        "playbook_file": plan.playbook.file,
+                        "offer": dataclasses.asdict(plan.playbook.offer),
+                    },
+                    default=str,
+                ),
+            )
+        ).inserted_primary_key
         assert inserted is not None
         campaign_id = inserted[0]
         language = plan.options["language"]
@@ -148,32 +172,57 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
         for record in plan.audience.to_dict(orient="records"):
             row = {str(k): v for k, v in record.items()}
             treated = row["group"] == "treatment"
-            context = message_context(plan, row, secret=secret, language=language,
-                                      returns=plan.returns)
-            rows.append({
-                "campaign_id": campaign_id, "customer_id": str(row["customer_id"]),
-                "grp": row["group"], "stratum": str(row["stratum"]),
-                "channel": row["channel"] if treated else None,
-                "coupon_code": row["coupon_code"] if treated else None,
-                "why": row["why"], "context": json.dumps(context, default=json_plain)})
+            context = message_context(
+                plan, row, secret=secret, language=language, returns=plan.returns
+            )
+            rows.append(
+                {
+                    "campaign_id": campaign_id,
+                    "customer_id": str(row["customer_id"]),
+                    "grp": row["group"],
+                    "stratum": str(row["stratum"]),
+                    "channel": row["channel"] if treated else None,
+                    "coupon_code": row["coupon_code"] if treated else None,
+                    "why": row["why"],
+                    "context": json.dumps(context, default=json_plain),
+                }
+            )
             if treated:
                 for step in plan.playbook.steps:
-                    due.append({
-                        "campaign_id": campaign_id, "customer_id": str(row["customer_id"]),
-                        "step": step.name, "channel": row["channel"], "status": "pending",
-                        "attempts": 0, "due_on": plan.start + dt.timedelta(step.delay_days),
-                        "message_id": _message_id(plan.name, str(row["customer_id"]),
-                                                  step.name)})
+                    due.append(
+                        {
+                            "campaign_id": campaign_id,
+                            "customer_id": str(row["customer_id"]),
+                            "step": step.name,
+                            "channel": row["channel"],
+                            "status": "pending",
+                            "attempts": 0,
+                            "due_on": plan.start + dt.timedelta(step.delay_days),
+                            "message_id": _message_id(
+                                plan.name, str(row["customer_id"]), step.name
+                            ),
+                        }
+                    )
         for chunk in _chunks(rows):
             con.execute(recipients.insert(), chunk)
         for chunk in _chunks(due):
             con.execute(messages.insert(), chunk)
-        offered = [{
-            "code": c.code, "campaign_id": campaign_id, "customer_id": c.customer_id,
-            "kind": c.kind, "value": c.value, "valid_from": c.valid_from,
-            "valid_until": c.valid_until, "usage_limit": c.usage_limit, "uses": 0,
-            "min_order": c.min_order, "categories": json.dumps(list(c.categories))}
-            for c in plan.coupons]
+        offered = [
+            {
+                "code": c.code,
+                "campaign_id": campaign_id,
+                "customer_id": c.customer_id,
+                "kind": c.kind,
+                "value": c.value,
+                "valid_from": c.valid_from,
+                "valid_until": c.valid_until,
+                "usage_limit": c.usage_limit,
+                "uses": 0,
+                "min_order": c.min_order,
+                "categories": json.dumps(list(c.categories)),
+            }
+            for c in plan.coupons
+        ]
         for chunk in _chunks(offered):
             con.execute(coupons.insert(), chunk)
     return int(campaign_id), True
@@ -237,11 +286,18 @@ def send_campaign(
     result.released = _release_abandoned(store, campaign_id)
     templates = Templates(plan.playbook)
     with store.engine.connect() as con:
-        counts: dict[str, int] = {str(ch): int(n) for ch, n in con.execute(
-            sa.select(messages.c.channel, sa.func.count())
-            .where(messages.c.campaign_id == campaign_id, messages.c.status == "pending",
-                   messages.c.due_on <= today)
-            .group_by(messages.c.channel))}
+        counts: dict[str, int] = {
+            str(ch): int(n)
+            for ch, n in con.execute(
+                sa.select(messages.c.channel, sa.func.count())
+                .where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.status == "pending",
+                    messages.c.due_on <= today,
+                )
+                .group_by(messages.c.channel)
+            )
+        }
     transports: dict[str, _Transport] = {}
     if smtp is not None:
         if not smtp.sender:
@@ -271,9 +327,18 @@ def send_campaign(
                     else:
                         try:
                             outcome = _send_one(
-                                store, transport, templates, row, now=now, today=today,
-                                rules=rules, retries=retries, blocked=blocked,
-                                unsubscribed=unsubscribed, sent_week=sent_week)
+                                store,
+                                transport,
+                                templates,
+                                row,
+                                now=now,
+                                today=today,
+                                rules=rules,
+                                retries=retries,
+                                blocked=blocked,
+                                unsubscribed=unsubscribed,
+                                sent_week=sent_week,
+                            )
                         except Exception as exc:  # one bad message must not stop the rest
                             transport.reset()
                             row["error"] = f"{type(exc).__name__}: {exc}"
@@ -298,26 +363,46 @@ def send_campaign(
     return result
 
 
-def _write_files(store: Store, campaign_id: int, plan: CampaignPlan, templates: Templates,
-                 folder: Path, day: dt.date) -> dict[str, str]:
+def _write_files(
+    store: Store,
+    campaign_id: int,
+    plan: CampaignPlan,
+    templates: Templates,
+    folder: Path,
+    day: dt.date,
+) -> dict[str, str]:
     """Write the call sheet and the day's letters, when there are any, from the database."""
     from repeatly.campaigns._offline import write_call_tasks, write_letters
 
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     with store.engine.connect() as con:
-        given = {str(ch): int(n) for ch, n in con.execute(
-            sa.select(messages.c.channel, sa.func.count())
-            .where(messages.c.campaign_id == campaign_id, messages.c.status == "sent",
-                   messages.c.channel.in_(("call", "letter")))
-            .group_by(messages.c.channel))}
+        given = {
+            str(ch): int(n)
+            for ch, n in con.execute(
+                sa.select(messages.c.channel, sa.func.count())
+                .where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.status == "sent",
+                    messages.c.channel.in_(("call", "letter")),
+                )
+                .group_by(messages.c.channel)
+            )
+        }
     if given.get("call"):
-        written["calls"] = str(write_call_tasks(store, campaign_id, templates,
-                                                folder / f"calls-{plan.name}.xlsx"))
+        written["calls"] = str(
+            write_call_tasks(store, campaign_id, templates, folder / f"calls-{plan.name}.xlsx")
+        )
     if given.get("letter"):
-        written["letters"] = str(write_letters(
-            store, campaign_id, templates, day,
-            folder / f"letters-{plan.name}-{day.isoformat()}.pdf"))
+        written["letters"] = str(
+            write_letters(
+                store,
+                campaign_id,
+                templates,
+                day,
+                folder / f"letters-{plan.name}-{day.isoformat()}.pdf",
+            )
+        )
     return written
 
 
@@ -345,8 +430,9 @@ class _Transport:
     def address(self, context: Mapping[str, Any]) -> str:
         raise NotImplementedError
 
-    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
-                row: dict[str, Any]) -> None:
+    def prepare(
+        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
+    ) -> None:
         raise NotImplementedError
 
     def deliver(self) -> tuple[int, str]:
@@ -376,10 +462,18 @@ class _EmailTransport(_Transport):
     def address(self, context: Mapping[str, Any]) -> str:
         return str(context["customer"]["email"])
 
-    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
-                row: dict[str, Any]) -> None:
-        message = _email(rendered.subject, rendered.body, to=to, smtp=self.smtp,
-                         message_id=message_id, unsubscribe=row["unsubscribe_url"], now=now)
+    def prepare(
+        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
+    ) -> None:
+        message = _email(
+            rendered.subject,
+            rendered.body,
+            to=to,
+            smtp=self.smtp,
+            message_id=message_id,
+            unsubscribe=row["unsubscribe_url"],
+            now=now,
+        )
         self.connection.begin(self.smtp.sender, to, message)
 
     def deliver(self) -> tuple[int, str]:
@@ -409,8 +503,9 @@ class _SmsTransport(_Transport):
     def address(self, context: Mapping[str, Any]) -> str:
         return phone_number(str(context["customer"]["phone"]))
 
-    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
-                row: dict[str, Any]) -> None:
+    def prepare(
+        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
+    ) -> None:
         self.pending = (to, rendered.body, message_id)
         row["parts"] = sms_parts(rendered.body)[2]
 
@@ -436,8 +531,9 @@ class _OfflineTransport(_Transport):
         field = "phone" if self.channel == "call" else "address"
         return str(context["customer"][field])
 
-    def prepare(self, to: str, rendered: Any, message_id: str, now: dt.datetime,
-                row: dict[str, Any]) -> None:
+    def prepare(
+        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
+    ) -> None:
         """Nothing to hand over: the file is written from the database."""
 
     def deliver(self) -> tuple[int, str]:
@@ -450,16 +546,27 @@ class _OfflineTransport(_Transport):
         return False
 
 
-def _send_one(store: Store, transport: _Transport, templates: Templates,
-              row: dict[str, Any], *, now: dt.datetime, today: dt.date,
-              rules: ContactRules, retries: int,
-              blocked: set[str], unsubscribed: set[tuple[str, str]],
-              sent_week: Mapping[str, int]) -> str:
+def _send_one(
+    store: Store,
+    transport: _Transport,
+    templates: Templates,
+    row: dict[str, Any],
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    rules: ContactRules,
+    retries: int,
+    blocked: set[str],
+    unsubscribed: set[tuple[str, str]],
+    sent_week: Mapping[str, int],
+) -> str:
     context = _context(row["context"])
     customer, channel = row["customer_id"], transport.channel
-    if ({contact_key(customer), contact_key(context["customer"]["email"]),
-         contact_key(context["customer"]["phone"])} & blocked
-            or (customer, channel) in unsubscribed):
+    if {
+        contact_key(customer),
+        contact_key(context["customer"]["email"]),
+        contact_key(context["customer"]["phone"]),
+    } & blocked or (customer, channel) in unsubscribed:
         _finish(store, row, "skipped", error="do not contact or unsubscribed")
         return "skipped"
     if sent_week.get(customer, 0) >= rules.max_per_week:
@@ -470,8 +577,11 @@ def _send_one(store: Store, transport: _Transport, templates: Templates,
     row["unsubscribe_url"] = context["unsubscribe_url"]
     steps = templates.playbook.steps
     delays = {s.name: s.delay_days for s in steps}
-    later = {s.name: s.delay_days - delays[row["step"]] for s in steps
-             if s.delay_days > delays[row["step"]]}
+    later = {
+        s.name: s.delay_days - delays[row["step"]]
+        for s in steps
+        if s.delay_days > delays[row["step"]]
+    }
     to = transport.address(context)
     settle = partial(_finish, store, row, sent_at=now, later=later, extend=extend, day=today)
     for attempt in range(1, retries + 1):
@@ -490,8 +600,15 @@ class _Retry(Exception):
     """A temporary failure (a lost connection, a 4xx answer): try again later."""
 
 
-def _attempt(store: Store, transport: _Transport, row: dict[str, Any], to: str,
-             rendered: Any, now: dt.datetime, settle: Callable[..., bool]) -> str:
+def _attempt(
+    store: Store,
+    transport: _Transport,
+    row: dict[str, Any],
+    to: str,
+    rendered: Any,
+    now: dt.datetime,
+    settle: Callable[..., bool],
+) -> str:
     """One try at handing a message over; raises :class:`_Retry` on a temporary failure."""
     try:
         transport.prepare(to, rendered, row["message_id"], now, row)
@@ -571,14 +688,17 @@ class _Connection:
     def begin(self, sender: str, to: str, message: EmailMessage) -> None:
         """Open the transaction and write the message, all but the final dot."""
         client = self._open()
-        for command, accepted in ((lambda: client.mail(sender), (250,)),
-                                  (lambda: client.rcpt(to), (250, 251)),
-                                  (lambda: client.docmd("DATA"), (354,))):
+        for command, accepted in (
+            (lambda: client.mail(sender), (250,)),
+            (lambda: client.rcpt(to), (250, 251)),
+            (lambda: client.docmd("DATA"), (354,)),
+        ):
             code, answer = command()
             if code not in accepted:
                 client.rset()  # end the refused transaction; the connection goes on
-                raise _Refused(f"{code} {answer.decode(errors='replace')}",
-                               temporary=400 <= code < 500)
+                raise _Refused(
+                    f"{code} {answer.decode(errors='replace')}", temporary=400 <= code < 500
+                )
         # lines end in CRLF; a line starting with a dot gets a second one (RFC 5321 4.5.2)
         data = re.sub(rb"(?m)^\.", b"..", message.as_bytes(policy=_WIRE))
         if not data.endswith(b"\r\n"):
@@ -599,8 +719,16 @@ class _Connection:
             self.client = None
 
 
-def _email(subject: str, body: str, *, to: str, smtp: SmtpSettings, message_id: str,
-           unsubscribe: str, now: dt.datetime) -> EmailMessage:
+def _email(
+    subject: str,
+    body: str,
+    *,
+    to: str,
+    smtp: SmtpSettings,
+    message_id: str,
+    unsubscribe: str,
+    now: dt.datetime,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = to
@@ -614,92 +742,161 @@ def _email(subject: str, body: str, *, to: str, smtp: SmtpSettings, message_id: 
     return message
 
 
-def _claim(store: Store, campaign_id: int, claim: str, today: dt.date,
-           channel: str) -> list[dict[str, Any]]:
+def _claim(
+    store: Store, campaign_id: int, claim: str, today: dt.date, channel: str
+) -> list[dict[str, Any]]:
     """Claim a batch of due messages of a channel for this run; return them."""
     key = (messages.c.campaign_id, messages.c.customer_id, messages.c.step)
     with store.engine.begin() as con:
-        pending = sa.select(*key).where(
-            messages.c.campaign_id == campaign_id, messages.c.channel == channel,
-            messages.c.status == "pending", messages.c.due_on <= today,
-            # what this run already put back (over the cap, a temporary failure) waits
-            sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
-        ).order_by(messages.c.customer_id, messages.c.due_on, messages.c.step
-                   ).limit(CLAIM_BATCH)
+        pending = (
+            sa.select(*key)
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.channel == channel,
+                messages.c.status == "pending",
+                messages.c.due_on <= today,
+                # what this run already put back (over the cap, a temporary failure) waits
+                sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
+            )
+            .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
+            .limit(CLAIM_BATCH)
+        )
         if con.dialect.name == "postgresql":
             pending = pending.with_for_update(skip_locked=True)
         picked = con.execute(pending).all()
         if not picked:
             return []
         for customer, step in ((p[1], p[2]) for p in picked):
-            con.execute(messages.update().where(
-                messages.c.campaign_id == campaign_id, messages.c.customer_id == customer,
-                messages.c.step == step, messages.c.status == "pending",
-            ).values(status="sending", claim=claim, claimed_at=dt.datetime.now(dt.UTC),
-                     attempts=messages.c.attempts + 1))
-        rows = con.execute(
-            sa.select(messages.c.customer_id, messages.c.step, messages.c.message_id,
-                      messages.c.campaign_id, messages.c.claim, recipients.c.context)
-            .join(recipients, sa.and_(recipients.c.campaign_id == messages.c.campaign_id,
-                                      recipients.c.customer_id == messages.c.customer_id))
-            .where(messages.c.campaign_id == campaign_id, messages.c.claim == claim,
-                   messages.c.status == "sending")
-            .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
-        ).mappings().all()
+            con.execute(
+                messages.update()
+                .where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.customer_id == customer,
+                    messages.c.step == step,
+                    messages.c.status == "pending",
+                )
+                .values(
+                    status="sending",
+                    claim=claim,
+                    claimed_at=dt.datetime.now(dt.UTC),
+                    attempts=messages.c.attempts + 1,
+                )
+            )
+        rows = (
+            con.execute(
+                sa.select(
+                    messages.c.customer_id,
+                    messages.c.step,
+                    messages.c.message_id,
+                    messages.c.campaign_id,
+                    messages.c.claim,
+                    recipients.c.context,
+                )
+                .join(
+                    recipients,
+                    sa.and_(
+                        recipients.c.campaign_id == messages.c.campaign_id,
+                        recipients.c.customer_id == messages.c.customer_id,
+                    ),
+                )
+                .where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.claim == claim,
+                    messages.c.status == "sending",
+                )
+                .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
-def _finish(store: Store, row: Mapping[str, Any], status: str, *,
-            sent_at: dt.datetime | None = None, error: str | None = None,
-            later: Mapping[str, int] | None = None,
-            extend: tuple[str, dt.date] | None = None, day: dt.date | None = None) -> bool:
+def _finish(
+    store: Store,
+    row: Mapping[str, Any],
+    status: str,
+    *,
+    sent_at: dt.datetime | None = None,
+    error: str | None = None,
+    later: Mapping[str, int] | None = None,
+    extend: tuple[str, dt.date] | None = None,
+    day: dt.date | None = None,
+) -> bool:
     """Settle a claimed message; the claim stays, so this run does not take it again.
 
     ``later`` (a sent message's later steps and their days after it) moves those steps
     so they keep their distance from this one when it went late; ``extend`` (a coupon
     code and a day) keeps the coupon valid until that day.
     """
-    where = (messages.c.campaign_id == row["campaign_id"],
-             messages.c.customer_id == row["customer_id"])
+    where = (
+        messages.c.campaign_id == row["campaign_id"],
+        messages.c.customer_id == row["customer_id"],
+    )
     with store.engine.begin() as con:
-        done = con.execute(messages.update().where(
-            *where, messages.c.step == row["step"], messages.c.status == "sending",
-            messages.c.claim == row["claim"],  # still this run's: not taken over
-        ).values(status=status, sent_at=sent_at, error=error)).rowcount
+        done = con.execute(
+            messages.update()
+            .where(
+                *where,
+                messages.c.step == row["step"],
+                messages.c.status == "sending",
+                messages.c.claim == row["claim"],  # still this run's: not taken over
+            )
+            .values(status=status, sent_at=sent_at, error=error)
+        ).rowcount
         if not done:
             return False
         for step, days in (later or {}).items():
             assert day is not None
             due = day + dt.timedelta(days=days)
-            con.execute(messages.update().where(
-                *where, messages.c.step == step,
-                messages.c.status.in_(("pending", "sending")),  # claimed with it, too
-                messages.c.due_on < due).values(due_on=due))
+            con.execute(
+                messages.update()
+                .where(
+                    *where,
+                    messages.c.step == step,
+                    messages.c.status.in_(("pending", "sending")),  # claimed with it, too
+                    messages.c.due_on < due,
+                )
+                .values(due_on=due)
+            )
         if extend is not None:
             code, until = extend
-            con.execute(coupons.update().where(coupons.c.code == code,
-                                               coupons.c.valid_until < until)
-                        .values(valid_until=until))
+            con.execute(
+                coupons.update()
+                .where(coupons.c.code == code, coupons.c.valid_until < until)
+                .values(valid_until=until)
+            )
     return True
 
 
 def _reopen(store: Store, row: Mapping[str, Any]) -> None:
     """Take back a 'sent' this run committed before the server refused the message."""
     with store.engine.begin() as con:
-        con.execute(messages.update().where(
-            messages.c.campaign_id == row["campaign_id"],
-            messages.c.customer_id == row["customer_id"], messages.c.step == row["step"],
-            messages.c.status == "sent", messages.c.claim == row["claim"],
-        ).values(status="sending", sent_at=None))
+        con.execute(
+            messages.update()
+            .where(
+                messages.c.campaign_id == row["campaign_id"],
+                messages.c.customer_id == row["customer_id"],
+                messages.c.step == row["step"],
+                messages.c.status == "sent",
+                messages.c.claim == row["claim"],
+            )
+            .values(status="sending", sent_at=None)
+        )
 
 
 def _note(store: Store, row: Mapping[str, Any], error: str) -> None:
     """Keep a remark on a message without changing its status."""
     with store.engine.begin() as con:
-        con.execute(messages.update().where(
-            messages.c.campaign_id == row["campaign_id"],
-            messages.c.customer_id == row["customer_id"], messages.c.step == row["step"],
-        ).values(error=error))
+        con.execute(
+            messages.update()
+            .where(
+                messages.c.campaign_id == row["campaign_id"],
+                messages.c.customer_id == row["customer_id"],
+                messages.c.step == row["step"],
+            )
+            .values(error=error)
+        )
 
 
 def _release_abandoned(store: Store, campaign_id: int) -> int:
@@ -712,10 +909,11 @@ def _release_abandoned(store: Store, campaign_id: int) -> int:
     now = dt.datetime.now(dt.UTC)  # the clock, not the moment a send is dated
     released = 0
     with store.engine.begin() as con:
-        held = con.execute(sa.select(messages.c.customer_id, messages.c.step,
-                                     messages.c.claim, messages.c.claimed_at)
-                           .where(messages.c.campaign_id == campaign_id,
-                                  messages.c.status == "sending")).all()
+        held = con.execute(
+            sa.select(
+                messages.c.customer_id, messages.c.step, messages.c.claim, messages.c.claimed_at
+            ).where(messages.c.campaign_id == campaign_id, messages.c.status == "sending")
+        ).all()
         for customer, step, claim, claimed_at in held:
             host, _, rest = (claim or "::").partition(":")
             pid = rest.partition(":")[0]
@@ -725,10 +923,16 @@ def _release_abandoned(store: Store, campaign_id: int) -> int:
                 at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
                 gone = now - at > STALE_CLAIM
             if gone:
-                con.execute(messages.update().where(
-                    messages.c.campaign_id == campaign_id,
-                    messages.c.customer_id == customer, messages.c.step == step,
-                    messages.c.status == "sending").values(status="pending", claim=None))
+                con.execute(
+                    messages.update()
+                    .where(
+                        messages.c.campaign_id == campaign_id,
+                        messages.c.customer_id == customer,
+                        messages.c.step == step,
+                        messages.c.status == "sending",
+                    )
+                    .values(status="pending", claim=None)
+                )
                 released += 1
     return released
 
@@ -749,8 +953,9 @@ def _running(pid: int) -> bool:
         return True
 
 
-def _extend_coupon(context: dict[str, Any], book: Any, today: dt.date
-                   ) -> tuple[str, dt.date] | None:
+def _extend_coupon(
+    context: dict[str, Any], book: Any, today: dt.date
+) -> tuple[str, dt.date] | None:
     """A message sent late still gives the coupon its full ``valid_days``."""
     offer = context["offer"]
     if not offer.get("code") or offer.get("deadline") is None:
@@ -775,4 +980,4 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> list[list[dict[str, Any]]]:
-    return [rows[i:i + size] for i in range(0, len(rows), size)]
+    return [rows[i : i + size] for i in range(0, len(rows), size)]

@@ -71,8 +71,9 @@ class SmsGateway:
 
     def __post_init__(self) -> None:
         if self.kind not in GATEWAY_KINDS:
-            raise InputError(f"SMS gateway: expected {' or '.join(GATEWAY_KINDS)}, got "
-                             f"{self.kind!r}")
+            raise InputError(
+                f"SMS gateway: expected {' or '.join(GATEWAY_KINDS)}, got {self.kind!r}"
+            )
         if not self.url.startswith(("http://", "https://")):
             raise InputError(f"SMS gateway URL {self.url!r}: expected http:// or https://")
         if self.kind == "twilio" and not (self.account and self.token):
@@ -83,16 +84,30 @@ class SmsGateway:
         encoding, _units, parts = sms_parts(text)
         headers = {"Idempotency-Key": message_id.strip("<>")}
         if self.kind == "twilio":
-            url = (f"{self.url.rstrip('/')}/2010-04-01/Accounts/"
-                   f"{urllib.parse.quote(self.account)}/Messages.json")
+            url = (
+                f"{self.url.rstrip('/')}/2010-04-01/Accounts/"
+                f"{urllib.parse.quote(self.account)}/Messages.json"
+            )
             data = urllib.parse.urlencode({"To": to, "From": self.sender, "Body": text})
             login = base64.b64encode(f"{self.account}:{self.token}".encode()).decode()
-            headers.update({"Content-Type": "application/x-www-form-urlencoded",
-                            "Authorization": f"Basic {login}"})
+            headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Authorization": f"Basic {login}",
+                }
+            )
             return urllib.request.Request(url, data.encode(), headers, method="POST")
-        body = json.dumps({"to": to, "from": self.sender, "text": text,
-                           "message_id": message_id.strip("<>"), "parts": parts,
-                           "encoding": encoding}, ensure_ascii=False)
+        body = json.dumps(
+            {
+                "to": to,
+                "from": self.sender,
+                "text": text,
+                "message_id": message_id.strip("<>"),
+                "parts": parts,
+                "encoding": encoding,
+            },
+            ensure_ascii=False,
+        )
         headers["Content-Type"] = "application/json; charset=utf-8"
         return urllib.request.Request(self.url, body.encode(), headers, method="POST")
 
@@ -102,8 +117,9 @@ class SmsGateway:
         Raises ``OSError`` when the gateway cannot be reached.
         """
         try:
-            with urllib.request.urlopen(self.request(to, text, message_id),
-                                        timeout=self.timeout) as answer:
+            with urllib.request.urlopen(
+                self.request(to, text, message_id), timeout=self.timeout
+            ) as answer:
                 return answer.status, answer.read(300).decode(errors="replace")
         except urllib.error.HTTPError as exc:
             detail = exc.read(300).decode(errors="replace")

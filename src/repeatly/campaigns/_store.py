@@ -29,12 +29,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 metadata = sa.MetaData()
 MONEY = sa.Numeric(14, 2)
 settings = sa.Table(
-    "settings", metadata,
+    "settings",
+    metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 campaigns = sa.Table(
-    "campaigns", metadata,
+    "campaigns",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("playbook", sa.String(200), nullable=False),
@@ -46,7 +48,8 @@ campaigns = sa.Table(
     sa.Column("options", sa.Text, nullable=False),
 )
 recipients = sa.Table(
-    "recipients", metadata,
+    "recipients",
+    metadata,
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), primary_key=True),
     sa.Column("customer_id", sa.String(200), primary_key=True),
     sa.Column("grp", sa.String(10), nullable=False),
@@ -57,7 +60,8 @@ recipients = sa.Table(
     sa.Column("context", sa.Text),
 )
 messages = sa.Table(
-    "messages", metadata,
+    "messages",
+    metadata,
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), primary_key=True),
     sa.Column("customer_id", sa.String(200), primary_key=True),
     sa.Column("step", sa.String(100), primary_key=True),
@@ -72,7 +76,8 @@ messages = sa.Table(
     sa.Column("claimed_at", sa.DateTime(timezone=True)),
 )
 coupons = sa.Table(
-    "coupons", metadata,
+    "coupons",
+    metadata,
     sa.Column("code", sa.String(20), primary_key=True),
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
     sa.Column("customer_id", sa.String(200), nullable=False),
@@ -86,19 +91,22 @@ coupons = sa.Table(
     sa.Column("categories", sa.Text, nullable=False),
 )
 unsubscribes = sa.Table(
-    "unsubscribes", metadata,
+    "unsubscribes",
+    metadata,
     sa.Column("customer_id", sa.String(200), primary_key=True),
     sa.Column("channel", sa.String(10), primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 do_not_contact = sa.Table(
-    "do_not_contact", metadata,
+    "do_not_contact",
+    metadata,
     sa.Column("value", sa.String(255), primary_key=True),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
 )
 responses = sa.Table(
-    "responses", metadata,
+    "responses",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id")),
     sa.Column("customer_id", sa.String(200), nullable=False),
@@ -128,17 +136,20 @@ class Store:
     def secret(self) -> bytes:
         """The store's secret key (for coupon codes and links), made on first use."""
         with self.engine.begin() as con:
-            found = con.execute(sa.select(settings.c.value)
-                                .where(settings.c.key == "secret")).scalar()
+            found = con.execute(
+                sa.select(settings.c.value).where(settings.c.key == "secret")
+            ).scalar()
             if found is None:
                 try:
                     with con.begin_nested():
-                        con.execute(settings.insert().values(
-                            key="secret", value=secrets.token_hex(32)))
+                        con.execute(
+                            settings.insert().values(key="secret", value=secrets.token_hex(32))
+                        )
                 except sa.exc.IntegrityError:  # another process made it first
                     pass
-                found = con.execute(sa.select(settings.c.value)
-                                    .where(settings.c.key == "secret")).scalar_one()
+                found = con.execute(
+                    sa.select(settings.c.value).where(settings.c.key == "secret")
+                ).scalar_one()
         return bytes.fromhex(found)
 
     def add_do_not_contact(self, values: Iterable[str], reason: str) -> int:
@@ -152,8 +163,10 @@ class Store:
             known = set(con.execute(sa.select(do_not_contact.c.value)).scalars())
             new = sorted(keys - known)
             if new:
-                con.execute(do_not_contact.insert(), [
-                    {"value": v, "reason": reason, "added_at": _now()} for v in new])
+                con.execute(
+                    do_not_contact.insert(),
+                    [{"value": v, "reason": reason, "added_at": _now()} for v in new],
+                )
         return len(new)
 
     def blocked(self) -> set[str]:
@@ -164,12 +177,17 @@ class Store:
     def unsubscribe(self, customer_id: str, channel: str) -> None:
         """Record that a customer does not want messages by a channel any more."""
         with self.engine.begin() as con:
-            exists = con.execute(sa.select(unsubscribes.c.customer_id).where(
-                unsubscribes.c.customer_id == customer_id,
-                unsubscribes.c.channel == channel)).first()
+            exists = con.execute(
+                sa.select(unsubscribes.c.customer_id).where(
+                    unsubscribes.c.customer_id == customer_id, unsubscribes.c.channel == channel
+                )
+            ).first()
             if exists is None:
-                con.execute(unsubscribes.insert().values(
-                    customer_id=customer_id, channel=channel, at=_now()))
+                con.execute(
+                    unsubscribes.insert().values(
+                        customer_id=customer_id, channel=channel, at=_now()
+                    )
+                )
 
     def unsubscribed(self) -> set[tuple[str, str]]:
         """The (customer, channel) pairs that opted out."""
@@ -183,7 +201,8 @@ class Store:
             rows = con.execute(
                 sa.select(messages.c.customer_id, sa.func.count())
                 .where(messages.c.status == "sent", messages.c.sent_at > since)
-                .group_by(messages.c.customer_id))
+                .group_by(messages.c.customer_id)
+            )
             return Counter({r[0]: int(r[1]) for r in rows})
 
     def answered_by(self) -> dict[str, Counter[str]]:
@@ -193,7 +212,8 @@ class Store:
             rows = con.execute(
                 sa.select(responses.c.customer_id, responses.c.channel, sa.func.count())
                 .where(responses.c.channel.is_not(None))
-                .group_by(responses.c.customer_id, responses.c.channel))
+                .group_by(responses.c.customer_id, responses.c.channel)
+            )
             for customer, channel, count in rows:
                 found[customer][channel] += int(count)
         return dict(found)
@@ -201,19 +221,35 @@ class Store:
     def campaign_starts(self) -> dict[str, dt.date]:
         """The recorded campaigns and the day each started, oldest first."""
         with self.engine.connect() as con:
-            rows = con.execute(sa.select(campaigns.c.name, campaigns.c.options)
-                               .order_by(campaigns.c.id)).all()
-        return {name: dt.date.fromisoformat(json.loads(options)["start"])
-                for name, options in rows}
+            rows = con.execute(
+                sa.select(campaigns.c.name, campaigns.c.options).order_by(campaigns.c.id)
+            ).all()
+        return {name: dt.date.fromisoformat(json.loads(options)["start"]) for name, options in rows}
 
-    def record_response(self, customer_id: str, *, kind: str, channel: str | None = None,
-                        campaign_id: int | None = None, revenue: Any = None,
-                        note: str | None = None, at: dt.datetime | None = None) -> None:
+    def record_response(
+        self,
+        customer_id: str,
+        *,
+        kind: str,
+        channel: str | None = None,
+        campaign_id: int | None = None,
+        revenue: Any = None,
+        note: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
         """Record that a customer answered (an order, a call result, a reply)."""
         with self.engine.begin() as con:
-            con.execute(responses.insert().values(
-                campaign_id=campaign_id, customer_id=customer_id, channel=channel,
-                kind=kind, at=at or _now(), revenue=revenue, note=note))
+            con.execute(
+                responses.insert().values(
+                    campaign_id=campaign_id,
+                    customer_id=customer_id,
+                    channel=channel,
+                    kind=kind,
+                    at=at or _now(),
+                    revenue=revenue,
+                    note=note,
+                )
+            )
 
     def close(self) -> None:
         """Close the store's connections."""

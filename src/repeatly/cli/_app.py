@@ -75,37 +75,58 @@ def _parse_maps(values: list[str] | None) -> dict[str, str] | None:
 OrdersArg = Annotated[
     str, typer.Argument(help="Order lines: CSV, Parquet or Excel file, or a database URL.")
 ]
-OutOpt = Annotated[Path, typer.Option("--out", help="Folder for report.html, metrics.json, "
-                                                    "customers.csv.")]
+OutOpt = Annotated[
+    Path, typer.Option("--out", help="Folder for report.html, metrics.json, customers.csv.")
+]
 CustomersOpt = Annotated[str | None, typer.Option(help="Customers file or URL.")]
 ProductsOpt = Annotated[str | None, typer.Option(help="Products file or URL.")]
 SpendOpt = Annotated[str | None, typer.Option(help="Marketing spend file or URL.")]
 LeadsOpt = Annotated[str | None, typer.Option(help="Leads file or URL.")]
-AsOfOpt = Annotated[str | None, typer.Option(
-    "--as-of", help="Date to look from (YYYY-MM-DD); default: the last order's day.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date to look from (YYYY-MM-DD); default: the last order's day."),
+]
 CurrencyOpt = Annotated[str, typer.Option(help="Currency code for money in the report.")]
 LangOpt = Annotated[str, typer.Option(help="Report language: en or ru.")]
-MapOpt = Annotated[list[str] | None, typer.Option(
-    "--map", help='Override a column role, e.g. --map amount="Total incl VAT"; '
-    'for other inputs prefix the role: --map spend.spend=Cost.')]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help='Override a column role, e.g. --map amount="Total incl VAT"; '
+        "for other inputs prefix the role: --map spend.spend=Cost.",
+    ),
+]
 TableOpt = Annotated[str | None, typer.Option(help="Table name when ORDERS is a database URL.")]
-BadRowsOpt = Annotated[str, typer.Option(
-    "--on-bad-rows", help="error: stop at bad rows; skip: drop them and count them.")]
-MarginRateOpt = Annotated[float | None, typer.Option(
-    "--margin-rate", help="Margin share for lines with no cost data, e.g. 0.4.")]
-PredictOpt = Annotated[bool, typer.Option(
-    "--predict", help="Also forecast every customer (probability alive, CLV) with the "
-    "best-fitting model.")]
+BadRowsOpt = Annotated[
+    str,
+    typer.Option("--on-bad-rows", help="error: stop at bad rows; skip: drop them and count them."),
+]
+MarginRateOpt = Annotated[
+    float | None,
+    typer.Option("--margin-rate", help="Margin share for lines with no cost data, e.g. 0.4."),
+]
+PredictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--predict",
+        help="Also forecast every customer (probability alive, CLV) with the best-fitting model.",
+    ),
+]
 
 
-def _run_analysis(step: Any, orders: str, *, on_bad_rows: str, map_: list[str] | None,
-                  **options: Any) -> Any:
+def _run_analysis(
+    step: Any, orders: str, *, on_bad_rows: str, map_: list[str] | None, **options: Any
+) -> Any:
     import repeatly
 
     _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
-    return repeatly.analyze(orders, mapping=_parse_maps(map_),
-                            on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
-                            progress=step, **options)
+    return repeatly.analyze(
+        orders,
+        mapping=_parse_maps(map_),
+        on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
+        progress=step,
+        **options,
+    )
 
 
 @app.command()
@@ -123,17 +144,33 @@ def analyze(
     on_bad_rows: BadRowsOpt = "error",
     margin_rate: MarginRateOpt = None,
     predict: PredictOpt = False,
-    campaigns_db: Annotated[str | None, typer.Option(
-        "--campaigns-db", help="Also measure the campaigns recorded in this operational "
-        "database (a Campaigns section in the report).")] = None,
+    campaigns_db: Annotated[
+        str | None,
+        typer.Option(
+            "--campaigns-db",
+            help="Also measure the campaigns recorded in this operational "
+            "database (a Campaigns section in the report).",
+        ),
+    ] = None,
     out_dir: OutOpt = Path("repeatly-report"),
 ) -> None:
     """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
     with _progress() as step:
         result = _run_analysis(
-            step, orders, customers=customers, products=products, spend=spend, leads=leads,
-            as_of=as_of, currency=currency, lang=lang, map_=map_, table=table,
-            on_bad_rows=on_bad_rows, margin_rate=margin_rate, predict=predict,
+            step,
+            orders,
+            customers=customers,
+            products=products,
+            spend=spend,
+            leads=leads,
+            as_of=as_of,
+            currency=currency,
+            lang=lang,
+            map_=map_,
+            table=table,
+            on_bad_rows=on_bad_rows,
+            margin_rate=margin_rate,
+            predict=predict,
         )
         if campaigns_db:
             from repeatly.campaigns import open_store
@@ -158,24 +195,41 @@ def segments(
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
     margin_rate: MarginRateOpt = None,
-    cycle: Annotated[list[str] | None, typer.Option(
-        "--cycle", help="A category's return cycle in days, e.g. --cycle furniture=730.")]
-    = None,
-    business_cycle: Annotated[float | None, typer.Option(
-        "--business-cycle", help="The business's return cycle in days (a restaurant: 14).")]
-    = None,
-    golden_share: Annotated[float, typer.Option(
-        "--golden-share", help="Share of profit the golden customers bring.")] = 0.5,
-    near: Annotated[str | None, typer.Option(
-        "--near", help="Also list customers near a place: LAT,LON,KM (needs --customers).")]
-    = None,
-    predict: Annotated[bool, typer.Option(
-        "--predict", help="Forecast every customer too: lost also when unlikely to be "
-        "still a customer, golden also by predicted CLV, priority by predicted CLV.")]
-    = False,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for segments.csv, the "
-                                          "per-segment lists and segments.xlsx.")]
-    = Path("repeatly-segments"),
+    cycle: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cycle", help="A category's return cycle in days, e.g. --cycle furniture=730."
+        ),
+    ] = None,
+    business_cycle: Annotated[
+        float | None,
+        typer.Option(
+            "--business-cycle", help="The business's return cycle in days (a restaurant: 14)."
+        ),
+    ] = None,
+    golden_share: Annotated[
+        float, typer.Option("--golden-share", help="Share of profit the golden customers bring.")
+    ] = 0.5,
+    near: Annotated[
+        str | None,
+        typer.Option(
+            "--near", help="Also list customers near a place: LAT,LON,KM (needs --customers)."
+        ),
+    ] = None,
+    predict: Annotated[
+        bool,
+        typer.Option(
+            "--predict",
+            help="Forecast every customer too: lost also when unlikely to be "
+            "still a customer, golden also by predicted CLV, priority by predicted CLV.",
+        ),
+    ] = False,
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Folder for segments.csv, the per-segment lists and segments.xlsx."
+        ),
+    ] = Path("repeatly-segments"),
 ) -> None:
     """Find segments (RFM, golden, status, behaviour) and write contact lists."""
     from repeatly.segments import reach_lists, write_segments
@@ -184,23 +238,37 @@ def segments(
     place = _parse_place(near)
     with _progress() as step:
         result = _run_analysis(
-            step, orders, customers=customers, products=products, spend=spend, leads=leads,
-            as_of=as_of, map_=map_, table=table, on_bad_rows=on_bad_rows,
-            margin_rate=margin_rate, predict=predict,
+            step,
+            orders,
+            customers=customers,
+            products=products,
+            spend=spend,
+            leads=leads,
+            as_of=as_of,
+            map_=map_,
+            table=table,
+            on_bad_rows=on_bad_rows,
+            margin_rate=margin_rate,
+            predict=predict,
         )
         step("Finding segments")
-        found = result.segments(cycles=cycles, business_cycle=business_cycle,
-                                golden_share=golden_share)
+        found = result.segments(
+            cycles=cycles, business_cycle=business_cycle, golden_share=golden_share
+        )
         extra = reach_lists(
-            result.orders, as_of=result.options["as_of"],
+            result.orders,
+            as_of=result.options["as_of"],
             customers=result.inputs["customers"].table if "customers" in result.inputs else None,
             leads=result.inputs["leads"].table if "leads" in result.inputs else None,
             place=place,
         )
         step("Writing contact lists")
         paths = write_segments(found, out_dir, extra=extra)
-    out.print(f"[bold]{len(paths) - 3}[/] lists and a contact priority for "
-              f"[bold]{result.metrics['customers']:,}[/] customers", highlight=False)
+    out.print(
+        f"[bold]{len(paths) - 3}[/] lists and a contact priority for "
+        f"[bold]{result.metrics['customers']:,}[/] customers",
+        highlight=False,
+    )
     for name in ("segments", "workbook"):
         out.print(f"  {name:<10} {paths[name]}", highlight=False)
     out.print(f"  {'lists':<10} {out_dir / 'segments'}", highlight=False)
@@ -212,8 +280,9 @@ def _parse_place(value: str | None) -> tuple[float, float, float] | None:
     try:
         latitude, longitude, km = (float(part) for part in value.split(","))
     except ValueError:
-        raise _fail(f"--near {value!r}: expected LAT,LON,KM, e.g. 55.75,37.62,10",
-                    EXIT_INPUT) from None
+        raise _fail(
+            f"--near {value!r}: expected LAT,LON,KM, e.g. 55.75,37.62,10", EXIT_INPUT
+        ) from None
     return latitude, longitude, km
 
 
@@ -228,8 +297,9 @@ def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:
         except ValueError:
             number = -1.0
         if not sep or not name.strip() or number <= 0:
-            raise _fail(f"--cycle {value!r}: expected CATEGORY=DAYS, e.g. furniture=730",
-                        EXIT_INPUT)
+            raise _fail(
+                f"--cycle {value!r}: expected CATEGORY=DAYS, e.g. furniture=730", EXIT_INPUT
+            )
         cycles[name.strip()] = number
     return cycles
 
@@ -241,33 +311,60 @@ def predict(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
-    model: Annotated[str, typer.Option(
-        help="auto, bgnbd, mbgnbd, pnbd or bgbb; auto picks by holdout error (with "
-        "--calibration-end) or BIC.")] = "auto",
-    unit: Annotated[str, typer.Option(
-        help="Time unit of the models and of --horizon: day, week or month.")] = "week",
-    calibration_end: Annotated[str | None, typer.Option(
-        "--calibration-end", help="Also fit up to this date (YYYY-MM-DD) and judge the "
-        "models on the purchases after it.")] = None,
-    horizon: Annotated[float | None, typer.Option(
-        help="Forecast purchases over this many units (default: a year).")] = None,
-    clv_months: Annotated[int, typer.Option(
-        "--clv-months", help="Months of purchases the lifetime value counts.")] = 12,
-    margin: Annotated[float | None, typer.Option(
-        help="Share of spend that is margin, e.g. 0.3 (default: from the lines' costs, "
-        "else 1).")] = None,
-    discount_rate: Annotated[float, typer.Option(
-        "--discount-rate", help="Yearly discount rate of future margin, e.g. 0.1.")] = 0.10,
-    penalizer: Annotated[float, typer.Option(
-        help="L2 penalty on the model parameters (0: plain maximum likelihood).")] = 0.0,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print the fitted model and its validation as one JSON object.")]
-    = False,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for predictions.csv, model.json, comparison.csv and "
-        "report.html.")] = None,
-    file_format: Annotated[str, typer.Option(
-        "--format", help="Format of the predictions file: csv or parquet.")] = "csv",
+    model: Annotated[
+        str,
+        typer.Option(
+            help="auto, bgnbd, mbgnbd, pnbd or bgbb; auto picks by holdout error (with "
+            "--calibration-end) or BIC."
+        ),
+    ] = "auto",
+    unit: Annotated[
+        str, typer.Option(help="Time unit of the models and of --horizon: day, week or month.")
+    ] = "week",
+    calibration_end: Annotated[
+        str | None,
+        typer.Option(
+            "--calibration-end",
+            help="Also fit up to this date (YYYY-MM-DD) and judge the "
+            "models on the purchases after it.",
+        ),
+    ] = None,
+    horizon: Annotated[
+        float | None,
+        typer.Option(help="Forecast purchases over this many units (default: a year)."),
+    ] = None,
+    clv_months: Annotated[
+        int, typer.Option("--clv-months", help="Months of purchases the lifetime value counts.")
+    ] = 12,
+    margin: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of spend that is margin, e.g. 0.3 (default: from the lines' costs, else 1)."
+        ),
+    ] = None,
+    discount_rate: Annotated[
+        float,
+        typer.Option("--discount-rate", help="Yearly discount rate of future margin, e.g. 0.1."),
+    ] = 0.10,
+    penalizer: Annotated[
+        float,
+        typer.Option(help="L2 penalty on the model parameters (0: plain maximum likelihood)."),
+    ] = 0.0,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the fitted model and its validation as one JSON object."
+        ),
+    ] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for predictions.csv, model.json, comparison.csv and report.html."
+        ),
+    ] = None,
+    file_format: Annotated[
+        str, typer.Option("--format", help="Format of the predictions file: csv or parquet.")
+    ] = "csv",
     currency: CurrencyOpt = "USD",
     lang: LangOpt = "en",
 ) -> None:
@@ -289,17 +386,32 @@ def predict(
         scratch = scratch_file(out_dir, "predictions.parquet")
     with _progress() as step, scratch as saved:
         result = repeatly.predict(
-            orders, model=model, unit=unit, as_of=as_of,  # type: ignore[arg-type]
-            calibration_end=calibration_end, horizon=horizon, clv_months=clv_months,
-            margin=margin, discount_rate=discount_rate, penalizer=penalizer,
+            orders,
+            model=model,
+            unit=unit,  # type: ignore[arg-type]
+            as_of=as_of,
+            calibration_end=calibration_end,
+            horizon=horizon,
+            clv_months=clv_months,
+            margin=margin,
+            discount_rate=discount_rate,
+            penalizer=penalizer,
             mapping=_parse_maps(map_),
-            table=table, on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
-            progress=step, predictions_file=saved)
+            table=table,
+            on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
+            progress=step,
+            predictions_file=saved,
+        )
         paths = {}
         if out_dir is not None:
             step("Writing predictions")
-            paths = write_forecast(result, out_dir, lang=lang, currency=currency,
-                                   file_format=file_format)  # type: ignore[arg-type]
+            paths = write_forecast(
+                result,
+                out_dir,
+                lang=lang,
+                currency=currency,
+                file_format=file_format,  # type: ignore[arg-type]
+            )
     summary = result.to_dict()
     if as_json:
         print(json.dumps(summary, indent=2))
@@ -311,18 +423,26 @@ def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
     from repeatly.report._format import fmt_number, fmt_share
 
     params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
-    out.print(f"[bold]{summary['model']}[/]: {params}; log-likelihood "
-              f"{summary['log_likelihood']:,.1f}", highlight=False)
+    out.print(
+        f"[bold]{summary['model']}[/]: {params}; log-likelihood {summary['log_likelihood']:,.1f}",
+        highlight=False,
+    )
     holdout = summary.get("holdout")
     if holdout:
-        out.print(f"holdout: {fmt_number(holdout['actual'])} purchases, expected "
-                  f"{fmt_number(holdout['expected'])} "
-                  f"({fmt_share(holdout['aggregate_error'])} off); per-customer error "
-                  f"{holdout['mae']:.3f}", highlight=False)
+        out.print(
+            f"holdout: {fmt_number(holdout['actual'])} purchases, expected "
+            f"{fmt_number(holdout['expected'])} "
+            f"({fmt_share(holdout['aggregate_error'])} off); per-customer error "
+            f"{holdout['mae']:.3f}",
+            highlight=False,
+        )
     what_if = summary["what_if"]
-    out.print(f"predicted CLV {fmt_number(what_if['total_clv'])}; with dropout 5% lower "
-              f"{fmt_number(what_if['total_clv_if'])} "
-              f"(+{fmt_number(what_if['change'])})", highlight=False)
+    out.print(
+        f"predicted CLV {fmt_number(what_if['total_clv'])}; with dropout 5% lower "
+        f"{fmt_number(what_if['total_clv_if'])} "
+        f"(+{fmt_number(what_if['change'])})",
+        highlight=False,
+    )
     for note in summary["notes"]:
         err.print(f"[dim]{note}[/]", highlight=False)
     for name, path in paths.items():
@@ -334,8 +454,9 @@ def demo(
     customers: Annotated[int, typer.Option(help="Customers in the synthetic shop.")] = 3000,
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic shop.")] = 0,
     lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the data and the report.")]
-    = Path("repeatly-demo"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the data and the report.")
+    ] = Path("repeatly-demo"),
 ) -> None:
     """Make a synthetic shop, analyse and forecast it, and plan a win-back campaign.
 
@@ -355,9 +476,15 @@ def demo(
         files = shop.write(out_dir / "data")
         holdout_from = shop.end - dt.timedelta(days=182)  # judge the models on 6 months
         result = repeatly.analyze(
-            files["orders"], customers=files["customers"], products=files["products"],
-            spend=files["spend"], leads=files["leads"], as_of=shop.end, lang=lang,  # type: ignore[arg-type]
-            predict={"calibration_end": holdout_from}, progress=step,
+            files["orders"],
+            customers=files["customers"],
+            products=files["products"],
+            spend=files["spend"],
+            leads=files["leads"],
+            as_of=shop.end,
+            lang=lang,  # type: ignore[arg-type]
+            predict={"calibration_end": holdout_from},
+            progress=step,
         )
         step("Writing report")
         paths = result.write(out_dir)
@@ -365,9 +492,13 @@ def demo(
         from repeatly.campaigns import open_store, plan_from_analysis, write_plan
 
         with open_store("sqlite://") as store:  # a demo records nothing
-            planned = plan_from_analysis("win_back", result, store=store, language=lang,
-                                         shop={"name": "Demo Shop",
-                                               "url": "https://shop.example"})
+            planned = plan_from_analysis(
+                "win_back",
+                result,
+                store=store,
+                language=lang,
+                shop={"name": "Demo Shop", "url": "https://shop.example"},
+            )
         paths["campaign"] = write_plan(planned, out_dir / "campaign")["audience"].parent
     _print_summary(result.metrics, paths)
 
@@ -381,22 +512,23 @@ def _print_summary(metrics: dict[str, Any], paths: dict[str, Path]) -> None:
         f"[bold]{fmt_number(metrics['orders'])}[/] orders, "
         f"revenue [bold]{fmt_money(metrics['revenue'], currency=cur)}[/], "
         f"came back [bold]{fmt_share(metrics['repeat_share'])}[/]"
-        + (f", CAC [bold]{fmt_money(metrics['cac'], currency=cur)}[/]" if "cac" in metrics
-           else ""),
+        + (f", CAC [bold]{fmt_money(metrics['cac'], currency=cur)}[/]" if "cac" in metrics else ""),
         highlight=False,
     )
     skipped = (metrics.get("data_quality") or {}).get("skipped_rows")
     if skipped:
-        err.print(f"[yellow]skipped {fmt_number(skipped)} unreadable order lines[/] "
-                  "(examples in the report's data-quality section)", highlight=False)
+        err.print(
+            f"[yellow]skipped {fmt_number(skipped)} unreadable order lines[/] "
+            "(examples in the report's data-quality section)",
+            highlight=False,
+        )
     for name, path in paths.items():
         out.print(f"  {name:<10} {path}", highlight=False)
 
 
 @app.callback(invoke_without_command=True)
 def _root(
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")]
-    = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
     if version:
         out.print(f"repeatly {__version__}")
@@ -439,6 +571,9 @@ def _main() -> None:
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if os.environ.get("REPEATLY_DEBUG"):
             raise
-        _fail(f"unexpected {type(exc).__name__}: {exc}\n"
-              "set REPEATLY_DEBUG=1 to see the traceback, and please report it", EXIT_INTERNAL)
+        _fail(
+            f"unexpected {type(exc).__name__}: {exc}\n"
+            "set REPEATLY_DEBUG=1 to see the traceback, and please report it",
+            EXIT_INTERNAL,
+        )
         sys.exit(EXIT_INTERNAL)

@@ -35,24 +35,42 @@ campaign_app = typer.Typer(
 )
 app.add_typer(campaign_app, name="campaign")
 
-PlaybookArg = Annotated[str, typer.Argument(
-    help="A built-in playbook's name (see `repeatly campaign playbooks`) or a .toml file.")]
-DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="Operational database URL (default: REPEATLY_DB or sqlite:///repeatly.db).")]
-NameOpt = Annotated[str | None, typer.Option(
-    help="Campaign name (default: PLAYBOOK-STARTDAY); planning or sending a name again "
-    "finds the same campaign.")]
-SeedOpt = Annotated[int | None, typer.Option(
-    help="Seed of the control group's draw (default: from the name).")]
-ControlOpt = Annotated[float | None, typer.Option(
-    "--control-share", help="Share held back as control (default: the playbook's).")]
+PlaybookArg = Annotated[
+    str,
+    typer.Argument(
+        help="A built-in playbook's name (see `repeatly campaign playbooks`) or a .toml file."
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Operational database URL (default: REPEATLY_DB or sqlite:///repeatly.db)."
+    ),
+]
+NameOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Campaign name (default: PLAYBOOK-STARTDAY); planning or sending a name again "
+        "finds the same campaign."
+    ),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option(help="Seed of the control group's draw (default: from the name).")
+]
+ControlOpt = Annotated[
+    float | None,
+    typer.Option("--control-share", help="Share held back as control (default: the playbook's)."),
+]
 MessageLangOpt = Annotated[str, typer.Option(help="Language of the messages: en or ru.")]
-CapOpt = Annotated[int, typer.Option(
-    "--max-per-week", help="At most this many messages to a customer in 7 days.")]
-ShopNameOpt = Annotated[str | None, typer.Option(
-    "--shop-name", help="The shop's name in the messages.")]
-ShopUrlOpt = Annotated[str | None, typer.Option(
-    "--shop-url", help="The shop's web address (links in the messages).")]
+CapOpt = Annotated[
+    int, typer.Option("--max-per-week", help="At most this many messages to a customer in 7 days.")
+]
+ShopNameOpt = Annotated[
+    str | None, typer.Option("--shop-name", help="The shop's name in the messages.")
+]
+ShopUrlOpt = Annotated[
+    str | None, typer.Option("--shop-url", help="The shop's web address (links in the messages).")
+]
 MoneyOpt = Annotated[str, typer.Option(help="Currency after amounts in offers.")]
 
 
@@ -64,8 +82,10 @@ def playbooks() -> None:
     for name in builtin_playbooks():
         book = load_playbook(name)
         out.print(f"[bold]{name:<15}[/] {book.title}", highlight=False)
-        out.print(f"{'':<16}[dim]{describe_audience(book.audience)}; by "
-                  f"{', '.join(book.channels)}[/]", highlight=False)
+        out.print(
+            f"{'':<16}[dim]{describe_audience(book.audience)}; by {', '.join(book.channels)}[/]",
+            highlight=False,
+        )
 
 
 @campaign_app.command("playbook")
@@ -100,9 +120,12 @@ def plan(
     shop_name: ShopNameOpt = None,
     shop_url: ShopUrlOpt = None,
     currency: MoneyOpt = "",
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for audience.csv, "
-                                          "excluded.csv, coupons.csv, previews.txt.")]
-    = Path("repeatly-campaign"),
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Folder for audience.csv, excluded.csv, coupons.csv, previews.txt."
+        ),
+    ] = Path("repeatly-campaign"),
 ) -> None:
     """Plan a campaign: who gets what by which channel, the control group, the coupons.
 
@@ -111,33 +134,64 @@ def plan(
     """
     from repeatly.campaigns import write_plan
 
-    options = _plan_options(playbook, lang=lang, name=name, seed=seed,
-                            control_share=control_share, max_per_week=max_per_week,
-                            shop_name=shop_name, shop_url=shop_url, currency=currency)
+    options = _plan_options(
+        playbook,
+        lang=lang,
+        name=name,
+        seed=seed,
+        control_share=control_share,
+        max_per_week=max_per_week,
+        shop_name=shop_name,
+        shop_url=shop_url,
+        currency=currency,
+    )
     with _progress() as step:
-        planned = _plan(step, orders, db=db, options=options, customers=customers,
-                        products=products, spend=spend, leads=leads, as_of=as_of, map_=map_,
-                        table=table, on_bad_rows=on_bad_rows, margin_rate=margin_rate,
-                        predict=predict)
+        planned = _plan(
+            step,
+            orders,
+            db=db,
+            options=options,
+            customers=customers,
+            products=products,
+            spend=spend,
+            leads=leads,
+            as_of=as_of,
+            map_=map_,
+            table=table,
+            on_bad_rows=on_bad_rows,
+            margin_rate=margin_rate,
+            predict=predict,
+        )
         step("Writing the plan")
         paths = write_plan(planned, out_dir)
     _print_plan(planned.summary(), paths)
 
 
-def _plan_options(playbook: str, *, lang: str, max_per_week: int, shop_name: str | None,
-                  shop_url: str | None, **options: Any) -> dict[str, Any]:
+def _plan_options(
+    playbook: str,
+    *,
+    lang: str,
+    max_per_week: int,
+    shop_name: str | None,
+    shop_url: str | None,
+    **options: Any,
+) -> dict[str, Any]:
     """Check the planning options; a wrong playbook stops before any input is read."""
     from repeatly.campaigns import ContactRules, load_playbook
 
     if lang not in ("en", "ru"):
         raise _fail(f'--lang: expected "en" or "ru", got "{lang}"', EXIT_INPUT)
     shop = {k: v for k, v in (("name", shop_name), ("url", shop_url)) if v}
-    return {"playbook": load_playbook(playbook), "language": lang, "shop": shop,
-            "rules": ContactRules(max_per_week=max_per_week), **options}
+    return {
+        "playbook": load_playbook(playbook),
+        "language": lang,
+        "shop": shop,
+        "rules": ContactRules(max_per_week=max_per_week),
+        **options,
+    }
 
 
-def _plan(step: Any, orders: str, *, db: str | None, options: dict[str, Any],
-          **inputs: Any) -> Any:
+def _plan(step: Any, orders: str, *, db: str | None, options: dict[str, Any], **inputs: Any) -> Any:
     """Analyse the inputs and plan the campaign on them."""
     from repeatly.campaigns import open_store, plan_from_analysis
 
@@ -152,25 +206,34 @@ def _plan(step: Any, orders: str, *, db: str | None, options: dict[str, Any],
 def send(
     playbook: PlaybookArg,
     orders: OrdersArg,
-    smtp: Annotated[str | None, typer.Option(
-        help="SMTP server HOST:PORT for the e-mails.")] = None,
-    sender: Annotated[str | None, typer.Option(
-        help="From address of the e-mails (default: the shop's e-mail).")] = None,
-    smtp_user: Annotated[str | None, typer.Option(
-        "--smtp-user", help="SMTP login; the password is read from REPEATLY_SMTP_PASSWORD.")]
-    = None,
-    starttls: Annotated[bool, typer.Option(help="Upgrade the SMTP connection to TLS.")]
-    = False,
-    sms_url: Annotated[str | None, typer.Option(
-        "--sms-url", help="SMS gateway URL (a JSON webhook, or Twilio's API base with "
-        "--sms-kind twilio).")] = None,
-    sms_kind: Annotated[str, typer.Option(
-        "--sms-kind", help="webhook or twilio.")] = "webhook",
-    sms_from: Annotated[str, typer.Option(
-        "--sms-from", help="Sender name or number of the text messages.")] = "",
-    sms_account: Annotated[str, typer.Option(
-        "--sms-account", help="Twilio account SID; the token is read from "
-        "REPEATLY_SMS_TOKEN.")] = "",
+    smtp: Annotated[str | None, typer.Option(help="SMTP server HOST:PORT for the e-mails.")] = None,
+    sender: Annotated[
+        str | None, typer.Option(help="From address of the e-mails (default: the shop's e-mail).")
+    ] = None,
+    smtp_user: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-user", help="SMTP login; the password is read from REPEATLY_SMTP_PASSWORD."
+        ),
+    ] = None,
+    starttls: Annotated[bool, typer.Option(help="Upgrade the SMTP connection to TLS.")] = False,
+    sms_url: Annotated[
+        str | None,
+        typer.Option(
+            "--sms-url",
+            help="SMS gateway URL (a JSON webhook, or Twilio's API base with --sms-kind twilio).",
+        ),
+    ] = None,
+    sms_kind: Annotated[str, typer.Option("--sms-kind", help="webhook or twilio.")] = "webhook",
+    sms_from: Annotated[
+        str, typer.Option("--sms-from", help="Sender name or number of the text messages.")
+    ] = "",
+    sms_account: Annotated[
+        str,
+        typer.Option(
+            "--sms-account", help="Twilio account SID; the token is read from REPEATLY_SMS_TOKEN."
+        ),
+    ] = "",
     yes: Annotated[bool, typer.Option("--yes", help="Send without asking.")] = False,
     customers: CustomersOpt = None,
     products: ProductsOpt = None,
@@ -191,12 +254,21 @@ def send(
     shop_name: ShopNameOpt = None,
     shop_url: ShopUrlOpt = None,
     currency: MoneyOpt = "",
-    now: Annotated[str | None, typer.Option(
-        help="Send as at this moment (ISO date or time; default: now): the steps due by "
-        "then go.")] = None,
-    files: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for the call sheet and the letters (PDF); without it, calls "
-        "and letters wait.")] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Send as at this moment (ISO date or time; default: now): the steps due by "
+            "then go."
+        ),
+    ] = None,
+    files: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for the call sheet and the letters (PDF); without it, calls "
+            "and letters wait.",
+        ),
+    ] = None,
 ) -> None:
     """Record the campaign and send the e-mails that are due, each exactly once.
 
@@ -208,19 +280,44 @@ def send(
 
     from repeatly.campaigns import SmsGateway, SmtpSettings, open_store, send_campaign
 
-    options = _plan_options(playbook, lang=lang, name=name, seed=seed,
-                            control_share=control_share, max_per_week=max_per_week,
-                            shop_name=shop_name, shop_url=shop_url, currency=currency)
+    options = _plan_options(
+        playbook,
+        lang=lang,
+        name=name,
+        seed=seed,
+        control_share=control_share,
+        max_per_week=max_per_week,
+        shop_name=shop_name,
+        shop_url=shop_url,
+        currency=currency,
+    )
     moment = _parse_now(now)
     gateway = None
     if sms_url:
-        gateway = SmsGateway(sms_url, kind=sms_kind, sender=sms_from, account=sms_account,
-                             token=os.environ.get("REPEATLY_SMS_TOKEN", ""))
+        gateway = SmsGateway(
+            sms_url,
+            kind=sms_kind,
+            sender=sms_from,
+            account=sms_account,
+            token=os.environ.get("REPEATLY_SMS_TOKEN", ""),
+        )
     with _progress() as step:
-        planned = _plan(step, orders, db=db, options=dict(options), customers=customers,
-                        products=products, spend=spend, leads=leads, as_of=as_of, map_=map_,
-                        table=table, on_bad_rows=on_bad_rows, margin_rate=margin_rate,
-                        predict=predict)
+        planned = _plan(
+            step,
+            orders,
+            db=db,
+            options=dict(options),
+            customers=customers,
+            products=products,
+            spend=spend,
+            leads=leads,
+            as_of=as_of,
+            map_=map_,
+            table=table,
+            on_bad_rows=on_bad_rows,
+            margin_rate=margin_rate,
+            predict=predict,
+        )
     _print_plan(planned.summary(), {})
     if not yes:
         if not sys.stdin.isatty():
@@ -230,14 +327,23 @@ def send(
     settings = None
     if smtp:
         settings = SmtpSettings.parse(
-            smtp, sender=sender or planned.options["shop"].get("email", ""),
-            username=smtp_user, password=os.environ.get("REPEATLY_SMTP_PASSWORD"),
-            starttls=starttls)
+            smtp,
+            sender=sender or planned.options["shop"].get("email", ""),
+            username=smtp_user,
+            password=os.environ.get("REPEATLY_SMTP_PASSWORD"),
+            starttls=starttls,
+        )
     with _progress() as step, open_store(db) as store:
         step("Sending")
-        result = send_campaign(planned, store, smtp=settings, sms=gateway, files=files,
-                               now=moment or dt.datetime.now(dt.UTC),
-                               rules=options["rules"])
+        result = send_campaign(
+            planned,
+            store,
+            smtp=settings,
+            sms=gateway,
+            files=files,
+            now=moment or dt.datetime.now(dt.UTC),
+            rules=options["rules"],
+        )
     _print_sent(result.to_dict(), smtp is not None)
 
 
@@ -250,12 +356,15 @@ def results(
     on_bad_rows: BadRowsOpt = "error",
     margin_rate: MarginRateOpt = None,
     db: DbOpt = None,
-    window: Annotated[int, typer.Option(
-        help="Attribution window: days from the start in which a purchase counts.")] = 30,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for results.csv, results.json and report.html.")] = None,
-    currency: Annotated[str, typer.Option(help="Currency code for money in the report.")]
-    = "USD",
+    window: Annotated[
+        int,
+        typer.Option(help="Attribution window: days from the start in which a purchase counts."),
+    ] = 30,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for results.csv, results.json and report.html."),
+    ] = None,
+    currency: Annotated[str, typer.Option(help="Currency code for money in the report.")] = "USD",
     lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
 ) -> None:
     """Measure a campaign: response, revenue and profit against the control group."""
@@ -266,35 +375,51 @@ def results(
     _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
     with _progress() as step:
         step("Loading orders")
-        loaded = load_orders(orders, mapping=_parse_maps(map_), table=table,
-                             on_bad_rows=on_bad_rows, quality=False,
-                             roles=("customer_id", "ordered_at", "amount", "cost", "margin"))
+        loaded = load_orders(
+            orders,
+            mapping=_parse_maps(map_),
+            table=table,
+            on_bad_rows=on_bad_rows,
+            quality=False,
+            roles=("customer_id", "ordered_at", "amount", "cost", "margin"),
+        )
         step("Measuring")
         with open_store(db) as store:
-            measured = campaign_results(store, campaign, loaded.table, window_days=window,
-                                        margin_rate=margin_rate)
-        paths = (write_results(measured, out_dir, lang=lang, currency=currency)
-                 if out_dir else {})
+            measured = campaign_results(
+                store, campaign, loaded.table, window_days=window, margin_rate=margin_rate
+            )
+        paths = write_results(measured, out_dir, lang=lang, currency=currency) if out_dir else {}
     _print_results(measured.overall, measured.window, paths)
     if not measured.options["complete"]:
-        err.print(f"[yellow]note[/]: the orders end on {measured.options['orders_until']}, "
-                  "before the window does: these results are not final", highlight=False)
+        err.print(
+            f"[yellow]note[/]: the orders end on {measured.options['orders_until']}, "
+            "before the window does: these results are not final",
+            highlight=False,
+        )
 
 
-def _print_results(row: dict[str, Any], window: tuple[Any, Any],
-                   paths: dict[str, Path]) -> None:
+def _print_results(row: dict[str, Any], window: tuple[Any, Any], paths: dict[str, Path]) -> None:
     def pct(value: float) -> str:
         return "n/a" if value != value else f"{value:+.1%}"  # NaN when a group is empty
 
-    out.print(f"window {window[0]} to {window[1]}: treatment {row['treatment']:,} "
-              f"({row['response_rate_treatment']:.1%} bought), control {row['control']:,} "
-              f"({row['response_rate_control']:.1%})", highlight=False)
-    out.print(f"  uplift {pct(row['uplift'])} (95% interval {pct(row['uplift_low'])} to "
-              f"{pct(row['uplift_high'])})", highlight=False)
-    out.print(f"  incremental revenue {row['incremental_revenue']:,.2f}; offer cost "
-              f"{row['offer_cost']:,.2f}; incremental profit "
-              f"{row['incremental_profit']:,.2f} ({row['incremental_profit_low']:,.2f} to "
-              f"{row['incremental_profit_high']:,.2f})", highlight=False)
+    out.print(
+        f"window {window[0]} to {window[1]}: treatment {row['treatment']:,} "
+        f"({row['response_rate_treatment']:.1%} bought), control {row['control']:,} "
+        f"({row['response_rate_control']:.1%})",
+        highlight=False,
+    )
+    out.print(
+        f"  uplift {pct(row['uplift'])} (95% interval {pct(row['uplift_low'])} to "
+        f"{pct(row['uplift_high'])})",
+        highlight=False,
+    )
+    out.print(
+        f"  incremental revenue {row['incremental_revenue']:,.2f}; offer cost "
+        f"{row['offer_cost']:,.2f}; incremental profit "
+        f"{row['incremental_profit']:,.2f} ({row['incremental_profit_low']:,.2f} to "
+        f"{row['incremental_profit_high']:,.2f})",
+        highlight=False,
+    )
     for key, path in paths.items():
         out.print(f"  {key:<10} {path}", highlight=False)
 
@@ -302,8 +427,10 @@ def _print_results(row: dict[str, Any], window: tuple[Any, Any],
 @campaign_app.command("import-calls")
 def import_calls(
     campaign: Annotated[str, typer.Argument(help="The campaign's name, as sent.")],
-    sheet: Annotated[Path, typer.Argument(help="The call sheet with its result column "
-                                          "filled in (.xlsx or .csv).")],
+    sheet: Annotated[
+        Path,
+        typer.Argument(help="The call sheet with its result column filled in (.xlsx or .csv)."),
+    ],
     db: DbOpt = None,
 ) -> None:
     """Record the results managers wrote in a call sheet (ordered and interested count)."""
@@ -311,12 +438,18 @@ def import_calls(
 
     with open_store(db) as store:
         imported = import_call_results(store, campaign, sheet)
-    out.print(f"{imported.rows:,} results read, {imported.recorded:,} recorded "
-              f"({imported.already:,} already were); {imported.responses:,} count as "
-              f"responses", highlight=False)
+    out.print(
+        f"{imported.rows:,} results read, {imported.recorded:,} recorded "
+        f"({imported.already:,} already were); {imported.responses:,} count as "
+        f"responses",
+        highlight=False,
+    )
     if not imported.rows:
-        err.print(f"[yellow]note[/]: no result filled in; the result column takes "
-                  f"{', '.join(CALL_RESULTS)}", highlight=False)
+        err.print(
+            f"[yellow]note[/]: no result filled in; the result column takes "
+            f"{', '.join(CALL_RESULTS)}",
+            highlight=False,
+        )
 
 
 @campaign_app.command("unsubscribe")
@@ -334,9 +467,13 @@ def unsubscribe(
 
 @campaign_app.command("do-not-contact")
 def do_not_contact(
-    source: Annotated[Path, typer.Argument(
-        help="CSV or Excel file with customer_id, email, phone or value columns, or a text "
-        "file with one value a line.")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or Excel file with customer_id, email, phone or value columns, or a text "
+            "file with one value a line."
+        ),
+    ],
     reason: Annotated[str, typer.Option(help="Why they are on the list.")] = "asked",
     db: DbOpt = None,
 ) -> None:
@@ -345,8 +482,7 @@ def do_not_contact(
 
     with open_store(db) as store:
         read, new = add_do_not_contact_file(store, source, reason=reason)
-    out.print(f"{read:,} values read, {new:,} new on the do-not-contact list",
-              highlight=False)
+    out.print(f"{read:,} values read, {new:,} new on the do-not-contact list", highlight=False)
 
 
 def _parse_now(value: str | None) -> Any:
@@ -357,8 +493,9 @@ def _parse_now(value: str | None) -> Any:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--now {value!r}: expected a date or time like 2026-11-23T10:00",
-                    EXIT_INPUT) from None
+        raise _fail(
+            f"--now {value!r}: expected a date or time like 2026-11-23T10:00", EXIT_INPUT
+        ) from None
     if len(value) == 10:  # a day: send as at noon
         moment = moment.replace(hour=12)
     return moment if moment.tzinfo else moment.astimezone()
@@ -370,23 +507,32 @@ def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
         return
     state = "recorded and " if result["created"] else ""
     by = result["by_channel"]
-    texts = (f", {by.get('sms', 0):,} text messages ({result['sms_parts']:,} SMS parts)"
-             if by.get("sms") else "")
-    out.print(f"[bold]{result['campaign']}[/]: {state}sent {by.get('email', 0):,} "
-              f"e-mails{texts}", highlight=False)
-    for key, label in (("postponed", "postponed (frequency cap, or an earlier step went "
-                                      "today)"),
-                       ("skipped", "skipped (do not contact or unsubscribed)"),
-                       ("released", "taken back from an interrupted send"),
-                       ("waiting", "waiting (no --smtp, --sms-url or --out for them)")):
+    texts = (
+        f", {by.get('sms', 0):,} text messages ({result['sms_parts']:,} SMS parts)"
+        if by.get("sms")
+        else ""
+    )
+    out.print(
+        f"[bold]{result['campaign']}[/]: {state}sent {by.get('email', 0):,} e-mails{texts}",
+        highlight=False,
+    )
+    for key, label in (
+        ("postponed", "postponed (frequency cap, or an earlier step went today)"),
+        ("skipped", "skipped (do not contact or unsubscribed)"),
+        ("released", "taken back from an interrupted send"),
+        ("waiting", "waiting (no --smtp, --sms-url or --out for them)"),
+    ):
         if result[key]:
             out.print(f"  {label}: {result[key]:,}", highlight=False)
     if result["failed"]:
         err.print(f"[red]failed[/]: {result['failed']:,}", highlight=False)
         for line in result["errors"][:10]:
             err.print(f"  {line}", highlight=False)
-    offline = [f"{by[ch]:,} {label}" for ch, label in (("call", "calls"),
-                                                        ("letter", "letters")) if by.get(ch)]
+    offline = [
+        f"{by[ch]:,} {label}"
+        for ch, label in (("call", "calls"), ("letter", "letters"))
+        if by.get(ch)
+    ]
     if offline:
         out.print("  given out: " + ", ".join(offline), highlight=False)
     for key, path in result["files"].items():
@@ -396,18 +542,24 @@ def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
 
 
 def _print_plan(summary: dict[str, Any], paths: dict[str, Path]) -> None:
-    out.print(f"[bold]{summary['campaign']}[/]: {summary['audience']:,} customers, "
-              f"{summary['treatment']:,} to contact and {summary['control']:,} held back as "
-              f"control; {summary['messages']:,} messages from {summary['start']}",
-              highlight=False)
+    out.print(
+        f"[bold]{summary['campaign']}[/]: {summary['audience']:,} customers, "
+        f"{summary['treatment']:,} to contact and {summary['control']:,} held back as "
+        f"control; {summary['messages']:,} messages from {summary['start']}",
+        highlight=False,
+    )
     if summary["by_channel"]:
-        out.print("  by channel: " + ", ".join(f"{k} {v:,}" for k, v in
-                                               summary["by_channel"].items()),
-                  highlight=False)
+        out.print(
+            "  by channel: " + ", ".join(f"{k} {v:,}" for k, v in summary["by_channel"].items()),
+            highlight=False,
+        )
     for reason, count in summary["excluded"].items():
         err.print(f"[yellow]not contactable[/]: {count:,} ({reason})", highlight=False)
     if not summary["options"]["shop"].get("url"):
-        err.print("[yellow]note[/]: no shop address; links in the messages are relative "
-                  "(--shop-url or [shop] url in the playbook)", highlight=False)
+        err.print(
+            "[yellow]note[/]: no shop address; links in the messages are relative "
+            "(--shop-url or [shop] url in the playbook)",
+            highlight=False,
+        )
     for key, path in paths.items():
         out.print(f"  {key:<10} {path}", highlight=False)

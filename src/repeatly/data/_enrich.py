@@ -50,8 +50,11 @@ def with_products(lines: ir.Table, products: ir.Table) -> ir.Table:
     sign = ibis.ifelse(joined.amount < 0, -1.0, 1.0)  # a returned line returns its cost
     cost = ibis.coalesce(joined.cost, joined._cost * units * sign)
     return joined.select(
-        *[c for c in lines.columns if c not in ("category", "brand", "unit_price", "cost",
-                                                "margin")],
+        *[
+            c
+            for c in lines.columns
+            if c not in ("category", "brand", "unit_price", "cost", "margin")
+        ],
         category=ibis.coalesce(joined.category, joined._category),
         brand=ibis.coalesce(joined.brand, joined._brand),
         unit_price=ibis.coalesce(joined.unit_price, joined._price),

@@ -46,18 +46,27 @@ DATE_STYLES: dict[str, DateStyle] = {
     s.name: s
     for s in (
         DateStyle("iso", rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}{_TIME}", (), "2024-12-31"),
-        DateStyle("dd.mm.yyyy", rf"\d{{1,2}}\.\d{{1,2}}\.\d{{4}}{_TIME}",
-                  _formats("%d.%m.%Y"), "31.12.2024"),
-        DateStyle("dd.mm.yy", rf"\d{{1,2}}\.\d{{1,2}}\.\d{{2}}{_TIME}",
-                  _formats("%d.%m.%y"), "31.12.24"),
-        DateStyle("dd/mm/yyyy", rf"\d{{1,2}}/\d{{1,2}}/\d{{4}}{_TIME}",
-                  _formats("%d/%m/%Y"), "31/12/2024"),
-        DateStyle("mm/dd/yyyy", rf"\d{{1,2}}/\d{{1,2}}/\d{{4}}{_TIME}",
-                  _formats("%m/%d/%Y"), "12/31/2024"),
-        DateStyle("yyyy/mm/dd", rf"\d{{4}}/\d{{1,2}}/\d{{1,2}}{_TIME}",
-                  _formats("%Y/%m/%d"), "2024/12/31"),
-        DateStyle("dd-mm-yyyy", rf"\d{{1,2}}-\d{{1,2}}-\d{{4}}{_TIME}",
-                  _formats("%d-%m-%Y"), "31-12-2024"),
+        DateStyle(
+            "dd.mm.yyyy",
+            rf"\d{{1,2}}\.\d{{1,2}}\.\d{{4}}{_TIME}",
+            _formats("%d.%m.%Y"),
+            "31.12.2024",
+        ),
+        DateStyle(
+            "dd.mm.yy", rf"\d{{1,2}}\.\d{{1,2}}\.\d{{2}}{_TIME}", _formats("%d.%m.%y"), "31.12.24"
+        ),
+        DateStyle(
+            "dd/mm/yyyy", rf"\d{{1,2}}/\d{{1,2}}/\d{{4}}{_TIME}", _formats("%d/%m/%Y"), "31/12/2024"
+        ),
+        DateStyle(
+            "mm/dd/yyyy", rf"\d{{1,2}}/\d{{1,2}}/\d{{4}}{_TIME}", _formats("%m/%d/%Y"), "12/31/2024"
+        ),
+        DateStyle(
+            "yyyy/mm/dd", rf"\d{{4}}/\d{{1,2}}/\d{{1,2}}{_TIME}", _formats("%Y/%m/%d"), "2024/12/31"
+        ),
+        DateStyle(
+            "dd-mm-yyyy", rf"\d{{1,2}}-\d{{1,2}}-\d{{4}}{_TIME}", _formats("%d-%m-%Y"), "31-12-2024"
+        ),
         DateStyle("yyyymmdd", r"\d{8}", ("%Y%m%d",), "20241231"),
         DateStyle("yyyy-mm", r"\d{4}-\d{1,2}", ("%Y-%m",), "2024-12"),
         DateStyle("mm.yyyy", r"\d{1,2}\.\d{4}", ("%m.%Y",), "12.2024"),
@@ -97,8 +106,11 @@ class Style:
     def expected(self) -> str:
         """What a readable value looks like, for error messages."""
         if self.kind in ("number", "integer"):
-            return ("a number like 1234,50 or 1 234,50" if self.decimal == ","
-                    else "a number like 1234.50 or 1,234.50")
+            return (
+                "a number like 1234,50 or 1 234,50"
+                if self.decimal == ","
+                else "a number like 1234.50 or 1,234.50"
+            )
         if self.kind in ("timestamp", "date"):
             example = DATE_STYLES[self.date].example
             return f"a date like {example} ({self.date.upper()})"
@@ -149,8 +161,10 @@ def sniff_style(
     """
     if native.upper() != "VARCHAR" or kind in ("string", "boolean"):
         return Style(kind, native)
-    sample = (f"(SELECT trim({column}) AS v FROM {relation} WHERE {column} IS NOT NULL "
-              f"AND trim({column}) <> '' LIMIT {SAMPLE_ROWS})")
+    sample = (
+        f"(SELECT trim({column}) AS v FROM {relation} WHERE {column} IS NOT NULL "
+        f"AND trim({column}) <> '' LIMIT {SAMPLE_ROWS})"
+    )
     if kind in ("number", "integer"):
         s = f"regexp_replace(v, {_literal(_NUMBER_NOISE)}, '', 'g')"
         comma_decimal = _literal(r"[+-]?\(?\d*(\.\d{3})*,(\d{1,2}|\d{4,})\)?")
@@ -203,22 +217,28 @@ def parse_expr(column: str, style: Style, *, trim: bool = True) -> str:
     if kind == "string":
         return v
     if kind in ("number", "integer"):
-        s = f"regexp_replace(regexp_replace({v}, {_literal(_NUMBER_NOISE)}, '', 'g'), " \
+        s = (
+            f"regexp_replace(regexp_replace({v}, {_literal(_NUMBER_NOISE)}, '', 'g'), "
             r"'^\((.*)\)$', '-\1')"
+        )
         if style.decimal == ",":
             pattern = r"[+-]?(\d{1,3}(\.\d{3})+|\d*)(,\d+)?"
             cleaned = f"replace(replace({s}, '.', ''), ',', '.')"
         else:
             pattern = r"[+-]?(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][+-]?\d+)?"
             cleaned = f"replace({s}, ',', '')"
-        number = (f"CASE WHEN regexp_full_match({s}, {_literal(pattern)}) "
-                  f"AND regexp_matches({s}, '\\d') THEN TRY_CAST({cleaned} AS DOUBLE) END")
+        number = (
+            f"CASE WHEN regexp_full_match({s}, {_literal(pattern)}) "
+            f"AND regexp_matches({s}, '\\d') THEN TRY_CAST({cleaned} AS DOUBLE) END"
+        )
         return number if kind == "number" else f"TRY_CAST({number} AS BIGINT)"
     if kind in ("timestamp", "date"):
         date = DATE_STYLES[style.date]
         if date.name == "iso":
-            stripped = (f"CASE WHEN {v} LIKE '%:%' THEN "
-                        rf"regexp_replace({v}, '(Z|[+-]\d{{2}}:?\d{{2}})$', '') ELSE {v} END")
+            stripped = (
+                f"CASE WHEN {v} LIKE '%:%' THEN "
+                rf"regexp_replace({v}, '(Z|[+-]\d{{2}}:?\d{{2}})$', '') ELSE {v} END"
+            )
             ts = f"TRY_CAST({stripped} AS TIMESTAMP)"
         else:
             formats = "[" + ", ".join(_literal(f) for f in date.formats) + "]"
@@ -246,6 +266,8 @@ def _cast_native(column: str, style: Style) -> str:
     if style.kind == "timestamp" and "TIME ZONE" in style.native.upper():
         return f"CAST(timezone('UTC', {column}) AS TIMESTAMP)"
     if style.kind in ("number", "integer"):
-        return f"CASE WHEN isfinite(TRY_CAST({column} AS DOUBLE)) " \
-               f"THEN TRY_CAST({column} AS {target}) END"
+        return (
+            f"CASE WHEN isfinite(TRY_CAST({column} AS DOUBLE)) "
+            f"THEN TRY_CAST({column} AS {target}) END"
+        )
     return f"TRY_CAST({column} AS {target})"

@@ -68,8 +68,16 @@ class DataQuality:
     def flagged(self) -> int:
         """How many checks found something."""
         return sum(
-            1 for v in (self.skipped_rows, self.duplicate_rows, self.missing_order_ids,
-                        self.future_dates, self.zero_amounts, self.outliers) if v
+            1
+            for v in (
+                self.skipped_rows,
+                self.duplicate_rows,
+                self.missing_order_ids,
+                self.future_dates,
+                self.zero_amounts,
+                self.outliers,
+            )
+            if v
         )
 
 
@@ -143,19 +151,30 @@ def _duckdb_figures(backend: Any, lines: ir.Table, end: dt.datetime) -> _Figures
 
 def _ibis_figures(lines: ir.Table, end: dt.datetime) -> _Figures:
     positive = lines.amount > 0
-    stats = lines.aggregate(
-        rows=lines.count(),
-        future=(lines.ordered_at >= ibis.timestamp(end)).sum(),
-        zero=(lines.amount == 0).sum(),
-        negative=(lines.amount < 0).sum(),
-        q1=lines.amount.quantile(0.25, where=positive),
-        q3=lines.amount.quantile(0.75, where=positive),
-    ).to_pandas().iloc[0]
+    stats = (
+        lines.aggregate(
+            rows=lines.count(),
+            future=(lines.ordered_at >= ibis.timestamp(end)).sum(),
+            zero=(lines.amount == 0).sum(),
+            negative=(lines.amount < 0).sum(),
+            q1=lines.amount.quantile(0.25, where=positive),
+            q3=lines.amount.quantile(0.75, where=positive),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
     rows = int(stats["rows"])
     distinct = int(lines.distinct().count().execute()) if rows else 0
 
     def number(value: Any) -> float | None:
         return None if value is None or value != value else float(value)
 
-    return (rows, int(stats["future"] or 0), int(stats["zero"] or 0),
-            int(stats["negative"] or 0), number(stats["q1"]), number(stats["q3"]), distinct)
+    return (
+        rows,
+        int(stats["future"] or 0),
+        int(stats["zero"] or 0),
+        int(stats["negative"] or 0),
+        number(stats["q1"]),
+        number(stats["q3"]),
+        distinct,
+    )

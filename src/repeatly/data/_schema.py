@@ -79,8 +79,12 @@ ORDERS = TableSpec(
         Role("customer_id", "string", True, "who bought"),
         Role("ordered_at", "timestamp", True, "when the order was placed"),
         Role("amount", "number", True, "money paid for the line, after discounts"),
-        Role("order_id", "string", False, "order or receipt number; "
-             "without it an order is all lines of one customer on one day"),
+        Role(
+            "order_id",
+            "string",
+            False,
+            "order or receipt number; without it an order is all lines of one customer on one day",
+        ),
         Role("sku", "string", False, "product code"),
         Role("category", "string", False, "product category"),
         Role("brand", "string", False, "product brand"),
@@ -152,6 +156,4 @@ LEADS = TableSpec(
     ),
 )
 
-TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (ORDERS, CUSTOMERS, PRODUCTS, SPEND, LEADS)
-}
+TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, PRODUCTS, SPEND, LEADS)}

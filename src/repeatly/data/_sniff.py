@@ -153,7 +153,7 @@ def sniff_csv(path: Path, *, source: str) -> CsvLayout:
 
 def _pick_delimiter(text: str) -> str:
     """The delimiter that splits the header and the sample rows into equal field counts."""
-    sample = text[:64 * 1024]
+    sample = text[: 64 * 1024]
     best, best_score = ",", (-1.0, 0)
     for delim in DELIMITERS:
         try:
@@ -192,9 +192,7 @@ def _clean_header(
             name = new
         header.append(name)
     duplicates = {
-        row[cols[0] - 1].strip(): tuple(cols)
-        for key, cols in seen.items()
-        if key and len(cols) > 1
+        row[cols[0] - 1].strip(): tuple(cols) for key, cols in seen.items() if key and len(cols) > 1
     }
     return header, renamed, duplicates
 
@@ -205,8 +203,11 @@ def duplicate_header_error(
     """A located error for repeated headers that a role would read, else ``None``."""
     problems = [
         Problem(
-            source, 1, name, "each column name once",
-            f"{len(cols)} columns named \"{name}\" (columns {', '.join(map(str, cols))})",
+            source,
+            1,
+            name,
+            "each column name once",
+            f'{len(cols)} columns named "{name}" (columns {", ".join(map(str, cols))})',
         )
         for name, cols in layout_duplicates.items()
         if name in used or name.lower() in {u.lower() for u in used}

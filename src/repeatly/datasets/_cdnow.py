@@ -48,11 +48,20 @@ def load_cdnow(kind: Literal["master", "sample"] = "master") -> pd.DataFrame:
     """
     if kind not in ("master", "sample"):
         raise InputError(f'kind: expected "master" or "sample", got {kind!r}')
-    names = (["customer_id", "date", "quantity", "amount"] if kind == "master"
-             else ["customer_id", "sample_id", "date", "quantity", "amount"])
+    names = (
+        ["customer_id", "date", "quantity", "amount"]
+        if kind == "master"
+        else ["customer_id", "sample_id", "date", "quantity", "amount"]
+    )
     with _open(f"cdnow_{kind}.txt.gz").open("rb") as raw, gzip.open(raw, "rt") as text:
-        frame = pd.read_csv(text, sep=r"\s+", header=None, names=names, dtype=str,
-                            skiprows=1 if kind == "master" else 0)
+        frame = pd.read_csv(
+            text,
+            sep=r"\s+",
+            header=None,
+            names=names,
+            dtype=str,
+            skiprows=1 if kind == "master" else 0,
+        )
     out = pd.DataFrame({"customer_id": frame.customer_id.astype(int).astype(str)})
     if kind == "sample":
         out["sample_id"] = frame.sample_id.astype(int).astype(str)
@@ -75,13 +84,15 @@ def load_cdnow_summary() -> pd.DataFrame:
     """
     with _open("cdnow_summary.csv.gz").open("rb") as raw, gzip.open(raw, "rt") as text:
         frame = pd.read_csv(text)
-    return pd.DataFrame({
-        "customer_id": frame["ID"].astype(str),
-        "frequency": frame["x"].astype(int),
-        "recency": frame["t_x"].astype(float),
-        "T": frame["T"].astype(float),
-        "monetary_value": frame["zbar"].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": frame["ID"].astype(str),
+            "frequency": frame["x"].astype(int),
+            "recency": frame["t_x"].astype(float),
+            "T": frame["T"].astype(float),
+            "monetary_value": frame["zbar"].astype(float),
+        }
+    )
 
 
 def load_donations() -> pd.DataFrame:

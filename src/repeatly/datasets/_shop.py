@@ -46,19 +46,54 @@ __all__ = ["CATEGORIES", "TYPES", "Shop", "make_shop"]
 #: seasonal). The first two brands of groceries are low-margin value brands. Groceries,
 #: shoes and furniture are the low-margin half of the catalogue.
 CATEGORIES: dict[str, dict[str, Any]] = {
-    "groceries": {"cycle": 7, "margin": 0.18, "price": (2, 15), "order": 35,
-                  "brands": ("BudgetBasket", "ThriftMart", "FreshFarm", "GreenValley",
-                             "DailyBasket"), "seasonal": False},
-    "cosmetics": {"cycle": 30, "margin": 0.6, "price": (8, 60), "order": 45,
-                  "brands": ("Lumen", "Velvet", "Aqua", "Bloom"), "seasonal": False},
-    "clothing": {"cycle": 180, "margin": 0.55, "price": (20, 150), "order": 110,
-                 "brands": ("Northway", "Urbanite", "Kora", "Linea"), "seasonal": True},
-    "shoes": {"cycle": 240, "margin": 0.38, "price": (40, 200), "order": 120,
-              "brands": ("Stride", "Kora", "Pace", "Trek"), "seasonal": True},
-    "jewellery": {"cycle": 540, "margin": 0.65, "price": (80, 900), "order": 300,
-                  "brands": ("Aurum", "Lumen", "Gemma", "Orbis"), "seasonal": False},
-    "furniture": {"cycle": 730, "margin": 0.32, "price": (150, 1500), "order": 600,
-                  "brands": ("Hearth", "Oakline", "Nido", "Forma"), "seasonal": False},
+    "groceries": {
+        "cycle": 7,
+        "margin": 0.18,
+        "price": (2, 15),
+        "order": 35,
+        "brands": ("BudgetBasket", "ThriftMart", "FreshFarm", "GreenValley", "DailyBasket"),
+        "seasonal": False,
+    },
+    "cosmetics": {
+        "cycle": 30,
+        "margin": 0.6,
+        "price": (8, 60),
+        "order": 45,
+        "brands": ("Lumen", "Velvet", "Aqua", "Bloom"),
+        "seasonal": False,
+    },
+    "clothing": {
+        "cycle": 180,
+        "margin": 0.55,
+        "price": (20, 150),
+        "order": 110,
+        "brands": ("Northway", "Urbanite", "Kora", "Linea"),
+        "seasonal": True,
+    },
+    "shoes": {
+        "cycle": 240,
+        "margin": 0.38,
+        "price": (40, 200),
+        "order": 120,
+        "brands": ("Stride", "Kora", "Pace", "Trek"),
+        "seasonal": True,
+    },
+    "jewellery": {
+        "cycle": 540,
+        "margin": 0.65,
+        "price": (80, 900),
+        "order": 300,
+        "brands": ("Aurum", "Lumen", "Gemma", "Orbis"),
+        "seasonal": False,
+    },
+    "furniture": {
+        "cycle": 730,
+        "margin": 0.32,
+        "price": (150, 1500),
+        "order": 600,
+        "brands": ("Hearth", "Oakline", "Nido", "Forma"),
+        "seasonal": False,
+    },
 }
 #: Shares of the categories among occasional (secondary) purchases.
 _CATEGORY_SHARE = (0.25, 0.2, 0.25, 0.12, 0.08, 0.1)
@@ -92,20 +127,56 @@ _CITIES = (  # name, latitude, longitude, share
     ("Novosibirsk", 55.0084, 82.9357, 0.11),
     ("Sochi", 43.6028, 39.7342, 0.1),
 )
-_STREETS = ("Lenin Street", "Garden Lane", "Pushkin Street", "Mira Avenue", "River Road",
-            "Central Square", "Oak Street", "Station Road")
-_FIRST = ("Anna", "Ivan", "Maria", "Oleg", "Elena", "Dmitry", "Olga", "Sergey", "Irina",
-          "Alexei", "Natalia", "Pavel", "Emma", "John", "Sofia", "Mikhail")
-_LAST = ("Ivanova", "Petrov", "Smirnova", "Kuznetsov", "Popova", "Sokolov", "Lebedeva",
-         "Novikov", "Morozova", "Volkov", "Brown", "Smith")
+_STREETS = (
+    "Lenin Street",
+    "Garden Lane",
+    "Pushkin Street",
+    "Mira Avenue",
+    "River Road",
+    "Central Square",
+    "Oak Street",
+    "Station Road",
+)
+_FIRST = (
+    "Anna",
+    "Ivan",
+    "Maria",
+    "Oleg",
+    "Elena",
+    "Dmitry",
+    "Olga",
+    "Sergey",
+    "Irina",
+    "Alexei",
+    "Natalia",
+    "Pavel",
+    "Emma",
+    "John",
+    "Sofia",
+    "Mikhail",
+)
+_LAST = (
+    "Ivanova",
+    "Petrov",
+    "Smirnova",
+    "Kuznetsov",
+    "Popova",
+    "Sokolov",
+    "Lebedeva",
+    "Novikov",
+    "Morozova",
+    "Volkov",
+    "Brown",
+    "Smith",
+)
 
 #: BG/NBD-like and Gamma-Gamma-like parameters of the planted behaviour.
 PARAMS: dict[str, float] = {
-    "rate_shape_r": 1.5,       # m ~ Gamma(r, 1/r): mean 1, lambda = m / cycle
-    "dropout_a": 1.2,          # p ~ Beta(a, b)
+    "rate_shape_r": 1.5,  # m ~ Gamma(r, 1/r): mean 1, lambda = m / cycle
+    "dropout_a": 1.2,  # p ~ Beta(a, b)
     "dropout_b": 9.0,
-    "spend_shape_s": 3.0,      # nu ~ Gamma(s, typical / s)
-    "order_shape_q": 6.0,      # order value ~ Gamma(q, nu / q)
+    "spend_shape_s": 3.0,  # nu ~ Gamma(s, typical / s)
+    "order_shape_q": 6.0,  # order value ~ Gamma(q, nu / q)
     "main_category_share": 0.85,
     "return_share": 0.01,
 }
@@ -154,8 +225,9 @@ class Shop:
         folder.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name in ("orders", "customers", "products", "spend", "leads", "truth"):
-            paths[name] = atomic_write(folder / f"{name}.csv",
-                                       partial(_write_csv, getattr(self, name)))
+            paths[name] = atomic_write(
+                folder / f"{name}.csv", partial(_write_csv, getattr(self, name))
+            )
         return paths
 
 
@@ -191,10 +263,12 @@ def make_shop(
     >>> shop.orders.ordered_at.max() <= pd.Timestamp(shop.end) + pd.Timedelta(days=1)
     True
     """
-    if isinstance(n_customers, bool) or not isinstance(n_customers, int | np.integer) \
-            or n_customers < 1:
-        raise InputError(f"n_customers: expected a whole number of at least 1, "
-                         f"got {n_customers!r}")
+    if (
+        isinstance(n_customers, bool)
+        or not isinstance(n_customers, int | np.integer)
+        or n_customers < 1
+    ):
+        raise InputError(f"n_customers: expected a whole number of at least 1, got {n_customers!r}")
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 1:
         raise InputError(f"months: expected a whole number of at least 1, got {months!r}")
     try:
@@ -225,11 +299,21 @@ class _Maker:
         spend, leads = self._marketing(people, customers, orders)
         truth = self._truth(people, orders)
         return Shop(
-            orders=orders, customers=customers, products=products.drop(columns="_lo_margin"),
-            spend=spend, leads=leads, truth=truth,
-            params={**PARAMS, "types": dict(TYPES), "cac": dict(_CAC),
-                    "categories": {k: v["cycle"] for k, v in CATEGORIES.items()}},
-            seed=self.seed, start=self.start, end=self.end,
+            orders=orders,
+            customers=customers,
+            products=products.drop(columns="_lo_margin"),
+            spend=spend,
+            leads=leads,
+            truth=truth,
+            params={
+                **PARAMS,
+                "types": dict(TYPES),
+                "cac": dict(_CAC),
+                "categories": {k: v["cycle"] for k, v in CATEGORIES.items()},
+            },
+            seed=self.seed,
+            start=self.start,
+            end=self.end,
         )
 
     # -- catalogue ------------------------------------------------------------------
@@ -249,18 +333,24 @@ class _Maker:
                         margin = float(np.clip(rng.normal(spec["margin"], 0.05), 0.08, 0.85))
                     if spec["seasonal"]:
                         kind = "SS" if k % 2 == 0 else "AW"
-                        launch = next((d for d in seasons if (d.month == 3) == (kind == "SS")),
-                                      self.start)
+                        launch = next(
+                            (d for d in seasons if (d.month == 3) == (kind == "SS")), self.start
+                        )
                         collection = f"{kind}{launch.year % 100:02d}"
                     else:
                         collection, launch = "core", self.start
-                    rows.append({
-                        "sku": f"{category[:3].upper()}-{brand[:3].upper()}-{k + 1:02d}",
-                        "category": category, "brand": brand, "price": price,
-                        "cost": round(price * (1 - margin), 2), "collection": collection,
-                        "launch_date": launch,
-                        "_lo_margin": category == "groceries" and b < _VALUE_BRANDS,
-                    })
+                    rows.append(
+                        {
+                            "sku": f"{category[:3].upper()}-{brand[:3].upper()}-{k + 1:02d}",
+                            "category": category,
+                            "brand": brand,
+                            "price": price,
+                            "cost": round(price * (1 - margin), 2),
+                            "collection": collection,
+                            "launch_date": launch,
+                            "_lo_margin": category == "groceries" and b < _VALUE_BRANDS,
+                        }
+                    )
         return pd.DataFrame(rows)
 
     # -- customers and their purchase process ---------------------------------------
@@ -283,22 +373,38 @@ class _Maker:
         s = PARAMS["spend_shape_s"]
         mean_spend = rng.gamma(s, typical / s)
         acquired = self.days * np.where(pattern, rng.beta(1.0, 3.0, n), rng.beta(1.0, 1.6, n))
-        churn_at = np.where(types == "churner",
-                            acquired + rng.uniform(0.3, 0.7, n) * (self.days - acquired), np.inf)
+        churn_at = np.where(
+            types == "churner", acquired + rng.uniform(0.3, 0.7, n) * (self.days - acquired), np.inf
+        )
         brands = {c: np.array(CATEGORIES[c]["brands"]) for c in CATEGORIES}
         pick = rng.integers(0, 1000, n)
-        favourite = np.array([brands[c][_VALUE_BRANDS + pick[i] % (len(brands[c]) - _VALUE_BRANDS)]
-                              if c == "groceries" else brands[c][pick[i] % len(brands[c])]
-                              for i, c in enumerate(main)])
+        favourite = np.array(
+            [
+                brands[c][_VALUE_BRANDS + pick[i] % (len(brands[c]) - _VALUE_BRANDS)]
+                if c == "groceries"
+                else brands[c][pick[i] % len(brands[c])]
+                for i, c in enumerate(main)
+            ]
+        )
         favourite = np.where(types == "brand_fan", favourite, "")
         channel = rng.choice(np.array(_CHANNELS), n, p=_CHANNEL_SHARE)
         city = rng.choice(len(_CITIES), n, p=[c[3] for c in _CITIES])
         lat = np.array([c[1] for c in _CITIES])[city] + rng.normal(0, 0.05, n)
         lon = np.array([c[2] for c in _CITIES])[city] + rng.normal(0, 0.08, n)
-        return {"type": types, "main": main, "rate": rate, "dropout": dropout,
-                "mean_spend": mean_spend, "acquired": acquired, "churn_at": churn_at,
-                "favourite": favourite, "channel": channel,
-                "city_name": np.array([c[0] for c in _CITIES])[city], "lat": lat, "lon": lon}
+        return {
+            "type": types,
+            "main": main,
+            "rate": rate,
+            "dropout": dropout,
+            "mean_spend": mean_spend,
+            "acquired": acquired,
+            "churn_at": churn_at,
+            "favourite": favourite,
+            "channel": channel,
+            "city_name": np.array([c[0] for c in _CITIES])[city],
+            "lat": lat,
+            "lon": lon,
+        }
 
     def _transactions(self, people: dict[str, np.ndarray]) -> pd.DataFrame:
         """Purchase times: Poisson at the customer's rate until dropout (BG/NBD)."""
@@ -339,19 +445,25 @@ class _Maker:
 
     # -- orders and lines -----------------------------------------------------------
 
-    def _lines(self, tx: pd.DataFrame, people: dict[str, np.ndarray],
-               products: pd.DataFrame) -> pd.DataFrame:
+    def _lines(
+        self, tx: pd.DataFrame, people: dict[str, np.ndarray], products: pd.DataFrame
+    ) -> pd.DataFrame:
         rng = self.rng
         n_tx = len(tx)
         who_tx = tx.who.to_numpy()
         kind_tx = people["type"][who_tx]
         q = PARAMS["order_shape_q"]
         value = rng.gamma(q, people["mean_spend"][who_tx] / q)
-        promo_p = np.select([kind_tx == "promo_hunter", kind_tx == "early_full_price"],
-                            [0.85, 0.0], 0.12)
+        promo_p = np.select(
+            [kind_tx == "promo_hunter", kind_tx == "early_full_price"], [0.85, 0.0], 0.12
+        )
         promo_tx = rng.random(n_tx) < promo_p
-        rate_tx = np.where(kind_tx == "promo_hunter", rng.uniform(0.3, 0.5, n_tx),
-                           rng.uniform(0.1, 0.3, n_tx)) * promo_tx
+        rate_tx = (
+            np.where(
+                kind_tx == "promo_hunter", rng.uniform(0.3, 0.5, n_tx), rng.uniform(0.1, 0.3, n_tx)
+            )
+            * promo_tx
+        )
         n_lines = 1 + np.minimum(rng.poisson(0.8, n_tx), 4)
         order = np.repeat(np.arange(n_tx), n_lines)
         who = who_tx[order]
@@ -359,10 +471,12 @@ class _Maker:
         cats = np.array(list(CATEGORIES))
         fixed = np.isin(kind, ["brand_fan", "low_margin", "early_full_price"])
         own = fixed | (rng.random(len(order)) < PARAMS["main_category_share"])
-        category = np.where(own, people["main"][who], rng.choice(cats, len(order),
-                                                                 p=_CATEGORY_SHARE))
-        sku = self._pick_skus(products, category, kind, people["favourite"][who],
-                              tx.t.to_numpy()[order])
+        category = np.where(
+            own, people["main"][who], rng.choice(cats, len(order), p=_CATEGORY_SHARE)
+        )
+        sku = self._pick_skus(
+            products, category, kind, people["favourite"][who], tx.t.to_numpy()[order]
+        )
         price = products.price.to_numpy()[sku]
         unit_cost = products.cost.to_numpy()[sku]
         share = value[order] / n_lines[order]
@@ -374,20 +488,30 @@ class _Maker:
         price, unit_cost, t, minutes = price[keep], unit_cost[keep], t[keep], minutes[keep]
         gross = quantity * price
         discount = np.round(gross * rate_tx[order], 2)
-        when = (self.t0 + np.floor(t).astype("timedelta64[D]")).astype("datetime64[m]") \
-            + minutes.astype("timedelta64[m]")
-        return pd.DataFrame({
-            "who": who, "order": order, "ordered_at": when.astype("datetime64[us]"),
-            "sku": products.sku.to_numpy()[sku], "category": category,
-            "brand": products.brand.to_numpy()[sku], "quantity": quantity,
-            "unit_price": price, "amount": np.round(gross - discount, 2),
-            "cost": np.round(quantity * unit_cost, 2), "discount": discount,
-            "promo": promo_tx[order],
-        })
+        when = (self.t0 + np.floor(t).astype("timedelta64[D]")).astype(
+            "datetime64[m]"
+        ) + minutes.astype("timedelta64[m]")
+        return pd.DataFrame(
+            {
+                "who": who,
+                "order": order,
+                "ordered_at": when.astype("datetime64[us]"),
+                "sku": products.sku.to_numpy()[sku],
+                "category": category,
+                "brand": products.brand.to_numpy()[sku],
+                "quantity": quantity,
+                "unit_price": price,
+                "amount": np.round(gross - discount, 2),
+                "cost": np.round(quantity * unit_cost, 2),
+                "discount": discount,
+                "promo": promo_tx[order],
+            }
+        )
 
     @staticmethod
-    def _merge_repeated_skus(order: np.ndarray, sku: np.ndarray, quantity: np.ndarray
-                             ) -> tuple[np.ndarray, np.ndarray]:
+    def _merge_repeated_skus(
+        order: np.ndarray, sku: np.ndarray, quantity: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Merge repeated products of an order into their first line.
 
         Returns which lines to keep and their summed quantities.
@@ -401,8 +525,14 @@ class _Maker:
         summed[first] = total
         return keep, summed[keep]
 
-    def _pick_skus(self, products: pd.DataFrame, category: np.ndarray, kind: np.ndarray,
-                   favourite: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def _pick_skus(
+        self,
+        products: pd.DataFrame,
+        category: np.ndarray,
+        kind: np.ndarray,
+        favourite: np.ndarray,
+        t: np.ndarray,
+    ) -> np.ndarray:
         """Pick a product for each line.
 
         In the line's category; the favourite brand for brand fans; the value brand
@@ -410,8 +540,7 @@ class _Maker:
         """
         rng = self.rng
         key = products.category + "|" + products.brand
-        group_start = {k: int(i) for k, i in zip(key[::-1], products.index[::-1],
-                                                  strict=True)}
+        group_start = {k: int(i) for k, i in zip(key[::-1], products.index[::-1], strict=True)}
         size = key.value_counts().to_dict()
         brands = np.array([list(CATEGORIES[c]["brands"]) for c in category], dtype=object)
         n_brands = np.array([len(b) for b in brands])
@@ -419,12 +548,16 @@ class _Maker:
         groceries = category == "groceries"
         # only low-margin buyers take the value brands of groceries
         draw = rng.integers(0, 1_000_000, len(category))
-        normal = np.where(groceries & (kind != "low_margin"),
-                          _VALUE_BRANDS + draw % (n_brands - _VALUE_BRANDS), normal)
+        normal = np.where(
+            groceries & (kind != "low_margin"),
+            _VALUE_BRANDS + draw % (n_brands - _VALUE_BRANDS),
+            normal,
+        )
         normal = np.where(groceries & (kind == "low_margin"), draw % _VALUE_BRANDS, normal)
         chosen = np.array([b[i] for b, i in zip(brands, normal, strict=True)])
         fan = (kind == "brand_fan") & np.array(
-            [f in CATEGORIES[c]["brands"] for f, c in zip(favourite, category, strict=True)])
+            [f in CATEGORIES[c]["brands"] for f, c in zip(favourite, category, strict=True)]
+        )
         chosen = np.where(fan, favourite, chosen)
         group = np.char.add(np.char.add(category.astype(str), "|"), chosen.astype(str))
         first = np.array([group_start[g] for g in group])
@@ -444,7 +577,8 @@ class _Maker:
         rng = self.rng
         back = lines[rng.random(len(lines)) < PARAMS["return_share"]].copy()
         back["ordered_at"] = back.ordered_at + pd.to_timedelta(
-            rng.integers(1, 30, len(back)), unit="D")
+            rng.integers(1, 30, len(back)), unit="D"
+        )
         end = pd.Timestamp(self.end) + pd.Timedelta(days=1)
         back = back[back.ordered_at < end]
         back["amount"] = -back.amount
@@ -461,31 +595,41 @@ class _Maker:
         width = len(str(self.n))
         cid = np.char.add("C", np.char.zfill(np.arange(1, self.n + 1).astype(str), width))
         orders_n = lines.order.to_numpy()
-        number = np.where(orders_n >= 0, np.char.add("O", np.char.zfill(
-            (orders_n + 1).astype(str), 7)), np.char.add("R", np.char.zfill(
-                (-orders_n).astype(str), 6)))
+        number = np.where(
+            orders_n >= 0,
+            np.char.add("O", np.char.zfill((orders_n + 1).astype(str), 7)),
+            np.char.add("R", np.char.zfill((-orders_n).astype(str), 6)),
+        )
         unique_orders, inverse = np.unique(orders_n, return_inverse=True)
-        order_channel = rng.choice(np.array(["store", "web", "app"]), len(unique_orders),
-                                   p=[0.5, 0.35, 0.15])[inverse]
+        order_channel = rng.choice(
+            np.array(["store", "web", "app"]), len(unique_orders), p=[0.5, 0.35, 0.15]
+        )[inverse]
         city = people["city_name"][lines.who.to_numpy()]
-        store = np.where(order_channel == "store", np.char.add(city.astype(str), " Central"),
-                         "")
-        out = pd.DataFrame({
-            "customer_id": cid[lines.who.to_numpy()],
-            "order_id": number,
-            "ordered_at": lines.ordered_at,
-            "sku": lines.sku, "category": lines.category, "brand": lines.brand,
-            "quantity": lines.quantity, "unit_price": lines.unit_price,
-            "amount": lines.amount, "cost": lines.cost, "discount": lines.discount,
-            "promo": lines.promo, "channel": order_channel, "store": store,
-        })
+        store = np.where(order_channel == "store", np.char.add(city.astype(str), " Central"), "")
+        out = pd.DataFrame(
+            {
+                "customer_id": cid[lines.who.to_numpy()],
+                "order_id": number,
+                "ordered_at": lines.ordered_at,
+                "sku": lines.sku,
+                "category": lines.category,
+                "brand": lines.brand,
+                "quantity": lines.quantity,
+                "unit_price": lines.unit_price,
+                "amount": lines.amount,
+                "cost": lines.cost,
+                "discount": lines.discount,
+                "promo": lines.promo,
+                "channel": order_channel,
+                "store": store,
+            }
+        )
         people["customer_id"] = cid
         return out.sort_values(["ordered_at", "order_id"], kind="stable").reset_index(drop=True)
 
     # -- customers, marketing, truth ------------------------------------------------
 
-    def _customer_table(self, people: dict[str, np.ndarray], orders: pd.DataFrame
-                        ) -> pd.DataFrame:
+    def _customer_table(self, people: dict[str, np.ndarray], orders: pd.DataFrame) -> pd.DataFrame:
         rng, n = self.rng, self.n
         first_order = orders[orders.amount > 0].groupby("customer_id").ordered_at.min()
         cid = people["customer_id"]
@@ -501,38 +645,47 @@ class _Maker:
         people["channel"] = channel
         first_names = rng.choice(np.array(_FIRST), n)
         last_names = rng.choice(np.array(_LAST), n)
-        signup = (pd.to_datetime(first) - pd.to_timedelta(rng.integers(0, 30, n), unit="D"))
-        signup = signup.normalize().where(signup >= pd.Timestamp(self.start),
-                                          pd.Timestamp(self.start))
+        signup = pd.to_datetime(first) - pd.to_timedelta(rng.integers(0, 30, n), unit="D")
+        signup = signup.normalize().where(
+            signup >= pd.Timestamp(self.start), pd.Timestamp(self.start)
+        )
         # postal addresses and call/letter consents from their own stream, so adding them
         # left every other column of a seed as it was
         extra = np.random.default_rng([self.seed, 7])
         street = extra.choice(np.array(_STREETS), n)
         house = extra.integers(1, 120, n)
-        address = [f"{s} {h}, {c}" for s, h, c in zip(street, house, people["city_name"],
-                                                       strict=True)]
-        return pd.DataFrame({
-            "customer_id": cid,
-            "name": np.char.add(np.char.add(first_names, " "), last_names),
-            "email": np.char.add(np.char.add(np.char.lower(first_names.astype(str)), "."),
-                                 np.char.add(np.char.lower(cid.astype(str)), "@example.com")),
-            "phone": [f"+7 9{a:02d} {b:03d}-{c:02d}-{d:02d}" for a, b, c, d in
-                      rng.integers(0, [100, 1000, 100, 100], (n, 4))],
-            "city": people["city_name"],
-            "latitude": np.round(people["lat"], 5),
-            "longitude": np.round(people["lon"], 5),
-            "consent_email": rng.random(n) < 0.7,
-            "consent_sms": rng.random(n) < 0.5,
-            "address": address,
-            "consent_phone": extra.random(n) < 0.3,
-            "consent_post": extra.random(n) < 0.4,
-            "acquisition_channel": channel,
-            "referred_by": referred_by,
-            "signup_date": pd.DatetimeIndex(signup).date,
-        })
+        address = [
+            f"{s} {h}, {c}" for s, h, c in zip(street, house, people["city_name"], strict=True)
+        ]
+        return pd.DataFrame(
+            {
+                "customer_id": cid,
+                "name": np.char.add(np.char.add(first_names, " "), last_names),
+                "email": np.char.add(
+                    np.char.add(np.char.lower(first_names.astype(str)), "."),
+                    np.char.add(np.char.lower(cid.astype(str)), "@example.com"),
+                ),
+                "phone": [
+                    f"+7 9{a:02d} {b:03d}-{c:02d}-{d:02d}"
+                    for a, b, c, d in rng.integers(0, [100, 1000, 100, 100], (n, 4))
+                ],
+                "city": people["city_name"],
+                "latitude": np.round(people["lat"], 5),
+                "longitude": np.round(people["lon"], 5),
+                "consent_email": rng.random(n) < 0.7,
+                "consent_sms": rng.random(n) < 0.5,
+                "address": address,
+                "consent_phone": extra.random(n) < 0.3,
+                "consent_post": extra.random(n) < 0.4,
+                "acquisition_channel": channel,
+                "referred_by": referred_by,
+                "signup_date": pd.DatetimeIndex(signup).date,
+            }
+        )
 
-    def _marketing(self, people: dict[str, np.ndarray], customers: pd.DataFrame,
-                   orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _marketing(
+        self, people: dict[str, np.ndarray], customers: pd.DataFrame, orders: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         rng = self.rng
         months = pd.period_range(self.start, self.end, freq="M")
         first = pd.Series(pd.to_datetime(people["first_order"])).dt.to_period("M")
@@ -551,35 +704,57 @@ class _Maker:
                 spent = round(max(won, 1) * _CAC[channel] * rng.uniform(0.85, 1.15), 2)
                 visitors = int(spent / _COST_PER_VISIT[channel] * rng.uniform(0.9, 1.1))
                 n_leads = max(won, int(visitors * rng.uniform(0.03, 0.06)))
-                rows.append((month.start_time.date(), channel, spent, visitors, n_leads,
-                             "acquisition"))
-                who = customers.customer_id[(first == month).to_numpy()
-                                            & (customers.acquisition_channel == channel)
-                                            .to_numpy()].to_numpy()
+                rows.append(
+                    (month.start_time.date(), channel, spent, visitors, n_leads, "acquisition")
+                )
+                who = customers.customer_id[
+                    (first == month).to_numpy()
+                    & (customers.acquisition_channel == channel).to_numpy()
+                ].to_numpy()
                 days = month.days_in_month
                 created = month.start_time + pd.to_timedelta(
-                    rng.uniform(0, days * 24 * 60, n_leads), unit="min")
+                    rng.uniform(0, days * 24 * 60, n_leads), unit="min"
+                )
                 for k in range(n_leads):
                     lead_no += 1
                     if k < len(who):  # a lead that became this customer, days before
                         bought = pd.Timestamp(first_order[who[k]])
-                        came = max(bought - pd.Timedelta(minutes=float(
-                            rng.uniform(60, 7 * 24 * 60))), month.start_time)
-                        leads.append((came.floor("min"), f"L{lead_no:07d}", channel,
-                                      who[k], email[who[k]]))
+                        came = max(
+                            bought - pd.Timedelta(minutes=float(rng.uniform(60, 7 * 24 * 60))),
+                            month.start_time,
+                        )
+                        leads.append(
+                            (came.floor("min"), f"L{lead_no:07d}", channel, who[k], email[who[k]])
+                        )
                     else:
-                        leads.append((created[k].floor("min"), f"L{lead_no:07d}", channel,
-                                      None, f"lead{lead_no}@example.com"))
-            rows.append((month.start_time.date(), "email",
-                         round(50 + 0.2 * int(active.iloc[i]), 2), None, None,
-                         "retention"))
+                        leads.append(
+                            (
+                                created[k].floor("min"),
+                                f"L{lead_no:07d}",
+                                channel,
+                                None,
+                                f"lead{lead_no}@example.com",
+                            )
+                        )
+            rows.append(
+                (
+                    month.start_time.date(),
+                    "email",
+                    round(50 + 0.2 * int(active.iloc[i]), 2),
+                    None,
+                    None,
+                    "retention",
+                )
+            )
             rows.append((month.start_time.date(), "loyalty", 150.0, None, None, "retention"))
-        spend = pd.DataFrame(rows, columns=["period", "channel", "spend", "visitors", "leads",
-                                            "purpose"])
+        spend = pd.DataFrame(
+            rows, columns=["period", "channel", "spend", "visitors", "leads", "purpose"]
+        )
         spend["visitors"] = spend.visitors.astype("Int64")
         spend["leads"] = spend.leads.astype("Int64")
-        leads_frame = pd.DataFrame(leads, columns=["created_at", "lead_id", "channel",
-                                                   "customer_id", "email"])
+        leads_frame = pd.DataFrame(
+            leads, columns=["created_at", "lead_id", "channel", "customer_id", "email"]
+        )
         leads_frame["created_at"] = leads_frame.created_at.astype("datetime64[us]")
         return spend, leads_frame
 
@@ -595,33 +770,36 @@ class _Maker:
             # uninitialised memory for NaN entries and may warn of a spurious overflow
             dates = np.full(len(offsets), np.datetime64("NaT"), dtype="datetime64[s]")
             known = np.isfinite(offsets)
-            dates[known] = (np.datetime64(day.date(), "D")
-                            + np.floor(offsets[known]).astype(np.int64).astype("timedelta64[D]"))
+            dates[known] = np.datetime64(day.date(), "D") + np.floor(offsets[known]).astype(
+                np.int64
+            ).astype("timedelta64[D]")
             return dates
 
         churner = people["type"] == "churner"
         dropped = np.where(churner, people["churn_at"], people["dropped_at"])
         alive = people["alive_at_end"] & ~churner
-        return pd.DataFrame({
-            "customer_id": cid,
-            "type": people["type"],
-            "main_category": people["main"],
-            "purchase_rate": people["rate"],
-            "dropout_p": people["dropout"],
-            "mean_spend": np.round(people["mean_spend"], 2),
-            "alive_at_end": alive,
-            "dropped_at": as_date(np.where(alive, np.nan, dropped)),
-            "churn_at": as_date(np.where(churner, people["churn_at"], np.nan)),
-            "favourite_brand": people["favourite"],
-            "promo_hunter": people["type"] == "promo_hunter",
-            "early_full_price": people["type"] == "early_full_price",
-            "brand_fan": people["favourite"],
-            "low_margin_only": people["type"] == "low_margin",
-            "churned_on": as_date(np.where(churner, people["churn_at"], np.nan)),
-            "acquisition_channel": people["channel"],
-            "n_orders": n_orders.reindex(cid, fill_value=0).to_numpy(),
-            "revenue": revenue.reindex(cid, fill_value=0.0).to_numpy(),
-        })
+        return pd.DataFrame(
+            {
+                "customer_id": cid,
+                "type": people["type"],
+                "main_category": people["main"],
+                "purchase_rate": people["rate"],
+                "dropout_p": people["dropout"],
+                "mean_spend": np.round(people["mean_spend"], 2),
+                "alive_at_end": alive,
+                "dropped_at": as_date(np.where(alive, np.nan, dropped)),
+                "churn_at": as_date(np.where(churner, people["churn_at"], np.nan)),
+                "favourite_brand": people["favourite"],
+                "promo_hunter": people["type"] == "promo_hunter",
+                "early_full_price": people["type"] == "early_full_price",
+                "brand_fan": people["favourite"],
+                "low_margin_only": people["type"] == "low_margin",
+                "churned_on": as_date(np.where(churner, people["churn_at"], np.nan)),
+                "acquisition_channel": people["channel"],
+                "n_orders": n_orders.reindex(cid, fill_value=0).to_numpy(),
+                "revenue": revenue.reindex(cid, fill_value=0.0).to_numpy(),
+            }
+        )
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -65,8 +65,7 @@ def activity_figures(orders: ir.Table, *, as_of: dt.date) -> ir.Table:
         orders_last_year=c._recent.sum(),
         annual_retention=ibis.ifelse(
             c.count(where=has_prior) > 0,
-            c.count(where=has_prior & (c._recent > 0)).cast("float64")
-            / c.count(where=has_prior),
+            c.count(where=has_prior & (c._recent > 0)).cast("float64") / c.count(where=has_prior),
             ibis.null("float64"),
         ),
     )

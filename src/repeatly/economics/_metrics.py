@@ -105,9 +105,11 @@ def unit_economics(
 
     if spend is not None:
         costs = _spend_by(spend, by=by)
-        groups = groups.outer_join(costs, "group").mutate(
-            group=ibis.coalesce(ibis._.group, ibis._.group_right)
-        ).drop("group_right")
+        groups = (
+            groups.outer_join(costs, "group")
+            .mutate(group=ibis.coalesce(ibis._.group, ibis._.group_right))
+            .drop("group_right")
+        )
     else:
         groups = groups.mutate(
             acquisition_spend=ibis.null("float64"),
@@ -154,21 +156,17 @@ def unit_economics(
     return g.select(**out).order_by("group")
 
 
-def _key_customers(
-    summary: ir.Table, *, customers: ir.Table | None, by: Grouping
-) -> ir.Table:
+def _key_customers(summary: ir.Table, *, customers: ir.Table | None, by: Grouping) -> ir.Table:
     if by is None:
         return summary.mutate(group=ibis.literal("all"))
     if by == "month":
-        return summary.mutate(
-            group=month_start(month_index(summary.first_purchase)).cast("string")
-        )
+        return summary.mutate(group=month_start(month_index(summary.first_purchase)).cast("string"))
     if by == "channel":
         if customers is None:
             return summary.mutate(group=ibis.literal("unknown"))
-        channels = customers.select(
-            "customer_id", _channel=customers.acquisition_channel
-        ).distinct(on="customer_id", keep="first")
+        channels = customers.select("customer_id", _channel=customers.acquisition_channel).distinct(
+            on="customer_id", keep="first"
+        )
         joined = summary.left_join(channels, "customer_id")
         return joined.mutate(group=ibis.coalesce(joined._channel, "unknown")).drop(
             "_channel", "customer_id_right"
@@ -216,12 +214,13 @@ def with_lead_counts(spend: ir.Table, leads: ir.Table) -> ir.Table:
         _month=month_index(leads.created_at),
         _channel=ibis.coalesce(leads.channel, "unknown"),
     ).aggregate(_leads=leads.count())
-    keyed = spend.mutate(_month=month_index(spend.period),
-                         _channel=ibis.coalesce(spend.channel, "unknown"))
+    keyed = spend.mutate(
+        _month=month_index(spend.period), _channel=ibis.coalesce(spend.channel, "unknown")
+    )
     joined = keyed.left_join(counted, ["_month", "_channel"])
-    return joined.mutate(
-        leads=ibis.coalesce(joined.leads, joined._leads.cast("float64"))
-    ).select(*spend.columns)
+    return joined.mutate(leads=ibis.coalesce(joined.leads, joined._leads.cast("float64"))).select(
+        *spend.columns
+    )
 
 
 def lead_conversion(leads: ir.Table) -> ir.Table:

@@ -44,20 +44,23 @@ __all__ = [
     "period_summary",
 ]
 
-__getattr__, __dir__ = lazy_names(globals(), {
-    "BetaGeoCovariateModel": "_covariates",
-    "ParetoNBDCovariateModel": "_covariates",
-    "MODELS": "_estimators",
-    "BetaGeoBetaBinomModel": "_estimators",
-    "BetaGeoModel": "_estimators",
-    "GammaGammaModel": "_estimators",
-    "ModifiedBetaGeoModel": "_estimators",
-    "ParetoNBDModel": "_estimators",
-    "AUTO_MODELS": "_forecast",
-    "Forecast": "_forecast",
-    "forecast": "_forecast",
-    "UNIT_DAYS": "_prep",
-    "distinct_rows": "_prep",
-    "model_summary": "_prep",
-    "period_summary": "_prep",
-})
+__getattr__, __dir__ = lazy_names(
+    globals(),
+    {
+        "BetaGeoCovariateModel": "_covariates",
+        "ParetoNBDCovariateModel": "_covariates",
+        "MODELS": "_estimators",
+        "BetaGeoBetaBinomModel": "_estimators",
+        "BetaGeoModel": "_estimators",
+        "GammaGammaModel": "_estimators",
+        "ModifiedBetaGeoModel": "_estimators",
+        "ParetoNBDModel": "_estimators",
+        "AUTO_MODELS": "_forecast",
+        "Forecast": "_forecast",
+        "forecast": "_forecast",
+        "UNIT_DAYS": "_prep",
+        "distinct_rows": "_prep",
+        "model_summary": "_prep",
+        "period_summary": "_prep",
+    },
+)

@@ -24,8 +24,15 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-def log_likelihood(alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike,
-                   t_x: ArrayLike, n: ArrayLike) -> Array:
+def log_likelihood(
+    alpha: float,
+    beta: float,
+    gamma: float,
+    delta: float,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    n: ArrayLike,
+) -> Array:
     """Log-likelihood of each (x, t_x, n): x transactions, the last at t_x, in n periods.
 
     The paper's sum over the period of dropout, sum_i B(alpha+x, beta+t_x-x+i)
@@ -36,8 +43,9 @@ def log_likelihood(alpha: float, beta: float, gamma: float, delta: float, x: Arr
     x_, t_x_, n_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, n))
     base_purchase = betaln(alpha, beta)
     base_alive = betaln(gamma, delta)
-    alive_all = (betaln(alpha + x_, beta + n_ - x_) - base_purchase
-                 + betaln(gamma, delta + n_) - base_alive)
+    alive_all = (
+        betaln(alpha + x_, beta + n_ - x_) - base_purchase + betaln(gamma, delta + n_) - base_alive
+    )
     a, c = alpha + x_, beta + t_x_ - x_  # B(a, c + i): purchase part of term i
     g, d = gamma + 1.0, delta + t_x_  # B(g, d + i): dropout part of term i
     terms = n_ - t_x_
@@ -55,11 +63,13 @@ def log_likelihood(alpha: float, beta: float, gamma: float, delta: float, x: Arr
     return np.logaddexp(alive_all, died)
 
 
-def _log_likelihood_rows(alpha: float, beta: float, gamma: float, delta: float, x: Array,
-                         t_x: Array, n: Array) -> Array:
+def _log_likelihood_rows(
+    alpha: float, beta: float, gamma: float, delta: float, x: Array, t_x: Array, n: Array
+) -> Array:
     """:func:`log_likelihood` of rows of any (broadcast) shape, parameters included."""
-    columns = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64)
-                                    for v in (alpha, beta, gamma, delta, x, t_x, n)))
+    columns = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (alpha, beta, gamma, delta, x, t_x, n))
+    )
     flat = log_likelihood(*(c.ravel() for c in columns))  # type: ignore[arg-type]
     return flat.reshape(columns[0].shape)
 
@@ -69,13 +79,24 @@ def _divided_lgamma(u: Array, step: ArrayLike) -> Array:
     step_ = np.asarray(step, dtype=np.float64)
     small = np.abs(step_) < 1e-3  # there the difference would cancel to noise: Taylor
     safe = np.where(small, 1.0, step_)
-    taylor = (psi(u) + step_ / 2 * polygamma(1, u) + step_**2 / 6 * polygamma(2, u)
-              + step_**3 / 24 * polygamma(3, u))
+    taylor = (
+        psi(u)
+        + step_ / 2 * polygamma(1, u)
+        + step_**2 / 6 * polygamma(2, u)
+        + step_**3 / 24 * polygamma(3, u)
+    )
     return np.where(small, taylor, (gammaln(u + safe) - gammaln(u)) / safe)
 
 
-def probability_alive(alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike,
-                      t_x: ArrayLike, n: ArrayLike) -> Array:
+def probability_alive(
+    alpha: float,
+    beta: float,
+    gamma: float,
+    delta: float,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    n: ArrayLike,
+) -> Array:
     """Probability that a customer with history (x, t_x, n) is alive in period n+1.
 
     Fader, Hardie & Shang (2010): the part of the likelihood where the customer is
@@ -88,14 +109,25 @@ def probability_alive(alpha: float, beta: float, gamma: float, delta: float, x: 
     [0.11, 0.59, 0.93]
     """
     x_, t_x_, n_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, n))
-    log_alive = (betaln(alpha + x_, beta + n_ - x_) - betaln(alpha, beta)
-                 + betaln(gamma, delta + n_ + 1) - betaln(gamma, delta))
+    log_alive = (
+        betaln(alpha + x_, beta + n_ - x_)
+        - betaln(alpha, beta)
+        + betaln(gamma, delta + n_ + 1)
+        - betaln(gamma, delta)
+    )
     return np.exp(log_alive - _log_likelihood_rows(alpha, beta, gamma, delta, x_, t_x_, n_))
 
 
-def conditional_expected_purchases(alpha: float, beta: float, gamma: float, delta: float,
-                                   n_star: ArrayLike, x: ArrayLike, t_x: ArrayLike,
-                                   n: ArrayLike) -> Array:
+def conditional_expected_purchases(
+    alpha: float,
+    beta: float,
+    gamma: float,
+    delta: float,
+    n_star: ArrayLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    n: ArrayLike,
+) -> Array:
     """Expected transactions in periods n+1 ... n+n_star given the history (x, t_x, n).
 
     Fader, Hardie & Shang (2010)::
@@ -121,16 +153,26 @@ def conditional_expected_purchases(alpha: float, beta: float, gamma: float, delt
     # 0 when n_star = 0; at gamma = 1 it is the sum of 1/(delta+m), m = n+1 ... n+n_star
     width = _divided_lgamma(low + n_star_, step) - _divided_lgamma(low, step)
     with np.errstate(divide="ignore"):
-        log_sum = (betaln(gamma, low) - betaln(gamma, delta) + np.log(gamma + delta + n_)
-                   + np.log(width * exprel(-step * width)))
+        log_sum = (
+            betaln(gamma, low)
+            - betaln(gamma, delta)
+            + np.log(gamma + delta + n_)
+            + np.log(width * exprel(-step * width))
+        )
     log_buy = betaln(alpha + x_ + 1, beta + n_ - x_) - betaln(alpha, beta)
-    return np.exp(log_buy + log_sum
-                  - _log_likelihood_rows(alpha, beta, gamma, delta, x_, t_x_, n_))
+    return np.exp(log_buy + log_sum - _log_likelihood_rows(alpha, beta, gamma, delta, x_, t_x_, n_))
 
 
-def probability_no_purchase(alpha: float, beta: float, gamma: float, delta: float,
-                            n_star: ArrayLike, x: ArrayLike, t_x: ArrayLike,
-                            n: ArrayLike) -> Array:
+def probability_no_purchase(
+    alpha: float,
+    beta: float,
+    gamma: float,
+    delta: float,
+    n_star: ArrayLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    n: ArrayLike,
+) -> Array:
     """Probability of no transaction in periods n+1 ... n+n_star given the history.
 
     No transaction in the next n_star periods turns the history (x, t_x, n) into
@@ -143,5 +185,7 @@ def probability_no_purchase(alpha: float, beta: float, gamma: float, delta: floa
     [1.0, 0.08]
     """
     n_star_, x_, t_x_, n_ = (np.asarray(v, dtype=np.float64) for v in (n_star, x, t_x, n))
-    return np.exp(_log_likelihood_rows(alpha, beta, gamma, delta, x_, t_x_, n_ + n_star_)
-                  - _log_likelihood_rows(alpha, beta, gamma, delta, x_, t_x_, n_))
+    return np.exp(
+        _log_likelihood_rows(alpha, beta, gamma, delta, x_, t_x_, n_ + n_star_)
+        - _log_likelihood_rows(alpha, beta, gamma, delta, x_, t_x_, n_)
+    )

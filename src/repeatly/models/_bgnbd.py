@@ -31,8 +31,9 @@ def _arrays(*values: ArrayLike) -> list[Array]:
     return [np.asarray(v, dtype=np.float64) for v in values]
 
 
-def log_likelihood(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
-                   T: ArrayLike) -> Array:
+def log_likelihood(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Array:
     """Log-likelihood of each customer's (x, t_x, T) under BG/NBD (equation 6)."""
     x_, t_x_, T_ = _arrays(x, t_x, T)
     a1 = gammaln(r + x_) - gammaln(r) + r * np.log(alpha)
@@ -40,36 +41,45 @@ def log_likelihood(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x
     a3 = -(r + x_) * np.log(alpha + T_)
     repeat = x_ > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.where(repeat, np.log(a) - np.log(np.maximum(b + x_ - 1, 1e-300))
-                      - (r + x_) * np.log(alpha + t_x_), -np.inf)
+        a4 = np.where(
+            repeat,
+            np.log(a) - np.log(np.maximum(b + x_ - 1, 1e-300)) - (r + x_) * np.log(alpha + t_x_),
+            -np.inf,
+        )
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
-def probability_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike,
-                      t_x: ArrayLike, T: ArrayLike) -> Array:
+def probability_alive(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Array:
     """Probability that a customer with history (x, t_x, T) is still a customer."""
     x_, t_x_, T_ = _arrays(x, t_x, T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = (np.log(a) - np.log(np.maximum(b + x_ - 1, 1e-300))
-                     + (r + x_) * (np.log(alpha + T_) - np.log(alpha + t_x_)))
+        log_ratio = (
+            np.log(a)
+            - np.log(np.maximum(b + x_ - 1, 1e-300))
+            + (r + x_) * (np.log(alpha + T_) - np.log(alpha + t_x_))
+        )
     return np.where(x_ > 0, 1.0 / (1.0 + np.exp(np.minimum(log_ratio, 700.0))), 1.0)
 
 
-def conditional_expected_purchases(r: float, alpha: float, a: float, b: float, t: float,
-                                   x: ArrayLike, t_x: ArrayLike, T: ArrayLike
-                                   ) -> Array:
+def conditional_expected_purchases(
+    r: float, alpha: float, a: float, b: float, t: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Array:
     """Expected purchases in the next ``t`` by a customer with history (x, t_x, T).
 
     Equation 10 of the paper, with the hypergeometric term rewritten by Euler's
     transformation so that it stays finite for customers with many purchases.
     """
     x_, t_x_, T_ = _arrays(x, t_x, T)
-    return active_expected(r, alpha, a, b, t, x_, T_) \
-        * probability_alive(r, alpha, a, b, x_, t_x_, T_)
+    return active_expected(r, alpha, a, b, t, x_, T_) * probability_alive(
+        r, alpha, a, b, x_, t_x_, T_
+    )
 
 
-def active_expected(r: float, alpha: float, a: float, b: float, t: ArrayLike, x: ArrayLike,
-                    T: ArrayLike) -> Array:
+def active_expected(
+    r: float, alpha: float, a: float, b: float, t: ArrayLike, x: ArrayLike, T: ArrayLike
+) -> Array:
     """Expected purchases in the next ``t`` of a customer known to be active at T.
 
     Such a customer's rate is Gamma(r+x, alpha+T) and their dropout probability
@@ -93,8 +103,16 @@ def active_expected(r: float, alpha: float, a: float, b: float, t: ArrayLike, x:
     return np.where(np.isfinite(exact), exact, steady)
 
 
-def probability_no_purchase(r: float, alpha: float, a: float, b: float, t: ArrayLike,
-                            x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Array:
+def probability_no_purchase(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    t: ArrayLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+) -> Array:
     """Probability that a customer with history (x, t_x, T) makes no purchase in (T, T+t].
 
     A customer drops out only right after a purchase, so one alive at T stays alive
@@ -113,5 +131,7 @@ def probability_no_purchase(r: float, alpha: float, a: float, b: float, t: Array
     [1.0, 0.445]
     """
     t_, x_, t_x_, T_ = _arrays(t, x, t_x, T)
-    return np.exp(log_likelihood(r, alpha, a, b, x_, t_x_, T_ + t_)
-                  - log_likelihood(r, alpha, a, b, x_, t_x_, T_))
+    return np.exp(
+        log_likelihood(r, alpha, a, b, x_, t_x_, T_ + t_)
+        - log_likelihood(r, alpha, a, b, x_, t_x_, T_)
+    )

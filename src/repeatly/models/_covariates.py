@@ -54,18 +54,20 @@ _bgnbd_expected = cast(RowFunction, _bgnbd.conditional_expected_purchases)
 pareto_nbd_log_likelihood = cast(RowFunction, _pareto_nbd.log_likelihood)
 pareto_nbd_probability_alive = cast(RowFunction, _pareto_nbd.probability_alive)
 pareto_nbd_conditional_expected_purchases = cast(
-    RowFunction, _pareto_nbd.conditional_expected_purchases)
+    RowFunction, _pareto_nbd.conditional_expected_purchases
+)
 
 
 # --- inputs -------------------------------------------------------------------------
 
 
 def _history(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> tuple[Array, ...]:
-    x, t_x, t = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in
-                 (frequency, recency, T))
+    x, t_x, t = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (frequency, recency, T))
     if not (x.shape == t_x.shape == t.shape) or x.ndim != 1 or len(x) == 0:
-        raise InputError("frequency, recency and T: expected equal-length, non-empty 1-D "
-                         f"arrays, got shapes {x.shape}, {t_x.shape} and {t.shape}")
+        raise InputError(
+            "frequency, recency and T: expected equal-length, non-empty 1-D "
+            f"arrays, got shapes {x.shape}, {t_x.shape} and {t.shape}"
+        )
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(t_x)) and np.all(np.isfinite(t))):
         raise InputError("frequency, recency and T: expected finite numbers, got NaN or inf")
     if np.any(x < 0) or np.any(t_x < 0) or np.any(t_x > t + 1e-9):
@@ -73,8 +75,9 @@ def _history(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> tuple[Ar
     return x, t_x, t
 
 
-def _covariates(values: Any, n: int, *, what: str, columns: tuple[str, ...] | None = None
-                ) -> tuple[Array, tuple[str, ...]]:
+def _covariates(
+    values: Any, n: int, *, what: str, columns: tuple[str, ...] | None = None
+) -> tuple[Array, tuple[str, ...]]:
     """A 2-D float matrix of ``n`` rows and its column names, or a located InputError.
 
     With ``columns`` (the fit's), a DataFrame's columns are taken by name and an array
@@ -86,14 +89,17 @@ def _covariates(values: Any, n: int, *, what: str, columns: tuple[str, ...] | No
         if columns is not None:
             missing = [c for c in columns if c not in {str(c) for c in values.columns}]
             if missing:
-                raise InputError(f"{what}: expected the columns of the fit {list(columns)}, "
-                                 f"missing {missing}")
+                raise InputError(
+                    f"{what}: expected the columns of the fit {list(columns)}, missing {missing}"
+                )
             values = values.rename(columns=str)[list(columns)]
         names = tuple(str(c) for c in values.columns)
         for name, dtype in zip(names, values.dtypes, strict=True):
             if dtype.kind not in "biuf":
-                raise InputError(f'{what}, column "{name}": expected numbers, got {dtype}; '
-                                 "encode a category as 0/1 columns")
+                raise InputError(
+                    f'{what}, column "{name}": expected numbers, got {dtype}; '
+                    "encode a category as 0/1 columns"
+                )
         index = values.index
     else:
         names, index = (), None
@@ -102,30 +108,37 @@ def _covariates(values: Any, n: int, *, what: str, columns: tuple[str, ...] | No
     except (TypeError, ValueError) as error:
         raise InputError(f"{what}: expected numbers ({error})") from None
     if matrix.ndim != 2:
-        raise InputError(f"{what}: expected a 2-D array of shape (n_customers, "
-                         f"n_covariates), got shape {matrix.shape}; for one covariate pass "
-                         "a one-column DataFrame or values.reshape(-1, 1)")
+        raise InputError(
+            f"{what}: expected a 2-D array of shape (n_customers, "
+            f"n_covariates), got shape {matrix.shape}; for one covariate pass "
+            "a one-column DataFrame or values.reshape(-1, 1)"
+        )
     if matrix.shape[0] != n:
-        raise InputError(f"{what}: expected {n} rows, one per row of frequency, recency and "
-                         f"T, got {matrix.shape[0]}")
+        raise InputError(
+            f"{what}: expected {n} rows, one per row of frequency, recency and "
+            f"T, got {matrix.shape[0]}"
+        )
     names = names or tuple(f"x{j}" for j in range(matrix.shape[1]))
     if columns is not None and matrix.shape[1] != len(columns):
-        raise InputError(f"{what}: expected the {len(columns)} columns of the fit "
-                         f"{list(columns)}, got {matrix.shape[1]}")
+        raise InputError(
+            f"{what}: expected the {len(columns)} columns of the fit "
+            f"{list(columns)}, got {matrix.shape[1]}"
+        )
     if len(set(names)) != len(names):
         raise InputError(f"{what}: expected distinct column names, got {list(names)}")
     bad = ~np.isfinite(matrix)
     if bad.any():
         i, j = np.argwhere(bad)[0]
         where = f"index {index[i]!r}" if index is not None else f"row {i}"
-        raise InputError(f'{what}, {where}, column "{names[j]}": expected a finite number, '
-                         f"got {matrix[i, j]} ({int(bad.any(axis=1).sum())} rows have "
-                         "missing or infinite covariates; fill or drop them)")
+        raise InputError(
+            f'{what}, {where}, column "{names[j]}": expected a finite number, '
+            f"got {matrix[i, j]} ({int(bad.any(axis=1).sum())} rows have "
+            "missing or infinite covariates; fill or drop them)"
+        )
     return matrix, (columns or names)
 
 
-def _moments(matrix: Array, names: tuple[str, ...], w: Array, *, what: str
-             ) -> tuple[Array, Array]:
+def _moments(matrix: Array, names: tuple[str, ...], w: Array, *, what: str) -> tuple[Array, Array]:
     """Weighted column means and standard deviations; refuse constant or collinear columns."""
     total = float(w.sum())
     mean = w @ matrix / total
@@ -133,15 +146,19 @@ def _moments(matrix: Array, names: tuple[str, ...], w: Array, *, what: str
     scale = np.sqrt(w @ centred**2 / total)
     for name, sd, m in zip(names, scale, mean, strict=True):
         if not sd > 1e-12 * max(1.0, abs(m)):
-            raise InputError(f'{what}, column "{name}": constant (every customer has {m:.6g}); '
-                             "its effect cannot be told apart from the base parameters, so "
-                             "drop it")
+            raise InputError(
+                f'{what}, column "{name}": constant (every customer has {m:.6g}); '
+                "its effect cannot be told apart from the base parameters, so "
+                "drop it"
+            )
     if matrix.shape[1] > 1:
         standard = centred / scale * np.sqrt(w / total)[:, None]
         if np.linalg.matrix_rank(standard) < matrix.shape[1]:
-            raise InputError(f"{what}: the columns {list(names)} are linearly dependent (one "
-                             "is a combination of the others, as with a 0/1 column for every "
-                             "category); drop one")
+            raise InputError(
+                f"{what}: the columns {list(names)} are linearly dependent (one "
+                "is a combination of the others, as with a 0/1 column for every "
+                "category); drop one"
+            )
     return mean, scale
 
 
@@ -160,23 +177,35 @@ def _bgnbd_slopes(rows: Array, x: Array, t_x: Array, T: Array) -> tuple[Array, A
     with np.errstate(divide="ignore", invalid="ignore"):
         # share of the likelihood from "dropped out after the last purchase"
         a3 = -(r + x) * np.log(alpha + T)
-        a4 = np.where(repeat, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
-                      - (r + x) * np.log(alpha + t_x), -np.inf)
+        a4 = np.where(
+            repeat,
+            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
         gone = expit(a4 - a3)
         last = np.where(repeat, b / np.maximum(b + x - 1, 1e-300), 0.0)
     ab = digamma(a + b) - digamma(a + b + x)
-    slopes = np.stack([
-        r * (digamma(r + x) - digamma(r) + np.log(alpha)
-             - (1 - gone) * np.log(alpha + T) - gone * np.log(alpha + t_x)),
-        r - alpha * (r + x) * ((1 - gone) / (alpha + T) + gone / (alpha + t_x)),
-        a * ab + gone,
-        b * (digamma(b + x) - digamma(b) + ab) - gone * last,
-    ])
+    slopes = np.stack(
+        [
+            r
+            * (
+                digamma(r + x)
+                - digamma(r)
+                + np.log(alpha)
+                - (1 - gone) * np.log(alpha + T)
+                - gone * np.log(alpha + t_x)
+            ),
+            r - alpha * (r + x) * ((1 - gone) / (alpha + T) + gone / (alpha + t_x)),
+            a * ab + gone,
+            b * (digamma(b + x) - digamma(b) + ab) - gone * last,
+        ]
+    )
     return ll, slopes
 
 
-def _pareto_slopes(rows: Array, x: Array, t_x: Array, T: Array,
-                   step: float = 1e-6) -> tuple[Array, Array]:
+def _pareto_slopes(
+    rows: Array, x: Array, t_x: Array, T: Array, step: float = 1e-6
+) -> tuple[Array, Array]:
     """Pareto/NBD row log-likelihoods and forward-difference slopes in the log parameters.
 
     Each parameter is moved for every row at once, so the cost is five likelihoods
@@ -187,8 +216,9 @@ def _pareto_slopes(rows: Array, x: Array, t_x: Array, T: Array,
     for j in range(len(rows)):
         moved = rows.copy()
         moved[j] *= math.exp(step)
-        slopes[j] = (pareto_nbd_log_likelihood(moved[0], moved[1], moved[2], moved[3], x,
-                                               t_x, T) - ll) / step
+        slopes[j] = (
+            pareto_nbd_log_likelihood(moved[0], moved[1], moved[2], moved[3], x, t_x, T) - ll
+        ) / step
     return ll, slopes
 
 
@@ -205,14 +235,15 @@ class _Block:
     source: str  # "purchase" or "dropout"
 
 
-def _log_rows(theta: Array, n_params: int, blocks: tuple[_Block, ...],
-              z: dict[str, Array]) -> Array:
+def _log_rows(
+    theta: Array, n_params: int, blocks: tuple[_Block, ...], z: dict[str, Array]
+) -> Array:
     """Each row's log parameters, shape (n_params, n): base logs plus covariate terms."""
     rows = np.repeat(theta[:n_params, None], len(z["purchase"]), axis=1)
     at = n_params
     for block in blocks:
         matrix = z[block.source]
-        rows[block.param] += block.sign * (matrix @ theta[at:at + matrix.shape[1]])
+        rows[block.param] += block.sign * (matrix @ theta[at : at + matrix.shape[1]])
         at += matrix.shape[1]
     return rows
 
@@ -267,24 +298,31 @@ class _Problem:
             return np.full((size, size), np.nan)
 
 
-def _transform(n_params: int, blocks: tuple[_Block, ...], z: dict[str, Array], w: Array,
-               names: dict[str, tuple[str, ...]]) -> Array:
+def _transform(
+    n_params: int,
+    blocks: tuple[_Block, ...],
+    z: dict[str, Array],
+    w: Array,
+    names: dict[str, tuple[str, ...]],
+) -> Array:
     """The map from the optimiser's variables to (log base parameters, coefficients).
 
     With covariates centred on their (weighted) means ``m`` and divided by their standard
     deviations ``sd``, ``log p_i = c + sign v . (z_i - m) / sd``; so the reported
     coefficients are ``g = v / sd`` and ``log p0 = c - sign g . m``.
     """
-    moments = {source: _moments(z[source], names[source], w, what=f"{source}_covariates")
-               for source in ("purchase", "dropout")}
+    moments = {
+        source: _moments(z[source], names[source], w, what=f"{source}_covariates")
+        for source in ("purchase", "dropout")
+    }
     size = n_params + sum(z[block.source].shape[1] for block in blocks)
     transform = np.eye(size)
     at = n_params
     for block in blocks:
         mean, sd = moments[block.source]
         k = len(mean)
-        transform[at:at + k, at:at + k] = np.diag(1.0 / sd)
-        transform[block.param, at:at + k] = -block.sign * mean / sd
+        transform[at : at + k, at : at + k] = np.diag(1.0 / sd)
+        transform[block.param, at : at + k] = -block.sign * mean / sd
         at += k
     return transform
 
@@ -296,17 +334,27 @@ def _minimise(problem: _Problem, start: Array, *, flat: float = 1e-6) -> Any:
     customer, in well-scaled variables) is below ``flat`` has found the optimum: the
     Pareto/NBD gradient is a finite difference, good to about that.
     """
+
     def done(result: Any) -> bool:
-        return bool(np.all(np.isfinite(result.x)) and np.isfinite(result.fun) and (
-            result.success or np.max(np.abs(result.jac)) < flat))
+        return bool(
+            np.all(np.isfinite(result.x))
+            and np.isfinite(result.fun)
+            and (result.success or np.max(np.abs(result.jac)) < flat)
+        )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = minimize(problem, start, jac=True, method="L-BFGS-B",
-                          options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-8})
+        result = minimize(
+            problem,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-8},
+        )
         if not done(result) and np.all(np.isfinite(result.x)):
-            polish = minimize(problem, result.x, jac=True, method="BFGS",
-                              options={"maxiter": 2000, "gtol": 1e-8})
+            polish = minimize(
+                problem, result.x, jac=True, method="BFGS", options={"maxiter": 2000, "gtol": 1e-8}
+            )
             if polish.fun <= result.fun:
                 result = polish
     result.converged = done(result)
@@ -325,23 +373,33 @@ class _CovariateModel:
     def _slopes(rows: Array, x: Array, t_x: Array, T: Array) -> tuple[Array, Array]:
         raise NotImplementedError
 
-    def _read(self, purchase: Any, dropout: Any, n: int
-              ) -> tuple[dict[str, Array], dict[str, tuple[str, ...]]]:
+    def _read(
+        self, purchase: Any, dropout: Any, n: int
+    ) -> tuple[dict[str, Array], dict[str, tuple[str, ...]]]:
         """The covariate matrices and names; after a fit, in the fit's columns."""
         fitted = getattr(self, "covariate_names_", {})
-        z1, names1 = _covariates(purchase, n, what="purchase_covariates",
-                                 columns=fitted.get("purchase"))
+        z1, names1 = _covariates(
+            purchase, n, what="purchase_covariates", columns=fitted.get("purchase")
+        )
         if dropout is None:
-            z2, names2 = _covariates(purchase, n, what="purchase_covariates",
-                                     columns=fitted.get("dropout"))
+            z2, names2 = _covariates(
+                purchase, n, what="purchase_covariates", columns=fitted.get("dropout")
+            )
         else:
-            z2, names2 = _covariates(dropout, n, what="dropout_covariates",
-                                     columns=fitted.get("dropout"))
+            z2, names2 = _covariates(
+                dropout, n, what="dropout_covariates", columns=fitted.get("dropout")
+            )
         return {"purchase": z1, "dropout": z2}, {"purchase": names1, "dropout": names2}
 
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-            purchase_covariates: Any, dropout_covariates: Any = None,
-            weights: ArrayLike | None = None) -> Self:
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        purchase_covariates: Any,
+        dropout_covariates: Any = None,
+        weights: ArrayLike | None = None,
+    ) -> Self:
         """Fit on per-customer (or distinct, weighted) histories and covariates.
 
         Parameters
@@ -375,20 +433,30 @@ class _CovariateModel:
             self.__dict__.pop(attribute, None)
         z, names = self._read(purchase_covariates, dropout_covariates, n)
         k = len(self.names)
-        problem = _Problem(type(self)._slopes, k, self.blocks, (x, t_x, t), w, z,
-                           _transform(k, self.blocks, z, w, names))
+        problem = _Problem(
+            type(self)._slopes,
+            k,
+            self.blocks,
+            (x, t_x, t),
+            w,
+            z,
+            _transform(k, self.blocks, z, w, names),
+        )
         size = len(problem.transform)
         # start from base parameters 1 and no covariate effects
         result = _minimise(problem, np.zeros(size))
         theta = problem.transform @ result.x
         if not result.converged:
-            reached = ", ".join(f"{name}={value:.4g}" for name, value in
-                                zip(self.names, np.exp(theta[:k]), strict=True))
+            reached = ", ".join(
+                f"{name}={value:.4g}"
+                for name, value in zip(self.names, np.exp(theta[:k]), strict=True)
+            )
             raise ConvergenceError(
                 f"{self.label} with covariates: the fit did not converge ({result.message}); "
                 f"base parameters reached {reached}. Check that the summary is in one time "
                 "unit with recency <= T, and look for a covariate that singles out a few "
-                "customers (a rare category): its coefficient can run off to infinity")
+                "customers (a rare category): its coefficient can run off to infinity"
+            )
         self._refuse_runaway(result.x[k:], names)
         variance = np.diag(problem.covariance(result.x))
         errors = np.where(variance > 0, np.sqrt(np.abs(variance)), np.nan)
@@ -404,8 +472,9 @@ class _CovariateModel:
         self.n_iter_ = int(result.nit)
         return self
 
-    def _refuse_runaway(self, scaled: Array, names: dict[str, tuple[str, ...]],
-                        limit: float = 10.0) -> None:
+    def _refuse_runaway(
+        self, scaled: Array, names: dict[str, tuple[str, ...]], limit: float = 10.0
+    ) -> None:
         """Refuse coefficients whose effect per standard deviation exceeds e^limit.
 
         Such a coefficient has not found a finite optimum: it runs off to infinity while
@@ -417,11 +486,12 @@ class _CovariateModel:
             for name in names[block.source]:
                 if abs(scaled[at]) > limit:
                     raise ConvergenceError(
-                        f'{self.label} with covariates: the {block.name} coefficient of '
+                        f"{self.label} with covariates: the {block.name} coefficient of "
                         f'"{name}" runs off to infinity (one standard deviation of it '
                         f"multiplies a parameter by e^{abs(scaled[at]):.0f}). The covariate "
                         "all but separates the customers by their histories, e.g. a "
-                        "category whose customers never came back: merge or drop it")
+                        "category whose customers never came back: merge or drop it"
+                    )
                 at += 1
 
     def _by_block(self, values: Array) -> dict[str, dict[str, float]]:
@@ -429,20 +499,23 @@ class _CovariateModel:
         at = 0
         for block in self.blocks:
             names = self.covariate_names_[block.source]
-            out[block.name] = dict(zip(names, map(float, values[at:at + len(names)]),
-                                       strict=True))
+            out[block.name] = dict(
+                zip(names, map(float, values[at : at + len(names)]), strict=True)
+            )
             at += len(names)
         return out
 
     def _theta(self) -> Array:
         if not hasattr(self, "params_"):
             raise NotFittedError(f"{type(self).__name__}: call fit before predicting")
-        coefs = [value for block in self.blocks
-                 for value in self.coefficients_[block.name].values()]
+        coefs = [
+            value for block in self.blocks for value in self.coefficients_[block.name].values()
+        ]
         return np.concatenate([np.log(list(self.params_.values())), coefs])
 
-    def customer_params(self, purchase_covariates: Any, dropout_covariates: Any = None
-                        ) -> dict[str, Array]:
+    def customer_params(
+        self, purchase_covariates: Any, dropout_covariates: Any = None
+    ) -> dict[str, Array]:
         """Each customer's own model parameters (``alpha_i``, ...), given the covariates.
 
         Parameters
@@ -451,13 +524,15 @@ class _CovariateModel:
             As in :meth:`fit`, with the columns of the fit.
         """
         theta = self._theta()
-        z, _ = self._read(purchase_covariates, dropout_covariates,
-                          int(np.shape(purchase_covariates)[0]))
+        z, _ = self._read(
+            purchase_covariates, dropout_covariates, int(np.shape(purchase_covariates)[0])
+        )
         rows = np.exp(_log_rows(theta, len(self.names), self.blocks, z))
         return dict(zip(self.names, rows, strict=True))
 
-    def _rows(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-              purchase: Any, dropout: Any) -> tuple[Array, ...]:
+    def _rows(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, purchase: Any, dropout: Any
+    ) -> tuple[Array, ...]:
         """Each row's parameters and history, for the prediction functions."""
         theta = self._theta()
         x, t_x, t = _history(frequency, recency, T)
@@ -479,8 +554,10 @@ class _CovariateModel:
             "log_likelihood": self.log_likelihood_,
             "standard_errors": {
                 "params": {k: plain(v) for k, v in errors["params"].items()},
-                "coefficients": {block: {k: plain(v) for k, v in values.items()}
-                                 for block, values in errors["coefficients"].items()},
+                "coefficients": {
+                    block: {k: plain(v) for k, v in values.items()}
+                    for block, values in errors["coefficients"].items()
+                },
             },
         }
 
@@ -535,25 +612,41 @@ class BetaGeoCovariateModel(_CovariateModel):
     """
 
     names = ("r", "alpha", "a", "b")
-    blocks = (_Block("purchase", 1, -1.0, "purchase"), _Block("dropout_a", 2, 1.0, "dropout"),
-              _Block("dropout_b", 3, 1.0, "dropout"))
+    blocks = (
+        _Block("purchase", 1, -1.0, "purchase"),
+        _Block("dropout_a", 2, 1.0, "dropout"),
+        _Block("dropout_b", 3, 1.0, "dropout"),
+    )
     label = "BG/NBD"
     key = "bgnbd"
     _slopes = staticmethod(_bgnbd_slopes)
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-                          purchase_covariates: Any, dropout_covariates: Any = None
-                          ) -> Array:
+    def probability_alive(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        purchase_covariates: Any,
+        dropout_covariates: Any = None,
+    ) -> Array:
         """Probability that each customer is still a customer."""
-        return _bgnbd_probability_alive(*self._rows(frequency, recency, T,
-                                                    purchase_covariates, dropout_covariates))
+        return _bgnbd_probability_alive(
+            *self._rows(frequency, recency, T, purchase_covariates, dropout_covariates)
+        )
 
-    def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike,
-                           T: ArrayLike, purchase_covariates: Any,
-                           dropout_covariates: Any = None) -> Array:
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        purchase_covariates: Any,
+        dropout_covariates: Any = None,
+    ) -> Array:
         """Expected purchases of each customer in the next ``t`` time units."""
-        r, alpha, a, b, x, t_x, age = self._rows(frequency, recency, T, purchase_covariates,
-                                                 dropout_covariates)
+        r, alpha, a, b, x, t_x, age = self._rows(
+            frequency, recency, T, purchase_covariates, dropout_covariates
+        )
         return _bgnbd_expected(r, alpha, a, b, t, x, t_x, age)
 
 
@@ -609,17 +702,30 @@ class ParetoNBDCovariateModel(_CovariateModel):
     key = "pnbd"
     _slopes = staticmethod(_pareto_slopes)
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-                          purchase_covariates: Any, dropout_covariates: Any = None
-                          ) -> Array:
+    def probability_alive(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        purchase_covariates: Any,
+        dropout_covariates: Any = None,
+    ) -> Array:
         """Probability that each customer is still a customer."""
-        return pareto_nbd_probability_alive(*self._rows(
-            frequency, recency, T, purchase_covariates, dropout_covariates))
+        return pareto_nbd_probability_alive(
+            *self._rows(frequency, recency, T, purchase_covariates, dropout_covariates)
+        )
 
-    def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike,
-                           T: ArrayLike, purchase_covariates: Any,
-                           dropout_covariates: Any = None) -> Array:
+    def expected_purchases(
+        self,
+        t: float,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        purchase_covariates: Any,
+        dropout_covariates: Any = None,
+    ) -> Array:
         """Expected purchases of each customer in the next ``t`` time units."""
-        r, alpha, s, beta, x, t_x, age = self._rows(frequency, recency, T,
-                                                    purchase_covariates, dropout_covariates)
+        r, alpha, s, beta, x, t_x, age = self._rows(
+            frequency, recency, T, purchase_covariates, dropout_covariates
+        )
         return pareto_nbd_conditional_expected_purchases(r, alpha, s, beta, t, x, t_x, age)

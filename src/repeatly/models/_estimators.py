@@ -52,8 +52,14 @@ def _weights(weights: ArrayLike | None, n: int) -> NDArray[np.float64]:
 
 
 def _fit_history(
-    log_likelihood: Any, names: tuple[str, ...], model: str, columns: tuple[ArrayLike, ...],
-    weights: ArrayLike | None, penalizer: float, *, discrete: bool = False,
+    log_likelihood: Any,
+    names: tuple[str, ...],
+    model: str,
+    columns: tuple[ArrayLike, ...],
+    weights: ArrayLike | None,
+    penalizer: float,
+    *,
+    discrete: bool = False,
     kernel: Any = None,
 ) -> tuple[dict[str, float], float, dict[str, float]]:
     """Fit a model of (frequency, recency, age) rows: parameters, LL, standard errors.
@@ -69,12 +75,15 @@ def _fit_history(
     if discrete and (np.any(x > t_x) or np.any(x != np.round(x))):
         raise InputError("BG/BB: expected whole numbers with frequency <= recency <= periods")
     w = _weights(weights, len(x))
-    build = kernel or (lambda *rows: LikelihoodKernel(log_likelihood, *rows[:-1],
-                                                      weights=rows[-1]))
-    params, errors, log_lik = _fit_kernel(build, (x, t_x, t), w, penalizer, names=names,
-                                          model=model)
-    return (dict(zip(names, map(float, params), strict=True)), log_lik,
-            dict(zip(names, map(float, errors), strict=True)))
+    build = kernel or (lambda *rows: LikelihoodKernel(log_likelihood, *rows[:-1], weights=rows[-1]))
+    params, errors, log_lik = _fit_kernel(
+        build, (x, t_x, t), w, penalizer, names=names, model=model
+    )
+    return (
+        dict(zip(names, map(float, params), strict=True)),
+        log_lik,
+        dict(zip(names, map(float, errors), strict=True)),
+    )
 
 
 SAMPLE_ROWS = 50_000  # rows of the sample that gives the fit on many rows its start
@@ -85,8 +94,9 @@ MAX_PARTS = 4
 
 
 @contextlib.contextmanager
-def _whole_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
-                  w: NDArray[np.float64]) -> Iterator[Any]:
+def _whole_kernel(
+    build: Any, columns: tuple[NDArray[np.float64], ...], w: NDArray[np.float64]
+) -> Iterator[Any]:
     """The kernel on every row: in parts on the cores when there are many rows."""
     parts = min(os.cpu_count() or 1, MAX_PARTS)
     if len(w) < SPLIT_ROWS or parts < 2:
@@ -97,9 +107,15 @@ def _whole_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
 
 
 @one_blas_thread()
-def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
-                w: NDArray[np.float64], penalizer: float, *, names: tuple[str, ...],
-                model: str) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+def _fit_kernel(
+    build: Any,
+    columns: tuple[NDArray[np.float64], ...],
+    w: NDArray[np.float64],
+    penalizer: float,
+    *,
+    names: tuple[str, ...],
+    model: str,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     """Maximise the penalised likelihood of ``build(*columns, w)``.
 
     Returns the parameters, their standard errors and the (unpenalised) log-likelihood
@@ -126,8 +142,11 @@ def _fit_kernel(build: Any, columns: tuple[NDArray[np.float64], ...],
         if whole.with_gradient is None:
             params = _optimum(whole, start, names=names, model=model)
             return params, standard_errors(whole.value, params), float(kernel(params))
-        settled = None if curvature is None else newton_in_logs(whole.with_gradient,
-                                                                np.log(start), curvature)
+        settled = (
+            None
+            if curvature is None
+            else newton_in_logs(whole.with_gradient, np.log(start), curvature)
+        )
         if settled is None:
             settled = _optimum(whole, start, names=names, model=model)
         if whole.hessian is not None:
@@ -161,12 +180,16 @@ def _objective(kernel: Any, penalizer: float) -> _Objective:
     def hessian(p: NDArray[np.float64]) -> NDArray[np.float64]:
         return 2 * penalizer * np.eye(len(p)) - kernel.hessian(p)
 
-    return _Objective(lambda p: with_gradient(p)[0], with_gradient,
-                      hessian if hasattr(kernel, "hessian") else None)
+    return _Objective(
+        lambda p: with_gradient(p)[0],
+        with_gradient,
+        hessian if hasattr(kernel, "hessian") else None,
+    )
 
 
-def _optimum(objective: _Objective, start: NDArray[np.float64], *, names: tuple[str, ...],
-             model: str) -> NDArray[np.float64]:
+def _optimum(
+    objective: _Objective, start: NDArray[np.float64], *, names: tuple[str, ...], model: str
+) -> NDArray[np.float64]:
     """Where the objective is lowest, from ``start``.
 
     Damped Newton steps where the kernel has second derivatives (they settle in a few
@@ -174,12 +197,12 @@ def _optimum(objective: _Objective, start: NDArray[np.float64], *, names: tuple[
     settle, L-BFGS-B.
     """
     if objective.with_gradient is not None and objective.hessian is not None:
-        found = damped_newton_in_logs(objective.with_gradient, objective.hessian,
-                                      np.log(start))
+        found = damped_newton_in_logs(objective.with_gradient, objective.hessian, np.log(start))
         if found is not None:
             return found
-    params, _ = fit_positive(objective.value, start, names=names, model=model,
-                             with_gradient=objective.with_gradient)
+    params, _ = fit_positive(
+        objective.value, start, names=names, model=model, with_gradient=objective.with_gradient
+    )
     return params
 
 
@@ -201,14 +224,27 @@ class _HistoryModel:
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
 
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-            weights: ArrayLike | None = None) -> Self:
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        weights: ArrayLike | None = None,
+    ) -> Self:
         """Fit on per-customer (or distinct, weighted) frequency, recency and age."""
         self.params_, self.log_likelihood_, self.standard_errors_ = _fit_history(
-            self._maths.log_likelihood, self.names, self.label, (frequency, recency, T),
-            weights, self.penalizer, discrete=self.discrete, kernel=self._kernel)
-        self.n_observations_ = float(np.sum(_weights(weights, len(np.atleast_1d(
-            np.asarray(frequency))))))
+            self._maths.log_likelihood,
+            self.names,
+            self.label,
+            (frequency, recency, T),
+            weights,
+            self.penalizer,
+            discrete=self.discrete,
+            kernel=self._kernel,
+        )
+        self.n_observations_ = float(
+            np.sum(_weights(weights, len(np.atleast_1d(np.asarray(frequency)))))
+        )
         return self
 
     def _values(self) -> tuple[float, ...]:
@@ -220,29 +256,35 @@ class _HistoryModel:
         a, b, c, d = self._values()
         return a, b, c, d
 
-    def probability_alive(self, frequency: ArrayLike, recency: ArrayLike,
-                          T: ArrayLike) -> NDArray[np.float64]:
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Probability that each customer is still a customer."""
         return np.asarray(self._maths.probability_alive(*self._values(), frequency, recency, T))
 
-    def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike,
-                           T: ArrayLike) -> NDArray[np.float64]:
+    def expected_purchases(
+        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Expected purchases of each customer in the next ``t`` time units."""
-        return np.asarray(self._maths.conditional_expected_purchases(
-            *self._values(), t, frequency, recency, T))
+        return np.asarray(
+            self._maths.conditional_expected_purchases(*self._values(), t, frequency, recency, T)
+        )
 
-    def probability_no_purchase(self, t: float, frequency: ArrayLike, recency: ArrayLike,
-                                T: ArrayLike) -> NDArray[np.float64]:
+    def probability_no_purchase(
+        self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Probability that each customer makes no purchase in the next ``t``."""
-        return np.asarray(self._maths.probability_no_purchase(
-            *self._values(), t, frequency, recency, T))
+        return np.asarray(
+            self._maths.probability_no_purchase(*self._values(), t, frequency, recency, T)
+        )
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in the first ``t`` of a new customer's life."""
         raise NotImplementedError
 
-    def next_purchase_in(self, frequency: ArrayLike, recency: ArrayLike,
-                         T: ArrayLike) -> NDArray[np.float64]:
+    def next_purchase_in(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Median time to each customer's next purchase, if they are still a customer."""
         p = dict(zip(self.names, self._values(), strict=True))
         return _expected.median_wait(p["r"], p["alpha"], frequency, T)
@@ -250,11 +292,15 @@ class _HistoryModel:
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as plain data (JSON-ready)."""
         self._values()
-        return {"model": self.key, "params": dict(self.params_),
-                "log_likelihood": self.log_likelihood_,
-                "standard_errors": {k: (None if np.isnan(v) else v)
-                                    for k, v in self.standard_errors_.items()},
-                "penalizer": self.penalizer}
+        return {
+            "model": self.key,
+            "params": dict(self.params_),
+            "log_likelihood": self.log_likelihood_,
+            "standard_errors": {
+                k: (None if np.isnan(v) else v) for k, v in self.standard_errors_.items()
+            },
+            "penalizer": self.penalizer,
+        }
 
 
 class BetaGeoModel(_HistoryModel):
@@ -380,8 +426,13 @@ class BetaGeoBetaBinomModel(_HistoryModel):
     discrete = True
     _maths = _bgbb
 
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, periods: ArrayLike,
-            weights: ArrayLike | None = None) -> Self:
+    def fit(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        periods: ArrayLike,
+        weights: ArrayLike | None = None,
+    ) -> Self:
         """Fit on (frequency, recency, periods) rows, optionally weighted."""
         return super().fit(frequency, recency, periods, weights)
 
@@ -389,8 +440,9 @@ class BetaGeoBetaBinomModel(_HistoryModel):
         """Expected transactions in a new customer's first ``t`` opportunities."""
         return _expected.bgbb_expected(*self._four(), t)
 
-    def next_purchase_in(self, frequency: ArrayLike, recency: ArrayLike,
-                         T: ArrayLike) -> NDArray[np.float64]:
+    def next_purchase_in(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Median opportunities to each customer's next transaction, if still active."""
         alpha, beta, _, _ = self._four()
         return _expected.bgbb_median_wait(alpha, beta, frequency, T)
@@ -418,21 +470,24 @@ class GammaGammaModel:
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
 
-    def fit(self, frequency: ArrayLike, monetary_value: ArrayLike,
-            weights: ArrayLike | None = None) -> GammaGammaModel:
+    def fit(
+        self, frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike | None = None
+    ) -> GammaGammaModel:
         """Fit on repeat buyers: their repeat transactions and mean spend of those."""
         x = np.asarray(frequency, dtype=np.float64)
         m = np.asarray(monetary_value, dtype=np.float64)
         if x.shape != m.shape or x.ndim != 1 or len(x) == 0:
             raise InputError("frequency and monetary_value: expected equal-length arrays")
         if np.any(x <= 0) or np.any(m <= 0):
-            raise InputError("Gamma-Gamma is fitted on repeat buyers: expected frequency > 0 "
-                             "and monetary_value > 0 for every row")
+            raise InputError(
+                "Gamma-Gamma is fitted on repeat buyers: expected frequency > 0 "
+                "and monetary_value > 0 for every row"
+            )
         w = _weights(weights, len(x))
 
         params, errors, self.log_likelihood_ = _fit_kernel(
-            GammaGammaKernel, (x, m), w, self.penalizer, names=self.names,
-            model="Gamma-Gamma")
+            GammaGammaKernel, (x, m), w, self.penalizer, names=self.names, model="Gamma-Gamma"
+        )
         self.params_ = dict(zip(self.names, map(float, params), strict=True))
         self.standard_errors_ = dict(zip(self.names, map(float, errors), strict=True))
         return self
@@ -451,17 +506,23 @@ class GammaGammaModel:
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as plain data (JSON-ready)."""
         self._fitted()
-        return {"model": "gamma_gamma", "params": dict(self.params_),
-                "log_likelihood": self.log_likelihood_,
-                "standard_errors": {k: (None if np.isnan(v) else v)
-                                    for k, v in self.standard_errors_.items()}}
+        return {
+            "model": "gamma_gamma",
+            "params": dict(self.params_),
+            "log_likelihood": self.log_likelihood_,
+            "standard_errors": {
+                k: (None if np.isnan(v) else v) for k, v in self.standard_errors_.items()
+            },
+        }
 
-    def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike
-                       ) -> NDArray[np.float64]:
+    def expected_spend(
+        self, frequency: ArrayLike, monetary_value: ArrayLike
+    ) -> NDArray[np.float64]:
         """Expected spend per transaction of each customer."""
         p = self._fitted()
-        return _gamma_gamma.conditional_expected_spend(p["p"], p["q"], p["gamma"], frequency,
-                                                       monetary_value)
+        return _gamma_gamma.conditional_expected_spend(
+            p["p"], p["q"], p["gamma"], frequency, monetary_value
+        )
 
 
 #: The models ``forecast`` can fit, by the name the CLI takes.

@@ -52,8 +52,7 @@ def mbgnbd_expected(r: float, alpha: float, a: float, b: float, t: ArrayLike) ->
     return b / (a - 1) * (1.0 - tail)
 
 
-def pareto_nbd_expected(r: float, alpha: float, s: float, beta: float, t: ArrayLike
-                        ) -> Array:
+def pareto_nbd_expected(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> Array:
     """Pareto/NBD: expected repeat purchases in the first ``t`` of a customer's life."""
     t_ = np.asarray(t, dtype=np.float64)
     if abs(s - 1.0) < 1e-9:
@@ -61,12 +60,15 @@ def pareto_nbd_expected(r: float, alpha: float, s: float, beta: float, t: ArrayL
     return r * beta / (alpha * (s - 1)) * (1.0 - np.power(beta / (beta + t_), s - 1))
 
 
-def bgbb_expected(alpha: float, beta: float, gamma: float, delta: float, n: ArrayLike
-                  ) -> Array:
+def bgbb_expected(alpha: float, beta: float, gamma: float, delta: float, n: ArrayLike) -> Array:
     """BG/BB: expected transactions in the first ``n`` opportunities."""
     n_ = np.asarray(n, dtype=np.float64)
-    ratio = np.exp(gammaln(gamma + delta) - gammaln(1 + delta)
-                   + gammaln(1 + delta + n_) - gammaln(gamma + delta + n_))
+    ratio = np.exp(
+        gammaln(gamma + delta)
+        - gammaln(1 + delta)
+        + gammaln(1 + delta + n_)
+        - gammaln(gamma + delta + n_)
+    )
     return alpha / (alpha + beta) * delta / (gamma - 1) * (1.0 - ratio)
 
 
@@ -80,8 +82,9 @@ def median_wait(r: float, alpha: float, x: ArrayLike, T: ArrayLike) -> Array:
     return (alpha + T_) * np.expm1(np.log(2.0) / (r + x_))
 
 
-def bgbb_median_wait(alpha: float, beta: float, x: ArrayLike, n: ArrayLike,
-                     most: int = 100_000) -> Array:
+def bgbb_median_wait(
+    alpha: float, beta: float, x: ArrayLike, n: ArrayLike, most: int = 100_000
+) -> Array:
     """BG/BB: median opportunities until an active customer's next transaction.
 
     P(no transaction in the next k | active) = B(alpha+x, beta+n-x+k) / B(alpha+x,

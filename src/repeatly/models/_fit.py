@@ -11,9 +11,18 @@ from threadpoolctl import threadpool_limits
 
 from repeatly.exceptions import ConvergenceError
 
-__all__ = ["Gradient", "Hessian", "curvature_in_logs", "damped_newton_in_logs", "fit_positive",
-           "newton_in_logs", "one_blas_thread", "standard_errors",
-           "standard_errors_from_gradient", "standard_errors_from_hessian"]
+__all__ = [
+    "Gradient",
+    "Hessian",
+    "curvature_in_logs",
+    "damped_newton_in_logs",
+    "fit_positive",
+    "newton_in_logs",
+    "one_blas_thread",
+    "standard_errors",
+    "standard_errors_from_gradient",
+    "standard_errors_from_hessian",
+]
 
 
 #: Bounds of the logs of every parameter: 1e-6 to 1e5. Beyond them a model has lost a
@@ -65,8 +74,9 @@ def fit_positive(
         value = neg_log_likelihood(np.exp(log_params))
         return float(value) if np.isfinite(value) else 1e300
 
-    def objective_and_gradient(log_params: NDArray[np.float64]
-                               ) -> tuple[float, NDArray[np.float64]]:
+    def objective_and_gradient(
+        log_params: NDArray[np.float64],
+    ) -> tuple[float, NDArray[np.float64]]:
         params = np.exp(log_params)
         assert with_gradient is not None
         value, gradient = with_gradient(params)
@@ -79,23 +89,37 @@ def fit_positive(
     # (np.errstate, unlike a warnings filter, holds for this thread alone)
     with np.errstate(all="ignore"):
         if with_gradient is not None:
-            result = minimize(objective_and_gradient, np.log(start), jac=True,
-                              method="L-BFGS-B", bounds=bounds,
-                              options={"maxiter": 2000, "ftol": 1e-11, "gtol": 1e-7})
+            result = minimize(
+                objective_and_gradient,
+                np.log(start),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 2000, "ftol": 1e-11, "gtol": 1e-7},
+            )
         else:
-            result = minimize(objective, np.log(start), method="L-BFGS-B", bounds=bounds,
-                              options={"maxiter": 2000, "ftol": 1e-11, "gtol": 1e-7})
+            result = minimize(
+                objective,
+                np.log(start),
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 2000, "ftol": 1e-11, "gtol": 1e-7},
+            )
         # a line search that cannot improve further ends at the optimum within the
         # noise of the function's last digits: accept it
-        settled = result.success or (result.status == 2 and np.isfinite(result.fun)
-                                     and result.fun < 1e299)
+        settled = result.success or (
+            result.status == 2 and np.isfinite(result.fun) and result.fun < 1e299
+        )
         if settled:
             result.success = True
         if not settled or not np.all(np.isfinite(result.x)):
-            result = minimize(objective, result.x if np.all(np.isfinite(result.x))
-                              else np.log(start), method="Nelder-Mead", bounds=bounds,
-                              options={"maxiter": 4000, "maxfev": 2000, "xatol": 1e-10,
-                                       "fatol": 1e-10})
+            result = minimize(
+                objective,
+                result.x if np.all(np.isfinite(result.x)) else np.log(start),
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={"maxiter": 4000, "maxfev": 2000, "xatol": 1e-10, "fatol": 1e-10},
+            )
     params = np.exp(result.x)
     if not result.success or not np.all(np.isfinite(params)):
         raise ConvergenceError(
@@ -121,18 +145,21 @@ def standard_errors(
     hessian = np.empty((k, k))
     for i in range(k):
         for j in range(i, k):
+
             def at(di: float, dj: float, i: int = i, j: int = j) -> float:
                 shifted = params.astype(np.float64).copy()
                 shifted[i] += di * steps[i]
                 shifted[j] += dj * steps[j]
                 return float(neg_log_likelihood(shifted))
+
             value = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * steps[i] * steps[j])
             hessian[i, j] = hessian[j, i] = value
     return standard_errors_from_hessian(hessian)
 
 
-def standard_errors_from_gradient(with_gradient: Gradient, params: NDArray[np.float64]
-                                  ) -> NDArray[np.float64]:
+def standard_errors_from_gradient(
+    with_gradient: Gradient, params: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Standard errors from the inverse Hessian, by central differences of the gradient.
 
     ``with_gradient`` returns the negative log-likelihood and its gradient. (Forward
@@ -151,13 +178,15 @@ def standard_errors_from_gradient(with_gradient: Gradient, params: NDArray[np.fl
     return standard_errors_from_hessian((hessian + hessian.T) / 2)
 
 
-def curvature_in_logs(with_gradient: Gradient, log_params: NDArray[np.float64]
-                      ) -> NDArray[np.float64]:
+def curvature_in_logs(
+    with_gradient: Gradient, log_params: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """The Hessian of a negative log-likelihood in the logs of its parameters.
 
     By central differences of the gradient (in the parameters, as ``with_gradient``
     returns it, turned into the gradient in their logs).
     """
+
     def gradient_in_logs(theta: NDArray[np.float64]) -> NDArray[np.float64]:
         params = np.exp(theta)
         return with_gradient(params)[1] * params
@@ -173,9 +202,13 @@ def curvature_in_logs(with_gradient: Gradient, log_params: NDArray[np.float64]
     return (hessian + hessian.T) / 2
 
 
-def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
-                   curvature: NDArray[np.float64], *, max_steps: int = 30
-                   ) -> NDArray[np.float64] | None:
+def newton_in_logs(
+    with_gradient: Gradient,
+    log_start: NDArray[np.float64],
+    curvature: NDArray[np.float64],
+    *,
+    max_steps: int = 30,
+) -> NDArray[np.float64] | None:
     """Minimise from a nearby start with a good guess of the curvature, in few steps.
 
     Quasi-Newton steps on the logs of the parameters: the first with ``curvature``
@@ -224,15 +257,20 @@ def newton_in_logs(with_gradient: Gradient, log_start: NDArray[np.float64],
             seen = new_gradient * np.exp(moved) - in_logs
             if float(change @ seen) > 0:  # BFGS: keep the curvature what the step saw
                 bent = hessian @ change
-                hessian += np.outer(seen, seen) / float(change @ seen) \
-                    - np.outer(bent, bent) / float(change @ bent)
+                hessian += np.outer(seen, seen) / float(change @ seen) - np.outer(
+                    bent, bent
+                ) / float(change @ bent)
             theta, value, gradient = moved, new_value, new_gradient
     return None
 
 
-def damped_newton_in_logs(with_gradient: Gradient, hessian: Hessian,
-                          log_start: NDArray[np.float64], *, max_steps: int = 200
-                          ) -> NDArray[np.float64] | None:
+def damped_newton_in_logs(
+    with_gradient: Gradient,
+    hessian: Hessian,
+    log_start: NDArray[np.float64],
+    *,
+    max_steps: int = 200,
+) -> NDArray[np.float64] | None:
     """Minimise from afar with exact second derivatives, in the logs of the parameters.
 
     Newton steps, damped (Levenberg-Marquardt) where the curvature is not positive
@@ -268,8 +306,7 @@ def damped_newton_in_logs(with_gradient: Gradient, hessian: Hessian,
                         return None  # stuck on a flat ridge
                     moved = theta + step
                     # at most a factor e^3 per step on each parameter, within the bounds
-                    if (np.abs(step).max() <= 3.0 and np.all(moved >= low)
-                            and np.all(moved <= high)):
+                    if np.abs(step).max() <= 3.0 and np.all(moved >= low) and np.all(moved <= high):
                         new_value, new_gradient = _in_logs(with_gradient, moved)
                         if np.isfinite(new_value) and new_value <= value:
                             break
@@ -281,8 +318,9 @@ def damped_newton_in_logs(with_gradient: Gradient, hessian: Hessian,
     return None
 
 
-def _newton_step(curvature: NDArray[np.float64], in_logs: NDArray[np.float64]
-                 ) -> NDArray[np.float64] | None:
+def _newton_step(
+    curvature: NDArray[np.float64], in_logs: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
     """The step to the minimum of the quadratic model; ``None`` unless it is convex."""
     try:
         np.linalg.cholesky(curvature)
@@ -291,8 +329,7 @@ def _newton_step(curvature: NDArray[np.float64], in_logs: NDArray[np.float64]
     return np.asarray(-np.linalg.solve(curvature, in_logs), dtype=np.float64)
 
 
-def _in_logs(with_gradient: Gradient, at: NDArray[np.float64]
-             ) -> tuple[float, NDArray[np.float64]]:
+def _in_logs(with_gradient: Gradient, at: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
     """The objective and its gradient (in the parameters) at the logs ``at``."""
     value, gradient = with_gradient(np.exp(at))
     return float(value), np.asarray(gradient, dtype=np.float64)

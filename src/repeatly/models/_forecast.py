@@ -94,11 +94,16 @@ class Forecast:
             "params": fitted["params"],
             "log_likelihood": fitted["log_likelihood"],
             "standard_errors": fitted["standard_errors"],
-            "spend_model": None if self.spend is None else {
-                "model": "gamma_gamma", "params": dict(self.spend.params_),
-                "standard_errors": self.spend.to_dict()["standard_errors"]},
-            "options": {k: (v.isoformat() if isinstance(v, dt.date) else v)
-                        for k, v in self.options.items()},
+            "spend_model": None
+            if self.spend is None
+            else {
+                "model": "gamma_gamma",
+                "params": dict(self.spend.params_),
+                "standard_errors": self.spend.to_dict()["standard_errors"],
+            },
+            "options": {
+                k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.options.items()
+            },
             "comparison": _records(self.comparison),
             "what_if": self.what_if,
             "notes": self.notes,
@@ -191,16 +196,16 @@ def forecast(
     if not 0 < margin <= 1:
         raise InputError(f"margin: expected a share above 0 and at most 1, got {margin}")
     if not 0 <= discount_rate < 10:
-        raise InputError(f"discount_rate: expected a yearly rate such as 0.1, got "
-                         f"{discount_rate}")
+        raise InputError(f"discount_rate: expected a yearly rate such as 0.1, got {discount_rate}")
     if not 0 <= penalizer < math.inf:
         raise InputError(f"penalizer: expected 0 or more, got {penalizer}")
     if clv_months < 1:
         raise InputError(f"clv_months: expected 1 or more, got {clv_months}")
     saved = None if predictions_file is None else Path(predictions_file)
     if saved is not None and not saved.parent.is_dir():
-        raise InputError(f"predictions_file: expected a file in an existing folder, got "
-                         f"{os.fspath(saved)!r}")
+        raise InputError(
+            f"predictions_file: expected a file in an existing folder, got {os.fspath(saved)!r}"
+        )
     step = progress or (lambda label: None)
     size = UNIT_DAYS[unit]
     horizon = 365.25 / size if horizon is None else float(horizon)
@@ -208,8 +213,10 @@ def forecast(
         raise InputError(f"horizon: expected a positive number of {unit}s, got {horizon}")
     end = as_of or _last_day(lines)
     if calibration_end is not None and not calibration_end < end:
-        raise InputError(f"calibration_end: expected a day before the end of the history "
-                         f"({end}), got {calibration_end}")
+        raise InputError(
+            f"calibration_end: expected a day before the end of the history "
+            f"({end}), got {calibration_end}"
+        )
     candidates = list(AUTO_MODELS) if model == "auto" else [model]
     discrete = candidates == ["bgbb"]
     summarise = period_summary if discrete else model_summary
@@ -222,35 +229,51 @@ def forecast(
     if calibration_end is not None:
         step("Fitting on the calibration period")
         with aggregation_threads(lines):
-            calib = materialize(summarise(lines, calibration_end=calibration_end,
-                                          unit=unit, holdout_end=end), "model_calibration")
-        rows = steps.frame(calib.group_by([*KEY, "holdout_purchases"]).aggregate(
-            weight=calib.count()))
+            calib = materialize(
+                summarise(lines, calibration_end=calibration_end, unit=unit, holdout_end=end),
+                "model_calibration",
+            )
+        rows = steps.frame(
+            calib.group_by([*KEY, "holdout_purchases"]).aggregate(weight=calib.count())
+        )
         if rows.empty:
-            raise InputError(f"calibration_end: no customers bought on or before "
-                             f"{calibration_end}")
+            raise InputError(f"calibration_end: no customers bought on or before {calibration_end}")
         span = _span(calibration_end, end, size, discrete)
         judged, calibrated, expected = {}, {}, {}
         for key in candidates:
             calibrated[key] = steps.fit_model(key, rows, penalizer)
             expected[key] = calibrated[key].expected_purchases(
-                span, rows.frequency, rows.recency, rows["T"])
+                span, rows.frequency, rows.recency, rows["T"]
+            )
             judged[key] = steps.judge(expected[key], rows)
             comparison_rows.append(steps.compared(key, calibrated[key], judged[key]))
         chosen = min(candidates, key=lambda k: judged[k]["mae"])
-        holdout = {"calibration_end": calibration_end.isoformat(), "end": end.isoformat(),
-                   "length": span, "unit": unit, **judged[chosen]}
+        holdout = {
+            "calibration_end": calibration_end.isoformat(),
+            "end": end.isoformat(),
+            "length": span,
+            "unit": unit,
+            **judged[chosen],
+        }
         tables["by_frequency"] = steps.by_frequency(expected[chosen], rows)
-        tables["tracking"] = steps.tracking(calibrated[chosen], lines,
-                                            start_end=(calibration_end, end), unit=unit,
-                                            discrete=discrete)
+        tables["tracking"] = steps.tracking(
+            calibrated[chosen],
+            lines,
+            start_end=(calibration_end, end),
+            unit=unit,
+            discrete=discrete,
+        )
 
     step("Fitting the models")
     with aggregation_threads(lines):
-        summary = stored = materialize(summarise(lines, calibration_end=end, unit=unit),
-                                       "model_summary")
-    rows = steps.frame(summary.group_by(KEY).aggregate(
-        weight=summary.count(), value_sum=summary.monetary_value.sum()))
+        summary = stored = materialize(
+            summarise(lines, calibration_end=end, unit=unit), "model_summary"
+        )
+    rows = steps.frame(
+        summary.group_by(KEY).aggregate(
+            weight=summary.count(), value_sum=summary.monetary_value.sum()
+        )
+    )
     if rows.empty:
         raise InputError(f"no customers bought on or before {end}")
     # the engine groups the spend rows while numpy fits the purchase models
@@ -270,15 +293,23 @@ def forecast(
     summary = summary.mutate(expected_spend=steps.spend_expr(summary, spend, mean_spend))
     if model == "auto":
         how = "the lowest holdout error" if calibration_end else "the lowest BIC"
-        notes.append(f"model auto: {steps.MODELS[chosen].label} has {how} of "
-                     + ", ".join(steps.MODELS[k].label for k in candidates))
+        notes.append(
+            f"model auto: {steps.MODELS[chosen].label} has {how} of "
+            + ", ".join(steps.MODELS[k].label for k in candidates)
+        )
     fitted = fits[chosen]
 
     step("Predicting every customer")
     monthly = (1 + discount_rate) ** (1 / 12) - 1
     predictions, histories = steps.predict_rows(
-        fitted, rows, horizon=horizon, month=DAYS_PER_MONTH / size, months=clv_months,
-        monthly_rate=monthly, discrete=discrete)
+        fitted,
+        rows,
+        horizon=horizon,
+        month=DAYS_PER_MONTH / size,
+        months=clv_months,
+        monthly_rate=monthly,
+        discrete=discrete,
+    )
     joined = steps.join_predictions(summary, predictions, end=end, size=size, margin=margin)
 
     def store() -> ir.Table:
@@ -289,21 +320,44 @@ def forecast(
     # the engine joins the predictions back while numpy computes the tables of rows
     with alongside(store) as stored_forecast:
         tables["alive_matrix"] = steps.alive_matrix(rows, predictions)
-        what_if = steps.what_if(fitted, rows, predictions["discounted_purchases"].to_numpy(),
-                                histories, margin=margin, horizon_months=clv_months,
-                                month=DAYS_PER_MONTH / size, monthly_rate=monthly,
-                                discrete=discrete)
+        what_if = steps.what_if(
+            fitted,
+            rows,
+            predictions["discounted_purchases"].to_numpy(),
+            histories,
+            margin=margin,
+            horizon_months=clv_months,
+            month=DAYS_PER_MONTH / size,
+            monthly_rate=monthly,
+            discrete=discrete,
+        )
     customers = stored_forecast.result()
     release(stored)  # the forecast holds all of it
     tables["clv_distribution"] = steps.clv_distribution(customers)
-    options = {"model": chosen, "requested_model": model, "unit": unit, "as_of": end,
-               "calibration_end": calibration_end, "horizon": horizon,
-               "clv_months": clv_months, "margin": margin, "discount_rate": discount_rate,
-               "penalizer": penalizer}
-    return Forecast(model=fitted, spend=spend, customers=customers,
-                    comparison=steps.comparison(comparison_rows), holdout=holdout,
-                    tables=tables, what_if=what_if, options=options, notes=notes,
-                    predictions_file=saved)
+    options = {
+        "model": chosen,
+        "requested_model": model,
+        "unit": unit,
+        "as_of": end,
+        "calibration_end": calibration_end,
+        "horizon": horizon,
+        "clv_months": clv_months,
+        "margin": margin,
+        "discount_rate": discount_rate,
+        "penalizer": penalizer,
+    }
+    return Forecast(
+        model=fitted,
+        spend=spend,
+        customers=customers,
+        comparison=steps.comparison(comparison_rows),
+        holdout=holdout,
+        tables=tables,
+        what_if=what_if,
+        options=options,
+        notes=notes,
+        predictions_file=saved,
+    )
 
 
 def _last_day(lines: ir.Table) -> dt.date:
@@ -316,4 +370,3 @@ def _last_day(lines: ir.Table) -> dt.date:
 def _span(start: dt.date, end: dt.date, size: float, discrete: bool) -> float:
     length = (end - start).days / size
     return float(math.floor(length)) if discrete else length
-

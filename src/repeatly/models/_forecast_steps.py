@@ -23,10 +23,26 @@ from repeatly.models._forecast import ALIVE_CAP, FREQUENCY_CAP, KEY
 from repeatly.models._kernels import distinct_pairs
 from repeatly.models._prep import Unit, purchase_days
 
-__all__ = ["alive_matrix", "bic", "by_frequency", "clv_distribution", "compared",
-           "comparison", "fit_model", "fit_spend", "frame", "join_predictions", "judge",
-           "mean_spend", "predict_rows", "spend_expr", "spend_rows", "spend_sums", "tracking",
-           "what_if"]
+__all__ = [
+    "alive_matrix",
+    "bic",
+    "by_frequency",
+    "clv_distribution",
+    "compared",
+    "comparison",
+    "fit_model",
+    "fit_spend",
+    "frame",
+    "join_predictions",
+    "judge",
+    "mean_spend",
+    "predict_rows",
+    "spend_expr",
+    "spend_rows",
+    "spend_sums",
+    "tracking",
+    "what_if",
+]
 
 
 def frame(table: ir.Table) -> pd.DataFrame:
@@ -40,8 +56,12 @@ def frame(table: ir.Table) -> pd.DataFrame:
 
 def fit_model(key: str, rows: pd.DataFrame, penalizer: float) -> _HistoryModel:
     model = MODELS[key](penalizer=penalizer)
-    return model.fit(rows.frequency.to_numpy(float), rows.recency.to_numpy(float),
-                     rows["T"].to_numpy(float), weights=rows.weight.to_numpy(float))
+    return model.fit(
+        rows.frequency.to_numpy(float),
+        rows.recency.to_numpy(float),
+        rows["T"].to_numpy(float),
+        weights=rows.weight.to_numpy(float),
+    )
 
 
 def bic(model: _HistoryModel) -> float:
@@ -53,14 +73,22 @@ def comparison(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compared(key: str, model: _HistoryModel, judged: dict[str, Any] | None
-              ) -> dict[str, Any]:
+def compared(key: str, model: _HistoryModel, judged: dict[str, Any] | None) -> dict[str, Any]:
     k = len(model.names)
-    row = {"model": key, "name": model.label, "log_likelihood": model.log_likelihood_,
-           "aic": 2 * k - 2 * model.log_likelihood_, "bic": bic(model)}
+    row = {
+        "model": key,
+        "name": model.label,
+        "log_likelihood": model.log_likelihood_,
+        "aic": 2 * k - 2 * model.log_likelihood_,
+        "bic": bic(model),
+    }
     if judged is not None:
-        row.update(holdout_mae=judged["mae"], holdout_expected=judged["expected"],
-                   holdout_actual=judged["actual"], aggregate_error=judged["aggregate_error"])
+        row.update(
+            holdout_mae=judged["mae"],
+            holdout_expected=judged["expected"],
+            holdout_actual=judged["actual"],
+            aggregate_error=judged["aggregate_error"],
+        )
     return row
 
 
@@ -75,30 +103,41 @@ def judge(expected: np.ndarray, rows: pd.DataFrame) -> dict[str, Any]:
         "expected": total_expected,
         "actual": total_actual,
         "aggregate_error": (total_expected - total_actual) / total_actual
-        if total_actual else float("nan"),
+        if total_actual
+        else float("nan"),
         "customers": int(w.sum()),
     }
 
 
 def by_frequency(expected: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
     """Mean holdout purchases, actual and expected, by calibration frequency."""
-    frame = pd.DataFrame({
-        "frequency": np.minimum(rows.frequency.to_numpy(float), FREQUENCY_CAP).astype(int),
-        "w": rows.weight.to_numpy(float),
-    })
+    frame = pd.DataFrame(
+        {
+            "frequency": np.minimum(rows.frequency.to_numpy(float), FREQUENCY_CAP).astype(int),
+            "w": rows.weight.to_numpy(float),
+        }
+    )
     frame["actual"] = frame.w * rows.holdout_purchases.to_numpy(float)
     frame["expected"] = frame.w * expected
     grouped = frame.groupby("frequency").sum()
-    return pd.DataFrame({
-        "frequency": grouped.index.to_numpy(),
-        "customers": grouped.w.to_numpy().astype(int),
-        "actual": (grouped.actual / grouped.w).to_numpy(),
-        "expected": (grouped.expected / grouped.w).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "frequency": grouped.index.to_numpy(),
+            "customers": grouped.w.to_numpy().astype(int),
+            "actual": (grouped.actual / grouped.w).to_numpy(),
+            "expected": (grouped.expected / grouped.w).to_numpy(),
+        }
+    )
 
 
-def tracking(model: _HistoryModel, lines: ir.Table, *, start_end: tuple[dt.date, dt.date],
-              unit: Unit, discrete: bool) -> pd.DataFrame:
+def tracking(
+    model: _HistoryModel,
+    lines: ir.Table,
+    *,
+    start_end: tuple[dt.date, dt.date],
+    unit: Unit,
+    discrete: bool,
+) -> pd.DataFrame:
     """Cumulative repeat transactions, actual and expected, step by step.
 
     Expected: each day's new customers times the model's expected repeat purchases of a
@@ -123,29 +162,37 @@ def tracking(model: _HistoryModel, lines: ir.Table, *, start_end: tuple[dt.date,
     day_age = (pd.to_datetime(daily["day"]) - origin).dt.days.to_numpy(float)
     actual_steps = np.minimum(np.floor(day_age / size).astype(int), steps - 1)
     actual = np.bincount(actual_steps, weights=daily.n.to_numpy(float), minlength=steps)
-    return pd.DataFrame({"step_end": edges.date, "actual": np.cumsum(actual),
-                         "expected": expected,
-                         "calibration": edges.date <= calibration_end})
+    return pd.DataFrame(
+        {
+            "step_end": edges.date,
+            "actual": np.cumsum(actual),
+            "expected": expected,
+            "calibration": edges.date <= calibration_end,
+        }
+    )
 
 
 def spend_rows(summary: ir.Table) -> pd.DataFrame:
     """The repeat buyers' distinct (frequency, mean spend) rows, with their counts."""
     repeat = summary.filter((summary.frequency > 0) & (summary.monetary_value > 0))
-    return frame(repeat.group_by(["frequency", "monetary_value"]).aggregate(
-        weight=repeat.count()))
+    return frame(repeat.group_by(["frequency", "monetary_value"]).aggregate(weight=repeat.count()))
 
 
 def fit_spend(rows: pd.DataFrame) -> tuple[GammaGammaModel | None, str]:
     if len(rows) < 10:
-        return None, ("spend: too few repeat buyers for the Gamma-Gamma model; each "
-                      "customer's own mean spend is used")
+        return None, (
+            "spend: too few repeat buyers for the Gamma-Gamma model; each "
+            "customer's own mean spend is used"
+        )
     try:
         model = GammaGammaModel().fit(rows.frequency, rows.monetary_value, rows.weight)
     except ConvergenceError as error:
         return None, f"spend: {error}; each customer's own mean spend is used"
     if model.params_["q"] <= 1:
-        return None, ("spend: the Gamma-Gamma fit has q <= 1 (no finite mean spend); each "
-                      "customer's own mean spend is used")
+        return None, (
+            "spend: the Gamma-Gamma fit has q <= 1 (no finite mean spend); each "
+            "customer's own mean spend is used"
+        )
     return model, ""
 
 
@@ -158,8 +205,7 @@ def mean_spend(rows: pd.DataFrame, spend: GammaGammaModel | None) -> float:
     return float(repeat.value_sum.sum()) / count if count else 0.0
 
 
-def spend_sums(rows: pd.DataFrame, spend: GammaGammaModel | None, mean: float
-                ) -> np.ndarray:
+def spend_sums(rows: pd.DataFrame, spend: GammaGammaModel | None, mean: float) -> np.ndarray:
     """Each distinct row's expected spend per transaction, summed over its customers.
 
     As :func:`spend_expr` gives it per customer. It is affine in the customer's own
@@ -205,7 +251,8 @@ class _Histories:
         if model not in self._alive:
             self._alive[model] = (
                 model.probability_alive(self.x, self.t_x, self.T),
-                model.probability_alive(self.pair_x, self.pair_T, self.pair_T))
+                model.probability_alive(self.pair_x, self.pair_T, self.pair_T),
+            )
         return self._alive[model]
 
     def expected(self, model: _HistoryModel, t: float) -> np.ndarray:
@@ -230,30 +277,49 @@ class _Histories:
         return model.next_purchase_in(self.pair_x, self.pair_T, self.pair_T)[self.inverse]
 
 
-def predict_rows(model: _HistoryModel, rows: pd.DataFrame, *, horizon: float,
-                  month: float, months: int, monthly_rate: float, discrete: bool
-                  ) -> tuple[pa.Table, _Histories]:
+def predict_rows(
+    model: _HistoryModel,
+    rows: pd.DataFrame,
+    *,
+    horizon: float,
+    month: float,
+    months: int,
+    monthly_rate: float,
+    discrete: bool,
+) -> tuple[pa.Table, _Histories]:
     """Predictions for the distinct rows, with each row's discounted CLV purchases.
 
     An Arrow table over the numpy arrays (no copy), which the engine joins as it is.
     """
     histories = _Histories(*(rows[c].to_numpy(float) for c in KEY))
     span = math.floor(horizon) if discrete else horizon
-    discounted = _discounted_purchases(model, histories, month=month, months=months,
-                                       monthly_rate=monthly_rate, discrete=discrete)
-    frame = pa.table({
-        "frequency": rows.frequency.to_numpy(), "recency": rows.recency.to_numpy(),
-        "T": rows["T"].to_numpy(), "p_alive": histories.alive(model)[0],
-        "expected_purchases": histories.expected(model, span),
-        "p_no_purchase": histories.no_purchase(model, span),
-        "next_purchase_in": histories.next_in(model),
-        "discounted_purchases": discounted,
-    })
+    discounted = _discounted_purchases(
+        model, histories, month=month, months=months, monthly_rate=monthly_rate, discrete=discrete
+    )
+    frame = pa.table(
+        {
+            "frequency": rows.frequency.to_numpy(),
+            "recency": rows.recency.to_numpy(),
+            "T": rows["T"].to_numpy(),
+            "p_alive": histories.alive(model)[0],
+            "expected_purchases": histories.expected(model, span),
+            "p_no_purchase": histories.no_purchase(model, span),
+            "next_purchase_in": histories.next_in(model),
+            "discounted_purchases": discounted,
+        }
+    )
     return frame, histories
 
 
-def _discounted_purchases(model: _HistoryModel, histories: _Histories, *, month: float,
-                          months: int, monthly_rate: float, discrete: bool) -> np.ndarray:
+def _discounted_purchases(
+    model: _HistoryModel,
+    histories: _Histories,
+    *,
+    month: float,
+    months: int,
+    monthly_rate: float,
+    discrete: bool,
+) -> np.ndarray:
     """Sum over the months ahead of each month's expected purchases, discounted, per row.
 
     Each month's expected purchases are P(alive) times a factor per (frequency, T) pair
@@ -270,15 +336,26 @@ def _discounted_purchases(model: _HistoryModel, histories: _Histories, *, month:
     return histories.alive(model)[0] * total[histories.inverse]
 
 
-def join_predictions(summary: ir.Table, predictions: pa.Table, *, end: dt.date,
-                      size: float, margin: float) -> ir.Table:
+def join_predictions(
+    summary: ir.Table, predictions: pa.Table, *, end: dt.date, size: float, margin: float
+) -> ir.Table:
     waits = predictions.column_names.index("next_purchase_in")
-    rows = predictions.set_column(waits, "next_purchase_on", _next_purchase_on(
-        predictions["next_purchase_in"].to_numpy(), end=end, size=size))
+    rows = predictions.set_column(
+        waits,
+        "next_purchase_on",
+        _next_purchase_on(predictions["next_purchase_in"].to_numpy(), end=end, size=size),
+    )
     joined = summary.join(ibis.memtable(rows), KEY)
     return joined.select(
-        "customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
-        "expected_purchases", "p_no_purchase", "next_purchase_on",
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "p_no_purchase",
+        "next_purchase_on",
         expected_spend=joined.expected_spend,
         clv=margin * joined.expected_spend * joined.discounted_purchases,
     )
@@ -308,9 +385,15 @@ def alive_matrix(rows: pd.DataFrame, predictions: pa.Table) -> pd.DataFrame:
     customers = np.bincount(cell, weights=w, minlength=cells)
     alive = np.bincount(cell, weights=w * predictions["p_alive"].to_numpy(), minlength=cells)
     seen = np.flatnonzero(customers)
-    return pd.DataFrame({"frequency": seen // 10, "recency_bin": seen % 10,
-                         "recency_from": seen % 10 * top / 10, "customers": customers[seen],
-                         "p_alive": alive[seen] / customers[seen]})
+    return pd.DataFrame(
+        {
+            "frequency": seen // 10,
+            "recency_bin": seen % 10,
+            "recency_from": seen % 10 * top / 10,
+            "customers": customers[seen],
+            "p_alive": alive[seen] / customers[seen],
+        }
+    )
 
 
 def clv_distribution(customers: ir.Table, bins: int = 40) -> pd.DataFrame:
@@ -321,32 +404,45 @@ def clv_distribution(customers: ir.Table, bins: int = 40) -> pd.DataFrame:
     """
     clv = customers.clv
     known = customers.filter(clv.notnull() & ~clv.isnan() & ~clv.isinf())
-    found = known.aggregate(top=known.clv.quantile(0.99), high=known.clv.max(),
-                            n=known.count()).to_pyarrow().to_pylist()[0]
+    found = (
+        known.aggregate(top=known.clv.quantile(0.99), high=known.clv.max(), n=known.count())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     if not found["n"]:
         return pd.DataFrame({"clv_from": [], "clv_to": [], "customers": [], "clv": []})
     top = float(found["top"]) or float(found["high"]) or 1.0
     edges = np.linspace(0.0, top, bins + 1)
     edges = np.append(edges, max(float(found["high"]), top) + 1e-9)
     # band i holds edges[i] <= clv < edges[i + 1]; the last, everything from the top up
-    below = ibis.greatest(ibis.least((known.clv / (top / bins)).floor().cast("int64"),
-                                     bins - 1), 0)
+    below = ibis.greatest(ibis.least((known.clv / (top / bins)).floor().cast("int64"), bins - 1), 0)
     band = ibis.ifelse(known.clv >= top, bins, below).name("band")
-    counted = known.group_by(band).aggregate(customers=known.count(),
-                                             clv=known.clv.sum()).to_pyarrow()
+    counted = (
+        known.group_by(band).aggregate(customers=known.count(), clv=known.clv.sum()).to_pyarrow()
+    )
     index = counted["band"].to_numpy()
     counts = np.zeros(bins + 1, dtype=np.int64)
     sums = np.zeros(bins + 1)
     counts[index] = counted["customers"].to_numpy()
     sums[index] = counted["clv"].to_numpy()
-    return pd.DataFrame({"clv_from": edges[:-1], "clv_to": edges[1:],
-                         "customers": counts, "clv": sums})
+    return pd.DataFrame(
+        {"clv_from": edges[:-1], "clv_to": edges[1:], "customers": counts, "clv": sums}
+    )
 
 
-def what_if(model: _HistoryModel, rows: pd.DataFrame, discounted: np.ndarray,
-             histories: _Histories, *,
-             margin: float, horizon_months: int, month: float, monthly_rate: float,
-             discrete: bool, reduction: float = 0.05) -> dict[str, float]:
+def what_if(
+    model: _HistoryModel,
+    rows: pd.DataFrame,
+    discounted: np.ndarray,
+    histories: _Histories,
+    *,
+    margin: float,
+    horizon_months: int,
+    month: float,
+    monthly_rate: float,
+    discrete: bool,
+    reduction: float = 0.05,
+) -> dict[str, float]:
     """Total predicted CLV, and the same with the dropout rate 5% lower.
 
     The dropout process's mean rate (BG/NBD, MBG/NBD: the dropout probability a/(a+b);
@@ -358,12 +454,22 @@ def what_if(model: _HistoryModel, rows: pd.DataFrame, discounted: np.ndarray,
     scenario = type(model)(penalizer=model.penalizer)
     scenario.params_ = _less_dropout(model, reduction)
     scenario.n_observations_ = model.n_observations_
-    better = _discounted_purchases(scenario, histories, month=month, months=horizon_months,
-                                   monthly_rate=monthly_rate, discrete=discrete)
+    better = _discounted_purchases(
+        scenario,
+        histories,
+        month=month,
+        months=horizon_months,
+        monthly_rate=monthly_rate,
+        discrete=discrete,
+    )
     improved = margin * float(np.dot(spend, better))
-    return {"churn_reduction": reduction, "total_clv": total, "total_clv_if": improved,
-            "change": improved - total,
-            "change_share": (improved - total) / total if total else float("nan")}
+    return {
+        "churn_reduction": reduction,
+        "total_clv": total,
+        "total_clv_if": improved,
+        "change": improved - total,
+        "change_share": (improved - total) / total if total else float("nan"),
+    }
 
 
 def _less_dropout(model: _HistoryModel, reduction: float) -> dict[str, float]:

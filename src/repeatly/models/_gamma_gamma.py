@@ -21,13 +21,20 @@ def log_likelihood(p: float, q: float, gamma: float, x: ArrayLike, m: ArrayLike)
     """Log-density of each repeat buyer's mean spend ``m`` over ``x`` transactions."""
     x_ = np.asarray(x, dtype=np.float64)
     m_ = np.asarray(m, dtype=np.float64)
-    return (gammaln(p * x_ + q) - gammaln(p * x_) - gammaln(q) + q * np.log(gamma)
-            + (p * x_ - 1) * np.log(m_) + p * x_ * np.log(x_)
-            - (p * x_ + q) * np.log(gamma + x_ * m_))
+    return (
+        gammaln(p * x_ + q)
+        - gammaln(p * x_)
+        - gammaln(q)
+        + q * np.log(gamma)
+        + (p * x_ - 1) * np.log(m_)
+        + p * x_ * np.log(x_)
+        - (p * x_ + q) * np.log(gamma + x_ * m_)
+    )
 
 
-def conditional_expected_spend(p: float, q: float, gamma: float, x: ArrayLike,
-                               m: ArrayLike) -> Array:
+def conditional_expected_spend(
+    p: float, q: float, gamma: float, x: ArrayLike, m: ArrayLike
+) -> Array:
     """Expected spend per transaction of a customer with ``x`` repeats of mean ``m``.
 
     Customers without repeats get the population mean.

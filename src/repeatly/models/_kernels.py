@@ -29,8 +29,14 @@ from scipy.special import betaln, digamma, gammaln, polygamma
 
 from repeatly.models import _pareto_nbd
 
-__all__ = ["BetaGeoKernel", "GammaGammaKernel", "LikelihoodKernel", "ParetoNBDKernel",
-           "SplitKernel", "distinct_pairs"]
+__all__ = [
+    "BetaGeoKernel",
+    "GammaGammaKernel",
+    "LikelihoodKernel",
+    "ParetoNBDKernel",
+    "SplitKernel",
+    "distinct_pairs",
+]
 
 Array = NDArray[np.float64]
 
@@ -44,8 +50,7 @@ def _distinct(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     return np.asarray(unique), index
 
 
-def _by_value(values: Array, weights: Array
-              ) -> tuple[Array, NDArray[np.intp], Array]:
+def _by_value(values: Array, weights: Array) -> tuple[Array, NDArray[np.intp], Array]:
     """The distinct values, each row's index into them, and their total weights."""
     unique, index = _distinct(values)
     totals = np.bincount(index, weights=weights, minlength=len(unique)).astype(np.float64)
@@ -57,8 +62,9 @@ class LikelihoodKernel:
 
     gradient = False
 
-    def __init__(self, log_likelihood: Callable[..., Array], *columns: Array,
-                 weights: Array) -> None:
+    def __init__(
+        self, log_likelihood: Callable[..., Array], *columns: Array, weights: Array
+    ) -> None:
         self.log_likelihood, self.columns, self.w = log_likelihood, columns, weights
 
     def __call__(self, params: Array) -> float:
@@ -88,13 +94,16 @@ class BetaGeoKernel:
         r, alpha, a, b = (float(v) for v in params)
         ux, wx = self.ux, self.wx
         # terms of the frequency alone, summed over its distinct values
-        value = float(np.dot(wx, gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
-                             + betaln(a, b + ux) - betaln(a, b)))
+        value = float(
+            np.dot(
+                wx,
+                gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b),
+            )
+        )
         d_r = float(np.dot(wx, digamma(r + ux) - digamma(r) + np.log(alpha)))
         d_alpha = float(np.sum(wx)) * r / alpha
         d_a = float(np.dot(wx, digamma(a + b) - digamma(a + b + ux)))
-        d_b = float(np.dot(wx, digamma(b + ux) - digamma(a + b + ux) - digamma(b)
-                           + digamma(a + b)))
+        d_b = float(np.dot(wx, digamma(b + ux) - digamma(a + b + ux) - digamma(b) + digamma(a + b)))
         # everyone: -(r + x) log(alpha + T), all a one-time buyer has (still active at
         # T), summed by age
         log_uT = np.log(alpha + self.uT)
@@ -121,8 +130,9 @@ class BetaGeoKernel:
         d_b -= float(np.dot(ws4, (1.0 / (b + self.ux_repeat - 1))[self.ix_repeat]))
         return value, np.array([d_r, d_alpha, d_a, d_b])
 
-    def _left_after(self, r: float, alpha: float, a: float, b: float, log_uT: Array
-                    ) -> tuple[Array, Array, Array]:
+    def _left_after(
+        self, r: float, alpha: float, a: float, b: float, log_uT: Array
+    ) -> tuple[Array, Array, Array]:
         """Per repeat row: -(r + x), log((alpha + t_x) / (alpha + T)) and e^gap.
 
         gap = a4 - a3, the log of the odds that the customer left after their last
@@ -194,12 +204,15 @@ class GammaGammaKernel:
         p, q, gamma = (float(v) for v in params)
         ux, wx = self.ux, self.wx
         pxq = p * ux + q
-        value = float(np.dot(wx, gammaln(pxq) - gammaln(p * ux))) \
-            - self.sum_w * gammaln(q) + self.sum_w * q * np.log(gamma) \
-            + p * self.sum_wx_log - self.sum_w_log_m
+        value = (
+            float(np.dot(wx, gammaln(pxq) - gammaln(p * ux)))
+            - self.sum_w * gammaln(q)
+            + self.sum_w * q * np.log(gamma)
+            + p * self.sum_wx_log
+            - self.sum_w_log_m
+        )
         d_p = float(np.dot(wx * ux, digamma(pxq) - digamma(p * ux))) + self.sum_wx_log
-        d_q = float(np.dot(wx, digamma(pxq))) - self.sum_w * digamma(q) \
-            + self.sum_w * np.log(gamma)
+        d_q = float(np.dot(wx, digamma(pxq))) - self.sum_w * digamma(q) + self.sum_w * np.log(gamma)
         d_gamma = self.sum_w * q / gamma
         # -(p x + q) log(gamma + x m) per buyer, in sums weighted by w and by w x
         spent = self.xm + gamma
@@ -229,8 +242,7 @@ class GammaGammaKernel:
         p_gamma = -wx_inv
         q_gamma = self.sum_w / gamma - w_inv
         gamma_gamma = -self.sum_w * q / gamma**2 + p * wx_inv2 + q * w_inv2
-        return np.array([[pp, pq, p_gamma], [pq, qq, q_gamma],
-                         [p_gamma, q_gamma, gamma_gamma]])
+        return np.array([[pp, pq, p_gamma], [pq, qq, q_gamma], [p_gamma, q_gamma, gamma_gamma]])
 
 
 def distinct_pairs(x: Array, y: Array) -> tuple[Array, Array, NDArray[np.intp]]:
@@ -258,14 +270,14 @@ class ParetoNBDKernel:
 
     def __call__(self, params: Array) -> float:
         r, alpha, s, beta = (float(v) for v in params)
-        head = float(np.dot(self.wx, gammaln(r + self.ux))) \
-            + float(np.sum(self.wx)) * (-gammaln(r) + r * np.log(alpha) + s * np.log(beta))
+        head = float(np.dot(self.wx, gammaln(r + self.ux))) + float(np.sum(self.wx)) * (
+            -gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        )
         px, py, inverse = self.tx_pairs
         at_tx = _pareto_nbd.log_f(r, alpha, s, beta, px, py)[inverse]
         px, py, inverse = self.T_pairs
         at_T = _pareto_nbd.log_f(r, alpha, s, beta, px, py)[inverse]
-        alive, left = _pareto_nbd.log_parts_from(r, alpha, s, beta, self.x, self.T, at_tx,
-                                                 at_T)
+        alive, left = _pareto_nbd.log_parts_from(r, alpha, s, beta, self.x, self.T, at_tx, at_T)
         return head + float(np.dot(self.w, np.logaddexp(alive, left)))
 
 
@@ -280,13 +292,23 @@ class SplitKernel:
     parts; it must have a worker per part.
     """
 
-    def __init__(self, build: Callable[..., Any], columns: Sequence[Array], weights: Array,
-                 *, pool: Executor, parts: int) -> None:
+    def __init__(
+        self,
+        build: Callable[..., Any],
+        columns: Sequence[Array],
+        weights: Array,
+        *,
+        pool: Executor,
+        parts: int,
+    ) -> None:
         bounds = np.linspace(0, len(weights), parts + 1).astype(int)
         pieces = [slice(int(a), int(b)) for a, b in pairwise(bounds)]
         self._pool = pool
-        self.kernels = list(pool.map(
-            lambda part: build(*(column[part] for column in columns), weights[part]), pieces))
+        self.kernels = list(
+            pool.map(
+                lambda part: build(*(column[part] for column in columns), weights[part]), pieces
+            )
+        )
         self.gradient = self.kernels[0].gradient
         if hasattr(self.kernels[0], "hessian"):
             self.hessian = self._hessian
@@ -295,9 +317,12 @@ class SplitKernel:
         results = list(self._pool.map(lambda kernel: kernel(params), self.kernels))
         if not self.gradient:
             return float(sum(results))
-        return (float(sum(value for value, _ in results)),
-                np.sum([gradient for _, gradient in results], axis=0))
+        return (
+            float(sum(value for value, _ in results)),
+            np.sum([gradient for _, gradient in results], axis=0),
+        )
 
     def _hessian(self, params: Array) -> Array:
-        return np.sum(list(self._pool.map(lambda kernel: kernel.hessian(params),
-                                          self.kernels)), axis=0)
+        return np.sum(
+            list(self._pool.map(lambda kernel: kernel.hessian(params), self.kernels)), axis=0
+        )

@@ -27,8 +27,9 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-def log_likelihood(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
-                   T: ArrayLike) -> Array:
+def log_likelihood(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Array:
     """Log-likelihood of each customer's (x, t_x, T) under MBG/NBD."""
     x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
     common = gammaln(r + x_) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
@@ -37,17 +38,25 @@ def log_likelihood(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x
     return common + np.logaddexp(still, gone)
 
 
-def probability_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike,
-                      t_x: ArrayLike, T: ArrayLike) -> Array:
+def probability_alive(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Array:
     """Probability that a customer with history (x, t_x, T) is still a customer."""
     x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
-    log_ratio = (np.log(a) - np.log(b + x_)
-                 + (r + x_) * (np.log(alpha + T_) - np.log(alpha + t_x_)))
+    log_ratio = np.log(a) - np.log(b + x_) + (r + x_) * (np.log(alpha + T_) - np.log(alpha + t_x_))
     return 1.0 / (1.0 + np.exp(np.minimum(log_ratio, 700.0)))
 
 
-def conditional_expected_purchases(r: float, alpha: float, a: float, b: float, t: ArrayLike,
-                                   x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Array:
+def conditional_expected_purchases(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    t: ArrayLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+) -> Array:
     """Expected purchases in (T, T+t] by a customer with history (x, t_x, T).
 
     Batislam et al. (2007)::
@@ -68,12 +77,21 @@ def conditional_expected_purchases(r: float, alpha: float, a: float, b: float, t
     """
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
     # BG/NBD's expectation for an active customer, with b + 1 for b
-    return (_bgnbd.active_expected(r, alpha, a, b + 1, t_, x_, T_)
-            * probability_alive(r, alpha, a, b, x_, t_x_, T_))
+    return _bgnbd.active_expected(r, alpha, a, b + 1, t_, x_, T_) * probability_alive(
+        r, alpha, a, b, x_, t_x_, T_
+    )
 
 
-def probability_no_purchase(r: float, alpha: float, a: float, b: float, t: ArrayLike,
-                            x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Array:
+def probability_no_purchase(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    t: ArrayLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+) -> Array:
     """Probability that a customer with history (x, t_x, T) makes no purchase in (T, T+t].
 
     As in BG/NBD, a customer alive at T stays alive until the next purchase::
@@ -89,5 +107,7 @@ def probability_no_purchase(r: float, alpha: float, a: float, b: float, t: Array
     [1.0, 0.891]
     """
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
-    return np.exp(log_likelihood(r, alpha, a, b, x_, t_x_, T_ + t_)
-                  - log_likelihood(r, alpha, a, b, x_, t_x_, T_))
+    return np.exp(
+        log_likelihood(r, alpha, a, b, x_, t_x_, T_ + t_)
+        - log_likelihood(r, alpha, a, b, x_, t_x_, T_)
+    )

@@ -45,12 +45,19 @@ def log_f(r: float, alpha: float, s: float, beta: float, x: Array, y: Array) -> 
     log_a, log_b = np.log(alpha + y), np.log(beta + y)
     z = np.abs(alpha - beta) / np.where(ge, alpha + y, beta + y)
     shift = np.where(ge, 0.0, log_a - log_b)
-    return -(r + x) * log_a - s * log_b + shift \
-        + np.log(hyp2f1(1.0, second, r + s + x + 1, z))
+    return -(r + x) * log_a - s * log_b + shift + np.log(hyp2f1(1.0, second, r + s + x + 1, z))
 
 
-def log_parts_from(r: float, alpha: float, s: float, beta: float, x: Array, T: Array,
-                   log_at_tx: Array, log_at_T: Array) -> tuple[Array, Array]:
+def log_parts_from(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: Array,
+    T: Array,
+    log_at_tx: Array,
+    log_at_T: Array,
+) -> tuple[Array, Array]:
     """The likelihood's two parts from log F at t_x and at T (see :func:`log_f`)."""
     with np.errstate(divide="ignore"):
         # log(F(t_x) - F(T)), -inf when t_x = T; F falls with y, so the gap is >= 0
@@ -60,20 +67,23 @@ def log_parts_from(r: float, alpha: float, s: float, beta: float, x: Array, T: A
     return alive, left
 
 
-def _log_parts(r: float, alpha: float, s: float, beta: float, x: Array, t_x: Array,
-               T: Array) -> tuple[Array, Array]:
+def _log_parts(
+    r: float, alpha: float, s: float, beta: float, x: Array, t_x: Array, T: Array
+) -> tuple[Array, Array]:
     """The log-likelihood's two parts, without their common factor.
 
     ``alive``: the customer is still alive at T; ``left``: the customer left in
     (t_x, T]. The likelihood is ``Gamma(r+x) alpha^r beta^s / Gamma(r)`` times
     ``exp(alive) + exp(left)``.
     """
-    return log_parts_from(r, alpha, s, beta, x, T, log_f(r, alpha, s, beta, x, t_x),
-                          log_f(r, alpha, s, beta, x, T))
+    return log_parts_from(
+        r, alpha, s, beta, x, T, log_f(r, alpha, s, beta, x, t_x), log_f(r, alpha, s, beta, x, T)
+    )
 
 
-def log_likelihood(r: float, alpha: float, s: float, beta: float, x: ArrayLike,
-                   t_x: ArrayLike, T: ArrayLike) -> Array:
+def log_likelihood(
+    r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Array:
     """Log-likelihood of each customer's (x, t_x, T) under Pareto/NBD."""
     x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
     alive, left = _log_parts(r, alpha, s, beta, x_, t_x_, T_)
@@ -81,8 +91,9 @@ def log_likelihood(r: float, alpha: float, s: float, beta: float, x: ArrayLike,
     return head + np.logaddexp(alive, left)
 
 
-def probability_alive(r: float, alpha: float, s: float, beta: float, x: ArrayLike,
-                      t_x: ArrayLike, T: ArrayLike) -> Array:
+def probability_alive(
+    r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Array:
     """Probability that a customer with history (x, t_x, T) is still alive at T.
 
     The likelihood's part where the customer outlives T over the whole likelihood
@@ -99,9 +110,16 @@ def probability_alive(r: float, alpha: float, s: float, beta: float, x: ArrayLik
     return np.exp(alive - np.logaddexp(alive, left))
 
 
-def conditional_expected_purchases(r: float, alpha: float, s: float, beta: float,
-                                   t: ArrayLike, x: ArrayLike, t_x: ArrayLike,
-                                   T: ArrayLike) -> Array:
+def conditional_expected_purchases(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    t: ArrayLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+) -> Array:
     """Expected purchases in (T, T+t] by a customer with history (x, t_x, T).
 
     Fader & Hardie (2005)::
@@ -121,12 +139,25 @@ def conditional_expected_purchases(r: float, alpha: float, s: float, beta: float
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
     span = np.log1p(t_ / (beta + T_))
     rate = (r + x_) / (alpha + T_)
-    return (rate * (beta + T_) * span * exprel(-(s - 1) * span)
-            * probability_alive(r, alpha, s, beta, x_, t_x_, T_))
+    return (
+        rate
+        * (beta + T_)
+        * span
+        * exprel(-(s - 1) * span)
+        * probability_alive(r, alpha, s, beta, x_, t_x_, T_)
+    )
 
 
-def probability_no_purchase(r: float, alpha: float, s: float, beta: float, t: ArrayLike,
-                            x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Array:
+def probability_no_purchase(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    t: ArrayLike,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+) -> Array:
     """Probability that a customer with history (x, t_x, T) makes no purchase in (T, T+t].
 
     Making no purchase in (T, T+t] turns the history (x, t_x, T) into (x, t_x, T+t),
@@ -142,5 +173,7 @@ def probability_no_purchase(r: float, alpha: float, s: float, beta: float, t: Ar
     [1.0, 0.416]
     """
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
-    return np.exp(log_likelihood(r, alpha, s, beta, x_, t_x_, T_ + t_)
-                  - log_likelihood(r, alpha, s, beta, x_, t_x_, T_))
+    return np.exp(
+        log_likelihood(r, alpha, s, beta, x_, t_x_, T_ + t_)
+        - log_likelihood(r, alpha, s, beta, x_, t_x_, T_)
+    )

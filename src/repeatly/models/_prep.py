@@ -11,8 +11,7 @@ import ibis.expr.types as ir
 from repeatly.connection import arg_min
 from repeatly.exceptions import InputError
 
-__all__ = ["UNIT_DAYS", "Unit", "distinct_rows", "model_summary", "period_summary",
-           "purchase_days"]
+__all__ = ["UNIT_DAYS", "Unit", "distinct_rows", "model_summary", "period_summary", "purchase_days"]
 
 #: Days in each time unit the models can count in.
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
@@ -76,8 +75,9 @@ def model_summary(
     later = days.filter((days.day > end) & (days.day <= ibis.date(holdout_end)))
     counts = later.group_by("customer_id").aggregate(holdout_purchases=later.count())
     joined = summary.left_join(counts, "customer_id")
-    return joined.select(*summary.columns,
-                         holdout_purchases=ibis.coalesce(joined.holdout_purchases, 0))
+    return joined.select(
+        *summary.columns, holdout_purchases=ibis.coalesce(joined.holdout_purchases, 0)
+    )
 
 
 def period_summary(
@@ -103,7 +103,8 @@ def period_summary(
     tagged = days.join(first, "customer_id")
     tagged = tagged.mutate(
         _period=(tagged.day.delta(tagged._first, unit="day").cast("float64") / size).floor(),
-        _n=(end.delta(tagged._first, unit="day").cast("float64") / size).floor())
+        _n=(end.delta(tagged._first, unit="day").cast("float64") / size).floor(),
+    )
     inside = tagged.filter((tagged._period >= 1) & (tagged._period <= tagged._n))
     seen = tagged.filter(tagged.day <= end)
     per = seen.group_by("customer_id").aggregate(
@@ -112,28 +113,31 @@ def period_summary(
         _repeat_days=(seen.day > seen._first).sum(),
     )
     counted = inside.group_by("customer_id").aggregate(
-        frequency=inside._period.nunique().cast("float64"), recency=inside._period.max())
+        frequency=inside._period.nunique().cast("float64"), recency=inside._period.max()
+    )
     joined = per.left_join(counted, "customer_id")
     summary = joined.select(
         "customer_id",
         frequency=ibis.coalesce(joined.frequency, 0.0),
         recency=ibis.coalesce(joined.recency, 0.0),
         T=joined["T"],
-        monetary_value=ibis.ifelse(joined._repeat_days > 0,
-                                   joined._repeat_value / joined._repeat_days, 0.0),
+        monetary_value=ibis.ifelse(
+            joined._repeat_days > 0, joined._repeat_value / joined._repeat_days, 0.0
+        ),
     )
     if holdout_end is None:
         return summary
-    later = tagged.filter((tagged.day > end) & (tagged.day <= ibis.date(holdout_end))
-                          & (tagged._period > tagged._n))
+    later = tagged.filter(
+        (tagged.day > end) & (tagged.day <= ibis.date(holdout_end)) & (tagged._period > tagged._n)
+    )
     counts = later.group_by("customer_id").aggregate(holdout_purchases=later._period.nunique())
     out = summary.left_join(counts, "customer_id")
-    return out.select(*summary.columns,
-                      holdout_purchases=ibis.coalesce(out.holdout_purchases, 0))
+    return out.select(*summary.columns, holdout_purchases=ibis.coalesce(out.holdout_purchases, 0))
 
 
-def purchase_days(lines: ir.Table, unit: str, calibration_end: dt.date,
-                   holdout_end: dt.date | None) -> tuple[float, ir.Table]:
+def purchase_days(
+    lines: ir.Table, unit: str, calibration_end: dt.date, holdout_end: dt.date | None
+) -> tuple[float, ir.Table]:
     """Check the options; the days in a unit and each customer's purchase days.
 
     One row per customer and day with the day's value; returns (negative lines) are
@@ -145,7 +149,8 @@ def purchase_days(lines: ir.Table, unit: str, calibration_end: dt.date,
         raise InputError("holdout_end: expected a date after calibration_end")
     sold = lines.filter(lines.amount >= 0)
     days = sold.group_by(["customer_id", sold.ordered_at.date().name("day")]).aggregate(
-        value=sold.amount.cast("float64").sum())
+        value=sold.amount.cast("float64").sum()
+    )
     return UNIT_DAYS[unit], days
 
 

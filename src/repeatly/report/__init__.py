@@ -8,5 +8,10 @@ from repeatly.report._render import (
     write_outputs,
 )
 
-__all__ = ["html_table", "render_campaign_report", "render_forecast_report", "render_report",
-           "write_outputs"]
+__all__ = [
+    "html_table",
+    "render_campaign_report",
+    "render_forecast_report",
+    "render_report",
+    "write_outputs",
+]

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 __all__ = ["campaigns_context"]
 
 
-def campaigns_context(results: Sequence[CampaignResults], *, lang: str, currency: str
-                      ) -> dict[str, Any] | None:
+def campaigns_context(
+    results: Sequence[CampaignResults], *, lang: str, currency: str
+) -> dict[str, Any] | None:
     """The section's content for measured campaigns, or ``None`` without any."""
     if not results:
         return None
@@ -50,24 +51,41 @@ def _campaign(result: CampaignResults, *, lang: str, currency: str) -> dict[str,
         rate_t=share(overall["response_rate_treatment"]),
         rate_c=share(overall["response_rate_control"]),
         uplift=_points(overall["uplift"], lang),
-        low=_points(overall["uplift_low"], lang), high=_points(overall["uplift_high"], lang),
+        low=_points(overall["uplift_low"], lang),
+        high=_points(overall["uplift_high"], lang),
         profit=money(overall["incremental_profit"]),
         profit_low=money(overall["incremental_profit_low"]),
         profit_high=money(overall["incremental_profit_high"]),
-        cost=money(overall["offer_cost"]))
+        cost=money(overall["offer_cost"]),
+    )
     rows = []
     for row in table.to_dict(orient="records"):
         name = t("c_all") if row["segment"] == "all" else row["segment"]
-        rows.append([
-            name, fmt_number(row["treatment"], lang=lang),
-            fmt_number(row["control"], lang=lang),
-            share(row["response_rate_treatment"]), share(row["response_rate_control"]),
-            f"{_points(row['uplift'], lang)} ({_points(row['uplift_low'], lang)} … "
-            f"{_points(row['uplift_high'], lang)})",
-            money(row["incremental_revenue"]), money(row["offer_cost"]),
-            money(row["incremental_profit"])])
-    headers = [t("c_segment"), t("c_treatment"), t("c_control"), t("c_bought_t"),
-               t("c_bought_c"), t("c_uplift"), t("c_revenue"), t("c_cost"), t("c_profit")]
+        rows.append(
+            [
+                name,
+                fmt_number(row["treatment"], lang=lang),
+                fmt_number(row["control"], lang=lang),
+                share(row["response_rate_treatment"]),
+                share(row["response_rate_control"]),
+                f"{_points(row['uplift'], lang)} ({_points(row['uplift_low'], lang)} … "
+                f"{_points(row['uplift_high'], lang)})",
+                money(row["incremental_revenue"]),
+                money(row["offer_cost"]),
+                money(row["incremental_profit"]),
+            ]
+        )
+    headers = [
+        t("c_segment"),
+        t("c_treatment"),
+        t("c_control"),
+        t("c_bought_t"),
+        t("c_bought_c"),
+        t("c_uplift"),
+        t("c_revenue"),
+        t("c_cost"),
+        t("c_profit"),
+    ]
     return {
         "title": result.campaign,
         "window": t("c_window").format(start=result.window[0], end=result.window[1]),
@@ -83,18 +101,29 @@ def _uplift_chart(table: Any, *, lang: str) -> go.Figure:
     order = table.iloc[::-1]  # plotly draws the first category at the bottom
     names = [t("c_all") if s == "all" else s for s in order.segment]
     uplift = order.uplift * 100
-    fig = go.Figure(go.Scatter(
-        x=uplift, y=names, mode="markers",
-        marker={"size": 10, "color": [charts.GREEN if s == "all" else charts.BLUE
-                                      for s in order.segment]},
-        error_x={"type": "data", "symmetric": False, "thickness": 1.5, "color": "#334155",
-                 "array": order.uplift_high * 100 - uplift,
-                 "arrayminus": uplift - order.uplift_low * 100},
-        hovertemplate="%{y}: %{x:+.1f}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=uplift,
+            y=names,
+            mode="markers",
+            marker={
+                "size": 10,
+                "color": [charts.GREEN if s == "all" else charts.BLUE for s in order.segment],
+            },
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "thickness": 1.5,
+                "color": "#334155",
+                "array": order.uplift_high * 100 - uplift,
+                "arrayminus": uplift - order.uplift_low * 100,
+            },
+            hovertemplate="%{y}: %{x:+.1f}<extra></extra>",
+        )
+    )
     fig.add_vline(x=0, line={"color": "#94a3b8", "dash": "dot"})
     fig.update_layout(title=t("c_chart"), showlegend=False)
-    fig.update_xaxes(title=t("c_chart_x"), zeroline=False, showgrid=True,
-                     gridcolor="#eef0f3")
+    fig.update_xaxes(title=t("c_chart_x"), zeroline=False, showgrid=True, gridcolor="#eef0f3")
     charts.layout(fig, height=max(220, 60 + 34 * len(names)))
     fig.update_layout(margin={"l": 140, "r": 20, "t": 40, "b": 50})
     return fig

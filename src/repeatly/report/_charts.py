@@ -48,17 +48,20 @@ def to_div(fig: go.Figure, *, lang: str = "en") -> str:
 def monthly_charts(monthly: pd.DataFrame, *, lang: str, currency: str) -> list[go.Figure]:
     """Revenue per month, and new vs returning customers per month."""
     months = monthly["month"].astype("string")
-    revenue = go.Figure(go.Bar(x=months, y=monthly["revenue"], marker_color=BLUE,
-                               name=text("revenue_chart", lang)))
-    revenue.update_layout(title=text("revenue_chart", lang), yaxis_tickformat=",.0f",
-                          yaxis_title=currency)
+    revenue = go.Figure(
+        go.Bar(x=months, y=monthly["revenue"], marker_color=BLUE, name=text("revenue_chart", lang))
+    )
+    revenue.update_layout(
+        title=text("revenue_chart", lang), yaxis_tickformat=",.0f", yaxis_title=currency
+    )
     people = go.Figure()
-    people.add_bar(x=months, y=monthly["new_customers"], name=text("new", lang),
-                   marker_color=BLUE)
-    people.add_bar(x=months, y=monthly["returning_customers"], name=text("returning", lang),
-                   marker_color=GREEN)
-    people.update_layout(barmode="stack", title=text("customers_chart", lang),
-                         yaxis_tickformat=",d")
+    people.add_bar(x=months, y=monthly["new_customers"], name=text("new", lang), marker_color=BLUE)
+    people.add_bar(
+        x=months, y=monthly["returning_customers"], name=text("returning", lang), marker_color=GREEN
+    )
+    people.update_layout(
+        barmode="stack", title=text("customers_chart", lang), yaxis_tickformat=",d"
+    )
     return [layout(revenue), layout(people)]
 
 
@@ -80,8 +83,9 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, lang: str, max_periods: int = 24) -
             textfont={"size": 9},
             colorscale="Blues",
             zmin=0,
-            zmax=min(100.0, max(20.0, float(_nanmax(values[:, 1:]))
-                                if values.shape[1] > 1 else 100)),
+            zmax=min(
+                100.0, max(20.0, float(_nanmax(values[:, 1:])) if values.shape[1] > 1 else 100)
+            ),
             colorbar={"title": "%", "thickness": 12},
             hovertemplate="%{y} +%{x}: %{z:.1f}%<extra></extra>",
         )
@@ -92,17 +96,26 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, lang: str, max_periods: int = 24) -
     return layout(fig, height=max(320, 18 * len(labels) + 120))
 
 
-def cohort_value_lines(cohorts: pd.DataFrame, *, lang: str, currency: str,
-                       max_cohorts: int = 12) -> go.Figure:
+def cohort_value_lines(
+    cohorts: pd.DataFrame, *, lang: str, currency: str, max_cohorts: int = 12
+) -> go.Figure:
     """Cumulative revenue per acquired customer by months since acquisition, per cohort."""
     fig = go.Figure()
     recent = sorted(cohorts["cohort"].unique())[-max_cohorts:]
     for cohort in recent:
         rows = cohorts[cohorts["cohort"] == cohort].sort_values("period")
-        fig.add_scatter(x=rows["period"], y=rows["revenue_per_customer"].cumsum(),
-                        mode="lines", name=str(cohort)[:7])
-    fig.update_layout(title=text("cohort_value", lang), xaxis_title=text("months_since", lang),
-                      yaxis_title=currency, yaxis_tickformat=",.0f")
+        fig.add_scatter(
+            x=rows["period"],
+            y=rows["revenue_per_customer"].cumsum(),
+            mode="lines",
+            name=str(cohort)[:7],
+        )
+    fig.update_layout(
+        title=text("cohort_value", lang),
+        xaxis_title=text("months_since", lang),
+        yaxis_title=currency,
+        yaxis_tickformat=",.0f",
+    )
     return layout(fig, height=360)
 
 
@@ -112,11 +125,18 @@ def gap_bars(hist: pd.DataFrame, *, lang: str, title: str) -> go.Figure:
         f"{int(lo)}–{int(up) - 1}" if up == up and up is not None else f"{int(lo)}+"
         for lo, up in zip(hist["lower"], hist["upper"], strict=True)
     ]
-    fig = go.Figure(go.Bar(x=labels, y=hist["share"] * 100, marker_color=BLUE,
-                           customdata=hist["repeats"],
-                           hovertemplate="%{x}: %{y:.1f}% (%{customdata:,})<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title=text("days_between", lang),
-                      yaxis_title=text("share", lang) + ", %")
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=hist["share"] * 100,
+            marker_color=BLUE,
+            customdata=hist["repeats"],
+            hovertemplate="%{x}: %{y:.1f}% (%{customdata:,})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title, xaxis_title=text("days_between", lang), yaxis_title=text("share", lang) + ", %"
+    )
     fig.update_xaxes(type="category")
     return layout(fig, height=300)
 

@@ -12,17 +12,23 @@ TEXT: dict[str, dict[str, str]] = {
     "headline": {"en": "Headline figures", "ru": "Главные показатели"},
     "acquisition": {"en": "What a customer costs", "ru": "Сколько стоит клиент"},
     "trends": {"en": "Trends", "ru": "Динамика"},
-    "economics_month": {"en": "Unit economics by acquisition month",
-                        "ru": "Юнит-экономика по месяцу привлечения"},
-    "economics_channel": {"en": "Unit economics by acquisition channel",
-                          "ru": "Юнит-экономика по каналу привлечения"},
+    "economics_month": {
+        "en": "Unit economics by acquisition month",
+        "ru": "Юнит-экономика по месяцу привлечения",
+    },
+    "economics_channel": {
+        "en": "Unit economics by acquisition channel",
+        "ru": "Юнит-экономика по каналу привлечения",
+    },
     "cohorts": {"en": "Cohort retention", "ru": "Удержание когорт"},
     "cohorts_note": {
         "en": "Share of each month's new customers who bought again N months later.",
         "ru": "Доля новых клиентов месяца, купивших снова через N месяцев.",
     },
-    "cohort_value": {"en": "Cumulative revenue per acquired customer",
-                     "ru": "Накопленная выручка на привлечённого клиента"},
+    "cohort_value": {
+        "en": "Cumulative revenue per acquired customer",
+        "ru": "Накопленная выручка на привлечённого клиента",
+    },
     "cycles": {"en": "Purchase cycles", "ru": "Циклы покупок"},
     "cycles_note": {
         "en": "Days between a customer's consecutive purchase days.",
@@ -32,16 +38,16 @@ TEXT: dict[str, dict[str, str]] = {
     "what_if": {"en": "What the levers are worth", "ru": "Сколько стоят рычаги"},
     "what_if_note": {
         "en": "Margin over {years} years from today's active customers if each lever moves "
-              "by {lever} alone, and all together.",
+        "by {lever} alone, and all together.",
         "ru": "Маржа за {years} г. от нынешних активных клиентов, если каждый рычаг "
-              "сдвинуть на {lever} отдельно и все вместе.",
+        "сдвинуть на {lever} отдельно и все вместе.",
     },
     "segments": {"en": "Segments", "ru": "Сегменты"},
     "segments_note": {
         "en": "RFM segments, status by each customer's own purchase cycle, and the golden "
-              "customers. The command repeatly segments writes the contact lists.",
+        "customers. The command repeatly segments writes the contact lists.",
         "ru": "RFM-сегменты, статус по собственному циклу покупок клиента и золотые "
-              "клиенты. Списки для связи пишет команда repeatly segments.",
+        "клиенты. Списки для связи пишет команда repeatly segments.",
     },
     "segment": {"en": "Segment", "ru": "Сегмент"},
     "customers_col": {"en": "Customers", "ru": "Клиенты"},
@@ -58,24 +64,36 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{n} golden customers ({share} of customers) bring {margin} of the margin.",
         "ru": "{n} золотых клиентов ({share} клиентов) приносят {margin} маржи.",
     },
-    "rfm_grid": {"en": "Customers by recency and frequency score",
-                 "ru": "Клиенты по давности и частоте"},
-    "frequency_axis": {"en": "Frequency score (5 = most purchases)",
-                       "ru": "Частота (5 — больше всего покупок)"},
-    "recency_axis": {"en": "Recency score (5 = most recent)",
-                     "ru": "Давность (5 — самые недавние)"},
-    "pareto": {"en": "Share of margin from the top customers",
-               "ru": "Доля маржи от лучших клиентов"},
+    "rfm_grid": {
+        "en": "Customers by recency and frequency score",
+        "ru": "Клиенты по давности и частоте",
+    },
+    "frequency_axis": {
+        "en": "Frequency score (5 = most purchases)",
+        "ru": "Частота (5 — больше всего покупок)",
+    },
+    "recency_axis": {
+        "en": "Recency score (5 = most recent)",
+        "ru": "Давность (5 — самые недавние)",
+    },
+    "pareto": {
+        "en": "Share of margin from the top customers",
+        "ru": "Доля маржи от лучших клиентов",
+    },
     "top_customers_axis": {"en": "Top customers, %", "ru": "Лучшие клиенты, %"},
     "margin_share_axis": {"en": "Share of margin, %", "ru": "Доля маржи, %"},
-    "golden_by_month": {"en": "Golden customers month by month",
-                        "ru": "Золотые клиенты по месяцам"},
+    "golden_by_month": {
+        "en": "Golden customers month by month",
+        "ru": "Золотые клиенты по месяцам",
+    },
     "golden_margin_series": {"en": "their share of margin", "ru": "их доля маржи"},
     "golden_customers_series": {"en": "their share of buyers", "ru": "их доля покупателей"},
     "lost_chart": {"en": "Customers lost per month", "ru": "Потеряно клиентов по месяцам"},
     "became_lost": {"en": "became lost", "ru": "потеряны"},
-    "movement": {"en": "Movement between segments over the last year",
-                 "ru": "Переходы между сегментами за последний год"},
+    "movement": {
+        "en": "Movement between segments over the last year",
+        "ru": "Переходы между сегментами за последний год",
+    },
     "from_axis": {"en": "A year ago", "ru": "Год назад"},
     "to_axis": {"en": "Now", "ru": "Сейчас"},
     "quality": {"en": "Data quality", "ru": "Качество данных"},
@@ -85,17 +103,19 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "q_rows": {"en": "Order lines read", "ru": "Прочитано строк заказов"},
     "q_skipped_rows": {"en": "Lines skipped as unreadable", "ru": "Пропущено нечитаемых строк"},
-    "q_unparseable_values": {"en": "Unreadable values in them",
-                             "ru": "Нечитаемых значений в них"},
+    "q_unparseable_values": {"en": "Unreadable values in them", "ru": "Нечитаемых значений в них"},
     "q_duplicate_rows": {"en": "Exact duplicate lines", "ru": "Полных дублей строк"},
-    "q_missing_order_ids": {"en": "Lines without an order id",
-                            "ru": "Строк без номера заказа"},
+    "q_missing_order_ids": {"en": "Lines without an order id", "ru": "Строк без номера заказа"},
     "q_future_dates": {"en": "Lines dated in the future", "ru": "Строк с датой в будущем"},
     "q_zero_amounts": {"en": "Lines of zero amount", "ru": "Строк с нулевой суммой"},
-    "q_negative_amounts": {"en": "Returns (negative amounts)",
-                           "ru": "Возвратов (отрицательных сумм)"},
-    "q_outliers": {"en": "Unusually large lines (above {threshold})",
-                   "ru": "Необычно крупных строк (больше {threshold})"},
+    "q_negative_amounts": {
+        "en": "Returns (negative amounts)",
+        "ru": "Возвратов (отрицательных сумм)",
+    },
+    "q_outliers": {
+        "en": "Unusually large lines (above {threshold})",
+        "ru": "Необычно крупных строк (больше {threshold})",
+    },
     "problems": {"en": "Examples of skipped lines", "ru": "Примеры пропущенных строк"},
     "read_as": {"en": "Read as", "ru": "Как прочитано"},
     "file_format": {"en": "file", "ru": "файл"},
@@ -130,7 +150,7 @@ TEXT: dict[str, dict[str, str]] = {
     "margin_revenue": {
         "en": "No cost data: margin is taken as revenue. Pass --margin-rate or a cost column.",
         "ru": "Нет себестоимости: маржа принята равной выручке. Укажите --margin-rate "
-              "или колонку себестоимости.",
+        "или колонку себестоимости.",
     },
     "revenue_chart": {"en": "Revenue by month", "ru": "Выручка по месяцам"},
     "customers_chart": {"en": "Customers by month", "ru": "Клиенты по месяцам"},
@@ -160,24 +180,26 @@ TEXT: dict[str, dict[str, str]] = {
     "campaigns_title": {"en": "Campaign results", "ru": "Результаты кампаний"},
     "campaigns_note": {
         "en": "What each campaign changed: the customers it reached against the control "
-              "group, who got nothing. A purchase in the attribution window, or an answer "
-              "recorded for the campaign, counts as a response. Intervals are 95%.",
+        "group, who got nothing. A purchase in the attribution window, or an answer "
+        "recorded for the campaign, counts as a response. Intervals are 95%.",
         "ru": "Что изменила каждая кампания: клиенты, до которых она дошла, против "
-              "контрольной группы, которая ничего не получила. Откликом считается покупка "
-              "в окне атрибуции или ответ, записанный для кампании. Интервалы — 95 %.",
+        "контрольной группы, которая ничего не получила. Откликом считается покупка "
+        "в окне атрибуции или ответ, записанный для кампании. Интервалы — 95 %.",
     },
     "c_lead": {
         "en": "{treatment} customers reached, {control} held back: {rate_t} of them bought "
-              "against {rate_c} of the control group, an uplift of {uplift} ({low} to "
-              "{high}). Incremental profit after the offer's cost ({cost}): {profit} "
-              "({profit_low} to {profit_high}).",
+        "against {rate_c} of the control group, an uplift of {uplift} ({low} to "
+        "{high}). Incremental profit after the offer's cost ({cost}): {profit} "
+        "({profit_low} to {profit_high}).",
         "ru": "Охвачено клиентов: {treatment}, в контроле: {control}. Купили {rate_t} "
-              "против {rate_c} в контрольной группе — прирост {uplift} (от {low} до "
-              "{high}). Дополнительная прибыль за вычетом стоимости предложения ({cost}): "
-              "{profit} (от {profit_low} до {profit_high}).",
+        "против {rate_c} в контрольной группе — прирост {uplift} (от {low} до "
+        "{high}). Дополнительная прибыль за вычетом стоимости предложения ({cost}): "
+        "{profit} (от {profit_low} до {profit_high}).",
     },
-    "c_window": {"en": "attribution window {start} to {end}",
-                 "ru": "окно атрибуции с {start} по {end}"},
+    "c_window": {
+        "en": "attribution window {start} to {end}",
+        "ru": "окно атрибуции с {start} по {end}",
+    },
     "c_all": {"en": "Whole campaign", "ru": "Вся кампания"},
     "c_segment": {"en": "Segment", "ru": "Сегмент"},
     "c_treatment": {"en": "Reached", "ru": "Охвачено"},
@@ -188,20 +210,24 @@ TEXT: dict[str, dict[str, str]] = {
     "c_revenue": {"en": "Incremental revenue", "ru": "Доп. выручка"},
     "c_cost": {"en": "Offer cost", "ru": "Стоимость предложения"},
     "c_profit": {"en": "Incremental profit", "ru": "Доп. прибыль"},
-    "c_chart": {"en": "Uplift in the share who bought, by segment",
-                "ru": "Прирост доли купивших по сегментам"},
-    "c_chart_x": {"en": "percentage points (reached − control)",
-                  "ru": "процентные пункты (охват − контроль)"},
+    "c_chart": {
+        "en": "Uplift in the share who bought, by segment",
+        "ru": "Прирост доли купивших по сегментам",
+    },
+    "c_chart_x": {
+        "en": "percentage points (reached − control)",
+        "ru": "процентные пункты (охват − контроль)",
+    },
     # the Prediction section
     "forecast_title": {"en": "Customer forecast", "ru": "Прогноз по клиентам"},
     "prediction": {"en": "Prediction", "ru": "Прогноз"},
     "prediction_note": {
         "en": "Each customer's chance of still being active, their expected purchases and "
-              "their predicted value (CLV), from a buy-till-you-die model of the order "
-              "history. The model counts time in {units}.",
+        "their predicted value (CLV), from a buy-till-you-die model of the order "
+        "history. The model counts time in {units}.",
         "ru": "Вероятность, что клиент ещё активен, ожидаемые покупки и прогнозная ценность "
-              "(CLV) каждого клиента по модели «покупает, пока не ушёл» (buy-till-you-die), "
-              "обученной на истории заказов. Модель считает время в единицах: {units}.",
+        "(CLV) каждого клиента по модели «покупает, пока не ушёл» (buy-till-you-die), "
+        "обученной на истории заказов. Модель считает время в единицах: {units}.",
     },
     "p_model": {"en": "Model", "ru": "Модель"},
     "p_why_holdout": {
@@ -213,28 +239,36 @@ TEXT: dict[str, dict[str, str]] = {
         "ru": "Наименьший BIC среди {models} (без отложенного периода).",
     },
     "p_why_chosen": {"en": "As chosen in the options.", "ru": "Задана в настройках."},
-    "p_spend_gg": {"en": "Spend per purchase: Gamma-Gamma model.",
-                   "ru": "Сумма покупки: модель Gamma-Gamma."},
-    "p_spend_own": {"en": "Spend per purchase: each customer's own average.",
-                    "ru": "Сумма покупки: собственное среднее клиента."},
+    "p_spend_gg": {
+        "en": "Spend per purchase: Gamma-Gamma model.",
+        "ru": "Сумма покупки: модель Gamma-Gamma.",
+    },
+    "p_spend_own": {
+        "en": "Spend per purchase: each customer's own average.",
+        "ru": "Сумма покупки: собственное среднее клиента.",
+    },
     "p_clv": {"en": "Predicted CLV, {months} months", "ru": "Прогноз CLV, {months} мес."},
     "p_clv_margin": {
         "en": "Margin ({margin} of spend) of all customers over the next {months} months, "
-              "discounted at {rate} a year.",
+        "discounted at {rate} a year.",
         "ru": "Маржа ({margin} от суммы покупок) всех клиентов за следующие {months} мес., "
-              "дисконт {rate} в год.",
+        "дисконт {rate} в год.",
     },
     "p_clv_revenue": {
         "en": "Spend of all customers over the next {months} months (no margin given), "
-              "discounted at {rate} a year.",
+        "discounted at {rate} a year.",
         "ru": "Сумма покупок всех клиентов за следующие {months} мес. (маржа не задана), "
-              "дисконт {rate} в год.",
+        "дисконт {rate} в год.",
     },
     "p_clv_customer": {"en": "CLV per customer", "ru": "CLV на клиента"},
-    "p_clv_customer_def": {"en": "Mean over all {n} customers.",
-                           "ru": "Среднее по всем клиентам ({n})."},
-    "p_purchases": {"en": "Purchases expected, next {horizon}",
-                    "ru": "Ожидаемые покупки, следующие {horizon}"},
+    "p_clv_customer_def": {
+        "en": "Mean over all {n} customers.",
+        "ru": "Среднее по всем клиентам ({n}).",
+    },
+    "p_purchases": {
+        "en": "Purchases expected, next {horizon}",
+        "ru": "Ожидаемые покупки, следующие {horizon}",
+    },
     "p_purchases_def": {
         "en": "Sum over all customers of the purchases the model expects.",
         "ru": "Сумма ожидаемых моделью покупок по всем клиентам.",
@@ -246,29 +280,27 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "p_holdout": {"en": "Holdout error", "ru": "Ошибка на отложенном периоде"},
     "p_holdout_def": {
-        "en": "Repeat purchases in the {length} after {date}: {expected} expected, "
-              "{actual} made.",
-        "ru": "Повторные покупки за {length} после {date}: ожидалось {expected}, "
-              "было {actual}.",
+        "en": "Repeat purchases in the {length} after {date}: {expected} expected, {actual} made.",
+        "ru": "Повторные покупки за {length} после {date}: ожидалось {expected}, было {actual}.",
     },
     "p_what_if": {
         "en": "If {reduction} fewer customers left, predicted CLV would be {change} higher "
-              "({share}).",
+        "({share}).",
         "ru": "Если бы уходило на {reduction} меньше клиентов, прогноз CLV был бы выше "
-              "на {change} ({share}).",
+        "на {change} ({share}).",
     },
     "p_compared": {"en": "Models compared", "ru": "Сравнение моделей"},
     "p_compared_holdout": {
         "en": "Fitted on the history up to {date} and judged on the {length} after it. Lower "
-              "AIC, BIC and errors are better; the marked model is used.",
+        "AIC, BIC and errors are better; the marked model is used.",
         "ru": "Обучены на истории до {date}, проверены на {length} после неё; чем меньше "
-              "AIC, BIC и ошибки, тем лучше; отмеченная модель использована.",
+        "AIC, BIC и ошибки, тем лучше; отмеченная модель использована.",
     },
     "p_compared_whole": {
         "en": "Fitted on the whole history. Lower AIC and BIC are better; the marked model is "
-              "used.",
+        "used.",
         "ru": "Обучены на всей истории. Чем меньше AIC и BIC, тем лучше; отмеченная модель "
-              "использована.",
+        "использована.",
     },
     "p_used": {"en": "used", "ru": "выбрана"},
     "p_col_model": {"en": "Model", "ru": "Модель"},
@@ -277,8 +309,10 @@ TEXT: dict[str, dict[str, str]] = {
     "p_col_expected": {"en": "Expected purchases", "ru": "Ожидалось покупок"},
     "p_col_actual": {"en": "Actual purchases", "ru": "Было покупок"},
     "p_col_aggregate": {"en": "Total error", "ru": "Общая ошибка"},
-    "p_top": {"en": "Top {n} customers by predicted CLV",
-              "ru": "{n} клиентов с наибольшим прогнозом CLV"},
+    "p_top": {
+        "en": "Top {n} customers by predicted CLV",
+        "ru": "{n} клиентов с наибольшим прогнозом CLV",
+    },
     "p_col_customer": {"en": "Customer", "ru": "Клиент"},
     "p_col_repeats": {"en": "Repeat purchases", "ru": "Повторные покупки"},
     "p_col_alive": {"en": "Chance still active", "ru": "Вероятность активности"},
@@ -287,26 +321,38 @@ TEXT: dict[str, dict[str, str]] = {
     "p_col_spend": {"en": "Spend per purchase", "ru": "Сумма покупки"},
     "p_notes": {"en": "Notes", "ru": "Примечания"},
     "ch_by_frequency": {"en": "Holdout by past frequency", "ru": "Проверка по частоте"},
-    "ch_by_frequency_x": {"en": "Repeat purchases up to {date}",
-                          "ru": "Повторные покупки до {date}"},
-    "ch_by_frequency_y": {"en": "Per customer, {length} after",
-                          "ru": "На клиента за {length} после"},
+    "ch_by_frequency_x": {
+        "en": "Repeat purchases up to {date}",
+        "ru": "Повторные покупки до {date}",
+    },
+    "ch_by_frequency_y": {
+        "en": "Per customer, {length} after",
+        "ru": "На клиента за {length} после",
+    },
     "ch_actual": {"en": "Actual", "ru": "Факт"},
     "ch_expected": {"en": "Expected by the model", "ru": "Ожидание модели"},
     "ch_customers": {"en": "customers", "ru": "клиентов"},
-    "ch_tracking": {"en": "Repeat purchases, actual vs model",
-                    "ru": "Повторные покупки: факт и модель"},
+    "ch_tracking": {
+        "en": "Repeat purchases, actual vs model",
+        "ru": "Повторные покупки: факт и модель",
+    },
     "ch_tracking_x": {"en": "Date (one point per {unit})", "ru": "Дата (точка — {unit})"},
     "ch_tracking_y": {"en": "Cumulative, since the start", "ru": "Нарастающим итогом"},
     "ch_calibration_end": {"en": "calibration end", "ru": "конец обучения"},
     "ch_holdout": {"en": "holdout", "ru": "отложенный период"},
-    "ch_alive": {"en": "Chance a customer is still active, %",
-                 "ru": "Вероятность, что клиент ещё активен, %"},
-    "ch_alive_x": {"en": "Recency: {units} from first to last purchase",
-                   "ru": "Давность: {units} от первой до последней покупки"},
+    "ch_alive": {
+        "en": "Chance a customer is still active, %",
+        "ru": "Вероятность, что клиент ещё активен, %",
+    },
+    "ch_alive_x": {
+        "en": "Recency: {units} from first to last purchase",
+        "ru": "Давность: {units} от первой до последней покупки",
+    },
     "ch_alive_y": {"en": "Repeat purchases", "ru": "Повторные покупки"},
-    "ch_clv": {"en": "Customers by predicted CLV over {months} months",
-               "ru": "Клиенты по прогнозу CLV на {months} мес."},
+    "ch_clv": {
+        "en": "Customers by predicted CLV over {months} months",
+        "ru": "Клиенты по прогнозу CLV на {months} мес.",
+    },
     "ch_clv_x": {"en": "Predicted CLV, {currency}", "ru": "Прогноз CLV, {currency}"},
     "ch_clv_y": {"en": "Customers", "ru": "Клиенты"},
     "ch_clv_above": {"en": "above {value} (top 1%)", "ru": "больше {value} (верхний 1\u00a0%)"},
@@ -329,59 +375,163 @@ UNITS: dict[str, dict[str, dict[str, str]]] = {
 #: Headline metrics: (key, kind, English label, Russian label, English definition,
 #: Russian definition).
 METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
-    ("customers", "int", "Customers", "Клиенты",
-     "Customers with at least one purchase.", "Клиенты хотя бы с одной покупкой."),
-    ("revenue", "money", "Revenue", "Выручка",
-     "Net of refunds, over the whole history.", "За вычетом возвратов, за всю историю."),
-    ("orders", "int", "Orders", "Заказы",
-     "Purchases; lines of one customer on one day are one order when there is no order id.",
-     "Покупки; без номера заказа строки клиента за день — один заказ."),
-    ("avg_order_value", "money", "Average order", "Средний чек",
-     "Purchases value / orders.", "Сумма покупок / число заказов."),
-    ("first_order_value", "money", "First order", "Первый заказ",
-     "Mean value of a customer's first order.", "Средняя сумма первого заказа клиента."),
-    ("repeat_share", "share", "Came back", "Вернулись",
-     "Share of customers with two or more purchases.", "Доля клиентов с двумя и более покупками."),
-    ("repeat_90", "share", "Back within 90 days", "Вернулись за 90 дней",
-     "Share who bought again within 90 days of the first purchase (customers acquired "
-     "90+ days ago).",
-     "Доля купивших снова в течение 90 дней после первой покупки (среди привлечённых "
-     "90+ дней назад)."),
-    ("median_days_to_second", "days", "Days to second purchase", "Дней до второй покупки",
-     "Median days from the first to the second purchase.",
-     "Медиана дней от первой до второй покупки."),
-    ("margin_per_customer", "money", "Margin per customer", "Маржа на клиента",
-     "Gross margin of a customer over their whole history (historical LTV).",
-     "Валовая маржа клиента за всю историю (историческая LTV)."),
-    ("annual_retention", "share", "Kept year over year", "Удержание за год",
-     "Of last year's buyers, the share who bought again in the last 365 days.",
-     "Доля покупателей прошлого года, купивших снова за последние 365 дней."),
-    ("active_customers", "int", "Active customers", "Активные клиенты",
-     "Customers with a purchase in the last 365 days.",
-     "Клиенты с покупкой за последние 365 дней."),
-    ("orders_per_customer_year", "number", "Orders a year", "Заказов в год",
-     "Purchases in the last 365 days per active customer.",
-     "Покупок за последние 365 дней на активного клиента."),
+    (
+        "customers",
+        "int",
+        "Customers",
+        "Клиенты",
+        "Customers with at least one purchase.",
+        "Клиенты хотя бы с одной покупкой.",
+    ),
+    (
+        "revenue",
+        "money",
+        "Revenue",
+        "Выручка",
+        "Net of refunds, over the whole history.",
+        "За вычетом возвратов, за всю историю.",
+    ),
+    (
+        "orders",
+        "int",
+        "Orders",
+        "Заказы",
+        "Purchases; lines of one customer on one day are one order when there is no order id.",
+        "Покупки; без номера заказа строки клиента за день — один заказ.",
+    ),
+    (
+        "avg_order_value",
+        "money",
+        "Average order",
+        "Средний чек",
+        "Purchases value / orders.",
+        "Сумма покупок / число заказов.",
+    ),
+    (
+        "first_order_value",
+        "money",
+        "First order",
+        "Первый заказ",
+        "Mean value of a customer's first order.",
+        "Средняя сумма первого заказа клиента.",
+    ),
+    (
+        "repeat_share",
+        "share",
+        "Came back",
+        "Вернулись",
+        "Share of customers with two or more purchases.",
+        "Доля клиентов с двумя и более покупками.",
+    ),
+    (
+        "repeat_90",
+        "share",
+        "Back within 90 days",
+        "Вернулись за 90 дней",
+        "Share who bought again within 90 days of the first purchase (customers acquired "
+        "90+ days ago).",
+        "Доля купивших снова в течение 90 дней после первой покупки (среди привлечённых "
+        "90+ дней назад).",
+    ),
+    (
+        "median_days_to_second",
+        "days",
+        "Days to second purchase",
+        "Дней до второй покупки",
+        "Median days from the first to the second purchase.",
+        "Медиана дней от первой до второй покупки.",
+    ),
+    (
+        "margin_per_customer",
+        "money",
+        "Margin per customer",
+        "Маржа на клиента",
+        "Gross margin of a customer over their whole history (historical LTV).",
+        "Валовая маржа клиента за всю историю (историческая LTV).",
+    ),
+    (
+        "annual_retention",
+        "share",
+        "Kept year over year",
+        "Удержание за год",
+        "Of last year's buyers, the share who bought again in the last 365 days.",
+        "Доля покупателей прошлого года, купивших снова за последние 365 дней.",
+    ),
+    (
+        "active_customers",
+        "int",
+        "Active customers",
+        "Активные клиенты",
+        "Customers with a purchase in the last 365 days.",
+        "Клиенты с покупкой за последние 365 дней.",
+    ),
+    (
+        "orders_per_customer_year",
+        "number",
+        "Orders a year",
+        "Заказов в год",
+        "Purchases in the last 365 days per active customer.",
+        "Покупок за последние 365 дней на активного клиента.",
+    ),
 )
 
 SPEND_METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
-    ("cost_per_visitor", "money", "Cost per visitor", "Цена посетителя",
-     "Acquisition spend / visitors.", "Расходы на привлечение / посетители."),
-    ("cost_per_lead", "money", "Cost per lead", "Цена лида",
-     "Acquisition spend / leads.", "Расходы на привлечение / лиды."),
-    ("cac", "money", "Cost per new buyer (CAC)", "Цена покупателя (CAC)",
-     "Acquisition spend / new customers.", "Расходы на привлечение / новые клиенты."),
-    ("cost_to_return", "money", "Cost to bring back", "Цена возврата",
-     "Retention spend / returning customers.", "Расходы на удержание / вернувшиеся клиенты."),
-    ("profit_per_customer", "money", "Profit per customer", "Прибыль на клиента",
-     "(Margin - all marketing spend) / customers.",
-     "(Маржа - все расходы на маркетинг) / клиенты."),
-    ("ltv_to_cac", "ratio", "LTV : CAC", "LTV : CAC",
-     "Margin per customer / CAC; above 3 is healthy.",
-     "Маржа на клиента / CAC; выше 3 — хорошо."),
-    ("payback_months", "number1", "Payback, months", "Окупаемость, мес.",
-     "CAC / a customer's average monthly margin.",
-     "CAC / средняя месячная маржа клиента."),
+    (
+        "cost_per_visitor",
+        "money",
+        "Cost per visitor",
+        "Цена посетителя",
+        "Acquisition spend / visitors.",
+        "Расходы на привлечение / посетители.",
+    ),
+    (
+        "cost_per_lead",
+        "money",
+        "Cost per lead",
+        "Цена лида",
+        "Acquisition spend / leads.",
+        "Расходы на привлечение / лиды.",
+    ),
+    (
+        "cac",
+        "money",
+        "Cost per new buyer (CAC)",
+        "Цена покупателя (CAC)",
+        "Acquisition spend / new customers.",
+        "Расходы на привлечение / новые клиенты.",
+    ),
+    (
+        "cost_to_return",
+        "money",
+        "Cost to bring back",
+        "Цена возврата",
+        "Retention spend / returning customers.",
+        "Расходы на удержание / вернувшиеся клиенты.",
+    ),
+    (
+        "profit_per_customer",
+        "money",
+        "Profit per customer",
+        "Прибыль на клиента",
+        "(Margin - all marketing spend) / customers.",
+        "(Маржа - все расходы на маркетинг) / клиенты.",
+    ),
+    (
+        "ltv_to_cac",
+        "ratio",
+        "LTV : CAC",
+        "LTV : CAC",
+        "Margin per customer / CAC; above 3 is healthy.",
+        "Маржа на клиента / CAC; выше 3 — хорошо.",
+    ),
+    (
+        "payback_months",
+        "number1",
+        "Payback, months",
+        "Окупаемость, мес.",
+        "CAC / a customer's average monthly margin.",
+        "CAC / средняя месячная маржа клиента.",
+    ),
 )
 
 

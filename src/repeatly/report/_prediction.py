@@ -41,18 +41,35 @@ def forecast_figures(customers: ir.Table) -> dict[str, float]:
     horizon) and ``gone`` (customers with P(alive) below :data:`GONE_BELOW`).
     """
     c = customers
-    row = c.aggregate(
-        customers=c.count(), clv=c.clv.sum(), purchases=c.expected_purchases.sum(),
-        gone=c.count(where=c.p_alive < GONE_BELOW),
-    ).execute().iloc[0]
+    row = (
+        c.aggregate(
+            customers=c.count(),
+            clv=c.clv.sum(),
+            purchases=c.expected_purchases.sum(),
+            gone=c.count(where=c.p_alive < GONE_BELOW),
+        )
+        .execute()
+        .iloc[0]
+    )
     return {key: float(row[key]) for key in ("customers", "clv", "purchases", "gone")}
 
 
 def _top_customers(customers: ir.Table, n: int = TOP_CUSTOMERS) -> pd.DataFrame:
     c = customers.filter(customers.clv.notnull())
-    return c.order_by([c.clv.desc(), c.customer_id]).limit(n).select(
-        "customer_id", "frequency", "p_alive", "expected_purchases", "next_purchase_on",
-        "expected_spend", "clv").to_pandas()
+    return (
+        c.order_by([c.clv.desc(), c.customer_id])
+        .limit(n)
+        .select(
+            "customer_id",
+            "frequency",
+            "p_alive",
+            "expected_purchases",
+            "next_purchase_on",
+            "expected_spend",
+            "clv",
+        )
+        .to_pandas()
+    )
 
 
 def _quantity(value: float, unit: str, *, lang: str) -> str:
@@ -89,25 +106,45 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
     wi = forecast.what_if
     what_if = t("p_what_if").format(
         reduction=fmt_share(wi["churn_reduction"], lang=lang, digits=0),
-        change=money(wi["change"]), share=_signed_share(wi["change_share"], lang=lang))
-    note = (t("p_compared_holdout").format(date=cut, length=length) if holdout is not None
-            else t("p_compared_whole"))
+        change=money(wi["change"]),
+        share=_signed_share(wi["change_share"], lang=lang),
+    )
+    note = (
+        t("p_compared_holdout").format(date=cut, length=length)
+        if holdout is not None
+        else t("p_compared_whole")
+    )
     top = _top_customers(forecast.customers)
     top_table = html_table(
-        [t("p_col_customer"), t("p_col_repeats"), t("p_col_alive"),
-         t("p_col_purchases").format(horizon=_quantity(opts["horizon"], unit, lang=lang)),
-         t("p_col_next"), t("p_col_spend"), "CLV"],
-        [[r.customer_id, fmt_number(r.frequency, lang=lang), fmt_share(r.p_alive, lang=lang),
-          fmt_number(r.expected_purchases, digits=1, lang=lang),
-          "—" if is_missing(r.next_purchase_on) else str(r.next_purchase_on)[:10],
-          money(r.expected_spend), money(r.clv)] for r in top.itertuples()],
+        [
+            t("p_col_customer"),
+            t("p_col_repeats"),
+            t("p_col_alive"),
+            t("p_col_purchases").format(horizon=_quantity(opts["horizon"], unit, lang=lang)),
+            t("p_col_next"),
+            t("p_col_spend"),
+            "CLV",
+        ],
+        [
+            [
+                r.customer_id,
+                fmt_number(r.frequency, lang=lang),
+                fmt_share(r.p_alive, lang=lang),
+                fmt_number(r.expected_purchases, digits=1, lang=lang),
+                "—" if is_missing(r.next_purchase_on) else str(r.next_purchase_on)[:10],
+                money(r.expected_spend),
+                money(r.clv),
+            ]
+            for r in top.itertuples()
+        ],
     )
     return {
         "intro": t("prediction_note").format(units=unit_word(unit, "plural", lang)),
         "tiles": tiles,
         "what_if": what_if,
-        "holdout_charts": [div(fig) for fig in _holdout_figures(forecast, t=t, lang=lang,
-                                                                length=length, cut=cut)],
+        "holdout_charts": [
+            div(fig) for fig in _holdout_figures(forecast, t=t, lang=lang, length=length, cut=cut)
+        ],
         "charts": [div(fig) for fig in _figures(forecast, t=t, lang=lang, currency=currency)],
         "comparison_note": note,
         "comparison": _comparison_table(forecast, t=t, lang=lang),
@@ -117,49 +154,78 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
     }
 
 
-def _tiles(forecast: Forecast, figures: dict[str, float], *, t: Text,
-           money: Callable[[Any], str], lang: str, length: str, cut: str
-           ) -> list[dict[str, str]]:
+def _tiles(
+    forecast: Forecast,
+    figures: dict[str, float],
+    *,
+    t: Text,
+    money: Callable[[Any], str],
+    lang: str,
+    length: str,
+    cut: str,
+) -> list[dict[str, str]]:
     opts = forecast.options
     names = list(forecast.comparison["name"])
     if opts.get("requested_model") == "auto" and len(names) > 1:
         why = t("p_why_holdout" if forecast.holdout is not None else "p_why_bic").format(
-            models=", ".join(names))
+            models=", ".join(names)
+        )
     else:
         why = t("p_why_chosen")
     why += " " + t("p_spend_gg" if forecast.spend is not None else "p_spend_own")
     months = opts["clv_months"]
     margin = opts["margin"]
     rate = fmt_share(opts["discount_rate"], lang=lang, digits=0)
-    clv_def = (t("p_clv_revenue").format(months=months, rate=rate) if margin >= 1
-               else t("p_clv_margin").format(months=months, rate=rate,
-                                             margin=fmt_share(margin, lang=lang, digits=0)))
+    clv_def = (
+        t("p_clv_revenue").format(months=months, rate=rate)
+        if margin >= 1
+        else t("p_clv_margin").format(
+            months=months, rate=rate, margin=fmt_share(margin, lang=lang, digits=0)
+        )
+    )
     n = figures["customers"]
     tiles = [
         {"label": t("p_model"), "value": forecast.model.label, "definition": why},
-        {"label": t("p_clv").format(months=months), "value": money(figures["clv"]),
-         "definition": clv_def},
-        {"label": t("p_clv_customer"), "value": money(figures["clv"] / n if n else None),
-         "definition": t("p_clv_customer_def").format(n=fmt_number(n, lang=lang))},
-        {"label": t("p_purchases").format(horizon=_quantity(opts["horizon"], opts["unit"],
-                                                            lang=lang)),
-         "value": fmt_number(figures["purchases"], lang=lang),
-         "definition": t("p_purchases_def")},
-        {"label": t("p_gone"), "value": fmt_number(figures["gone"], lang=lang),
-         "definition": t("p_gone_def").format(
-             share=fmt_share(figures["gone"] / n if n else None, lang=lang),
-             cut=fmt_share(GONE_BELOW, lang=lang, digits=0))},
+        {
+            "label": t("p_clv").format(months=months),
+            "value": money(figures["clv"]),
+            "definition": clv_def,
+        },
+        {
+            "label": t("p_clv_customer"),
+            "value": money(figures["clv"] / n if n else None),
+            "definition": t("p_clv_customer_def").format(n=fmt_number(n, lang=lang)),
+        },
+        {
+            "label": t("p_purchases").format(
+                horizon=_quantity(opts["horizon"], opts["unit"], lang=lang)
+            ),
+            "value": fmt_number(figures["purchases"], lang=lang),
+            "definition": t("p_purchases_def"),
+        },
+        {
+            "label": t("p_gone"),
+            "value": fmt_number(figures["gone"], lang=lang),
+            "definition": t("p_gone_def").format(
+                share=fmt_share(figures["gone"] / n if n else None, lang=lang),
+                cut=fmt_share(GONE_BELOW, lang=lang, digits=0),
+            ),
+        },
     ]
     holdout = forecast.holdout
     if holdout is not None:
-        tiles.append({
-            "label": t("p_holdout"),
-            "value": _signed_share(holdout["aggregate_error"], lang=lang),
-            "definition": t("p_holdout_def").format(
-                length=length, date=cut,
-                expected=fmt_number(holdout["expected"], lang=lang),
-                actual=fmt_number(holdout["actual"], lang=lang)),
-        })
+        tiles.append(
+            {
+                "label": t("p_holdout"),
+                "value": _signed_share(holdout["aggregate_error"], lang=lang),
+                "definition": t("p_holdout_def").format(
+                    length=length,
+                    date=cut,
+                    expected=fmt_number(holdout["expected"], lang=lang),
+                    actual=fmt_number(holdout["actual"], lang=lang),
+                ),
+            }
+        )
     return tiles
 
 
@@ -170,28 +236,32 @@ def _comparison_table(forecast: Forecast, *, t: Text, lang: str) -> Markup:
     with_holdout = "holdout_mae" in frame.columns
     headers = [t("p_col_model"), t("p_col_ll"), "AIC", "BIC"]
     if with_holdout:
-        headers += [t("p_col_mae"), t("p_col_expected"), t("p_col_actual"),
-                    t("p_col_aggregate")]
+        headers += [t("p_col_mae"), t("p_col_expected"), t("p_col_actual"), t("p_col_aggregate")]
     rows, marked = [], []
     for i, r in enumerate(frame.to_dict("records")):
         chosen = r["model"] == forecast.options["model"]
         if chosen:
             marked.append(i)
-        row = [f"{r['name']}\u00a0✓\u00a0{t('p_used')}" if chosen else r["name"],
-               fmt_number(r["log_likelihood"], digits=1, lang=lang),
-               fmt_number(r["aic"], digits=1, lang=lang),
-               fmt_number(r["bic"], digits=1, lang=lang)]
+        row = [
+            f"{r['name']}\u00a0✓\u00a0{t('p_used')}" if chosen else r["name"],
+            fmt_number(r["log_likelihood"], digits=1, lang=lang),
+            fmt_number(r["aic"], digits=1, lang=lang),
+            fmt_number(r["bic"], digits=1, lang=lang),
+        ]
         if with_holdout:
-            row += [fmt_number(r["holdout_mae"], digits=3, lang=lang),
-                    fmt_number(r["holdout_expected"], lang=lang),
-                    fmt_number(r["holdout_actual"], lang=lang),
-                    _signed_share(r["aggregate_error"], lang=lang)]
+            row += [
+                fmt_number(r["holdout_mae"], digits=3, lang=lang),
+                fmt_number(r["holdout_expected"], lang=lang),
+                fmt_number(r["holdout_actual"], lang=lang),
+                _signed_share(r["aggregate_error"], lang=lang),
+            ]
         rows.append(row)
     return html_table(headers, rows, marked=marked)
 
 
-def _holdout_figures(forecast: Forecast, *, t: Text, lang: str, length: str, cut: str
-                     ) -> list[go.Figure]:
+def _holdout_figures(
+    forecast: Forecast, *, t: Text, lang: str, length: str, cut: str
+) -> list[go.Figure]:
     """Calibration vs holdout by frequency, and the cumulative tracking (with a holdout)."""
     tables = forecast.tables
     if forecast.holdout is None or not {"by_frequency", "tracking"} <= set(tables):
@@ -199,12 +269,18 @@ def _holdout_figures(forecast: Forecast, *, t: Text, lang: str, length: str, cut
     unit = forecast.options["unit"]
     return [
         pcharts.by_frequency_bars(
-            tables["by_frequency"], cap=FREQUENCY_CAP, t=t,
+            tables["by_frequency"],
+            cap=FREQUENCY_CAP,
+            t=t,
             x_title=t("ch_by_frequency_x").format(date=cut),
-            y_title=t("ch_by_frequency_y").format(length=length)),
+            y_title=t("ch_by_frequency_y").format(length=length),
+        ),
         pcharts.tracking_lines(
-            tables["tracking"], calibration_end=forecast.options["calibration_end"], t=t,
-            x_title=t("ch_tracking_x").format(unit=unit_word(unit, "one", lang))),
+            tables["tracking"],
+            calibration_end=forecast.options["calibration_end"],
+            t=t,
+            x_title=t("ch_tracking_x").format(unit=unit_word(unit, "one", lang)),
+        ),
     ]
 
 
@@ -213,13 +289,21 @@ def _figures(forecast: Forecast, *, t: Text, lang: str, currency: str) -> list[g
     opts = forecast.options
     tables = forecast.tables
     alive = pcharts.alive_heatmap(
-        tables["alive_matrix"], cap=ALIVE_CAP, lang=lang, t=t,
-        x_title=t("ch_alive_x").format(units=unit_word(opts["unit"], "plural", lang)))
+        tables["alive_matrix"],
+        cap=ALIVE_CAP,
+        lang=lang,
+        t=t,
+        x_title=t("ch_alive_x").format(units=unit_word(opts["unit"], "plural", lang)),
+    )
     money0 = partial(fmt_money, currency=currency, lang=lang, digits=0)
     bands = tables["clv_distribution"]
-    above = (t("ch_clv_above").format(value=money0(bands.clv_from.iloc[-1])) if len(bands)
-             else "")
+    above = t("ch_clv_above").format(value=money0(bands.clv_from.iloc[-1])) if len(bands) else ""
     clv = pcharts.clv_histogram(
-        bands, t=t, title=t("ch_clv").format(months=opts["clv_months"]),
-        x_title=t("ch_clv_x").format(currency=currency), above=above, money=money0)
+        bands,
+        t=t,
+        title=t("ch_clv").format(months=opts["clv_months"]),
+        x_title=t("ch_clv_x").format(currency=currency),
+        above=above,
+        money=money0,
+    )
     return [alive, clv]

@@ -23,58 +23,125 @@ GREY = "#94a3b8"
 Text = Callable[[str], str]
 
 
-def by_frequency_bars(frame: pd.DataFrame, *, cap: int, t: Text, x_title: str, y_title: str
-                      ) -> go.Figure:
+def by_frequency_bars(
+    frame: pd.DataFrame, *, cap: int, t: Text, x_title: str, y_title: str
+) -> go.Figure:
     """Mean holdout purchases per customer, actual next to expected, by past frequency."""
     labels = [f"{f}+" if f >= cap else str(f) for f in frame.frequency]
-    hover = ("%{x}: %{y:.2f} (%{customdata:,} " + t("ch_customers")
-             + ")<extra>%{fullData.name}</extra>")
+    hover = (
+        "%{x}: %{y:.2f} (%{customdata:,} " + t("ch_customers") + ")<extra>%{fullData.name}</extra>"
+    )
     fig = go.Figure()
-    fig.add_bar(x=labels, y=frame.actual, name=t("ch_actual"), marker_color=charts.BLUE,
-                customdata=frame.customers, hovertemplate=hover)
-    fig.add_bar(x=labels, y=frame.expected, name=t("ch_expected"), marker_color=ORANGE,
-                customdata=frame.customers, hovertemplate=hover)
-    fig.update_layout(barmode="group", title=t("ch_by_frequency"), xaxis_title=x_title,
-                      yaxis_title=y_title)
+    fig.add_bar(
+        x=labels,
+        y=frame.actual,
+        name=t("ch_actual"),
+        marker_color=charts.BLUE,
+        customdata=frame.customers,
+        hovertemplate=hover,
+    )
+    fig.add_bar(
+        x=labels,
+        y=frame.expected,
+        name=t("ch_expected"),
+        marker_color=ORANGE,
+        customdata=frame.customers,
+        hovertemplate=hover,
+    )
+    fig.update_layout(
+        barmode="group", title=t("ch_by_frequency"), xaxis_title=x_title, yaxis_title=y_title
+    )
     fig.update_xaxes(type="category")
     return charts.layout(fig, height=360)
 
 
-def tracking_lines(frame: pd.DataFrame, *, calibration_end: dt.date, t: Text, x_title: str
-                   ) -> go.Figure:
+def tracking_lines(
+    frame: pd.DataFrame, *, calibration_end: dt.date, t: Text, x_title: str
+) -> go.Figure:
     """Cumulative repeat purchases, actual and expected, with the holdout shaded."""
     x = [d.isoformat() for d in frame.step_end]
     fig = go.Figure()
-    fig.add_scatter(x=x, y=frame.actual, mode="lines", name=t("ch_actual"),
-                    line={"color": charts.BLUE, "width": 3},
-                    hovertemplate="%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>")
-    fig.add_scatter(x=x, y=frame.expected, mode="lines", name=t("ch_expected"),
-                    line={"color": ORANGE, "width": 2, "dash": "dash"},
-                    hovertemplate="%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>")
+    fig.add_scatter(
+        x=x,
+        y=frame.actual,
+        mode="lines",
+        name=t("ch_actual"),
+        line={"color": charts.BLUE, "width": 3},
+        hovertemplate="%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>",
+    )
+    fig.add_scatter(
+        x=x,
+        y=frame.expected,
+        mode="lines",
+        name=t("ch_expected"),
+        line={"color": ORANGE, "width": 2, "dash": "dash"},
+        hovertemplate="%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>",
+    )
     cut = calibration_end.isoformat()
-    fig.add_shape(type="rect", xref="x", yref="paper", x0=cut, x1=x[-1], y0=0, y1=1,
-                  fillcolor="#f1f5f9", line={"width": 0}, layer="below")
-    fig.add_shape(type="line", xref="x", yref="paper", x0=cut, x1=cut, y0=0, y1=1,
-                  line={"color": "#475569", "width": 1.5, "dash": "dot"})
-    fig.add_annotation(x=cut, y=1, xref="x", yref="paper", text=t("ch_calibration_end"),
-                       showarrow=False, xanchor="right", yanchor="top", xshift=-4,
-                       font={"size": 11, "color": "#475569"})
-    fig.add_annotation(x=x[-1], y=0.02, xref="x", yref="paper", text=t("ch_holdout"),
-                       showarrow=False, xanchor="right", yanchor="bottom", xshift=-4,
-                       font={"size": 11, "color": "#475569"})
-    fig.update_layout(title=t("ch_tracking"), xaxis_title=x_title,
-                      yaxis_title=t("ch_tracking_y"), yaxis_tickformat=",d")
+    fig.add_shape(
+        type="rect",
+        xref="x",
+        yref="paper",
+        x0=cut,
+        x1=x[-1],
+        y0=0,
+        y1=1,
+        fillcolor="#f1f5f9",
+        line={"width": 0},
+        layer="below",
+    )
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=cut,
+        x1=cut,
+        y0=0,
+        y1=1,
+        line={"color": "#475569", "width": 1.5, "dash": "dot"},
+    )
+    fig.add_annotation(
+        x=cut,
+        y=1,
+        xref="x",
+        yref="paper",
+        text=t("ch_calibration_end"),
+        showarrow=False,
+        xanchor="right",
+        yanchor="top",
+        xshift=-4,
+        font={"size": 11, "color": "#475569"},
+    )
+    fig.add_annotation(
+        x=x[-1],
+        y=0.02,
+        xref="x",
+        yref="paper",
+        text=t("ch_holdout"),
+        showarrow=False,
+        xanchor="right",
+        yanchor="bottom",
+        xshift=-4,
+        font={"size": 11, "color": "#475569"},
+    )
+    fig.update_layout(
+        title=t("ch_tracking"),
+        xaxis_title=x_title,
+        yaxis_title=t("ch_tracking_y"),
+        yaxis_tickformat=",d",
+    )
     fig.update_xaxes(type="date", range=[x[0], x[-1]], tickformat="%Y-%m")
     return charts.layout(fig, height=360)
 
 
-def alive_heatmap(matrix: pd.DataFrame, *, cap: int, lang: str, t: Text, x_title: str
-                  ) -> go.Figure:
+def alive_heatmap(matrix: pd.DataFrame, *, cap: int, lang: str, t: Text, x_title: str) -> go.Figure:
     """Mean probability alive by repeat purchases (rows) and recency band (columns)."""
-    grid = matrix.pivot_table(index="frequency", columns="recency_bin", values="p_alive",
-                              aggfunc="sum")
-    counts = matrix.pivot_table(index="frequency", columns="recency_bin", values="customers",
-                                aggfunc="sum")
+    grid = matrix.pivot_table(
+        index="frequency", columns="recency_bin", values="p_alive", aggfunc="sum"
+    )
+    counts = matrix.pivot_table(
+        index="frequency", columns="recency_bin", values="customers", aggfunc="sum"
+    )
     rows = range(int(matrix.frequency.max()) + 1 if len(matrix) else 1)
     bins = range(10)
     grid = grid.reindex(index=rows, columns=bins)
@@ -83,13 +150,29 @@ def alive_heatmap(matrix: pd.DataFrame, *, cap: int, lang: str, t: Text, x_title
     y = [f"{f}+" if f >= cap else str(f) for f in rows]
     z = grid.to_numpy() * 100
     shown = [["" if v != v else f"{v:.0f}" for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=x, y=y, text=shown, texttemplate="%{text}", textfont={"size": 10},
-        customdata=counts.to_numpy(), colorscale="Blues", zmin=0, zmax=100,
-        colorbar={"title": {"text": "%"}, "thickness": 12},
-        hovertemplate=(t("ch_alive_y") + " %{y}, %{x}: %{z:.0f}% (%{customdata:,} "
-                       + t("ch_customers") + ")<extra></extra>"),
-        xgap=1, ygap=1))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x,
+            y=y,
+            text=shown,
+            texttemplate="%{text}",
+            textfont={"size": 10},
+            customdata=counts.to_numpy(),
+            colorscale="Blues",
+            zmin=0,
+            zmax=100,
+            colorbar={"title": {"text": "%"}, "thickness": 12},
+            hovertemplate=(
+                t("ch_alive_y")
+                + " %{y}, %{x}: %{z:.0f}% (%{customdata:,} "
+                + t("ch_customers")
+                + ")<extra></extra>"
+            ),
+            xgap=1,
+            ygap=1,
+        )
+    )
     fig.update_layout(title=t("ch_alive"), xaxis_title=x_title, yaxis_title=t("ch_alive_y"))
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category")
@@ -103,32 +186,66 @@ def _recency_bands(matrix: pd.DataFrame, *, lang: str) -> list[str]:
         return [str(b) for b in range(10)]
     step = float((later.recency_from / later.recency_bin).iloc[0])
     digits = 0 if step >= 5 else 1
-    return [f"{fmt_number(b * step, digits=digits, lang=lang)}–"
-            f"{fmt_number((b + 1) * step, digits=digits, lang=lang)}" for b in range(10)]
+    return [
+        f"{fmt_number(b * step, digits=digits, lang=lang)}–"
+        f"{fmt_number((b + 1) * step, digits=digits, lang=lang)}"
+        for b in range(10)
+    ]
 
 
-def clv_histogram(bands: pd.DataFrame, *, t: Text, title: str, x_title: str, above: str,
-                  money: Callable[[float], str]) -> go.Figure:
+def clv_histogram(
+    bands: pd.DataFrame,
+    *,
+    t: Text,
+    title: str,
+    x_title: str,
+    above: str,
+    money: Callable[[float], str],
+) -> go.Figure:
     """Customers by CLV band; the last band (above the 99th percentile) set apart."""
     fig = go.Figure()
     if not len(bands):
         return charts.layout(fig, height=360)
     main, top = bands.iloc[:-1], bands.iloc[-1]
     width = float((main.clv_to - main.clv_from).mean()) if len(main) else 1.0
-    ranges = [f"{money(lo)}–{money(hi)}" for lo, hi in zip(main.clv_from, main.clv_to,
-                                                            strict=True)]
-    fig.add_bar(x=(main.clv_from + main.clv_to) / 2, y=main.customers, width=width,
-                marker={"color": charts.BLUE, "line": {"color": "white", "width": 0.5}},
-                customdata=np.array(ranges, dtype=object), showlegend=False,
-                hovertemplate="%{customdata}: %{y:,} " + t("ch_customers") + "<extra></extra>")
+    ranges = [f"{money(lo)}–{money(hi)}" for lo, hi in zip(main.clv_from, main.clv_to, strict=True)]
+    fig.add_bar(
+        x=(main.clv_from + main.clv_to) / 2,
+        y=main.customers,
+        width=width,
+        marker={"color": charts.BLUE, "line": {"color": "white", "width": 0.5}},
+        customdata=np.array(ranges, dtype=object),
+        showlegend=False,
+        hovertemplate="%{customdata}: %{y:,} " + t("ch_customers") + "<extra></extra>",
+    )
     edge = float(top.clv_from)
-    fig.add_bar(x=[edge + 1.5 * width], y=[top.customers], width=width,
-                marker={"color": GREY}, showlegend=False,
-                hovertemplate=f"{above}: %{{y:,}} {t('ch_customers')}<extra></extra>")
-    fig.add_annotation(x=edge + 1.5 * width, y=float(top.customers), text=above,
-                       showarrow=True, arrowhead=0, arrowcolor=GREY, ax=0, ay=-36,
-                       xanchor="right", font={"size": 11, "color": "#475569"})
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=t("ch_clv_y"),
-                      bargap=0, yaxis_tickformat=",d", xaxis_tickformat=",.0f")
+    fig.add_bar(
+        x=[edge + 1.5 * width],
+        y=[top.customers],
+        width=width,
+        marker={"color": GREY},
+        showlegend=False,
+        hovertemplate=f"{above}: %{{y:,}} {t('ch_customers')}<extra></extra>",
+    )
+    fig.add_annotation(
+        x=edge + 1.5 * width,
+        y=float(top.customers),
+        text=above,
+        showarrow=True,
+        arrowhead=0,
+        arrowcolor=GREY,
+        ax=0,
+        ay=-36,
+        xanchor="right",
+        font={"size": 11, "color": "#475569"},
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title=t("ch_clv_y"),
+        bargap=0,
+        yaxis_tickformat=",d",
+        xaxis_tickformat=",.0f",
+    )
     fig.update_xaxes(range=[0, edge + 2.5 * width])
     return charts.layout(fig, height=360)

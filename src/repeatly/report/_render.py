@@ -32,8 +32,13 @@ if TYPE_CHECKING:
     from repeatly.campaigns import CampaignResults
     from repeatly.models import Forecast
 
-__all__ = ["html_table", "render_campaign_report", "render_forecast_report", "render_report",
-           "write_outputs"]
+__all__ = [
+    "html_table",
+    "render_campaign_report",
+    "render_forecast_report",
+    "render_report",
+    "write_outputs",
+]
 
 
 def _env() -> jinja2.Environment:
@@ -56,36 +61,46 @@ def _formatter(kind: str, *, lang: str, currency: str) -> Callable[[Any], str]:
     }[kind]
 
 
-def _tiles(metrics: dict[str, Any], spec: Iterable[tuple[str, ...]], *, lang: str,
-           currency: str) -> list[dict[str, str]]:
+def _tiles(
+    metrics: dict[str, Any], spec: Iterable[tuple[str, ...]], *, lang: str, currency: str
+) -> list[dict[str, str]]:
     ru = lang == "ru"
     tiles = []
     for key, kind, label_en, label_ru, def_en, def_ru in spec:
         if key not in metrics:
             continue
         fmt = _formatter(kind, lang=lang, currency=currency)
-        tiles.append({
-            "label": label_ru if ru else label_en,
-            "value": fmt(metrics[key]),
-            "definition": def_ru if ru else def_en,
-        })
+        tiles.append(
+            {
+                "label": label_ru if ru else label_en,
+                "value": fmt(metrics[key]),
+                "definition": def_ru if ru else def_en,
+            }
+        )
     return tiles
 
 
-def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
-               text_columns: int = 1, marked: Collection[int] = ()) -> Markup:
+def html_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    text_columns: int = 1,
+    marked: Collection[int] = (),
+) -> Markup:
     """A plain HTML table; every cell is escaped.
 
     The first ``text_columns`` columns are text, aligned left; the rest are figures,
     aligned right. Rows whose position is in ``marked`` are highlighted.
     """
+
     def cls(i: int) -> str:
         return ' class="text"' if i < text_columns else ""
 
     head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        ("<tr class=\"marked\">" if n in marked else "<tr>")
-        + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        ('<tr class="marked">' if n in marked else "<tr>")
+        + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row))
+        + "</tr>"
         for n, row in enumerate(rows)
     )
     return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
@@ -108,22 +123,34 @@ _ECON_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
 
 def _economics_table(frame: Any, *, first: str, lang: str, currency: str) -> Markup:
     has_spend = not frame["acquisition_spend"].isna().all()
-    cols = [c for c in _ECON_COLUMNS
-            if has_spend or c[0] not in {"acquisition_spend", "cost_per_lead", "cac",
-                                         "ltv_to_cac", "payback_months"}]
+    cols = [
+        c
+        for c in _ECON_COLUMNS
+        if has_spend
+        or c[0] not in {"acquisition_spend", "cost_per_lead", "cac", "ltv_to_cac", "payback_months"}
+    ]
     headers = [first] + [ru if lang == "ru" else en for _, _, en, ru in cols]
     rows = []
     for record in frame.to_dict("records"):
         row = [str(record["group"])[:7] if first == text("month", lang) else record["group"]]
-        row += [_formatter(kind, lang=lang, currency=currency)(record[key])
-                for key, kind, _, _ in cols]
+        row += [
+            _formatter(kind, lang=lang, currency=currency)(record[key]) for key, kind, _, _ in cols
+        ]
         rows.append(row)
     return html_table(headers, rows)
 
 
-_QUALITY_KEYS = ("rows", "skipped_rows", "unparseable_values", "duplicate_rows",
-                 "missing_order_ids", "future_dates", "zero_amounts", "negative_amounts",
-                 "outliers")
+_QUALITY_KEYS = (
+    "rows",
+    "skipped_rows",
+    "unparseable_values",
+    "duplicate_rows",
+    "missing_order_ids",
+    "future_dates",
+    "zero_amounts",
+    "negative_amounts",
+    "outliers",
+)
 
 
 def _quality_table(quality: dict[str, Any], *, lang: str, currency: str) -> Markup:
@@ -135,15 +162,15 @@ def _quality_table(quality: dict[str, Any], *, lang: str, currency: str) -> Mark
             continue
         label = t(f"q_{key}")
         if key == "outliers":
-            label = label.format(threshold=fmt_money(quality.get("outlier_threshold"),
-                                                     currency=currency, lang=lang))
+            label = label.format(
+                threshold=fmt_money(quality.get("outlier_threshold"), currency=currency, lang=lang)
+            )
         rows.append((label, fmt_number(quality[key], lang=lang)))
     table = html_table([t("check"), t("count")], rows)
     problems = quality.get("problems") or []
     if problems:
         items = "".join(f"<li><code>{escape(p)}</code></li>" for p in problems[:10])
-        table = Markup(f"{table}<h3>{escape(t('problems'))}</h3><ul class='problems'>"
-                       f"{items}</ul>")
+        table = Markup(f"{table}<h3>{escape(t('problems'))}</h3><ul class='problems'>{items}</ul>")
     return table
 
 
@@ -154,16 +181,19 @@ def _mapping_table(analysis: Analysis, *, lang: str) -> Markup:
     for name, loaded in analysis.inputs.items():
         where = f"{name} ({loaded.source})"
         details = getattr(loaded, "details", {}) or {}
-        fmt = ", ".join(f"{k} {v}" for k, v in details.items()
-                        if k in ("encoding", "delimiter", "sheet", "engine"))
+        fmt = ", ".join(
+            f"{k} {v}"
+            for k, v in details.items()
+            if k in ("encoding", "delimiter", "sheet", "engine")
+        )
         rows.append([where, t("file_format"), loaded.kind, fmt])
         for role, column in loaded.mapping.items():
             rows.append([where, role, column, details.get(role, "")])
         if loaded.n_skipped:
-            rows.append([where, t("skipped"),
-                         f"{fmt_number(loaded.n_skipped, lang=lang)} {t('rows')}", ""])
-    return html_table([t("input"), t("role"), t("column"), t("read_as")], rows,
-                      text_columns=4)
+            rows.append(
+                [where, t("skipped"), f"{fmt_number(loaded.n_skipped, lang=lang)} {t('rows')}", ""]
+            )
+    return html_table([t("input"), t("role"), t("column"), t("read_as")], rows, text_columns=4)
 
 
 def render_report(analysis: Analysis) -> str:
@@ -176,14 +206,17 @@ def render_report(analysis: Analysis) -> str:
     t = partial(text, lang=lang)
     tables = analysis.tables
 
-    monthly = [charts.to_div(f, lang=lang) for f in
-               charts.monthly_charts(tables["monthly"], lang=lang, currency=currency)]
+    monthly = [
+        charts.to_div(f, lang=lang)
+        for f in charts.monthly_charts(tables["monthly"], lang=lang, currency=currency)
+    ]
     cohort_html = charts.to_div(charts.cohort_heatmap(tables["cohorts"], lang=lang), lang=lang)
     cohort_value = charts.to_div(
         charts.cohort_value_lines(tables["cohorts"], lang=lang, currency=currency), lang=lang
     )
-    gap_chart = charts.to_div(charts.gap_bars(tables["gap_histogram"], lang=lang,
-                                              title=t("cycles")), lang=lang)
+    gap_chart = charts.to_div(
+        charts.gap_bars(tables["gap_histogram"], lang=lang, title=t("cycles")), lang=lang
+    )
 
     cat = tables["category_gaps"]
     category_table = None
@@ -192,27 +225,43 @@ def render_report(analysis: Analysis) -> str:
         cat = cat.sort_values("median_days")
         category_table = html_table(
             [t("category"), t("median"), t("middle_half"), t("repeats")],
-            [[r["category"], fmt_days(r["median_days"], lang=lang),
-              f"{fmt_number(r['p25_days'], lang=lang)}–{fmt_days(r['p75_days'], lang=lang)}",
-              fmt_number(r["repeats"], lang=lang)] for r in cat.to_dict("records")],
+            [
+                [
+                    r["category"],
+                    fmt_days(r["median_days"], lang=lang),
+                    f"{fmt_number(r['p25_days'], lang=lang)}–{fmt_days(r['p75_days'], lang=lang)}",
+                    fmt_number(r["repeats"], lang=lang),
+                ]
+                for r in cat.to_dict("records")
+            ],
         )
         hist = tables["category_gap_histogram"]
         for name in cat["category"].tolist()[:8]:
             rows = hist[hist["category"] == name]
             category_charts.append(
-                charts.to_div(charts.gap_bars(rows, lang=lang, title=name), lang=lang))
+                charts.to_div(charts.gap_bars(rows, lang=lang, title=name), lang=lang)
+            )
 
     economics_tables = [
-        {"id": "economics-month", "title": t("economics_month"),
-         "html": _economics_table(tables["economics_by_month"], first=t("month"), lang=lang,
-                                  currency=currency)},
+        {
+            "id": "economics-month",
+            "title": t("economics_month"),
+            "html": _economics_table(
+                tables["economics_by_month"], first=t("month"), lang=lang, currency=currency
+            ),
+        },
     ]
     by_channel = tables["economics_by_channel"]
     if len(by_channel) > 1 or (len(by_channel) == 1 and by_channel["group"].iloc[0] != "unknown"):
         economics_tables.append(
-            {"id": "economics-channel", "title": t("economics_channel"),
-             "html": _economics_table(by_channel, first=t("channel"), lang=lang,
-                                      currency=currency)})
+            {
+                "id": "economics-channel",
+                "title": t("economics_channel"),
+                "html": _economics_table(
+                    by_channel, first=t("channel"), lang=lang, currency=currency
+                ),
+            }
+        )
 
     wi = analysis.what_if
     money = partial(fmt_money, currency=currency, lang=lang)
@@ -220,27 +269,38 @@ def render_report(analysis: Analysis) -> str:
     for lever, value in wi["levers"].items():
         what_if_rows.append([t(lever), money(value), money(value - wi["baseline"])])
     what_if_rows.append([t("combined"), money(wi["combined"]), money(wi["gain"])])
-    what_if_note = t("what_if_note").format(years=wi["years"],
-                                            lever=fmt_share(wi["lever"], lang=lang, digits=0))
+    what_if_note = t("what_if_note").format(
+        years=wi["years"], lever=fmt_share(wi["lever"], lang=lang, digits=0)
+    )
 
     quality = metrics.get("data_quality") or {}
-    quality_table = (_quality_table(quality, lang=lang, currency=currency) if quality
-                     else Markup(f"<p>{escape(t('none_found'))}</p>"))
+    quality_table = (
+        _quality_table(quality, lang=lang, currency=currency)
+        if quality
+        else Markup(f"<p>{escape(t('none_found'))}</p>")
+    )
     mapping_table = _mapping_table(analysis, lang=lang)
 
     margin_note = t("margin_revenue") if metrics.get("margin_basis") == "revenue" else ""
     segments = segments_context(analysis.tables, lang=lang, currency=currency)
-    prediction = (None if analysis.forecast is None else
-                  prediction_context(analysis.forecast, lang=lang, currency=currency))
-    nav = [("headline", "nav_headline"), ("acquisition", "nav_acquisition"),
-           ("trends", "nav_trends"), ("economics-month", "nav_economics"),
-           ("cohorts", "nav_cohorts"), ("cycles", "nav_cycles")]
+    prediction = (
+        None
+        if analysis.forecast is None
+        else prediction_context(analysis.forecast, lang=lang, currency=currency)
+    )
+    nav = [
+        ("headline", "nav_headline"),
+        ("acquisition", "nav_acquisition"),
+        ("trends", "nav_trends"),
+        ("economics-month", "nav_economics"),
+        ("cohorts", "nav_cohorts"),
+        ("cycles", "nav_cycles"),
+    ]
     nav += [("segments", "nav_segments")] if segments else []
     nav += [("prediction", "nav_prediction")] if prediction else []
     campaigns = campaigns_context(analysis.campaigns, lang=lang, currency=currency)
     nav += [("campaigns", "nav_campaigns")] if campaigns else []
-    nav += [("what-if", "nav_what_if"), ("quality", "nav_quality"),
-            ("mapping", "nav_mapping")]
+    nav += [("what-if", "nav_what_if"), ("quality", "nav_quality"), ("mapping", "nav_mapping")]
     context = {
         "lang": lang,
         "t": t,
@@ -274,8 +334,9 @@ def render_report(analysis: Analysis) -> str:
     return _env().get_template("report.html.j2").render(**context)
 
 
-def render_campaign_report(results: Sequence[CampaignResults], *, lang: str = "en",
-                           currency: str = "USD") -> str:
+def render_campaign_report(
+    results: Sequence[CampaignResults], *, lang: str = "en", currency: str = "USD"
+) -> str:
     """Measured campaigns on their own page: the report's Campaigns section.
 
     It is what ``repeatly campaign results --out DIR`` writes as ``DIR/report.html``;
@@ -285,10 +346,12 @@ def render_campaign_report(results: Sequence[CampaignResults], *, lang: str = "e
 
     t = partial(text, lang=lang)
     context = {
-        "lang": lang, "t": t, "page_title": t("campaigns_title"),
+        "lang": lang,
+        "t": t,
+        "page_title": t("campaigns_title"),
         "as_of": ", ".join(r.campaign for r in results),
-        "subtitle": " · ".join(f"{r.campaign}: {r.window[0]} – {r.window[1]}"
-                               for r in results) + f" · {currency}",
+        "subtitle": " · ".join(f"{r.campaign}: {r.window[0]} – {r.window[1]}" for r in results)
+        + f" · {currency}",
         "plotly_js": Markup(get_plotlyjs()),
         "campaigns": campaigns_context(results, lang=lang, currency=currency),
         "version": __version__,
@@ -296,8 +359,7 @@ def render_campaign_report(results: Sequence[CampaignResults], *, lang: str = "e
     return _env().get_template("campaigns.html.j2").render(**context)
 
 
-def render_forecast_report(forecast: Forecast, *, lang: str = "en", currency: str = "USD"
-                           ) -> str:
+def render_forecast_report(forecast: Forecast, *, lang: str = "en", currency: str = "USD") -> str:
     """A forecast on its own page: the report's Prediction section as one HTML string.
 
     The page is self-contained (plotly.js inlined) and works offline; it is what

@@ -19,8 +19,9 @@ __all__ = ["segments_context"]
 _STATUS_ORDER = ("active", "due", "at_risk", "lost")
 
 
-def segments_context(tables: dict[str, pd.DataFrame], *, lang: str, currency: str
-                     ) -> dict[str, Any] | None:
+def segments_context(
+    tables: dict[str, pd.DataFrame], *, lang: str, currency: str
+) -> dict[str, Any] | None:
     """Everything the template's Segments section needs, or ``None`` without segments."""
     if "segments_rfm_segments" not in tables:
         return None
@@ -34,36 +35,57 @@ def segments_context(tables: dict[str, pd.DataFrame], *, lang: str, currency: st
     total = rfm.customers.sum()
     total_margin = rfm.margin.sum()
     rfm_table = html_table(
-        [t("segment"), t("customers_col"), t("share_col"), t("revenue_col"), t("margin_col"),
-         t("margin_share_col")],
-        [[r.rfm_segment, fmt_number(r.customers, lang=lang),
-          fmt_share(r.customers / total if total else None, lang=lang),
-          money(r.revenue), money(r.margin),
-          fmt_share(r.margin / total_margin if total_margin else None, lang=lang)]
-         for r in rfm.itertuples()],
+        [
+            t("segment"),
+            t("customers_col"),
+            t("share_col"),
+            t("revenue_col"),
+            t("margin_col"),
+            t("margin_share_col"),
+        ],
+        [
+            [
+                r.rfm_segment,
+                fmt_number(r.customers, lang=lang),
+                fmt_share(r.customers / total if total else None, lang=lang),
+                money(r.revenue),
+                money(r.margin),
+                fmt_share(r.margin / total_margin if total_margin else None, lang=lang),
+            ]
+            for r in rfm.itertuples()
+        ],
     )
     status = tables["segments_status"].set_index("status").reindex(_STATUS_ORDER)
     status_table = html_table(
         [t("status_col"), t("customers_col"), t("share_col"), t("margin_col")],
-        [[t(f"status_{s}"), fmt_number(status.customers.get(s), lang=lang),
-          fmt_share(status.customers.get(s) / total if total else None, lang=lang),
-          money(status.margin.get(s))] for s in _STATUS_ORDER],
+        [
+            [
+                t(f"status_{s}"),
+                fmt_number(status.customers.get(s), lang=lang),
+                fmt_share(status.customers.get(s) / total if total else None, lang=lang),
+                money(status.margin.get(s)),
+            ]
+            for s in _STATUS_ORDER
+        ],
     )
     golden = tables["segments_golden"].iloc[0]
     golden_line = t("golden_line").format(
         n=fmt_number(golden.golden, lang=lang),
-        share=fmt_share(golden.golden / golden.customers if golden.customers else None,
-                        lang=lang),
-        margin=fmt_share(golden.golden_margin / golden.margin if golden.margin else None,
-                         lang=lang),
+        share=fmt_share(golden.golden / golden.customers if golden.customers else None, lang=lang),
+        margin=fmt_share(
+            golden.golden_margin / golden.margin if golden.margin else None, lang=lang
+        ),
     )
-    chart_list = [div(_rfm_grid(tables["segments_rfm_grid"], lang)),
-                  div(_pareto(tables["segments_pareto"], lang)),
-                  div(_golden_by_month(tables["segments_golden_by_month"], lang)),
-                  div(_lost(tables["segments_lost_by_month"], lang))]
+    chart_list = [
+        div(_rfm_grid(tables["segments_rfm_grid"], lang)),
+        div(_pareto(tables["segments_pareto"], lang)),
+        div(_golden_by_month(tables["segments_golden_by_month"], lang)),
+        div(_lost(tables["segments_lost_by_month"], lang)),
+    ]
     movement = tables.get("segments_movement")
-    movement_chart = (Markup(div(_movement(movement, lang)))
-                      if movement is not None and len(movement) else None)
+    movement_chart = (
+        Markup(div(_movement(movement, lang))) if movement is not None and len(movement) else None
+    )
     return {
         "rfm_table": rfm_table,
         "status_table": status_table,
@@ -76,52 +98,105 @@ def segments_context(tables: dict[str, pd.DataFrame], *, lang: str, currency: st
 def _rfm_grid(grid: pd.DataFrame, lang: str) -> go.Figure:
     full = grid.pivot_table(index="r", columns="f", values="customers", aggfunc="sum")
     full = full.reindex(index=range(1, 6), columns=range(1, 6)).fillna(0)
-    fig = go.Figure(go.Heatmap(
-        z=full.to_numpy(), x=[str(f) for f in full.columns], y=[str(r) for r in full.index],
-        colorscale="Blues", text=full.to_numpy().astype(int), texttemplate="%{text}",
-        hovertemplate="R %{y}, F %{x}: %{z:,.0f}<extra></extra>", showscale=False))
-    fig.update_layout(title=text("rfm_grid", lang), xaxis_title=text("frequency_axis", lang),
-                      yaxis_title=text("recency_axis", lang))
+    fig = go.Figure(
+        go.Heatmap(
+            z=full.to_numpy(),
+            x=[str(f) for f in full.columns],
+            y=[str(r) for r in full.index],
+            colorscale="Blues",
+            text=full.to_numpy().astype(int),
+            texttemplate="%{text}",
+            hovertemplate="R %{y}, F %{x}: %{z:,.0f}<extra></extra>",
+            showscale=False,
+        )
+    )
+    fig.update_layout(
+        title=text("rfm_grid", lang),
+        xaxis_title=text("frequency_axis", lang),
+        yaxis_title=text("recency_axis", lang),
+    )
     return charts.layout(fig, height=340)
 
 
 def _pareto(curve: pd.DataFrame, lang: str) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=curve.customer_share * 100, y=curve.value_share * 100,
-                               mode="lines", line={"color": charts.BLUE, "width": 3}))
-    fig.add_scatter(x=[0, 100], y=[0, 100], mode="lines", showlegend=False,
-                    line={"color": "#cbd5e1", "dash": "dot"})
-    fig.update_layout(title=text("pareto", lang), showlegend=False,
-                      xaxis_title=text("top_customers_axis", lang),
-                      yaxis_title=text("margin_share_axis", lang))
+    fig = go.Figure(
+        go.Scatter(
+            x=curve.customer_share * 100,
+            y=curve.value_share * 100,
+            mode="lines",
+            line={"color": charts.BLUE, "width": 3},
+        )
+    )
+    fig.add_scatter(
+        x=[0, 100],
+        y=[0, 100],
+        mode="lines",
+        showlegend=False,
+        line={"color": "#cbd5e1", "dash": "dot"},
+    )
+    fig.update_layout(
+        title=text("pareto", lang),
+        showlegend=False,
+        xaxis_title=text("top_customers_axis", lang),
+        yaxis_title=text("margin_share_axis", lang),
+    )
     return charts.layout(fig, height=340)
 
 
 def _golden_by_month(frame: pd.DataFrame, lang: str) -> go.Figure:
     months = frame.month.astype("string")
     fig = go.Figure()
-    fig.add_scatter(x=months, y=frame.golden_margin_share * 100, mode="lines+markers",
-                    name=text("golden_margin_series", lang), line={"color": charts.BLUE})
-    fig.add_scatter(x=months, y=frame.golden_customer_share * 100, mode="lines+markers",
-                    name=text("golden_customers_series", lang), line={"color": charts.GREEN})
+    fig.add_scatter(
+        x=months,
+        y=frame.golden_margin_share * 100,
+        mode="lines+markers",
+        name=text("golden_margin_series", lang),
+        line={"color": charts.BLUE},
+    )
+    fig.add_scatter(
+        x=months,
+        y=frame.golden_customer_share * 100,
+        mode="lines+markers",
+        name=text("golden_customers_series", lang),
+        line={"color": charts.GREEN},
+    )
     fig.update_layout(title=text("golden_by_month", lang), yaxis_title="%")
     return charts.layout(fig, height=340)
 
 
 def _lost(frame: pd.DataFrame, lang: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=frame.month.astype("string"), y=frame.became_lost,
-                           marker_color="#dc2626", name=text("became_lost", lang)))
+    fig = go.Figure(
+        go.Bar(
+            x=frame.month.astype("string"),
+            y=frame.became_lost,
+            marker_color="#dc2626",
+            name=text("became_lost", lang),
+        )
+    )
     fig.update_layout(title=text("lost_chart", lang), yaxis_tickformat=",d")
     return charts.layout(fig, height=340)
 
 
 def _movement(frame: pd.DataFrame, lang: str) -> go.Figure:
-    matrix = frame.pivot_table(index="from_segment", columns="to_segment",
-                               values="customers", aggfunc="sum").fillna(0)
+    matrix = frame.pivot_table(
+        index="from_segment", columns="to_segment", values="customers", aggfunc="sum"
+    ).fillna(0)
     z = matrix.to_numpy()
-    fig = go.Figure(go.Heatmap(
-        z=z, x=list(matrix.columns), y=list(matrix.index), colorscale="Blues",
-        text=np.where(z > 0, z.astype(int).astype(str), ""), texttemplate="%{text}",
-        hovertemplate="%{y} → %{x}: %{z:,.0f}<extra></extra>", showscale=False))
-    fig.update_layout(title=text("movement", lang), xaxis_title=text("to_axis", lang),
-                      yaxis_title=text("from_axis", lang))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(matrix.columns),
+            y=list(matrix.index),
+            colorscale="Blues",
+            text=np.where(z > 0, z.astype(int).astype(str), ""),
+            texttemplate="%{text}",
+            hovertemplate="%{y} → %{x}: %{z:,.0f}<extra></extra>",
+            showscale=False,
+        )
+    )
+    fig.update_layout(
+        title=text("movement", lang),
+        xaxis_title=text("to_axis", lang),
+        yaxis_title=text("from_axis", lang),
+    )
     return charts.layout(fig, height=460)

@@ -32,25 +32,60 @@ class Action:
 
 #: The action lists, in the order of ease of return (most responsive first).
 ACTIONS: tuple[Action, ...] = (
-    Action("golden", "VIP care: thank them personally, keep them close",
-           "early access and a personal gift", ("margin", "golden_rank", "orders", "clv")),
-    Action("due", "Remind them: it is about time for their next purchase",
-           "a reminder of what they usually buy", ("days_since", "cycle_days")),
-    Action("at_risk", "Win them before they leave",
-           "a reminder with a small gift", ("days_since", "cycle_days", "cycles_overdue")),
-    Action("lost", "Win back", "a comeback discount",
-           ("days_since", "cycle_days", "lost_on", "p_alive", "lost_by")),
-    Action("promo_hunter", "Invite them to the end-of-season sale", "a sale preview",
-           ("promo_share", "late_share", "purchases")),
-    Action("early_full_price", "Give early access to the new collection",
-           "early access, no discount", ("early_share", "purchases")),
-    Action("brand_fan", "Tell them about new arrivals of their brand",
-           "new arrivals of the brand", ("brand_fan", "top_brand_share", "new_products",
-                                         "last_brand_purchase", "purchases")),
-    Action("low_margin_only", "Steer them to higher-margin categories",
-           "a coupon for a higher-margin category", ("categories", "purchases")),
-    Action("one_category", "Cross-sell a second category",
-           "a bundle with a second category", ("top_category", "purchases")),
+    Action(
+        "golden",
+        "VIP care: thank them personally, keep them close",
+        "early access and a personal gift",
+        ("margin", "golden_rank", "orders", "clv"),
+    ),
+    Action(
+        "due",
+        "Remind them: it is about time for their next purchase",
+        "a reminder of what they usually buy",
+        ("days_since", "cycle_days"),
+    ),
+    Action(
+        "at_risk",
+        "Win them before they leave",
+        "a reminder with a small gift",
+        ("days_since", "cycle_days", "cycles_overdue"),
+    ),
+    Action(
+        "lost",
+        "Win back",
+        "a comeback discount",
+        ("days_since", "cycle_days", "lost_on", "p_alive", "lost_by"),
+    ),
+    Action(
+        "promo_hunter",
+        "Invite them to the end-of-season sale",
+        "a sale preview",
+        ("promo_share", "late_share", "purchases"),
+    ),
+    Action(
+        "early_full_price",
+        "Give early access to the new collection",
+        "early access, no discount",
+        ("early_share", "purchases"),
+    ),
+    Action(
+        "brand_fan",
+        "Tell them about new arrivals of their brand",
+        "new arrivals of the brand",
+        ("brand_fan", "top_brand_share", "new_products", "last_brand_purchase", "purchases"),
+    ),
+    Action(
+        "low_margin_only",
+        "Steer them to higher-margin categories",
+        "a coupon for a higher-margin category",
+        ("categories", "purchases"),
+    ),
+    Action(
+        "one_category",
+        "Cross-sell a second category",
+        "a bundle with a second category",
+        ("top_category", "purchases"),
+    ),
 )
 
 
@@ -131,27 +166,45 @@ def segment_customers(
     golden = golden.select("customer_id", "golden", "golden_rank")
     status = computed.get("status")
     if status is None:
-        status = customer_status(summary, lines, cycles=cycles,
-                                 business_cycle=business_cycle, rules=status_rules, gaps=gaps,
-                                 category_gaps=category_gaps)
+        status = customer_status(
+            summary,
+            lines,
+            cycles=cycles,
+            business_cycle=business_cycle,
+            rules=status_rules,
+            gaps=gaps,
+            category_gaps=category_gaps,
+        )
     status = status.select(
-        "customer_id", "status", "cycle_days", "cycle_source", "days_since",
-        "cycles_overdue", "lost_on")
-    behaviour = behaviour_segments(lines, orders=orders, rules=behaviour_rules).drop(
-        "top_brand")
-    base = summary.select("customer_id", "recency_days", "orders", "revenue", "margin",
-                          "top_category")
+        "customer_id",
+        "status",
+        "cycle_days",
+        "cycle_source",
+        "days_since",
+        "cycles_overdue",
+        "lost_on",
+    )
+    behaviour = behaviour_segments(lines, orders=orders, rules=behaviour_rules).drop("top_brand")
+    base = summary.select(
+        "customer_id", "recency_days", "orders", "revenue", "margin", "top_category"
+    )
     joined = base
     parts = [rfm, golden, status, behaviour]
     if products is not None:
         parts.append(brand_news(lines, products, behaviour).drop("brand_fan"))
     if forecast is not None:
-        predicted = forecast.select("customer_id", "p_alive", "expected_purchases",
-                                    "next_purchase_on", "clv")
+        predicted = forecast.select(
+            "customer_id", "p_alive", "expected_purchases", "next_purchase_on", "clv"
+        )
         worth = summary.select("customer_id", "orders", "avg_order_value").join(
-            predicted.select("customer_id", "clv"), "customer_id")
-        parts += [predicted, golden_customers(worth, share=golden_share, value="clv")
-                  .select("customer_id", golden_predicted=_.golden)]
+            predicted.select("customer_id", "clv"), "customer_id"
+        )
+        parts += [
+            predicted,
+            golden_customers(worth, share=golden_share, value="clv").select(
+                "customer_id", golden_predicted=_.golden
+            ),
+        ]
     for part in parts:
         joined = attach(joined, part)
     names = ["golden", "promo_hunter", "early_full_price", "low_margin_only", "one_category"]
@@ -161,18 +214,36 @@ def segment_customers(
     if forecast is not None:
         gone = ibis.coalesce(table.p_alive < lost_below, False)
         table = table.mutate(
-            lost_by=ibis.cases((table.status == "lost", "cycle"), (gone, "model"),
-                               else_=ibis.null("string")),
+            lost_by=ibis.cases(
+                (table.status == "lost", "cycle"), (gone, "model"), else_=ibis.null("string")
+            ),
             status=ibis.ifelse(gone, "lost", table.status),
             golden=table.golden | table.golden_predicted,
         )
-    order = ["customer_id", "rfm_segment", "status", "golden", "promo_hunter",
-             "early_full_price", "brand_fan", "low_margin_only", "one_category"]
+    order = [
+        "customer_id",
+        "rfm_segment",
+        "status",
+        "golden",
+        "promo_hunter",
+        "early_full_price",
+        "brand_fan",
+        "low_margin_only",
+        "one_category",
+    ]
     table = table.select(*order, *[c for c in table.columns if c not in order])
     if customers is not None:
         contact = customers.select(
-            "customer_id", "name", "email", "phone", "city", "address", "consent_email",
-            "consent_sms", "consent_phone", "consent_post",
+            "customer_id",
+            "name",
+            "email",
+            "phone",
+            "city",
+            "address",
+            "consent_email",
+            "consent_sms",
+            "consent_phone",
+            "consent_post",
         ).distinct(on="customer_id", keep="first")
         table = attach(table, contact)
     return table

@@ -61,8 +61,7 @@ class BehaviourRules:
     season_months: tuple[int, ...] = (3, 9)
 
     def __post_init__(self) -> None:
-        for name in ("promo_share", "late_share", "early_share", "full_price_share",
-                     "brand_share"):
+        for name in ("promo_share", "late_share", "early_share", "full_price_share", "brand_share"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise InputError(f"{name}: expected a share between 0 and 1, got {value}")
@@ -70,8 +69,7 @@ class BehaviourRules:
             raise InputError(f"season_months: expected months 1-12, got {self.season_months}")
 
 
-def season_day(ts: ir.TimestampValue, *, season_months: Sequence[int] = (3, 9)
-               ) -> ir.IntegerValue:
+def season_day(ts: ir.TimestampValue, *, season_months: Sequence[int] = (3, 9)) -> ir.IntegerValue:
     """Days since the latest season opening on or before ``ts`` (by calendar fields).
 
     Examples
@@ -84,9 +82,7 @@ def season_day(ts: ir.TimestampValue, *, season_months: Sequence[int] = (3, 9)
     months = sorted(set(season_months))
     year, month = ts.year(), ts.month()
     # the latest opening month at or before this month, else the last one of last year
-    opening_month = ibis.cases(
-        *[(month >= m, m) for m in reversed(months)], else_=months[-1]
-    )
+    opening_month = ibis.cases(*[(month >= m, m) for m in reversed(months)], else_=months[-1])
     opening_year = ibis.ifelse(month >= months[0], year, year - 1)
     opened = ibis.date(opening_year, opening_month, 1)
     return ts.date().delta(opened, unit="day")
@@ -145,7 +141,8 @@ def behaviour_segments(
     )
     margin_line = ibis.coalesce(sold.margin, sold.amount - sold.cost)
     rates = sold.group_by("category").aggregate(
-        _rate=margin_line.sum() / sold.amount.sum(where=margin_line.notnull()))
+        _rate=margin_line.sum() / sold.amount.sum(where=margin_line.notnull())
+    )
     median_rate = rates.aggregate(_median=rates._rate.quantile(0.5))
     rated = rates.cross_join(median_rate)
     high = rated.select(_category=rated.category, _high=rated._rate > rated._median)
@@ -163,8 +160,9 @@ def behaviour_segments(
     promo_share = joined._promo / n
     early_full_share = joined._early_full / n
     full_price_share = 1 - promo_share
-    top_share = ibis.ifelse(joined._brand_lines > 0,
-                            joined._top_lines / joined._brand_lines.cast("float64"), None)
+    top_share = ibis.ifelse(
+        joined._brand_lines > 0, joined._top_lines / joined._brand_lines.cast("float64"), None
+    )
     is_fan = enough & (joined._brand_lines >= rules.min_lines) & (top_share >= rules.brand_share)
     return joined.select(
         "customer_id",
@@ -175,9 +173,11 @@ def behaviour_segments(
         top_brand=joined.top_brand,
         top_brand_share=top_share,
         categories=ibis.coalesce(joined.categories, 0),
-        promo_hunter=enough & (promo_share >= rules.promo_share)
+        promo_hunter=enough
+        & (promo_share >= rules.promo_share)
         & (joined._late_promo >= rules.late_share * joined._promo),
-        early_full_price=enough & (full_price_share >= rules.full_price_share)
+        early_full_price=enough
+        & (full_price_share >= rules.full_price_share)
         & (early_full_share >= rules.early_share),
         brand_fan=ibis.ifelse(is_fan, joined.top_brand, ibis.null("string")),
         low_margin_only=enough & (joined._known > 0) & (joined._high_lines == 0),
@@ -206,14 +206,17 @@ def brand_news(lines: ir.Table, products: ir.Table, fans: ir.Table) -> ir.Table:
     """
     who = fans.filter(fans.brand_fan.notnull()).select("customer_id", "brand_fan")
     sold = lines.filter(lines.amount > 0)
-    bought = sold.join(who, (sold.customer_id == who.customer_id)
-                       & (sold.brand == who.brand_fan))
+    bought = sold.join(who, (sold.customer_id == who.customer_id) & (sold.brand == who.brand_fan))
     last = bought.group_by([bought.customer_id, bought.brand_fan]).aggregate(
-        last_brand_purchase=bought.ordered_at.max())
+        last_brand_purchase=bought.ordered_at.max()
+    )
     launched = products.filter(products.launch_date.notnull() & products.brand.notnull())
     launched = launched.select(_brand="brand", _launch="launch_date", _sku="sku")
     news = last.left_join(
-        launched, (last.brand_fan == launched._brand)
-        & (launched._launch.cast("timestamp") > last.last_brand_purchase))
+        launched,
+        (last.brand_fan == launched._brand)
+        & (launched._launch.cast("timestamp") > last.last_brand_purchase),
+    )
     return news.group_by(["customer_id", "brand_fan", "last_brand_purchase"]).aggregate(
-        new_products=news._sku.count())
+        new_products=news._sku.count()
+    )

@@ -21,8 +21,16 @@ __all__ = ["MAX_SHEET_ROWS", "segment_lists", "write_segments"]
 MAX_SHEET_ROWS = 5_000
 
 CONTACT = ("name", "email", "phone", "city", "consent_email", "consent_sms")
-SUMMARY_COLUMNS = ("customer_id", "rfm_segment", "status", "golden", "promo_hunter",
-                   "early_full_price", "brand_fan", "low_margin_only")
+SUMMARY_COLUMNS = (
+    "customer_id",
+    "rfm_segment",
+    "status",
+    "golden",
+    "promo_hunter",
+    "early_full_price",
+    "brand_fan",
+    "low_margin_only",
+)
 
 
 def segment_lists(table: ir.Table) -> dict[str, tuple[ir.Table, str, str]]:
@@ -51,20 +59,35 @@ def segment_lists(table: ir.Table) -> dict[str, tuple[ir.Table, str, str]]:
             members = table.filter(table[name])
         reasons = [c for c in action.reason if c != "margin" and c in table.columns]
         columns = ["customer_id", *contact, *reasons, "margin"]
-        lists[name] = (members.select(*dict.fromkeys(columns)).order_by(
-            [ibis.desc("margin"), "customer_id"]), action.action, action.offer)
+        lists[name] = (
+            members.select(*dict.fromkeys(columns)).order_by([ibis.desc("margin"), "customer_id"]),
+            action.action,
+            action.offer,
+        )
     for rule in RFM_RULES:
         members = table.filter(table.rfm_segment == rule.name)
-        columns = ["customer_id", *contact, "r", "f", "m", "recency_days", "orders",
-                   "revenue", "margin"]
+        columns = [
+            "customer_id",
+            *contact,
+            "r",
+            "f",
+            "m",
+            "recency_days",
+            "orders",
+            "revenue",
+            "margin",
+        ]
         lists[f"rfm {rule.name}"] = (
             members.select(*columns).order_by([ibis.desc("margin"), "customer_id"]),
-            f"RFM segment {rule.name}", "")
+            f"RFM segment {rule.name}",
+            "",
+        )
     return lists
 
 
-def write_segments(table: ir.Table, out: Path, *,
-                   extra: dict[str, ir.Table] | None = None) -> dict[str, Path]:
+def write_segments(
+    table: ir.Table, out: Path, *, extra: dict[str, ir.Table] | None = None
+) -> dict[str, Path]:
     """Write ``segments.csv``, ``segments/<name>.csv`` and ``segments.xlsx`` into ``out``.
 
     ``segments/priority.csv`` orders every customer by :func:`contact_priority`, by
@@ -90,8 +113,9 @@ def write_segments(table: ir.Table, out: Path, *,
     for name, (members, action, offer) in lists.items():
         path = folder / f"{_slug(name)}.csv"
         paths[name] = atomic_write(path, members.to_csv)
-        sheets.append((name, members.limit(MAX_SHEET_ROWS).to_pandas(), action, offer,
-                       counts.get(name, 0)))
+        sheets.append(
+            (name, members.limit(MAX_SHEET_ROWS).to_pandas(), action, offer, counts.get(name, 0))
+        )
     paths["workbook"] = atomic_write(out / "segments.xlsx", lambda p: _workbook(p, sheets))
     for name, members in (extra or {}).items():
         paths[name] = atomic_write(folder / f"{_slug(name)}.csv", members.to_csv)
@@ -103,10 +127,14 @@ def write_segments(table: ir.Table, out: Path, *,
 def _counts(table: ir.Table) -> dict[str, int]:
     """Members of every list, from two small queries."""
     flags = {
-        "golden": table.golden, "due": table.status == "due",
-        "at_risk": table.status == "at_risk", "lost": table.status == "lost",
-        "promo_hunter": table.promo_hunter, "early_full_price": table.early_full_price,
-        "brand_fan": table.brand_fan.notnull(), "low_margin_only": table.low_margin_only,
+        "golden": table.golden,
+        "due": table.status == "due",
+        "at_risk": table.status == "at_risk",
+        "lost": table.status == "lost",
+        "promo_hunter": table.promo_hunter,
+        "early_full_price": table.early_full_price,
+        "brand_fan": table.brand_fan.notnull(),
+        "low_margin_only": table.low_margin_only,
         "one_category": table.one_category,
     }
     row = table.aggregate(**{k: v.ifelse(1, 0).sum() for k, v in flags.items()}).to_pandas()
@@ -119,8 +147,9 @@ def _counts(table: ir.Table) -> dict[str, int]:
 def _workbook(path: Path, sheets: list[tuple[str, Any, str, str, int]]) -> None:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True,
-                                           "default_date_format": "yyyy-mm-dd"})
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"}
+    )
     bold = book.add_format({"bold": True})
     index = book.add_worksheet("Segments")
     index.write_row(0, 0, ["segment", "customers", "action", "offer", "sheet rows"], bold)
@@ -128,10 +157,17 @@ def _workbook(path: Path, sheets: list[tuple[str, Any, str, str, int]]) -> None:
         index.write_row(i, 0, [name, total, action, offer, len(frame)])
     for name, frame, action, offer, total in sheets:
         sheet = book.add_worksheet(_sheet_name(name))
-        sheet.write(0, 0, f"{name}: {total:,} customers. Action: {action}"
-                    + (f". Offer: {offer}." if offer else ".")
-                    + (f" The first {len(frame):,} by value; the CSV holds all."
-                       if total > len(frame) else ""))
+        sheet.write(
+            0,
+            0,
+            f"{name}: {total:,} customers. Action: {action}"
+            + (f". Offer: {offer}." if offer else ".")
+            + (
+                f" The first {len(frame):,} by value; the CSV holds all."
+                if total > len(frame)
+                else ""
+            ),
+        )
         sheet.write_row(1, 0, [*frame.columns, "action", "offer"], bold)
         cells = frame.astype(object).where(frame.notna(), None)
         for r, row in enumerate(cells.itertuples(index=False, name=None), start=2):

@@ -13,9 +13,12 @@ __all__ = ["EARTH_RADIUS_KM", "distance_km", "near"]
 EARTH_RADIUS_KM = 6371.0088
 
 
-def distance_km(lat1: ir.NumericValue | float, lon1: ir.NumericValue | float,
-                lat2: ir.NumericValue | float, lon2: ir.NumericValue | float
-                ) -> ir.FloatingValue:
+def distance_km(
+    lat1: ir.NumericValue | float,
+    lon1: ir.NumericValue | float,
+    lat2: ir.NumericValue | float,
+    lon2: ir.NumericValue | float,
+) -> ir.FloatingValue:
     """Great-circle (haversine) distance in kilometres between two points in degrees.
 
     Examples
@@ -24,6 +27,7 @@ def distance_km(lat1: ir.NumericValue | float, lon1: ir.NumericValue | float,
     ...       .execute()))
     633
     """
+
     def radians(value: ir.NumericValue | float) -> ir.FloatingValue:
         degrees = ibis.literal(float(value)) if isinstance(value, float | int) else value
         return degrees.cast("float64").radians()
@@ -53,12 +57,12 @@ def near(customers: ir.Table, *, latitude: float, longitude: float, km: float) -
         ``customer_id, distance_km`` for the customers within the radius.
     """
     if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
-        raise InputError(f"place: expected latitude -90..90 and longitude -180..180, "
-                         f"got {latitude}, {longitude}")
+        raise InputError(
+            f"place: expected latitude -90..90 and longitude -180..180, got {latitude}, {longitude}"
+        )
     if km <= 0:
         raise InputError(f"km: expected a positive radius, got {km}")
     located = customers.filter(customers.latitude.notnull() & customers.longitude.notnull())
     distance = distance_km(located.latitude, located.longitude, latitude, longitude)
     measured = located.select("customer_id", distance_km=distance)
-    return measured.filter(measured.distance_km <= km).order_by(["distance_km",
-                                                                  "customer_id"])
+    return measured.filter(measured.distance_km <= km).order_by(["distance_km", "customer_id"])

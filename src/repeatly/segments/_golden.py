@@ -65,20 +65,22 @@ def golden_customers(
         raise InputError(f'value: expected "margin", "revenue" or "clv", got {value!r}')
     worth = ibis.coalesce(summary[value].cast("float64"), 0.0)
     total = summary.aggregate(_total=worth.sum())
-    eligible = (summary.orders >= min_orders) & (
-        ibis.coalesce(summary.avg_order_value, 0.0) >= min_avg_order
-    ) & (worth > 0)
+    eligible = (
+        (summary.orders >= min_orders)
+        & (ibis.coalesce(summary.avg_order_value, 0.0) >= min_avg_order)
+        & (worth > 0)
+    )
     base = summary.select("customer_id", value=worth, _eligible=eligible).cross_join(total)
     ranked = base.filter(base._eligible)
-    window = ibis.window(order_by=[ibis.desc(ranked.value), ranked.customer_id],
-                         rows=(None, 0))
+    window = ibis.window(order_by=[ibis.desc(ranked.value), ranked.customer_id], rows=(None, 0))
     ranked = ranked.mutate(
         golden_rank=ibis.row_number().over(window) + 1,
         _before=ranked.value.sum().over(window) - ranked.value,
     )
     ranked = ranked.mutate(
-        cumulative_share=ibis.ifelse(ranked._total > 0,
-                                     (ranked._before + ranked.value) / ranked._total, None),
+        cumulative_share=ibis.ifelse(
+            ranked._total > 0, (ranked._before + ranked.value) / ranked._total, None
+        ),
         golden=ranked._before < share * ranked._total,
     ).select("customer_id", "golden_rank", "cumulative_share", "golden")
     joined = base.left_join(ranked, "customer_id")
@@ -109,8 +111,9 @@ def golden_share_by_month(orders: ir.Table, golden: ir.Table) -> ir.Table:
     """
     flags = golden.select("customer_id", _golden=golden.golden)
     tagged = orders.left_join(flags, "customer_id")
-    tagged = tagged.mutate(_month=month_index(tagged.ordered_at),
-                           _golden=ibis.coalesce(tagged._golden, False))
+    tagged = tagged.mutate(
+        _month=month_index(tagged.ordered_at), _golden=ibis.coalesce(tagged._golden, False)
+    )
     per_customer = tagged.group_by(["_month", "customer_id"]).aggregate(
         _bought=tagged.is_purchase.any(),
         _golden=tagged._golden.any(),
@@ -128,11 +131,13 @@ def golden_share_by_month(orders: ir.Table, golden: ir.Table) -> ir.Table:
         customers=months.customers,
         golden_customers=months.golden_customers,
         golden_customer_share=ibis.ifelse(
-            months.customers > 0, months.golden_customers / months.customers, None),
+            months.customers > 0, months.golden_customers / months.customers, None
+        ),
         margin=months.margin,
         golden_margin=ibis.coalesce(months.golden_margin, 0.0),
         golden_margin_share=ibis.ifelse(
-            months.margin > 0, ibis.coalesce(months.golden_margin, 0.0) / months.margin, None),
+            months.margin > 0, ibis.coalesce(months.golden_margin, 0.0) / months.margin, None
+        ),
     ).order_by("month")
 
 
@@ -160,15 +165,15 @@ def pareto_curve(summary: ir.Table, *, value: Value = "margin", points: int = 10
     base = summary.select("customer_id", value=worth)
     totals = base.aggregate(_n=base.count(), _total=base.value.sum())
     window = ibis.window(order_by=[ibis.desc(base.value), base.customer_id], rows=(None, 0))
-    ranked = base.mutate(_rank=ibis.row_number().over(window) + 1,
-                         _cum=base.value.sum().over(window)).cross_join(totals)
-    ranked = ranked.mutate(
-        _bucket=(ranked._rank * points / ranked._n).ceil().cast("int64"))
+    ranked = base.mutate(
+        _rank=ibis.row_number().over(window) + 1, _cum=base.value.sum().over(window)
+    ).cross_join(totals)
+    ranked = ranked.mutate(_bucket=(ranked._rank * points / ranked._n).ceil().cast("int64"))
     curve = ranked.group_by("_bucket").aggregate(
         customer_share=(ranked._rank.max() / ranked._n.max()).cast("float64"),
-        value_share=ibis.ifelse(ranked._total.max() != 0,
-                                ranked._cum.max() / ranked._total.max(), None),
+        value_share=ibis.ifelse(
+            ranked._total.max() != 0, ranked._cum.max() / ranked._total.max(), None
+        ),
     )
     origin = ibis.memtable({"customer_share": [0.0], "value_share": [0.0]})
-    return origin.union(curve.select("customer_share", "value_share")).order_by(
-        "customer_share")
+    return origin.union(curve.select("customer_share", "value_share")).order_by("customer_share")

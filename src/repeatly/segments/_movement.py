@@ -50,8 +50,9 @@ def segment_movement(
         before ``start`` (what the business stands to lose or keep).
     """
     orders = orders if orders is not None else orders_from_lines(lines)
-    return movement_matrix(movement_inputs(orders, start=start, end=end), start=start,
-                           end=end, rules=rules)
+    return movement_matrix(
+        movement_inputs(orders, start=start, end=end), start=start, end=end, rules=rules
+    )
 
 
 def movement_inputs(orders: ir.Table, *, start: dt.date, end: dt.date) -> ir.Table:
@@ -108,8 +109,13 @@ def movement_matrix(
         from_segment=ibis.coalesce(ibis._.from_segment, NOT_YET),
     )
     valued = moved.left_join(stake, "customer_id").select(
-        "from_segment", "to_segment", _revenue=ibis.coalesce(ibis._._stake, 0.0))
-    return valued.group_by(["from_segment", "to_segment"]).aggregate(
-        customers=valued.count(),
-        revenue_at_stake=valued._revenue.sum(),
-    ).order_by(["from_segment", "to_segment"])
+        "from_segment", "to_segment", _revenue=ibis.coalesce(ibis._._stake, 0.0)
+    )
+    return (
+        valued.group_by(["from_segment", "to_segment"])
+        .aggregate(
+            customers=valued.count(),
+            revenue_at_stake=valued._revenue.sum(),
+        )
+        .order_by(["from_segment", "to_segment"])
+    )

@@ -59,15 +59,21 @@ def segment_overview(
     if movement_inputs is not None:
         movement = movement_matrix(movement_inputs, start=start, end=as_of)
     else:
-        movement = segment_movement(lines if lines is not None else orders, start=start,
-                                    end=as_of, orders=orders)
+        movement = segment_movement(
+            lines if lines is not None else orders, start=start, end=as_of, orders=orders
+        )
     return {
-        "rfm_segments": valued.group_by("rfm_segment").aggregate(
-            customers=valued.count(), revenue=valued.monetary.cast("float64").sum(),
-            margin=valued._margin.sum()).order_by(ibis.desc("margin")),
+        "rfm_segments": valued.group_by("rfm_segment")
+        .aggregate(
+            customers=valued.count(),
+            revenue=valued.monetary.cast("float64").sum(),
+            margin=valued._margin.sum(),
+        )
+        .order_by(ibis.desc("margin")),
         "rfm_grid": rfm.group_by(["r", "f"]).aggregate(customers=rfm.count()),
         "status": by_status.group_by("status").aggregate(
-            customers=by_status.count(), margin=by_status._margin.sum()),
+            customers=by_status.count(), margin=by_status._margin.sum()
+        ),
         "golden": flagged.aggregate(
             customers=flagged.count(),
             golden=flagged.golden.ifelse(1, 0).sum(),

@@ -55,7 +55,7 @@ def lapsed_customers(
     this_start = end - dt.timedelta(days=days)
     previous_start = this_start - dt.timedelta(days=days)
     bought = orders.filter(orders.is_purchase & (orders.ordered_at < end))
-    this = (bought.ordered_at >= this_start)
+    this = bought.ordered_at >= this_start
     previous = (bought.ordered_at >= previous_start) & (bought.ordered_at < this_start)
     per = bought.group_by("customer_id").aggregate(
         last_purchase=bought.ordered_at.max(),
@@ -63,7 +63,8 @@ def lapsed_customers(
         _this=this.ifelse(1, 0).sum(),
     )
     return per.filter((per.previous_purchases > 0) & (per._this == 0)).select(
-        "customer_id", "last_purchase", "previous_purchases")
+        "customer_id", "last_purchase", "previous_purchases"
+    )
 
 
 def leads_never_bought(leads: ir.Table, orders: ir.Table) -> ir.Table:
@@ -110,15 +111,15 @@ def contact_priority(segments: ir.Table, *, value: str = "margin") -> ir.Table:
     ibis.Table
         ``priority`` (1 = first), ``customer_id, status, value_at_stake``.
     """
-    ease = ibis.cases(*[(segments.status == s, rank) for s, rank in _EASE.items()],
-                      else_=len(_EASE))
-    keyed = segments.select("customer_id", "status", value_at_stake=segments[value]
-                            .cast("float64"), _ease=ease)
-    window = ibis.window(order_by=[keyed._ease, ibis.desc(keyed.value_at_stake),
-                                   keyed.customer_id])
+    ease = ibis.cases(
+        *[(segments.status == s, rank) for s, rank in _EASE.items()], else_=len(_EASE)
+    )
+    keyed = segments.select(
+        "customer_id", "status", value_at_stake=segments[value].cast("float64"), _ease=ease
+    )
+    window = ibis.window(order_by=[keyed._ease, ibis.desc(keyed.value_at_stake), keyed.customer_id])
     ranked = keyed.mutate(priority=ibis.row_number().over(window) + 1)
-    return ranked.select("priority", "customer_id", "status", "value_at_stake").order_by(
-        "priority")
+    return ranked.select("priority", "customer_id", "status", "value_at_stake").order_by("priority")
 
 
 def reach_lists(
@@ -164,8 +165,10 @@ def reach_lists(
         lists["customers_never_bought"] = customers_never_bought(customers, orders)
     if place is not None:
         if customers is None:
-            raise InputError("customers near a place: the customers table (with latitude and "
-                             "longitude) is needed")
+            raise InputError(
+                "customers near a place: the customers table (with latitude and "
+                "longitude) is needed"
+            )
         latitude, longitude, km = place
         lists["near"] = near(customers, latitude=latitude, longitude=longitude, km=km)
     return lists

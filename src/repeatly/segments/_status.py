@@ -47,8 +47,7 @@ class StatusRules:
                 f"{self.due}, {self.at_risk}, {self.lost}"
             )
         if not 0 < self.quantile < 1:
-            raise InputError(f"quantile: expected a share between 0 and 1, got "
-                             f"{self.quantile}")
+            raise InputError(f"quantile: expected a share between 0 and 1, got {self.quantile}")
         if self.min_history < 1:
             raise InputError(f"min_history: expected at least 1, got {self.min_history}")
 
@@ -84,8 +83,7 @@ def category_cycles(
     overrides = dict(overrides or {})
     for name, days in overrides.items():
         if not days or days <= 0:
-            raise InputError(f'cycle of "{name}": expected a positive number of days, '
-                             f"got {days!r}")
+            raise InputError(f'cycle of "{name}": expected a positive number of days, got {days!r}')
     if gaps is None:
         gaps = purchase_gaps(lines, by="category")
     learned = gaps.group_by("category").aggregate(
@@ -95,10 +93,12 @@ def category_cycles(
     learned = learned.mutate(source=ibis.literal("learned"))
     if not overrides:
         return learned.order_by("category")
-    given = ibis.memtable({
-        "category": list(overrides),
-        "_given": [float(v) for v in overrides.values()],
-    })
+    given = ibis.memtable(
+        {
+            "category": list(overrides),
+            "_given": [float(v) for v in overrides.values()],
+        }
+    )
     joined = learned.outer_join(given, learned.category == given.category)
     return joined.select(
         category=ibis.coalesce(joined.category, joined.category_right),
@@ -148,8 +148,9 @@ def customer_status(
     """
     rules = rules or StatusRules()
     if business_cycle is not None and business_cycle <= 0:
-        raise InputError(f"business_cycle: expected a positive number of days, "
-                         f"got {business_cycle}")
+        raise InputError(
+            f"business_cycle: expected a positive number of days, got {business_cycle}"
+        )
     if gaps is None:
         gaps = purchase_gaps(lines)
     own = gaps.group_by("customer_id").aggregate(
@@ -157,12 +158,11 @@ def customer_status(
         _gaps=gaps.count(),
     )
     own = own.filter(own._gaps >= rules.min_history)
-    by_category = category_cycles(lines, overrides=cycles, gaps=category_gaps,
-                                  quantile=rules.quantile).select(
-        _category="category", _category_cycle="cycle_days")
+    by_category = category_cycles(
+        lines, overrides=cycles, gaps=category_gaps, quantile=rules.quantile
+    ).select(_category="category", _category_cycle="cycle_days")
     if business_cycle is None:
-        overall = gaps.aggregate(
-            _business=gaps.gap_days.cast("float64").quantile(rules.quantile))
+        overall = gaps.aggregate(_business=gaps.gap_days.cast("float64").quantile(rules.quantile))
     else:
         overall = ibis.memtable({"_business": [float(business_cycle)]})
     joined = (
@@ -217,8 +217,7 @@ def lost_by_month(status: ir.Table) -> ir.Table:
         ``month, became_lost, lost_total``.
     """
     lost = status.filter(status.lost_on.notnull())
-    monthly = lost.group_by(_month=month_index(lost.lost_on)).aggregate(
-        became_lost=lost.count())
+    monthly = lost.group_by(_month=month_index(lost.lost_on)).aggregate(became_lost=lost.count())
     window = ibis.window(order_by=monthly._month, rows=(None, 0))
     return monthly.select(
         month=month_start(monthly._month),

@@ -100,6 +100,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the tables."""
-    for name in ("responses", "do_not_contact", "unsubscribes", "coupons", "messages",
-                 "recipients", "campaigns", "settings"):
+    for name in (
+        "responses",
+        "do_not_contact",
+        "unsubscribes",
+        "coupons",
+        "messages",
+        "recipients",
+        "campaigns",
+        "settings",
+    ):
         op.drop_table(name)
