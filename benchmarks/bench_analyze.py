@@ -1,6 +1,6 @@
 """Benchmark `repeatly analyze` on 10M order lines from Parquet.
 
-Usage: python benchmarks/bench_analyze.py [LINES]
+Usage: python benchmarks/bench_analyze.py [LINES] [--shape two_orders|four_days]
 
 Prints:
 1. the wall time and peak memory (max RSS) of `repeatly analyze FILE` as a whole
@@ -11,6 +11,7 @@ Prints:
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import platform
@@ -24,14 +25,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from make_orders import make_orders  # noqa: E402
+from make_orders import SHAPES, data_path, make_orders  # noqa: E402
 
 
-def _data(lines: int) -> Path:
-    path = HERE / "data" / f"orders_{lines // 1_000_000}m.parquet"
+def _data(lines: int, shape: str) -> Path:
+    path = data_path(lines, shape)
     if not path.exists():
-        print(f"generating {lines:,} lines into {path} ...", flush=True)
-        make_orders(lines, path)
+        print(f"generating {lines:,} lines ({shape}) into {path} ...", flush=True)
+        make_orders(lines, path, shape=shape)
     return path
 
 
@@ -88,8 +89,12 @@ def summary_ratio(path: Path) -> None:
 
 
 def main() -> None:
-    lines = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
-    path = _data(lines)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lines", nargs="?", type=int, default=10_000_000)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="two_orders")
+    args = parser.parse_args()
+    path = _data(args.lines, args.shape)
+    print(f"input: {path.name} ({args.shape})")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {dt.date.today()}"

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from repeatly.campaigns import open_store, plan_campaign, write_plan
+from repeatly.campaigns import plan_campaign, write_plan
+from repeatly.store import open_store
 
 STATUSES = ["active", "due", "at_risk", "lost"]
 SEGMENTS = ["Champions", "Loyal", "Potential loyalists", "At risk", "Hibernating", "Lost"]

@@ -24,13 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from repeatly.campaigns import (
-    SmtpSettings,
-    open_store,
-    plan_campaign,
-    record_campaign,
-    send_campaign,
-)
+from repeatly.campaigns import SmtpSettings, plan_campaign, record_campaign, send_campaign
+from repeatly.store import open_store
 
 SERVER = textwrap.dedent("""
     import sys, time

@@ -1,7 +1,8 @@
 """Benchmark predictions against lifetimes 0.11.3 on 10M order lines, as whole processes.
 
-Usage: python benchmarks/bench_predict.py [PARQUET] [--lines N] [--only lifetimes|repeatly]
-                                          [--margin M] [--settle SECONDS]
+Usage: python benchmarks/bench_predict.py [PARQUET] [--lines N] [--shape two_orders|four_days]
+                                          [--only lifetimes|repeatly] [--margin M]
+                                          [--settle SECONDS]
 
 Both sides run the same pipeline as a child process each: read the order lines Parquet,
 build the per-customer summary in weeks (repeat purchase days, recency, T, mean value of
@@ -26,7 +27,8 @@ Prints each side's wall time, CPU time (user + system; steadier than the wall ti
 the machine is busy) and peak memory (max RSS of the child, through a small wrapper),
 then the speed ratio (lifetimes seconds / repeatly seconds) and the memory ratio
 (repeatly peak / lifetimes peak). PARQUET defaults to ``benchmarks/data/orders_10m.parquet``
-(or the file for ``--lines N``), made with ``make_orders.py`` when missing.
+(or the file for ``--lines N`` and ``--shape``: ``orders_10m_four_days.parquet`` has about
+four purchase days per customer), made with ``make_orders.py`` when missing.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from make_orders import make_orders  # noqa: E402
+from make_orders import SHAPES, data_path, make_orders  # noqa: E402
 
 # The 1%-a-month discount rate of lifetimes' CLV, as the annual rate `repeatly predict` takes.
 ANNUAL_DISCOUNT_RATE = f"{1.01**12 - 1:.4f}"  # 0.1268
@@ -104,17 +106,11 @@ class Run:
         return self.returncode == 0
 
 
-def data_path(lines: int) -> Path:
-    """The default file for ``lines`` lines: orders_10m.parquet, orders_200k.parquet ..."""
-    label = f"{lines // 1_000_000}m" if lines % 1_000_000 == 0 else f"{lines // 1_000}k"
-    return HERE / "data" / f"orders_{label}.parquet"
-
-
-def ensure_data(path: Path, lines: int) -> Path:
+def ensure_data(path: Path, lines: int, shape: str = "two_orders") -> Path:
     if not path.exists():
-        print(f"generating {lines:,} lines into {path} ...", flush=True)
+        print(f"generating {lines:,} lines ({shape}) into {path} ...", flush=True)
         started = time.perf_counter()
-        make_orders(lines, path)
+        make_orders(lines, path, shape=shape)
         print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
     return path
 
@@ -242,6 +238,12 @@ def main() -> None:
         default=10_000_000,
         help="lines to generate when the file is missing (default 10,000,000)",
     )
+    parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="two_orders",
+        help="file shape to generate when the file is missing (see make_orders.py)",
+    )
     parser.add_argument("--only", choices=SIDES, help="run one side only")
     parser.add_argument(
         "--margin", type=float, default=1.0, help="share of spend counted in the CLV (default 1.0)"
@@ -254,7 +256,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    orders = ensure_data(args.orders or data_path(args.lines), args.lines)
+    orders = ensure_data(args.orders or data_path(args.lines, args.shape), args.lines, args.shape)
     sides = [args.only] if args.only else list(SIDES)
     if "lifetimes" in sides:
         lifetimes_python()  # set up before timing anything

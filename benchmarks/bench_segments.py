@@ -27,7 +27,7 @@ def main(lines: int) -> None:
     import repeatly
     from repeatly.segments import write_segments
 
-    path = _data(lines)
+    path = _data(lines, "two_orders")
     print(
         f"machine: {platform.machine()}, 2 cores, Python {platform.python_version()}, "
         f"{dt.date.today()}"

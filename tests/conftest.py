@@ -71,6 +71,16 @@ def hand_customers() -> pd.DataFrame:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Each test reads the settings anew (a test may change the environment)."""
+    from repeatly.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 def server_required(what: str, start_hint: str) -> None:
     """Skip when a needed server is missing, except under CI where it must be there."""
     if os.environ.get("CI", "").lower() == "true":

@@ -12,6 +12,7 @@ import pytest
 
 import repeatly
 from repeatly.datasets import make_shop
+from repeatly.report import render_report, write_outputs
 
 REQUIRED = {"as_of", "customers", "orders", "revenue", "repeat_share", "first_order_value"}
 WITH_SPEND = {
@@ -72,14 +73,14 @@ def test_headline_figures_equal_a_pandas_computation(shop, result):
 
 def test_cac_per_channel_recovers_the_planted_cost(shop, result):
     planted = shop.params["cac"]
-    by_channel = result.tables["economics_by_channel"].set_index("group")
+    by_channel = result.tables.economics_by_channel.set_index("group")
     for channel, cac in planted.items():
         # spend was drawn as new customers x CAC x U(0.85, 1.15) each month
         assert by_channel.loc[channel, "cac"] == pytest.approx(cac, rel=0.06)
 
 
 def test_outputs_are_written(result, tmp_path):
-    paths = result.write(tmp_path)
+    paths = write_outputs(result, tmp_path)
     metrics = json.loads(paths["metrics"].read_text())
     assert set(metrics) >= REQUIRED | WITH_SPEND
     customers = pd.read_csv(paths["customers"])
@@ -93,7 +94,7 @@ def test_russian_report(shop):
     result = repeatly.analyze(
         shop.orders, spend=shop.spend, as_of=shop.end, lang="ru", currency="RUB"
     )
-    html = result.report_html()
+    html = render_report(result)
     assert "Отчёт по клиентской базе" in html and "Качество данных" in html
 
 
@@ -135,10 +136,8 @@ def test_catalogue_fills_what_the_orders_lack(shop):
     filled = repeatly.analyze(bare, products=shop.products, as_of=shop.end)
     assert filled.metrics["margin_basis"] == "cost"
     assert filled.metrics["margin"] == pytest.approx(full.metrics["margin"], abs=0.01)
-    cycles = filled.tables["category_gaps"].set_index("category").median_days
-    assert (
-        cycles.to_dict() == full.tables["category_gaps"].set_index("category").median_days.to_dict()
-    )
+    cycles = filled.tables.category_gaps.set_index("category").median_days
+    assert cycles.to_dict() == full.tables.category_gaps.set_index("category").median_days.to_dict()
 
 
 def test_leads_file_gives_lead_counts_and_conversion(shop):
@@ -167,13 +166,13 @@ def test_raw_headers_and_per_input_mapping(shop):
 
 
 def test_segment_tables_of_the_report_add_up(result):
-    t = result.tables
+    t = result.tables.segments
     customers = result.metrics["customers"]
-    assert t["segments_rfm_segments"].customers.sum() == customers
-    assert t["segments_rfm_grid"].customers.sum() == customers
-    assert t["segments_status"].customers.sum() == customers
-    golden = t["segments_golden"].iloc[0]
+    assert t.rfm_segments.customers.sum() == customers
+    assert t.rfm_grid.customers.sum() == customers
+    assert t.status.customers.sum() == customers
+    golden = t.golden.iloc[0]
     assert golden.golden_margin >= 0.5 * golden.margin
-    assert t["segments_movement"].customers.sum() == customers  # 24 months of history
-    html = result.report_html()
+    assert t.movement.customers.sum() == customers  # 24 months of history
+    html = render_report(result)
     assert 'id="segments"' in html and "golden customers" in html

@@ -12,17 +12,15 @@ from repeatly.campaigns import (
     SmtpSettings,
     Templates,
     campaign_results,
-    contact_key,
     load_playbook,
     message_context,
-    open_store,
     plan_campaign,
     record_campaign,
     send_campaign,
     unsubscribe_link,
 )
-from repeatly.campaigns import _store as tables
 from repeatly.exceptions import InputError, PlaybookError
+from repeatly.store import contact_key, open_store, tables
 
 from .test_campaigns_send import AS_OF, NOON, _audience, _plan, _settings
 

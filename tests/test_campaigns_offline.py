@@ -9,11 +9,11 @@ from pypdf import PdfReader
 from repeatly.campaigns import (
     campaign_results,
     import_call_results,
-    open_store,
     plan_campaign,
     send_campaign,
 )
 from repeatly.exceptions import DataValidationError
+from repeatly.store import open_store
 
 from .conftest import server_required
 from .test_campaigns_send import AS_OF, NOON, _audience

@@ -19,14 +19,12 @@ from hypothesis import strategies as st
 import repeatly
 from repeatly.campaigns import (
     ContactRules,
-    contact_key,
     control_group,
-    open_store,
     plan_campaign,
     write_plan,
 )
-from repeatly.campaigns import _store as tables
 from repeatly.exceptions import PlaybookError
+from repeatly.store import contact_key, open_store, tables
 
 AS_OF = dt.date(2024, 6, 1)
 
@@ -77,7 +75,7 @@ def _sent(store, customer: str, count: int, at: dt.datetime) -> None:
 
 def test_win_back_reaches_the_lost_customers_and_loses_no_one(shop_segments, tmp_path):
     analysis, segments = shop_segments
-    as_of = analysis.options["as_of"]
+    as_of = analysis.as_of
     with open_store(f"sqlite:///{tmp_path / 'r.db'}") as store:
         plan = plan_campaign("win_back", segments, store=store, as_of=as_of)
         again = plan_campaign("win_back", segments, store=store, as_of=as_of)
@@ -112,7 +110,7 @@ def test_the_plan_files_hold_the_audience_the_coupons_and_previews(shop_segments
             "win_back",
             segments,
             store=store,
-            as_of=analysis.options["as_of"],
+            as_of=analysis.as_of,
             language="ru",
             shop={"name": "Лавка", "url": "https://lavka.example"},
         )
@@ -295,7 +293,7 @@ def test_lead_follow_up_plans_for_leads_who_never_bought(shop_segments):
     from repeatly.segments import leads_never_bought
 
     leads = leads_never_bought(analysis.inputs["leads"].table, analysis.orders).to_pandas()
-    as_of = analysis.options["as_of"]
+    as_of = analysis.as_of
     recent = leads[
         (pd.Timestamp(as_of) - pd.to_datetime(leads.created_at).dt.normalize()).dt.days <= 90
     ]

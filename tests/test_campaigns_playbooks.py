@@ -15,7 +15,6 @@ from repeatly.campaigns import (
     LANGUAGES,
     Templates,
     builtin_playbooks,
-    coupon_code,
     format_count,
     format_date,
     format_money,
@@ -25,6 +24,7 @@ from repeatly.campaigns import (
     verify,
 )
 from repeatly.exceptions import PlaybookError
+from repeatly.offers import coupon_code
 
 ALL_FIELDS = {
     "customer": {

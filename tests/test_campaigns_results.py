@@ -11,12 +11,12 @@ import pytest
 from repeatly.campaigns import (
     campaign_results,
     newcombe_interval,
-    open_store,
     plan_campaign,
     record_campaign,
-    write_results,
 )
 from repeatly.exceptions import InputError
+from repeatly.report import write_outputs, write_results
+from repeatly.store import open_store
 
 AS_OF = dt.date(2024, 6, 1)
 START = dt.date(2024, 6, 2)
@@ -180,7 +180,7 @@ def test_the_report_shows_each_campaign_against_its_control_group(tmp_path):
         record_campaign(plan, store)
         after = repeatly.analyze(shop.orders, customers=shop.customers, lang="ru")
         measured = after.measure_campaigns(store)
-        paths = after.write(tmp_path / "report")
+        paths = write_outputs(after, tmp_path / "report")
     assert [m.campaign for m in measured] == [plan.name]
     page = paths["report"].read_text(encoding="utf-8")
     assert 'id="campaigns"' in page and 'href="#campaigns">Кампании' in page

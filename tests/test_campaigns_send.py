@@ -22,12 +22,11 @@ import sqlalchemy as sa
 from repeatly.campaigns import (
     ContactRules,
     SmtpSettings,
-    open_store,
     plan_campaign,
     send_campaign,
     verify,
 )
-from repeatly.campaigns import _store as tables
+from repeatly.store import open_store, tables
 
 AS_OF = dt.date(2024, 6, 1)
 START = dt.date(2024, 6, 2)
@@ -175,7 +174,8 @@ def test_nothing_goes_in_the_quiet_hours_and_refusals_are_recorded(smtp_server):
 SENDER = textwrap.dedent("""
     import datetime as dt, json, sys
     import pandas as pd
-    from repeatly.campaigns import SmtpSettings, open_store, plan_campaign, send_campaign
+    from repeatly.campaigns import SmtpSettings, plan_campaign, send_campaign
+    from repeatly.store import open_store
     db, port, audience = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     with open_store(db) as store:
         plan = plan_campaign("monthly_coupon", pd.read_json(audience), store=store,

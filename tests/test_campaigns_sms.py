@@ -10,8 +10,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from repeatly.campaigns import SmsGateway, open_store, send_campaign, sms_parts
+from repeatly.campaigns import SmsGateway, send_campaign, sms_parts
 from repeatly.exceptions import InputError
+from repeatly.store import open_store
 
 from .test_campaigns_send import NOON, _plan
 

@@ -139,7 +139,8 @@ def test_send_asks_first_then_sends_each_email_once(shop_files, tmp_path, smtp_s
 def test_results_compare_the_treatment_with_the_control_group(tmp_path):
     import datetime as dt
 
-    from repeatly.campaigns import open_store, plan_campaign, record_campaign
+    from repeatly.campaigns import plan_campaign, record_campaign
+    from repeatly.store import open_store
 
     audience = pd.DataFrame(
         {
@@ -212,7 +213,7 @@ def test_calls_go_out_as_a_sheet_and_come_back(shop_files, tmp_path):
 
 
 def test_do_not_contact_lists_are_read_from_files(tmp_path):
-    from repeatly.campaigns import open_store
+    from repeatly.store import open_store
 
     db = f"sqlite:///{tmp_path / 'ops.db'}"
     (tmp_path / "dnc.csv").write_text(

@@ -588,8 +588,10 @@ def test_a_large_aggregation_runs_with_at_least_four_threads_then_the_cores_agai
     monkeypatch, cores, during
 ):
     from repeatly import connection
+    from repeatly.settings import get_settings
 
     monkeypatch.delenv("REPEATLY_THREADS", raising=False)
+    get_settings.cache_clear()
     monkeypatch.setattr(connection.os, "cpu_count", lambda: cores)
     con = connection.default_connection()
     table = ibis.memtable({"x": [1, 2]})
@@ -605,13 +607,16 @@ def test_a_large_aggregation_runs_with_at_least_four_threads_then_the_cores_agai
 
 def test_duckdb_threads_from_the_environment(monkeypatch):
     from repeatly import connection
+    from repeatly.settings import get_settings
 
     monkeypatch.setenv("REPEATLY_THREADS", "3")
+    get_settings.cache_clear()  # settings are read once a process
     con = connection.default_connection()
     assert _threads(con) == 3
     with connection.aggregation_threads(con.create_table("t", ibis.memtable({"x": [1]}))):
         assert _threads(con) == 3  # the user's choice stands
     monkeypatch.setenv("REPEATLY_THREADS", "many")
+    get_settings.cache_clear()
     with pytest.raises(InputError, match="REPEATLY_THREADS: expected a whole number"):
         connection.default_connection()
 

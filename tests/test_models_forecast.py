@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import repeatly
-from repeatly._prediction import write_forecast
 from repeatly.exceptions import InputError
 from repeatly.models import BetaGeoModel, forecast, model_summary, period_summary
 from repeatly.models._kernels import BetaGeoKernel, GammaGammaKernel
+from repeatly.report import write_forecast
 
 START = dt.date(2022, 1, 1)
 

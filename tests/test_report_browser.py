@@ -14,6 +14,7 @@ import tempfile
 import pytest
 
 import repeatly
+from repeatly.report import write_outputs
 
 from .conftest import server_required
 
@@ -70,7 +71,7 @@ def test_report_renders_every_chart_without_console_messages(
         lang=lang,
         currency="EUR",
     )
-    paths = result.write(tmp_path)
+    paths = write_outputs(result, tmp_path)
     html = paths["report"].read_text(encoding="utf-8")
     assert "<script src=" not in html  # self-contained: works offline
     n_charts = html.count('class="plotly-graph-div"')
@@ -90,11 +91,11 @@ def test_the_campaign_page_draws_its_chart(tmp_path):
 
     from repeatly.campaigns import (
         campaign_results,
-        open_store,
         plan_campaign,
         record_campaign,
-        write_results,
     )
+    from repeatly.report import write_results
+    from repeatly.store import open_store
 
     people = pd.DataFrame(
         {

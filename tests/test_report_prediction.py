@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import repeatly
-from repeatly.report import render_forecast_report
+from repeatly.report import render_forecast_report, render_report, write_outputs
 from repeatly.report._format import fmt_money, fmt_number
 
 from .test_report_browser import _open
@@ -39,9 +39,8 @@ def analysis(shop):
 
 def _in(analysis, lang):
     """The same analysis reported in ``lang`` (the forecast does not depend on it)."""
-    return dataclasses.replace(
-        analysis, options={**analysis.options, "lang": lang, "currency": CURRENCY[lang]}
-    )
+    options = dataclasses.replace(analysis.options, lang=lang, currency=CURRENCY[lang])
+    return dataclasses.replace(analysis, options=options)
 
 
 def _section(html: str) -> str:
@@ -71,7 +70,7 @@ def _assert_figures_shown(section: str, forecast, *, lang: str) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_report_with_a_forecast_draws_every_chart_and_shows_its_figures(tmp_path, analysis, lang):
-    paths = _in(analysis, lang).write(tmp_path)
+    paths = write_outputs(_in(analysis, lang), tmp_path)
     html = paths["report"].read_text(encoding="utf-8")
     section = _section(html)
     assert '<a href="#prediction">' in html
@@ -106,7 +105,7 @@ def test_standalone_forecast_page_draws_every_chart(tmp_path, analysis, lang):
 
 def test_chosen_model_is_marked_in_the_comparison(analysis):
     forecast = analysis.forecast
-    section = _section(analysis.report_html())
+    section = _section(render_report(analysis))
     marked = re.findall(r'<tr class="marked"><td class="text">([^<]*)</td>', section)
     assert marked == [f"{forecast.model.label}\u00a0✓\u00a0used"]
     for name in forecast.comparison["name"]:
@@ -117,7 +116,7 @@ def test_chosen_model_is_marked_in_the_comparison(analysis):
 def test_prediction_section_is_absent_without_a_forecast(hand_orders):
     result = repeatly.analyze(hand_orders, as_of="2024-06-01")
     assert result.forecast is None
-    html = result.report_html()
+    html = render_report(result)
     assert 'id="prediction"' not in html
     assert "#prediction" not in html
     assert '<a href="#headline">' in html  # the other sections keep their nav entries

@@ -1,13 +1,16 @@
 """Repeatly: find the money hidden in a customer base and bring customers back.
 
-The main job is :func:`analyze`; :func:`predict` forecasts every customer. The layers
-they are built from are public too: :mod:`repeatly.data` (loading),
-:mod:`repeatly.analytics` (engine-side analytics), :mod:`repeatly.economics` (unit
-economics and what-if), :mod:`repeatly.segments` (RFM, golden customers, cycles and
-status), :mod:`repeatly.models` (buy-till-you-die and spend models, forecasts),
-:mod:`repeatly.datasets` (demo and reference data) and :mod:`repeatly.campaigns`
-(playbooks, audiences, control groups, coupons, messages and the operational
-database). Each is imported on first use, so a command loads only what it needs.
+The main job is :func:`analyze`; :func:`predict` forecasts every customer; both come
+from :mod:`repeatly.jobs`, which also types their options and results. The layers they
+are built from are public too: :mod:`repeatly.data` (loading), :mod:`repeatly.analytics`
+(engine-side analytics), :mod:`repeatly.economics` (unit economics and what-if),
+:mod:`repeatly.models` (buy-till-you-die and spend models, forecasts),
+:mod:`repeatly.segments` (RFM, golden customers, cycles and status),
+:mod:`repeatly.campaigns` (playbooks, audiences, control groups, messages, sending),
+:mod:`repeatly.offers` (coupons), :mod:`repeatly.store` (the operational database),
+:mod:`repeatly.workspace` (a job's engine tables), :mod:`repeatly.settings` and
+:mod:`repeatly.datasets` (demo and reference data). Each is imported on first use, so a
+command loads only what it needs; ``docs/architecture.md`` shows how they fit.
 """
 
 from __future__ import annotations
@@ -25,11 +28,15 @@ if TYPE_CHECKING:
         datasets,
         economics,
         exceptions,
+        jobs,
         models,
+        offers,
         segments,
+        settings,
+        store,
+        workspace,
     )
-    from repeatly._analysis import Analysis, analyze
-    from repeatly._prediction import predict
+    from repeatly.jobs import Analysis, analyze, predict
 
 __all__ = [
     "Analysis",
@@ -41,9 +48,14 @@ __all__ = [
     "datasets",
     "economics",
     "exceptions",
+    "jobs",
     "models",
+    "offers",
     "predict",
     "segments",
+    "settings",
+    "store",
+    "workspace",
 ]
 
 __getattr__, __dir__ = lazy_names(
@@ -58,12 +70,17 @@ __getattr__, __dir__ = lazy_names(
                 "datasets",
                 "economics",
                 "exceptions",
+                "jobs",
                 "models",
+                "offers",
                 "segments",
+                "settings",
+                "store",
+                "workspace",
             )
         },
-        "Analysis": "_analysis",
-        "analyze": "_analysis",
-        "predict": "_prediction",
+        "Analysis": "jobs",
+        "analyze": "jobs",
+        "predict": "jobs",
     },
 )

@@ -64,19 +64,11 @@ def is_url(text: str) -> bool:
     return scheme in _URL_SCHEMES
 
 
-#: DuckDB's memory budget unless ``REPEATLY_MEMORY_LIMIT`` says otherwise; beyond it,
-#: large joins and sorts spill to disk instead of taking the machine's memory.
-DEFAULT_MEMORY_LIMIT = "2GB"
-
-
 def default_threads() -> int:
-    """DuckDB's worker threads: ``REPEATLY_THREADS`` when set, else every core."""
-    given = os.environ.get("REPEATLY_THREADS")
-    if given:
-        if not given.isdigit() or int(given) < 1:
-            raise InputError(f"REPEATLY_THREADS: expected a whole number of threads, got {given!r}")
-        return int(given)
-    return os.cpu_count() or 1
+    """DuckDB's worker threads: the settings' ``threads`` when set, else every core."""
+    from repeatly.settings import get_settings
+
+    return get_settings().threads or os.cpu_count() or 1
 
 
 #: Threads for a large hash aggregation (see :func:`aggregation_threads`).
@@ -94,8 +86,10 @@ def aggregation_threads(table: ir.Table) -> Iterator[None]:
     afterwards. Nothing changes on other engines, on machines with four cores or more,
     or when ``REPEATLY_THREADS`` is set.
     """
+    from repeatly.settings import get_settings
+
     backend = table._find_backend(use_default=True)
-    if backend.name != "duckdb" or os.environ.get("REPEATLY_THREADS"):
+    if backend.name != "duckdb" or get_settings().threads is not None:
         yield
         return
     with _duckdb_setting(
@@ -124,9 +118,9 @@ def _sql_value(value: object) -> str:
 def default_connection(*, threads: int | None = None) -> BaseBackend:
     """Open the embedded DuckDB engine, in memory.
 
-    The memory budget is ``REPEATLY_MEMORY_LIMIT`` (e.g. ``"8GB"``), 2 GB by default;
-    work beyond it spills to ``REPEATLY_TEMP_DIR`` (DuckDB's own temporary folder
-    when not set).
+    The memory budget is the settings' ``memory_limit`` (``REPEATLY_MEMORY_LIMIT``, 2 GB
+    by default); work beyond it spills to ``temp_dir`` (``REPEATLY_TEMP_DIR``; DuckDB's
+    own temporary folder when not set).
 
     Parameters
     ----------
@@ -135,17 +129,19 @@ def default_connection(*, threads: int | None = None) -> BaseBackend:
     """
     import ibis
 
+    from repeatly.settings import get_settings
+
+    settings = get_settings()
     config: dict[str, object] = {
-        "memory_limit": os.environ.get("REPEATLY_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "memory_limit": settings.memory_limit,
         # memory a large query has freed goes back to the system within a second or so,
         # instead of staying with the engine while numpy works (0.3 GiB after the
         # summary of 10M order lines)
         "allocator_background_threads": True,
+        "threads": default_threads() if threads is None else threads,
     }
-    config["threads"] = default_threads() if threads is None else threads
-    temp = os.environ.get("REPEATLY_TEMP_DIR")
-    if temp:
-        config["temp_directory"] = temp
+    if settings.temp_dir:
+        config["temp_directory"] = settings.temp_dir
     try:
         con = ibis.duckdb.connect(**config)
     except Exception as exc:

@@ -31,9 +31,17 @@ class RepeatlyError(Exception):
 
 
 class InputError(RepeatlyError, ValueError):
-    """The input cannot be used as given (a file, an argument, a value)."""
+    """The input cannot be used as given (a file, an argument, a value).
+
+    ``option`` names the option whose value was wrong, when it was one (a face shows
+    it the way its users type it: a flag, a form field).
+    """
 
     http_status = 422
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 @dataclass(frozen=True, slots=True)

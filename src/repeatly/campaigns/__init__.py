@@ -4,12 +4,13 @@ A playbook (a plain TOML file) names an audience from the segments, an offer, th
 channels and a message per channel and language. Planning a campaign picks the
 customers who can be contacted under the contact rules, holds a stratified random
 control group back, gives each recipient a coupon code no one can guess and renders
-previews; the operational database (:func:`open_store`) keeps opt-outs, the
-do-not-contact list and what was sent.
+previews; the operational database (:func:`repeatly.store.open_store`) keeps opt-outs,
+the do-not-contact list and what was sent. Coupons and their codes are
+:mod:`repeatly.offers`.
 """
 
-from repeatly.campaigns._codes import ALPHABET, Coupon, coupon_code, offer_text, sign, verify
 from repeatly.campaigns._control import control_group
+from repeatly.campaigns._links import sign, verify
 from repeatly.campaigns._messages import (
     FIELDS,
     Rendered,
@@ -17,6 +18,7 @@ from repeatly.campaigns._messages import (
     format_count,
     format_date,
     format_money,
+    offer_text,
 )
 from repeatly.campaigns._offline import (
     CALL_RESULTS,
@@ -32,13 +34,13 @@ from repeatly.campaigns._plan import (
     message_context,
     plan_campaign,
     plan_from_analysis,
+    stored_context,
     write_plan,
 )
 from repeatly.campaigns._playbooks import (
     CHANNELS,
     LANGUAGES,
     Message,
-    Offer,
     Playbook,
     Step,
     builtin_playbooks,
@@ -51,44 +53,35 @@ from repeatly.campaigns._results import (
     campaign_results,
     newcombe_interval,
     wilson_interval,
-    write_results,
 )
 from repeatly.campaigns._rules import ADDRESS_FIELD, CONSENT_FIELD, ContactRules, reachable
 from repeatly.campaigns._send import SendResult, SmtpSettings, record_campaign, send_campaign
 from repeatly.campaigns._sms import SmsGateway, sms_parts
-from repeatly.campaigns._store import DEFAULT_URL, Store, contact_key, open_store
 
 __all__ = [
     "ADDRESS_FIELD",
-    "ALPHABET",
     "CALL_RESULTS",
     "CHANNELS",
     "CONSENT_FIELD",
-    "DEFAULT_URL",
     "FIELDS",
     "LANGUAGES",
     "RESPONSE_RESULTS",
     "CampaignPlan",
     "CampaignResults",
     "ContactRules",
-    "Coupon",
     "ImportedCalls",
     "Message",
-    "Offer",
     "Playbook",
     "Rendered",
     "SendResult",
     "SmsGateway",
     "SmtpSettings",
     "Step",
-    "Store",
     "Templates",
     "add_do_not_contact_file",
     "builtin_playbooks",
     "campaign_results",
-    "contact_key",
     "control_group",
-    "coupon_code",
     "describe_audience",
     "format_count",
     "format_date",
@@ -98,7 +91,6 @@ __all__ = [
     "message_context",
     "newcombe_interval",
     "offer_text",
-    "open_store",
     "plan_campaign",
     "plan_from_analysis",
     "playbook_text",
@@ -107,11 +99,11 @@ __all__ = [
     "send_campaign",
     "sign",
     "sms_parts",
+    "stored_context",
     "unsubscribe_link",
     "verify",
     "wilson_interval",
     "write_call_tasks",
     "write_letters",
     "write_plan",
-    "write_results",
 ]

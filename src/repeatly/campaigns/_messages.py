@@ -25,8 +25,17 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from repeatly.campaigns._playbooks import Message, Playbook
 from repeatly.exceptions import PlaybookError
+from repeatly.offers import Offer
 
-__all__ = ["FIELDS", "Rendered", "Templates", "format_count", "format_date", "format_money"]
+__all__ = [
+    "FIELDS",
+    "Rendered",
+    "Templates",
+    "format_count",
+    "format_date",
+    "format_money",
+    "offer_text",
+]
 
 #: What a template can use: a group and its fields, or a plain value (``None``).
 FIELDS: dict[str, tuple[str, ...] | None] = {
@@ -80,6 +89,25 @@ def format_money(value: float | None, language: str = "en") -> str:
     if language == "ru":
         text = text.replace(",", "\u00a0").replace(".", ",")
     return text
+
+
+def offer_text(offer: Offer, language: str = "en", currency: str = "") -> str:
+    """What the offer gives, in words: ``20% off``, ``скидка 20%``."""
+    value = format_money(offer.value, language)
+    money = f"{value} {currency}".strip()
+    if language == "ru":
+        return {
+            "percent": f"скидка {value}%",
+            "amount": f"скидка {money}",
+            "gift": f"подарок на {money}",
+            "none": "",
+        }[offer.kind]
+    return {
+        "percent": f"{value}% off",
+        "amount": f"{money} off",
+        "gift": f"a gift worth {money}",
+        "none": "",
+    }[offer.kind]
 
 
 def format_count(value: float | None, *forms: str) -> str:

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from repeatly._files import atomic_write
 from repeatly.campaigns._messages import Templates, format_date, format_money
-from repeatly.campaigns._store import Store, campaigns, messages, recipients, responses
+from repeatly.campaigns._plan import stored_context
 from repeatly.exceptions import DataValidationError, InputError, MissingDependencyError, Problem
+from repeatly.store import Store
 
 __all__ = [
     "CALL_RESULTS",
@@ -55,38 +55,14 @@ def _given_out(
     store: Store, campaign_id: int, channel: str, day: dt.date | None = None
 ) -> Iterator[dict[str, Any]]:
     """The messages of a channel given out (sent), with each recipient's fields."""
-    query = (
-        sa.select(
-            messages.c.customer_id,
-            messages.c.step,
-            messages.c.message_id,
-            messages.c.sent_at,
-            recipients.c.context,
-        )
-        .join(
-            recipients,
-            sa.and_(
-                recipients.c.campaign_id == messages.c.campaign_id,
-                recipients.c.customer_id == messages.c.customer_id,
-            ),
-        )
-        .where(
-            messages.c.campaign_id == campaign_id,
-            messages.c.channel == channel,
-            messages.c.status == "sent",
-        )
-        .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
-    )
-    with store.engine.connect() as con:
-        rows = [dict(r) for r in con.execute(query).mappings()]
-    from repeatly.campaigns._send import _context
-
+    with store.connect() as db:
+        rows = db.messages.given_out(campaign_id, channel)
     for row in rows:
         sent = row["sent_at"]  # stored in UTC (SQLite gives it back without the zone)
         sent = sent if sent.tzinfo else sent.replace(tzinfo=dt.UTC)
         if day is not None and sent.astimezone().date() != day:  # the sender's local day
             continue
-        row["context"] = _context(row["context"])
+        row["context"] = stored_context(row["context"])
         yield row
 
 
@@ -219,17 +195,11 @@ def import_call_results(
         raise InputError(
             f"{source.name}: expected the columns {', '.join(missing)} of the call sheet"
         )
-    with store.engine.connect() as con:
-        found = con.execute(sa.select(campaigns.c.id).where(campaigns.c.name == campaign)).scalar()
+    with store.connect() as db:
+        found = db.campaigns.find(campaign)
         if found is None:
             raise InputError(f"campaign {campaign!r}: not in the database")
-        calls = dict(
-            con.execute(
-                sa.select(messages.c.message_id, messages.c.customer_id).where(
-                    messages.c.campaign_id == found, messages.c.channel == "call"
-                )
-            ).all()
-        )
+        calls = db.messages.customers_by_message_id(found.id, "call")
     problems, results = [], []
     for line, row in enumerate(frame.to_dict(orient="records"), start=2):  # header: row 1
         result = str(row["result"]).strip().lower().replace(" ", "_")
@@ -263,28 +233,19 @@ def import_call_results(
         raise DataValidationError(problems)
     moment = at or dt.datetime.now(dt.UTC)
     recorded = already = 0
-    with store.engine.begin() as con:  # all or nothing
+    with store.begin() as db:  # all or nothing
         for customer, result, note in results:
             kind = f"call_{result}"
-            exists = con.execute(
-                sa.select(responses.c.id).where(
-                    responses.c.campaign_id == found,
-                    responses.c.customer_id == customer,
-                    responses.c.kind == kind,
-                )
-            ).first()
-            if exists is not None:
+            if db.responses.exists(found.id, customer, kind):
                 already += 1
                 continue
-            con.execute(
-                responses.insert().values(
-                    campaign_id=found,
-                    customer_id=customer,
-                    channel="call",
-                    kind=kind,
-                    at=moment,
-                    note=note or None,
-                )
+            db.responses.add(
+                customer,
+                campaign_id=found.id,
+                channel="call",
+                kind=kind,
+                at=moment,
+                note=note or None,
             )
             recorded += 1
     return ImportedCalls(

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
-from repeatly.campaigns._codes import verify
+from repeatly.campaigns._links import verify
 from repeatly.campaigns._playbooks import CHANNELS
-from repeatly.campaigns._store import Store
 from repeatly.exceptions import InputError
+from repeatly.store import Store
 
 __all__ = ["add_do_not_contact_file", "unsubscribe_link"]
 

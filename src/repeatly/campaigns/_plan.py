@@ -23,15 +23,23 @@ import numpy as np
 import pandas as pd
 
 from repeatly._files import atomic_write
-from repeatly.campaigns._codes import Coupon, coupon_code, offer_text, sign
 from repeatly.campaigns._control import control_group
-from repeatly.campaigns._messages import Rendered, Templates
+from repeatly.campaigns._links import sign
+from repeatly.campaigns._messages import Rendered, Templates, offer_text
 from repeatly.campaigns._playbooks import LANGUAGES, Playbook, load_playbook
 from repeatly.campaigns._rules import ContactRules, over_cap, reachable
-from repeatly.campaigns._store import Store, contact_key
 from repeatly.exceptions import InputError, PlaybookError
+from repeatly.offers import Coupon, issue_coupons
+from repeatly.store import Store, contact_key
 
-__all__ = ["CampaignPlan", "message_context", "plan_campaign", "plan_from_analysis", "write_plan"]
+__all__ = [
+    "CampaignPlan",
+    "message_context",
+    "plan_campaign",
+    "plan_from_analysis",
+    "stored_context",
+    "write_plan",
+]
 
 #: Shop details a template can use when the playbook does not give them.
 DEFAULT_SHOP = {"name": "our shop", "url": "", "phone": "", "email": "", "address": ""}
@@ -215,28 +223,18 @@ def plan_campaign(
     audience["group"] = np.where(held, "control", "treatment")
     audience["stratum"] = strata
     secret = store.secret()
-    coupons: list[Coupon] = []
+    treated = audience.customer_id[~held].astype(str)
+    coupons = issue_coupons(
+        book.offer,
+        treated,
+        secret=secret,
+        issuer=name,
+        valid_from=start,
+        valid_until=_valid_until(book, start),
+    )
     codes = np.full(len(audience), None, dtype=object)
-    if book.offer.has_coupon:
-        valid_until = _valid_until(book, start)
-        for i in np.flatnonzero(~held):
-            customer = str(audience.customer_id.iat[i])
-            code = coupon_code(secret, name, customer)
-            codes[i] = code
-            coupons.append(
-                Coupon(
-                    code=code,
-                    customer_id=customer,
-                    campaign=name,
-                    kind=book.offer.kind,
-                    value=book.offer.value,
-                    valid_from=start,
-                    valid_until=valid_until,
-                    usage_limit=book.offer.usage_limit,
-                    min_order=book.offer.min_order,
-                    categories=book.offer.categories,
-                )
-            )
+    if coupons:  # one per treated customer, in their order
+        codes[~held] = [c.code for c in coupons]
     audience["coupon_code"] = codes
     audience["why"] = [
         _why(row, book) + f"; {row['channel']}" for row in audience.to_dict(orient="records")
@@ -291,7 +289,8 @@ def plan_from_analysis(
     Examples
     --------
     >>> import repeatly
-    >>> from repeatly.campaigns import open_store, plan_from_analysis
+    >>> from repeatly.campaigns import plan_from_analysis
+    >>> from repeatly.store import open_store
     >>> shop = repeatly.datasets.make_shop(300, seed=2)
     >>> analysis = repeatly.analyze(shop.orders, customers=shop.customers)
     >>> with open_store("sqlite://") as store:
@@ -300,7 +299,7 @@ def plan_from_analysis(
     ['control', 'treatment']
     """
     book = playbook if isinstance(playbook, Playbook) else load_playbook(playbook)
-    options.setdefault("as_of", analysis.options["as_of"])
+    options.setdefault("as_of", analysis.as_of)
     if book.source == "leads":
         from repeatly.segments import leads_never_bought
 
@@ -338,6 +337,16 @@ def message_context(
         returns=returns or {},
     )
     return context.for_row(row, language)
+
+
+def stored_context(text: str) -> dict[str, Any]:
+    """A recipient's message fields as recorded (JSON), with their dates as dates."""
+    context = json.loads(text)
+    for group, name in (("offer", "deadline"), ("last_purchase", "date")):
+        value = context.get(group, {}).get(name)
+        if isinstance(value, str):
+            context[group][name] = dt.date.fromisoformat(value)
+    return context
 
 
 @dataclass
@@ -407,7 +416,7 @@ class _Context:
 def _valid_until(book: Playbook, start: dt.date) -> dt.date:
     """A coupon's last day: ``valid_days`` from the campaign's last message."""
     last = max(step.delay_days for step in book.steps)
-    return start + dt.timedelta(days=last + book.offer.valid_days - 1)
+    return book.offer.valid_until(start + dt.timedelta(days=last))
 
 
 def _missing(value: Any) -> bool:

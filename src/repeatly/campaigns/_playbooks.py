@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from repeatly.exceptions import PlaybookError
+from repeatly.offers import KINDS, Offer
 
 __all__ = [
     "CHANNELS",
     "LANGUAGES",
     "Message",
-    "Offer",
     "Playbook",
     "Step",
     "builtin_playbooks",
@@ -32,32 +32,7 @@ __all__ = [
 #: The channels a message can go by, and the languages messages are written in.
 CHANNELS = ("email", "sms", "call", "letter")
 LANGUAGES = ("en", "ru")
-OFFER_KINDS = ("percent", "amount", "gift", "none")
 SOURCES = ("customers", "leads")
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """What a campaign gives: a coupon per recipient, valid for a while.
-
-    ``kind`` is ``"percent"`` (``value`` % off), ``"amount"`` (``value`` off in the
-    shop's currency), ``"gift"`` (a gift with the order, worth ``value``) or ``"none"``
-    (no coupon). A coupon is valid ``valid_days`` from the day it is sent, for
-    ``usage_limit`` orders of at least ``min_order``, in ``categories`` (all when
-    empty).
-    """
-
-    kind: str = "none"
-    value: float = 0.0
-    valid_days: int = 14
-    usage_limit: int = 1
-    min_order: float = 0.0
-    categories: tuple[str, ...] = ()
-
-    @property
-    def has_coupon(self) -> bool:
-        """Whether recipients get a coupon code."""
-        return self.kind != "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,8 +272,8 @@ def _offer(data: Any, source: str) -> Offer:
         raise PlaybookError(f"{source}, offer: expected a table, got {data!r}")
     read = _Reader(data, f"{source}, offer")
     kind = read.text("kind", default="none")
-    if kind not in OFFER_KINDS:
-        raise read.error("kind", f"one of {', '.join(OFFER_KINDS)}", repr(kind))
+    if kind not in KINDS:
+        raise read.error("kind", f"one of {', '.join(KINDS)}", repr(kind))
     value = read.number("value", default=0.0)
     if kind == "percent" and not 0 < value <= 100:
         raise read.error("value", "a percentage above 0 and at most 100", str(value))

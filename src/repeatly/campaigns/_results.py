@@ -17,30 +17,20 @@ proportions: comparison of eleven methods. Statistics in Medicine 17, 873-890.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-import sqlalchemy as sa
 from scipy.stats import norm
 
-from repeatly._files import atomic_write
 from repeatly.campaigns._offline import CALL_RESULTS, RESPONSE_RESULTS
-from repeatly.campaigns._store import Store, campaigns, recipients, responses
 from repeatly.exceptions import InputError
+from repeatly.store import Store
 
-__all__ = [
-    "CampaignResults",
-    "campaign_results",
-    "newcombe_interval",
-    "wilson_interval",
-    "write_results",
-]
+__all__ = ["CampaignResults", "campaign_results", "newcombe_interval", "wilson_interval"]
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -139,38 +129,23 @@ def campaign_results(
     """
     if window_days < 1:
         raise InputError(f"window: expected 1 day or more, got {window_days}")
-    with store.engine.connect() as con:
-        found = con.execute(
-            sa.select(campaigns.c.id, campaigns.c.options).where(campaigns.c.name == campaign)
-        ).first()
+    with store.connect() as db:
+        found = db.campaigns.find(campaign)
         if found is None:
-            names = (
-                con.execute(sa.select(campaigns.c.name).order_by(campaigns.c.name)).scalars().all()
-            )
             raise InputError(
                 f"campaign {campaign!r}: not in the database; it has "
-                + (", ".join(names) or "no campaigns")
+                + (", ".join(db.campaigns.names()) or "no campaigns")
             )
-        campaign_id, options_text = found
         people = pd.DataFrame(
-            con.execute(
-                sa.select(recipients.c.customer_id, recipients.c.grp, recipients.c.stratum).where(
-                    recipients.c.campaign_id == campaign_id
-                )
-            ).all(),
-            columns=["customer_id", "group", "segment"],
+            db.campaigns.recipients(found.id), columns=["customer_id", "group", "segment"]
         )
         # a call counts when it ended in an order or interest, not a refusal
         negative = [f"call_{r}" for r in CALL_RESULTS if r not in RESPONSE_RESULTS]
         answered = pd.DataFrame(
-            con.execute(
-                sa.select(responses.c.customer_id, responses.c.at).where(
-                    responses.c.campaign_id == campaign_id, responses.c.kind.not_in(negative)
-                )
-            ).all(),
+            db.responses.for_campaign(found.id, except_kinds=negative),
             columns=["customer_id", "at"],
         )
-    options = json.loads(options_text)
+    options = found.options
     start = dt.date.fromisoformat(options["start"])
     end = start + dt.timedelta(days=window_days)
     table = lines if isinstance(lines, ir.Table) else ibis.memtable(lines)
@@ -304,35 +279,3 @@ def _mean_difference(a: pd.Series, b: pd.Series, confidence: float) -> tuple[flo
     se = math.sqrt(var_a / len(a) + var_b / len(b))
     z = float(norm.ppf(0.5 + confidence / 2))
     return diff, diff - z * se, diff + z * se
-
-
-def write_results(
-    results: CampaignResults, out: str | Path, *, lang: str = "en", currency: str = "USD"
-) -> dict[str, Path]:
-    """Write ``results.csv`` (a row per segment), ``results.json`` and ``report.html``."""
-    from repeatly.report import render_campaign_report
-
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "results": folder / "results.csv",
-        "summary": folder / "results.json",
-        "report": folder / "report.html",
-    }
-    atomic_write(paths["results"], lambda p: results.table.to_csv(p, index=False))
-    summary = {
-        "campaign": results.campaign,
-        "window": [d.isoformat() for d in results.window],
-        "overall": {
-            k: (None if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in results.overall.items()
-        },
-        "options": results.options,
-    }
-    atomic_write(
-        paths["summary"],
-        lambda p: p.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8"),
-    )
-    page = render_campaign_report([results], lang=lang, currency=currency)
-    atomic_write(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
-    return paths

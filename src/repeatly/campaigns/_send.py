@@ -42,22 +42,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from repeatly._files import json_plain
 from repeatly.campaigns._messages import Templates
-from repeatly.campaigns._plan import CampaignPlan, message_context
+from repeatly.campaigns._plan import CampaignPlan, message_context, stored_context
 from repeatly.campaigns._rules import ContactRules
 from repeatly.campaigns._sms import SmsGateway, phone_number, sms_parts
-from repeatly.campaigns._store import (
-    Store,
-    campaigns,
-    contact_key,
-    coupons,
-    messages,
-    recipients,
-)
 from repeatly.exceptions import InputError
+from repeatly.offers import save_coupons
+from repeatly.store import Store, contact_key
 
 __all__ = ["SendResult", "SmtpSettings", "record_campaign", "send_campaign"]
 
@@ -140,33 +132,25 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
     Returns the campaign's id and whether it was recorded now.
     """
     secret = store.secret()
-    with store.engine.begin() as con:
-        found = con.execute(sa.select(campaigns.c.id).where(campaigns.c.name == plan.name)).scalar()
+    with store.begin() as db:
+        found = db.campaigns.find(plan.name)
         if found is not None:
-            return int(found), False
+            return found.id, False
         now = dt.datetime.now(dt.UTC)
-        inserted = con.execute(
-            campaigns.insert().values(
-                name=plan.name,
-                playbook=plan.playbook.name,
-                created_at=now,
-                as_of=dt.date.fromisoformat(plan.options["as_of"]),
-                status="recorded",
-                seed=int(plan.options["seed"]) % 2**31,
-                control_share=float(plan.options["control_share"]),
-                options=json.dumps(
-                    {
-                        **plan.options,
-                        "start": plan.start.isoformat(),
-                        "playbook_file": plan.playbook.file,
-                        "offer": dataclasses.asdict(plan.playbook.offer),
-                    },
-                    default=str,
-                ),
-            )
-        ).inserted_primary_key
-        assert inserted is not None
-        campaign_id = inserted[0]
+        campaign_id = db.campaigns.add(
+            name=plan.name,
+            playbook=plan.playbook.name,
+            created_at=now,
+            as_of=dt.date.fromisoformat(plan.options["as_of"]),
+            seed=int(plan.options["seed"]) % 2**31,
+            control_share=float(plan.options["control_share"]),
+            options={
+                **plan.options,
+                "start": plan.start.isoformat(),
+                "playbook_file": plan.playbook.file,
+                "offer": dataclasses.asdict(plan.playbook.offer),
+            },
+        )
         language = plan.options["language"]
         rows, due = [], []
         for record in plan.audience.to_dict(orient="records"):
@@ -203,29 +187,10 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
                             ),
                         }
                     )
-        for chunk in _chunks(rows):
-            con.execute(recipients.insert(), chunk)
-        for chunk in _chunks(due):
-            con.execute(messages.insert(), chunk)
-        offered = [
-            {
-                "code": c.code,
-                "campaign_id": campaign_id,
-                "customer_id": c.customer_id,
-                "kind": c.kind,
-                "value": c.value,
-                "valid_from": c.valid_from,
-                "valid_until": c.valid_until,
-                "usage_limit": c.usage_limit,
-                "uses": 0,
-                "min_order": c.min_order,
-                "categories": json.dumps(list(c.categories)),
-            }
-            for c in plan.coupons
-        ]
-        for chunk in _chunks(offered):
-            con.execute(coupons.insert(), chunk)
-    return int(campaign_id), True
+        db.campaigns.add_recipients(rows)
+        db.messages.add(due)
+        save_coupons(db, plan.coupons, issued_at=now, campaign_id=campaign_id)
+    return campaign_id, True
 
 
 def send_campaign(
@@ -285,19 +250,8 @@ def send_campaign(
         return result
     result.released = _release_abandoned(store, campaign_id)
     templates = Templates(plan.playbook)
-    with store.engine.connect() as con:
-        counts: dict[str, int] = {
-            str(ch): int(n)
-            for ch, n in con.execute(
-                sa.select(messages.c.channel, sa.func.count())
-                .where(
-                    messages.c.campaign_id == campaign_id,
-                    messages.c.status == "pending",
-                    messages.c.due_on <= today,
-                )
-                .group_by(messages.c.channel)
-            )
-        }
+    with store.connect() as db:
+        counts = db.messages.due_counts(campaign_id, today)
     transports: dict[str, _Transport] = {}
     if smtp is not None:
         if not smtp.sender:
@@ -376,19 +330,8 @@ def _write_files(
 
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
-    with store.engine.connect() as con:
-        given = {
-            str(ch): int(n)
-            for ch, n in con.execute(
-                sa.select(messages.c.channel, sa.func.count())
-                .where(
-                    messages.c.campaign_id == campaign_id,
-                    messages.c.status == "sent",
-                    messages.c.channel.in_(("call", "letter")),
-                )
-                .group_by(messages.c.channel)
-            )
-        }
+    with store.connect() as db:
+        given = db.messages.sent_counts(campaign_id, ("call", "letter"))
     if given.get("call"):
         written["calls"] = str(
             write_call_tasks(store, campaign_id, templates, folder / f"calls-{plan.name}.xlsx")
@@ -560,7 +503,7 @@ def _send_one(
     unsubscribed: set[tuple[str, str]],
     sent_week: Mapping[str, int],
 ) -> str:
-    context = _context(row["context"])
+    context = stored_context(row["context"])
     customer, channel = row["customer_id"], transport.channel
     if {
         contact_key(customer),
@@ -746,70 +689,15 @@ def _claim(
     store: Store, campaign_id: int, claim: str, today: dt.date, channel: str
 ) -> list[dict[str, Any]]:
     """Claim a batch of due messages of a channel for this run; return them."""
-    key = (messages.c.campaign_id, messages.c.customer_id, messages.c.step)
-    with store.engine.begin() as con:
-        pending = (
-            sa.select(*key)
-            .where(
-                messages.c.campaign_id == campaign_id,
-                messages.c.channel == channel,
-                messages.c.status == "pending",
-                messages.c.due_on <= today,
-                # what this run already put back (over the cap, a temporary failure) waits
-                sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
-            )
-            .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
-            .limit(CLAIM_BATCH)
+    with store.begin() as db:
+        return db.messages.claim(
+            campaign_id,
+            claim,
+            day=today,
+            channel=channel,
+            limit=CLAIM_BATCH,
+            at=dt.datetime.now(dt.UTC),
         )
-        if con.dialect.name == "postgresql":
-            pending = pending.with_for_update(skip_locked=True)
-        picked = con.execute(pending).all()
-        if not picked:
-            return []
-        for customer, step in ((p[1], p[2]) for p in picked):
-            con.execute(
-                messages.update()
-                .where(
-                    messages.c.campaign_id == campaign_id,
-                    messages.c.customer_id == customer,
-                    messages.c.step == step,
-                    messages.c.status == "pending",
-                )
-                .values(
-                    status="sending",
-                    claim=claim,
-                    claimed_at=dt.datetime.now(dt.UTC),
-                    attempts=messages.c.attempts + 1,
-                )
-            )
-        rows = (
-            con.execute(
-                sa.select(
-                    messages.c.customer_id,
-                    messages.c.step,
-                    messages.c.message_id,
-                    messages.c.campaign_id,
-                    messages.c.claim,
-                    recipients.c.context,
-                )
-                .join(
-                    recipients,
-                    sa.and_(
-                        recipients.c.campaign_id == messages.c.campaign_id,
-                        recipients.c.customer_id == messages.c.customer_id,
-                    ),
-                )
-                .where(
-                    messages.c.campaign_id == campaign_id,
-                    messages.c.claim == claim,
-                    messages.c.status == "sending",
-                )
-                .order_by(messages.c.customer_id, messages.c.due_on, messages.c.step)
-            )
-            .mappings()
-            .all()
-        )
-    return [dict(r) for r in rows]
 
 
 def _finish(
@@ -829,74 +717,28 @@ def _finish(
     so they keep their distance from this one when it went late; ``extend`` (a coupon
     code and a day) keeps the coupon valid until that day.
     """
-    where = (
-        messages.c.campaign_id == row["campaign_id"],
-        messages.c.customer_id == row["customer_id"],
-    )
-    with store.engine.begin() as con:
-        done = con.execute(
-            messages.update()
-            .where(
-                *where,
-                messages.c.step == row["step"],
-                messages.c.status == "sending",
-                messages.c.claim == row["claim"],  # still this run's: not taken over
-            )
-            .values(status=status, sent_at=sent_at, error=error)
-        ).rowcount
-        if not done:
+    with store.begin() as db:
+        if not db.messages.settle(row, status, sent_at=sent_at, error=error):
             return False
-        for step, days in (later or {}).items():
+        if later:
             assert day is not None
-            due = day + dt.timedelta(days=days)
-            con.execute(
-                messages.update()
-                .where(
-                    *where,
-                    messages.c.step == step,
-                    messages.c.status.in_(("pending", "sending")),  # claimed with it, too
-                    messages.c.due_on < due,
-                )
-                .values(due_on=due)
-            )
+            due = {step: day + dt.timedelta(days=days) for step, days in later.items()}
+            db.messages.postpone_steps(row, due)  # claimed with it, too
         if extend is not None:
-            code, until = extend
-            con.execute(
-                coupons.update()
-                .where(coupons.c.code == code, coupons.c.valid_until < until)
-                .values(valid_until=until)
-            )
+            db.coupons.extend(*extend)
     return True
 
 
 def _reopen(store: Store, row: Mapping[str, Any]) -> None:
     """Take back a 'sent' this run committed before the server refused the message."""
-    with store.engine.begin() as con:
-        con.execute(
-            messages.update()
-            .where(
-                messages.c.campaign_id == row["campaign_id"],
-                messages.c.customer_id == row["customer_id"],
-                messages.c.step == row["step"],
-                messages.c.status == "sent",
-                messages.c.claim == row["claim"],
-            )
-            .values(status="sending", sent_at=None)
-        )
+    with store.begin() as db:
+        db.messages.reopen(row)
 
 
 def _note(store: Store, row: Mapping[str, Any], error: str) -> None:
     """Keep a remark on a message without changing its status."""
-    with store.engine.begin() as con:
-        con.execute(
-            messages.update()
-            .where(
-                messages.c.campaign_id == row["campaign_id"],
-                messages.c.customer_id == row["customer_id"],
-                messages.c.step == row["step"],
-            )
-            .values(error=error)
-        )
+    with store.begin() as db:
+        db.messages.note(row, error)
 
 
 def _release_abandoned(store: Store, campaign_id: int) -> int:
@@ -908,13 +750,8 @@ def _release_abandoned(store: Store, campaign_id: int) -> int:
     here = socket.gethostname()
     now = dt.datetime.now(dt.UTC)  # the clock, not the moment a send is dated
     released = 0
-    with store.engine.begin() as con:
-        held = con.execute(
-            sa.select(
-                messages.c.customer_id, messages.c.step, messages.c.claim, messages.c.claimed_at
-            ).where(messages.c.campaign_id == campaign_id, messages.c.status == "sending")
-        ).all()
-        for customer, step, claim, claimed_at in held:
+    with store.begin() as db:
+        for customer, step, claim, claimed_at in db.messages.held(campaign_id):
             host, _, rest = (claim or "::").partition(":")
             pid = rest.partition(":")[0]
             if host == here and pid.isdigit():
@@ -923,16 +760,7 @@ def _release_abandoned(store: Store, campaign_id: int) -> int:
                 at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
                 gone = now - at > STALE_CLAIM
             if gone:
-                con.execute(
-                    messages.update()
-                    .where(
-                        messages.c.campaign_id == campaign_id,
-                        messages.c.customer_id == customer,
-                        messages.c.step == step,
-                        messages.c.status == "sending",
-                    )
-                    .values(status="pending", claim=None)
-                )
+                db.messages.release(campaign_id, customer, step)
                 released += 1
     return released
 
@@ -968,16 +796,3 @@ def _extend_coupon(
 def _message_id(campaign: str, customer: str, step: str) -> str:
     digest = hashlib.sha256(f"{campaign}\x1f{customer}\x1f{step}".encode()).hexdigest()
     return f"<{digest[:32]}@repeatly>"
-
-
-def _context(text: str) -> dict[str, Any]:
-    context = json.loads(text)
-    for group, name in (("offer", "deadline"), ("last_purchase", "date")):
-        value = context.get(group, {}).get(name)
-        if isinstance(value, str):
-            context[group][name] = dt.date.fromisoformat(value)
-    return context
-
-
-def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,13 +54,6 @@ def _progress() -> Iterator[Any]:
 def _fail(message: str, code: int) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
-
-
-def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
-    """Stop with exit code 2 unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        expected = " or ".join(f'"{c}"' for c in choices)
-        raise _fail(f'{option}: expected {expected}, got "{value}"', EXIT_INPUT)
 
 
 def _parse_maps(values: list[str] | None) -> dict[str, str] | None:
@@ -114,17 +106,16 @@ PredictOpt = Annotated[
 ]
 
 
-def _run_analysis(
-    step: Any, orders: str, *, on_bad_rows: str, map_: list[str] | None, **options: Any
+def _analysis_options(
+    *, map_: list[str] | None, predict: bool, as_of: str | None, **options: Any
 ) -> Any:
-    import repeatly
+    """The analysis's options object (it checks every value) from the parsed flags."""
+    from repeatly.jobs import AnalyzeOptions, parse_date
 
-    _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
-    return repeatly.analyze(
-        orders,
+    return AnalyzeOptions(
         mapping=_parse_maps(map_),
-        on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
-        progress=step,
+        as_of=parse_date(as_of, "as_of"),
+        predict={} if predict else None,
         **options,
     )
 
@@ -155,31 +146,39 @@ def analyze(
     out_dir: OutOpt = Path("repeatly-report"),
 ) -> None:
     """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
-    with _progress() as step:
-        result = _run_analysis(
-            step,
+    import repeatly
+    from repeatly.report import write_outputs
+
+    options = _analysis_options(
+        as_of=as_of,
+        currency=currency,
+        lang=lang,
+        map_=map_,
+        table=table,
+        on_bad_rows=on_bad_rows,
+        margin_rate=margin_rate,
+        predict=predict,
+    )
+    with (
+        _progress() as step,
+        repeatly.analyze(
             orders,
             customers=customers,
             products=products,
             spend=spend,
             leads=leads,
-            as_of=as_of,
-            currency=currency,
-            lang=lang,
-            map_=map_,
-            table=table,
-            on_bad_rows=on_bad_rows,
-            margin_rate=margin_rate,
-            predict=predict,
-        )
+            options=options,
+            progress=step,
+        ) as result,
+    ):
         if campaigns_db:
-            from repeatly.campaigns import open_store
+            from repeatly.store import open_store
 
             step("Measuring campaigns")
             with open_store(campaigns_db) as store:
                 result.measure_campaigns(store)
         step("Writing report")
-        paths = result.write(out_dir)
+        paths = write_outputs(result, out_dir)
     _print_summary(result.metrics, paths)
 
 
@@ -232,41 +231,41 @@ def segments(
     ] = Path("repeatly-segments"),
 ) -> None:
     """Find segments (RFM, golden, status, behaviour) and write contact lists."""
-    from repeatly.segments import reach_lists, write_segments
+    from repeatly.jobs import SegmentOptions, segment
+    from repeatly.segments import write_segments
 
-    cycles = _parse_cycles(cycle)
-    place = _parse_place(near)
-    with _progress() as step:
-        result = _run_analysis(
-            step,
+    rules = SegmentOptions(
+        cycles=_parse_cycles(cycle),
+        business_cycle=business_cycle,
+        golden_share=golden_share,
+        place=_parse_place(near),
+    )
+    options = _analysis_options(
+        as_of=as_of,
+        map_=map_,
+        table=table,
+        on_bad_rows=on_bad_rows,
+        margin_rate=margin_rate,
+        predict=predict,
+    )
+    with (
+        _progress() as step,
+        segment(
             orders,
             customers=customers,
             products=products,
             spend=spend,
             leads=leads,
-            as_of=as_of,
-            map_=map_,
-            table=table,
-            on_bad_rows=on_bad_rows,
-            margin_rate=margin_rate,
-            predict=predict,
-        )
-        step("Finding segments")
-        found = result.segments(
-            cycles=cycles, business_cycle=business_cycle, golden_share=golden_share
-        )
-        extra = reach_lists(
-            result.orders,
-            as_of=result.options["as_of"],
-            customers=result.inputs["customers"].table if "customers" in result.inputs else None,
-            leads=result.inputs["leads"].table if "leads" in result.inputs else None,
-            place=place,
-        )
+            rules=rules,
+            options=options,
+            progress=step,
+        ) as found,
+    ):
         step("Writing contact lists")
-        paths = write_segments(found, out_dir, extra=extra)
+        paths = write_segments(found.segments, out_dir, extra=found.lists)
     out.print(
         f"[bold]{len(paths) - 3}[/] lists and a contact priority for "
-        f"[bold]{result.metrics['customers']:,}[/] customers",
+        f"[bold]{found.analysis.metrics['customers']:,}[/] customers",
         highlight=False,
     )
     for name in ("segments", "workbook"):
@@ -373,12 +372,9 @@ def predict(
 
     import repeatly
     from repeatly._files import scratch_file
-    from repeatly._prediction import write_forecast
+    from repeatly.report import ForecastFiles, write_forecast
 
-    # checked before the fits, not after minutes of work
-    _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
-    _check_choice("--format", file_format, ("csv", "parquet"))
-    _check_choice("lang", lang, ("en", "ru"))
+    files = ForecastFiles(file_format=file_format, lang=lang, currency=currency)  # type: ignore[arg-type]
     # Parquet predictions are written as the engine joins them, then linked into place
     scratch: AbstractContextManager[Path | None] = nullcontext()
     if out_dir is not None and file_format == "parquet":
@@ -402,17 +398,12 @@ def predict(
             progress=step,
             predictions_file=saved,
         )
-        paths = {}
-        if out_dir is not None:
-            step("Writing predictions")
-            paths = write_forecast(
-                result,
-                out_dir,
-                lang=lang,
-                currency=currency,
-                file_format=file_format,  # type: ignore[arg-type]
-            )
-    summary = result.to_dict()
+        with result:
+            paths = {}
+            if out_dir is not None:
+                step("Writing predictions")
+                paths = write_forecast(result, out_dir, files)
+            summary = result.to_dict()
     if as_json:
         print(json.dumps(summary, indent=2))
         return
@@ -420,7 +411,7 @@ def predict(
 
 
 def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
-    from repeatly.report._format import fmt_number, fmt_share
+    from repeatly.report import fmt_number, fmt_share
 
     params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
     out.print(
@@ -463,48 +454,28 @@ def demo(
     The shop's tables go to OUT/data, the report to OUT, the campaign plan to
     OUT/campaign.
     """
-    import datetime as dt
+    from repeatly.campaigns import write_plan
+    from repeatly.jobs import demo as make_demo
+    from repeatly.report import write_outputs
 
-    import repeatly
-    from repeatly.datasets import make_shop
-
-    if customers < 1:
-        raise _fail(f"--customers: expected at least 1, got {customers}", EXIT_INPUT)
-    with _progress() as step:
-        step(f"Generating a shop with {customers:,} customers (seed {seed})")
-        shop = make_shop(customers, seed=seed)
-        files = shop.write(out_dir / "data")
-        holdout_from = shop.end - dt.timedelta(days=182)  # judge the models on 6 months
-        result = repeatly.analyze(
-            files["orders"],
-            customers=files["customers"],
-            products=files["products"],
-            spend=files["spend"],
-            leads=files["leads"],
-            as_of=shop.end,
-            lang=lang,  # type: ignore[arg-type]
-            predict={"calibration_end": holdout_from},
+    with (
+        _progress() as step,
+        make_demo(
+            out_dir / "data",
+            customers=customers,
+            seed=seed,
+            lang=lang,
             progress=step,
-        )
+        ) as made,
+    ):
         step("Writing report")
-        paths = result.write(out_dir)
-        step("Planning a win-back campaign")
-        from repeatly.campaigns import open_store, plan_from_analysis, write_plan
-
-        with open_store("sqlite://") as store:  # a demo records nothing
-            planned = plan_from_analysis(
-                "win_back",
-                result,
-                store=store,
-                language=lang,
-                shop={"name": "Demo Shop", "url": "https://shop.example"},
-            )
-        paths["campaign"] = write_plan(planned, out_dir / "campaign")["audience"].parent
-    _print_summary(result.metrics, paths)
+        paths = write_outputs(made.analysis, out_dir)
+        paths["campaign"] = write_plan(made.plan, out_dir / "campaign")["audience"].parent
+    _print_summary(made.analysis.metrics, paths)
 
 
-def _print_summary(metrics: dict[str, Any], paths: dict[str, Path]) -> None:
-    from repeatly.report._format import fmt_money, fmt_number, fmt_share
+def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
+    from repeatly.report import fmt_money, fmt_number, fmt_share
 
     cur = metrics.get("currency", "USD")
     out.print(
@@ -552,6 +523,28 @@ def main() -> None:
         gc.freeze()
 
 
+#: Options the command line names by their flags in messages, as it always has.
+FLAGS = {"on_bad_rows": "--on-bad-rows", "format": "--format", "customers": "--customers"}
+
+
+def _message(exc: RepeatlyError) -> str:
+    """The error as the command line shows it: a wrong option named by its flag."""
+    message = str(exc)
+    option = getattr(exc, "option", None)
+    if option in FLAGS and message.startswith(f"{option}:"):
+        return FLAGS[option] + message[len(option) :]
+    return message
+
+
+def _debug() -> bool:
+    from repeatly.settings import get_settings
+
+    try:
+        return get_settings().debug
+    except RepeatlyError:  # the settings themselves are wrong: say so, not this
+        return False
+
+
 def _main() -> None:
     try:
         code = app(standalone_mode=False)  # an Exit raised in a command comes back here
@@ -560,7 +553,7 @@ def _main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except RepeatlyError as exc:
-        _fail(str(exc), EXIT_INPUT)
+        _fail(_message(exc), EXIT_INPUT)
         sys.exit(EXIT_INPUT)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
@@ -569,7 +562,7 @@ def _main() -> None:
         if _is_usage_error(exc):  # a mistyped command or option: the parser's own message
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        if os.environ.get("REPEATLY_DEBUG"):
+        if _debug():
             raise
         _fail(
             f"unexpected {type(exc).__name__}: {exc}\n"

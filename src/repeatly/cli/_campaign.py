@@ -21,9 +21,10 @@ from repeatly.cli._app import (
     ProductsOpt,
     SpendOpt,
     TableOpt,
+    _analysis_options,
     _fail,
+    _parse_maps,
     _progress,
-    _run_analysis,
     app,
     err,
     out,
@@ -133,6 +134,7 @@ def plan(
     database (opt-outs, do-not-contact, recent messages, past answers).
     """
     from repeatly.campaigns import write_plan
+    from repeatly.jobs import plan as plan_campaign
 
     options = _plan_options(
         playbook,
@@ -144,23 +146,26 @@ def plan(
         shop_name=shop_name,
         shop_url=shop_url,
         currency=currency,
+        db=db,
+    )
+    analysis = _analysis_options(
+        as_of=as_of,
+        map_=map_,
+        table=table,
+        on_bad_rows=on_bad_rows,
+        margin_rate=margin_rate,
+        predict=predict,
     )
     with _progress() as step:
-        planned = _plan(
-            step,
+        planned = plan_campaign(
             orders,
-            db=db,
-            options=options,
+            options,
             customers=customers,
             products=products,
             spend=spend,
             leads=leads,
-            as_of=as_of,
-            map_=map_,
-            table=table,
-            on_bad_rows=on_bad_rows,
-            margin_rate=margin_rate,
-            predict=predict,
+            analysis=analysis,
+            progress=step,
         )
         step("Writing the plan")
         paths = write_plan(planned, out_dir)
@@ -168,38 +173,13 @@ def plan(
 
 
 def _plan_options(
-    playbook: str,
-    *,
-    lang: str,
-    max_per_week: int,
-    shop_name: str | None,
-    shop_url: str | None,
-    **options: Any,
-) -> dict[str, Any]:
-    """Check the planning options; a wrong playbook stops before any input is read."""
-    from repeatly.campaigns import ContactRules, load_playbook
+    playbook: str, *, shop_name: str | None, shop_url: str | None, lang: str, **options: Any
+) -> Any:
+    """The planning options (a wrong playbook stops here, before any input is read)."""
+    from repeatly.jobs import PlanOptions
 
-    if lang not in ("en", "ru"):
-        raise _fail(f'--lang: expected "en" or "ru", got "{lang}"', EXIT_INPUT)
-    shop = {k: v for k, v in (("name", shop_name), ("url", shop_url)) if v}
-    return {
-        "playbook": load_playbook(playbook),
-        "language": lang,
-        "shop": shop,
-        "rules": ContactRules(max_per_week=max_per_week),
-        **options,
-    }
-
-
-def _plan(step: Any, orders: str, *, db: str | None, options: dict[str, Any], **inputs: Any) -> Any:
-    """Analyse the inputs and plan the campaign on them."""
-    from repeatly.campaigns import open_store, plan_from_analysis
-
-    result = _run_analysis(step, orders, **inputs)
-    step("Planning the campaign")
-    book = options.pop("playbook")
-    with open_store(db) as store:
-        return plan_from_analysis(book, result, store=store, **options)
+    shop = {"name": shop_name or "", "url": shop_url or ""}
+    return PlanOptions(playbook=playbook, language=lang, shop=shop, **options)
 
 
 @campaign_app.command("send")
@@ -275,10 +255,11 @@ def send(
     Run it again to resume an interrupted send or to send later steps when they are
     due; what was sent is never sent again.
     """
-    import datetime as dt
-    import os
-
-    from repeatly.campaigns import SmsGateway, SmtpSettings, open_store, send_campaign
+    from repeatly.campaigns import SmsGateway, SmtpSettings
+    from repeatly.jobs import Senders
+    from repeatly.jobs import plan as plan_campaign
+    from repeatly.jobs import send as send_campaign
+    from repeatly.settings import get_settings
 
     options = _plan_options(
         playbook,
@@ -290,8 +271,18 @@ def send(
         shop_name=shop_name,
         shop_url=shop_url,
         currency=currency,
+        db=db,
+    )
+    analysis = _analysis_options(
+        as_of=as_of,
+        map_=map_,
+        table=table,
+        on_bad_rows=on_bad_rows,
+        margin_rate=margin_rate,
+        predict=predict,
     )
     moment = _parse_now(now)
+    secrets = get_settings()
     gateway = None
     if sms_url:
         gateway = SmsGateway(
@@ -299,24 +290,18 @@ def send(
             kind=sms_kind,
             sender=sms_from,
             account=sms_account,
-            token=os.environ.get("REPEATLY_SMS_TOKEN", ""),
+            token=secrets.sms_token.reveal() if secrets.sms_token else "",
         )
     with _progress() as step:
-        planned = _plan(
-            step,
+        planned = plan_campaign(
             orders,
-            db=db,
-            options=dict(options),
+            options,
             customers=customers,
             products=products,
             spend=spend,
             leads=leads,
-            as_of=as_of,
-            map_=map_,
-            table=table,
-            on_bad_rows=on_bad_rows,
-            margin_rate=margin_rate,
-            predict=predict,
+            analysis=analysis,
+            progress=step,
         )
     _print_plan(planned.summary(), {})
     if not yes:
@@ -330,19 +315,17 @@ def send(
             smtp,
             sender=sender or planned.options["shop"].get("email", ""),
             username=smtp_user,
-            password=os.environ.get("REPEATLY_SMTP_PASSWORD"),
+            password=secrets.smtp_password.reveal() if secrets.smtp_password else None,
             starttls=starttls,
         )
-    with _progress() as step, open_store(db) as store:
+    with _progress() as step:
         step("Sending")
         result = send_campaign(
             planned,
-            store,
-            smtp=settings,
-            sms=gateway,
-            files=files,
-            now=moment or dt.datetime.now(dt.UTC),
-            rules=options["rules"],
+            Senders(smtp=settings, sms=gateway, files=files),
+            db=db,
+            now=moment,
+            rules=options.rules,
         )
     _print_sent(result.to_dict(), smtp is not None)
 
@@ -368,26 +351,20 @@ def results(
     lang: Annotated[str, typer.Option(help="Report language: en or ru.")] = "en",
 ) -> None:
     """Measure a campaign: response, revenue and profit against the control group."""
-    from repeatly.campaigns import campaign_results, open_store, write_results
-    from repeatly.cli._app import _check_choice, _parse_maps
-    from repeatly.data import load_orders
+    from repeatly.jobs import LoadOptions, measure
+    from repeatly.report import write_results
 
-    _check_choice("--on-bad-rows", on_bad_rows, ("error", "skip"))
+    loading = LoadOptions(mapping=_parse_maps(map_), table=table, on_bad_rows=on_bad_rows)  # type: ignore[arg-type]
     with _progress() as step:
-        step("Loading orders")
-        loaded = load_orders(
+        measured = measure(
+            campaign,
             orders,
-            mapping=_parse_maps(map_),
-            table=table,
-            on_bad_rows=on_bad_rows,
-            quality=False,
-            roles=("customer_id", "ordered_at", "amount", "cost", "margin"),
+            loading=loading,
+            db=db,
+            window_days=window,
+            margin_rate=margin_rate,
+            progress=step,
         )
-        step("Measuring")
-        with open_store(db) as store:
-            measured = campaign_results(
-                store, campaign, loaded.table, window_days=window, margin_rate=margin_rate
-            )
         paths = write_results(measured, out_dir, lang=lang, currency=currency) if out_dir else {}
     _print_results(measured.overall, measured.window, paths)
     if not measured.options["complete"]:
@@ -434,7 +411,8 @@ def import_calls(
     db: DbOpt = None,
 ) -> None:
     """Record the results managers wrote in a call sheet (ordered and interested count)."""
-    from repeatly.campaigns import CALL_RESULTS, import_call_results, open_store
+    from repeatly.campaigns import CALL_RESULTS, import_call_results
+    from repeatly.store import open_store
 
     with open_store(db) as store:
         imported = import_call_results(store, campaign, sheet)
@@ -458,7 +436,8 @@ def unsubscribe(
     db: DbOpt = None,
 ) -> None:
     """Record the opt-out of a signed unsubscribe link (its customer and channel)."""
-    from repeatly.campaigns import open_store, unsubscribe_link
+    from repeatly.campaigns import unsubscribe_link
+    from repeatly.store import open_store
 
     with open_store(db) as store:
         customer, channel = unsubscribe_link(store, link)
@@ -478,7 +457,8 @@ def do_not_contact(
     db: DbOpt = None,
 ) -> None:
     """Add customers, e-mail addresses or phone numbers that no campaign may contact."""
-    from repeatly.campaigns import add_do_not_contact_file, open_store
+    from repeatly.campaigns import add_do_not_contact_file
+    from repeatly.store import open_store
 
     with open_store(db) as store:
         read, new = add_do_not_contact_file(store, source, reason=reason)

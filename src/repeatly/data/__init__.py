@@ -20,7 +20,7 @@ from repeatly.data._load import (
     loaded_from_table,
 )
 from repeatly.data._quality import DataQuality
-from repeatly.data._roles import detect_roles, parse_mapping
+from repeatly.data._roles import detect_roles, parse_mapping, resolve_mapping
 from repeatly.data._schema import CUSTOMERS, LEADS, ORDERS, PRODUCTS, SPEND, TABLES, Role, TableSpec
 
 __all__ = [
@@ -44,5 +44,6 @@ __all__ = [
     "load_table",
     "loaded_from_table",
     "parse_mapping",
+    "resolve_mapping",
     "with_products",
 ]

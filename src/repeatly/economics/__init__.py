@@ -1,5 +1,6 @@
 """Unit economics: what a customer costs, what they bring, and what the levers are worth."""
 
+from repeatly.economics._headline import activity_figures
 from repeatly.economics._metrics import (
     REPEAT_WINDOWS,
     lead_conversion,
@@ -20,6 +21,7 @@ __all__ = [
     "Baseline",
     "SaleEconomics",
     "WhatIf",
+    "activity_figures",
     "baseline_from_metrics",
     "lead_conversion",
     "unit_economics",

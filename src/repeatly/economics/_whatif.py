@@ -8,6 +8,7 @@ usually one measured from the data by :func:`baseline_from_metrics`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -223,7 +224,7 @@ def what_if(
     return WhatIf(baseline=base.profit(), levers=levers, combined=combined.profit())
 
 
-def baseline_from_metrics(metrics: dict[str, Any], *, years: int = 3) -> Baseline:
+def baseline_from_metrics(metrics: Mapping[str, Any], *, years: int = 3) -> Baseline:
     """A :class:`Baseline` from the headline metrics of :func:`repeatly.analyze`.
 
     Uses ``active_customers``, ``orders_per_customer_year``, ``avg_order_value``,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from repeatly.models._estimators import GammaGammaModel, _HistoryModel
+    from repeatly.workspace import Workspace
 
 __all__ = ["AUTO_MODELS", "Forecast", "forecast"]
 
@@ -85,6 +86,22 @@ class Forecast:
     options: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     predictions_file: Path | None = None
+    workspace: Workspace | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Free the forecast's engine tables, when it has a workspace of its own.
+
+        :func:`repeatly.predict` gives it one; a forecast inside an analysis shares the
+        analysis's, which the analysis frees.
+        """
+        if self.workspace is not None:
+            self.workspace.close()
+
+    def __enter__(self) -> Forecast:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def to_dict(self) -> dict[str, Any]:
         """The forecast's summary as plain data (what ``repeatly predict --json`` prints)."""
@@ -144,6 +161,7 @@ def forecast(
     penalizer: float = 0.0,
     progress: Progress | None = None,
     predictions_file: str | os.PathLike[str] | None = None,
+    workspace: Workspace | None = None,
 ) -> Forecast:
     """Fit buy-till-you-die and spend models to order lines and forecast every customer.
 
@@ -180,6 +198,9 @@ def forecast(
         them back. On DuckDB ``customers`` then reads that file, and the predictions
         are not also kept in the engine: the fastest way to save them, and less
         memory. The file must stay while ``customers`` is used.
+    workspace
+        The job's workspace: the tables the forecast stores are its, and are dropped
+        when it closes. Without one, they stay in the engine of ``lines``.
 
     Returns
     -------
@@ -207,6 +228,8 @@ def forecast(
             f"predictions_file: expected a file in an existing folder, got {os.fspath(saved)!r}"
         )
     step = progress or (lambda label: None)
+    keep = workspace.store if workspace is not None else materialize
+    drop = workspace.drop if workspace is not None else release
     size = UNIT_DAYS[unit]
     horizon = 365.25 / size if horizon is None else float(horizon)
     if horizon <= 0:
@@ -229,7 +252,7 @@ def forecast(
     if calibration_end is not None:
         step("Fitting on the calibration period")
         with aggregation_threads(lines):
-            calib = materialize(
+            calib = keep(
                 summarise(lines, calibration_end=calibration_end, unit=unit, holdout_end=end),
                 "model_calibration",
             )
@@ -266,9 +289,7 @@ def forecast(
 
     step("Fitting the models")
     with aggregation_threads(lines):
-        summary = stored = materialize(
-            summarise(lines, calibration_end=end, unit=unit), "model_summary"
-        )
+        summary = stored = keep(summarise(lines, calibration_end=end, unit=unit), "model_summary")
     rows = steps.frame(
         summary.group_by(KEY).aggregate(
             weight=summary.count(), value_sum=summary.monetary_value.sum()
@@ -314,7 +335,7 @@ def forecast(
 
     def store() -> ir.Table:
         if saved is None:
-            return materialize(joined, "forecast")
+            return keep(joined, "forecast")
         return store_parquet(joined, saved, "forecast")
 
     # the engine joins the predictions back while numpy computes the tables of rows
@@ -332,7 +353,7 @@ def forecast(
             discrete=discrete,
         )
     customers = stored_forecast.result()
-    release(stored)  # the forecast holds all of it
+    drop(stored)  # the forecast holds all of it
     tables["clv_distribution"] = steps.clv_distribution(customers)
     options = {
         "model": chosen,

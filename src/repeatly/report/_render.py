@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +28,8 @@ from repeatly.report._prediction import prediction_context
 from repeatly.report._segments import segments_context
 
 if TYPE_CHECKING:
-    from repeatly._analysis import Analysis
     from repeatly.campaigns import CampaignResults
+    from repeatly.jobs import Analysis
     from repeatly.models import Forecast
 
 __all__ = [
@@ -62,7 +62,7 @@ def _formatter(kind: str, *, lang: str, currency: str) -> Callable[[Any], str]:
 
 
 def _tiles(
-    metrics: dict[str, Any], spec: Iterable[tuple[str, ...]], *, lang: str, currency: str
+    metrics: Mapping[str, Any], spec: Iterable[tuple[str, ...]], *, lang: str, currency: str
 ) -> list[dict[str, str]]:
     ru = lang == "ru"
     tiles = []
@@ -200,25 +200,25 @@ def render_report(analysis: Analysis) -> str:
     """The report of ``analysis`` as one HTML string that works offline."""
     from plotly.offline import get_plotlyjs
 
-    lang = analysis.options["lang"]
-    currency = analysis.options["currency"]
+    lang = analysis.options.lang
+    currency = analysis.options.currency
     metrics = analysis.metrics
     t = partial(text, lang=lang)
     tables = analysis.tables
 
     monthly = [
         charts.to_div(f, lang=lang)
-        for f in charts.monthly_charts(tables["monthly"], lang=lang, currency=currency)
+        for f in charts.monthly_charts(tables.monthly, lang=lang, currency=currency)
     ]
-    cohort_html = charts.to_div(charts.cohort_heatmap(tables["cohorts"], lang=lang), lang=lang)
+    cohort_html = charts.to_div(charts.cohort_heatmap(tables.cohorts, lang=lang), lang=lang)
     cohort_value = charts.to_div(
-        charts.cohort_value_lines(tables["cohorts"], lang=lang, currency=currency), lang=lang
+        charts.cohort_value_lines(tables.cohorts, lang=lang, currency=currency), lang=lang
     )
     gap_chart = charts.to_div(
-        charts.gap_bars(tables["gap_histogram"], lang=lang, title=t("cycles")), lang=lang
+        charts.gap_bars(tables.gap_histogram, lang=lang, title=t("cycles")), lang=lang
     )
 
-    cat = tables["category_gaps"]
+    cat = tables.category_gaps
     category_table = None
     category_charts: list[str] = []
     if len(cat):
@@ -235,7 +235,7 @@ def render_report(analysis: Analysis) -> str:
                 for r in cat.to_dict("records")
             ],
         )
-        hist = tables["category_gap_histogram"]
+        hist = tables.category_gap_histogram
         for name in cat["category"].tolist()[:8]:
             rows = hist[hist["category"] == name]
             category_charts.append(
@@ -247,11 +247,11 @@ def render_report(analysis: Analysis) -> str:
             "id": "economics-month",
             "title": t("economics_month"),
             "html": _economics_table(
-                tables["economics_by_month"], first=t("month"), lang=lang, currency=currency
+                tables.economics_by_month, first=t("month"), lang=lang, currency=currency
             ),
         },
     ]
-    by_channel = tables["economics_by_channel"]
+    by_channel = tables.economics_by_channel
     if len(by_channel) > 1 or (len(by_channel) == 1 and by_channel["group"].iloc[0] != "unknown"):
         economics_tables.append(
             {
@@ -263,7 +263,7 @@ def render_report(analysis: Analysis) -> str:
             }
         )
 
-    wi = analysis.what_if
+    wi = analysis.levers.to_dict()
     money = partial(fmt_money, currency=currency, lang=lang)
     what_if_rows = [[t("baseline"), money(wi["baseline"]), "—"]]
     for lever, value in wi["levers"].items():
@@ -282,7 +282,7 @@ def render_report(analysis: Analysis) -> str:
     mapping_table = _mapping_table(analysis, lang=lang)
 
     margin_note = t("margin_revenue") if metrics.get("margin_basis") == "revenue" else ""
-    segments = segments_context(analysis.tables, lang=lang, currency=currency)
+    segments = segments_context(analysis.tables.segments, lang=lang, currency=currency)
     prediction = (
         None
         if analysis.forecast is None
@@ -412,8 +412,22 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def write_outputs(analysis: Analysis, out: Path) -> dict[str, Path]:
-    """Write ``report.html``, ``metrics.json`` and ``customers.csv`` into ``out``."""
+def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
+    """Write ``report.html``, ``metrics.json`` and ``customers.csv`` into ``out``.
+
+    Files are written to temporary names and renamed into place, so an interrupted run
+    never leaves a half-written file behind.
+
+    Examples
+    --------
+    >>> import repeatly
+    >>> from repeatly.report import write_outputs
+    >>> shop = repeatly.datasets.make_shop(200, seed=3)
+    >>> with repeatly.analyze(shop.orders) as result:
+    ...     sorted(write_outputs(result, "report"))
+    ['customers', 'metrics', 'report']
+    """
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "report": out / "report.html",
@@ -422,7 +436,7 @@ def write_outputs(analysis: Analysis, out: Path) -> dict[str, Path]:
     }
     summary = analysis.summary.order_by("customer_id")
     atomic_write(paths["customers"], lambda p: summary.to_csv(p))
-    payload = {**analysis.metrics, "what_if": analysis.what_if}
+    payload = {**analysis.metrics.to_dict(), "what_if": analysis.levers.to_dict()}
     atomic_write(
         paths["metrics"],
         lambda p: p.write_text(
@@ -430,6 +444,6 @@ def write_outputs(analysis: Analysis, out: Path) -> dict[str, Path]:
             encoding="utf-8",
         ),
     )
-    html = analysis.report_html()
+    html = render_report(analysis)
     atomic_write(paths["report"], lambda p: p.write_text(html, encoding="utf-8"))
     return paths

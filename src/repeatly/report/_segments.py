@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,24 +14,23 @@ from repeatly.report import _charts as charts
 from repeatly.report._format import fmt_money, fmt_number, fmt_share
 from repeatly.report._i18n import text
 
+if TYPE_CHECKING:
+    from repeatly.jobs import SegmentTables
+
 __all__ = ["segments_context"]
 
 _STATUS_ORDER = ("active", "due", "at_risk", "lost")
 
 
-def segments_context(
-    tables: dict[str, pd.DataFrame], *, lang: str, currency: str
-) -> dict[str, Any] | None:
-    """Everything the template's Segments section needs, or ``None`` without segments."""
-    if "segments_rfm_segments" not in tables:
-        return None
+def segments_context(tables: SegmentTables, *, lang: str, currency: str) -> dict[str, Any]:
+    """Everything the template's Segments section needs."""
     from repeatly.report._render import html_table
 
     t = partial(text, lang=lang)
     money = partial(fmt_money, currency=currency, lang=lang)
     div = partial(charts.to_div, lang=lang)
 
-    rfm = tables["segments_rfm_segments"]
+    rfm = tables.rfm_segments
     total = rfm.customers.sum()
     total_margin = rfm.margin.sum()
     rfm_table = html_table(
@@ -55,7 +54,7 @@ def segments_context(
             for r in rfm.itertuples()
         ],
     )
-    status = tables["segments_status"].set_index("status").reindex(_STATUS_ORDER)
+    status = tables.status.set_index("status").reindex(_STATUS_ORDER)
     status_table = html_table(
         [t("status_col"), t("customers_col"), t("share_col"), t("margin_col")],
         [
@@ -68,7 +67,7 @@ def segments_context(
             for s in _STATUS_ORDER
         ],
     )
-    golden = tables["segments_golden"].iloc[0]
+    golden = tables.golden.iloc[0]
     golden_line = t("golden_line").format(
         n=fmt_number(golden.golden, lang=lang),
         share=fmt_share(golden.golden / golden.customers if golden.customers else None, lang=lang),
@@ -77,12 +76,12 @@ def segments_context(
         ),
     )
     chart_list = [
-        div(_rfm_grid(tables["segments_rfm_grid"], lang)),
-        div(_pareto(tables["segments_pareto"], lang)),
-        div(_golden_by_month(tables["segments_golden_by_month"], lang)),
-        div(_lost(tables["segments_lost_by_month"], lang)),
+        div(_rfm_grid(tables.rfm_grid, lang)),
+        div(_pareto(tables.pareto, lang)),
+        div(_golden_by_month(tables.golden_by_month, lang)),
+        div(_lost(tables.lost_by_month, lang)),
     ]
-    movement = tables.get("segments_movement")
+    movement = tables.movement
     movement_chart = (
         Markup(div(_movement(movement, lang))) if movement is not None and len(movement) else None
     )

@@ -1,6 +1,6 @@
 """Alembic's entry point for Repeatly's operational database.
 
-Run through :func:`repeatly.campaigns.open_store`, which passes an open connection.
+Run through :func:`repeatly.store.open_store`, which passes an open connection.
 """
 
 from alembic import context

@@ -1,0 +1,203 @@
+"""The campaign jobs: plan a campaign on an analysis, send it, measure it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from repeatly.campaigns import (
+    LANGUAGES,
+    CampaignPlan,
+    CampaignResults,
+    ContactRules,
+    Playbook,
+    SendResult,
+    SmsGateway,
+    SmtpSettings,
+    campaign_results,
+    load_playbook,
+    plan_from_analysis,
+    send_campaign,
+)
+from repeatly.jobs._analyze import analyze
+from repeatly.jobs._inputs import Source, load_input
+from repeatly.jobs._options import AnalyzeOptions, LoadOptions, check_choice
+from repeatly.store import open_store
+from repeatly.workspace import Workspace
+
+if TYPE_CHECKING:
+    from repeatly.jobs._analyze import Progress
+
+__all__ = ["PlanOptions", "Senders", "measure", "plan", "send"]
+
+#: The order-line roles measuring a campaign reads.
+MEASURE_ROLES = ("customer_id", "ordered_at", "amount", "cost", "margin")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanOptions:
+    """How to plan a campaign (see :func:`repeatly.campaigns.plan_campaign`).
+
+    Parameters
+    ----------
+    playbook
+        A :class:`~repeatly.campaigns.Playbook`, a built-in playbook's name or a
+        playbook file; it is read when the options are made, so a wrong playbook stops
+        before any input is read.
+    language
+        Language of the messages, ``"en"`` or ``"ru"``.
+    name, seed, control_share
+        The campaign's name, the seed of its control group's draw and the share held
+        back (defaults: the playbook's name and start day, a seed from the name, the
+        playbook's share).
+    max_per_week
+        At most this many messages to a customer in 7 days.
+    shop
+        The shop's ``name``, ``url``, ``phone``, ``email`` and ``address`` for the
+        messages (they override the playbook's ``[shop]``).
+    currency
+        Currency written after amounts in offers.
+    db
+        The operational database's URL (default: the settings' ``db``).
+    """
+
+    playbook: Playbook | str | Path
+    language: str = "en"
+    name: str | None = None
+    seed: int | None = None
+    control_share: float | None = None
+    max_per_week: int = 2
+    shop: Mapping[str, str] = field(default_factory=dict)
+    currency: str = ""
+    db: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.playbook, Playbook):
+            object.__setattr__(self, "playbook", load_playbook(self.playbook))
+        check_choice("lang", self.language, LANGUAGES)
+        object.__setattr__(self, "shop", {k: v for k, v in self.shop.items() if v})
+        ContactRules(max_per_week=self.max_per_week)  # the cap is checked now, not later
+
+    @property
+    def rules(self) -> ContactRules:
+        """The contact rules every campaign keeps."""
+        return ContactRules(max_per_week=self.max_per_week)
+
+    def planning(self) -> dict[str, Any]:
+        """The keywords of :func:`repeatly.campaigns.plan_campaign` these options give."""
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "control_share": self.control_share,
+            "language": self.language,
+            "rules": self.rules,
+            "shop": dict(self.shop),
+            "currency": self.currency,
+        }
+
+
+def plan(
+    orders: Source,
+    options: PlanOptions,
+    *,
+    customers: Source | None = None,
+    products: Source | None = None,
+    spend: Source | None = None,
+    leads: Source | None = None,
+    analysis: AnalyzeOptions | None = None,
+    progress: Progress | None = None,
+) -> CampaignPlan:
+    """Analyse the orders and plan a campaign on them; nothing is sent or recorded.
+
+    The plan reads the operational database (opt-outs, do-not-contact, recent messages,
+    past answers, the secret key of the coupon codes) and says who would get what.
+    The inputs and ``analysis`` (its options) are as for :func:`repeatly.analyze`.
+    """
+    step: Any = progress or (lambda label: None)
+    analysed = analyze(
+        orders,
+        customers=customers,
+        products=products,
+        spend=spend,
+        leads=leads,
+        options=analysis,
+        progress=step,
+    )
+    with analysed:
+        step("Planning the campaign")
+        with open_store(options.db) as store:
+            return plan_from_analysis(options.playbook, analysed, store=store, **options.planning())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Senders:
+    """Who delivers the messages.
+
+    The mail server, the SMS gateway, and a folder for the call sheet and the letters;
+    the messages of a channel without its sender wait.
+    """
+
+    smtp: SmtpSettings | None = None
+    sms: SmsGateway | None = None
+    files: Path | None = None
+
+
+def send(
+    campaign: CampaignPlan,
+    senders: Senders,
+    *,
+    db: str | None = None,
+    now: dt.datetime | None = None,
+    rules: ContactRules | None = None,
+) -> SendResult:
+    """Record a planned campaign (once) and send the messages that are due, each once.
+
+    ``now`` is the moment of sending (default: the clock); a naive moment is the
+    machine's local time.
+    """
+    moment = now or dt.datetime.now(dt.UTC)
+    with open_store(db) as store:
+        return send_campaign(
+            campaign,
+            store,
+            smtp=senders.smtp,
+            sms=senders.sms,
+            files=senders.files,
+            now=moment,
+            rules=rules,
+        )
+
+
+def measure(
+    campaign: str,
+    orders: Source,
+    *,
+    loading: LoadOptions | None = None,
+    db: str | None = None,
+    window_days: int = 30,
+    margin_rate: float | None = None,
+    progress: Progress | None = None,
+) -> CampaignResults:
+    """Measure a recorded campaign on the orders of its attribution window."""
+    loading = loading or LoadOptions()
+    step: Any = progress or (lambda label: None)
+    with Workspace() as workspace:
+        step("Loading orders")
+        loaded = load_input(
+            orders,
+            "orders",
+            con=workspace.con,
+            mapping=loading.mapping,
+            table=loading.table,
+            on_bad_rows=loading.on_bad_rows,
+            quality=False,
+            roles=MEASURE_ROLES,
+        )
+        step("Measuring")
+        with open_store(db) as store:
+            return campaign_results(
+                store, campaign, loaded.table, window_days=window_days, margin_rate=margin_rate
+            )

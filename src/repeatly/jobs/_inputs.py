@@ -1,0 +1,154 @@
+"""Reading a job's inputs into its workspace: files, URLs, frames and Ibis tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import ibis.expr.types as ir
+
+from repeatly.data import TABLES, from_frame, load_table, loaded_from_table, resolve_mapping
+from repeatly.exceptions import InputError
+from repeatly.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+    from repeatly.data import Loaded
+    from repeatly.jobs._options import LoadOptions
+
+__all__ = ["Source", "load_input", "load_inputs", "split_mapping"]
+
+Source = Any  # a path, a URL, a pandas/Arrow frame, or an Ibis table
+
+
+def load_inputs(
+    workspace: Workspace,
+    sources: Mapping[str, Source | None],
+    options: LoadOptions,
+    *,
+    step: Any,
+) -> tuple[Workspace, dict[str, Loaded]]:
+    """Load the orders, then the other inputs given, into the orders' engine.
+
+    Returns the workspace the job goes on in, with the inputs by name. That is the one
+    given, unless the orders stay in a database of their own (a URL, or an Ibis table
+    of another engine): then it is a workspace on that engine, and the one given is
+    closed. The other inputs are loaded next to the orders. When loading fails, the
+    workspace is closed.
+    """
+    try:
+        mappings = split_mapping(options.mapping, sources)
+        step("Loading orders")
+        orders = load_input(
+            sources["orders"],
+            "orders",
+            con=workspace.con,
+            mapping=mappings["orders"],
+            table=options.table,
+            on_bad_rows=options.on_bad_rows,
+            as_of=options.as_of,
+        )
+    except BaseException:
+        workspace.close()
+        raise
+    engine = orders.table._find_backend(use_default=True)
+    if engine is not workspace.con:
+        # the orders stay where they are: the job runs there, and closes what it opened
+        opened = isinstance(sources["orders"], str)
+        workspace.close()
+        workspace = Workspace(engine, owned=opened)
+    inputs = {"orders": orders}
+    try:
+        for name, source in sources.items():
+            if source is not None and name != "orders":
+                step(f"Loading {name}")
+                inputs[name] = load_input(
+                    source,
+                    name,
+                    con=workspace.con,
+                    mapping=mappings[name],
+                    on_bad_rows=options.on_bad_rows,
+                    as_of=options.as_of,
+                )
+                if not workspace.owned and _made_here(source, inputs[name]):
+                    workspace.adopt(inputs[name].table)  # dropped with the job's tables
+    except BaseException:
+        workspace.close()  # the caller closes the workspace it gave, not this one
+        raise
+    return workspace, inputs
+
+
+def _made_here(source: Source, loaded: Loaded) -> bool:
+    """Whether loading made a table in the engine (a file or frame copied into it)."""
+    return not isinstance(source, ir.Table) and loaded.kind != "database"
+
+
+def load_input(
+    source: Source, name: str, *, con: BaseBackend, as_of: dt.date | None = None, **options: Any
+) -> Loaded:
+    """One input as a canonical table on ``con`` (or in its own database, for a URL)."""
+    overrides = options.get("mapping")
+    if isinstance(source, ir.Table):
+        renamed, used = _renamed(source, name, overrides)
+        loaded = loaded_from_table(renamed, name, as_of=as_of)
+    elif hasattr(source, "columns") or hasattr(source, "column_names"):
+        renamed, used = _renamed(source, name, overrides)
+        loaded = loaded_from_table(
+            from_frame(renamed, name, con=con), name, source="frame", as_of=as_of
+        )
+    else:
+        return load_table(source, name, con=con, as_of=as_of, **options)
+    loaded.mapping = {role: used.get(role, column) for role, column in loaded.mapping.items()}
+    return loaded
+
+
+def _renamed(frame: Any, name: str, overrides: dict[str, str] | None) -> tuple[Any, dict[str, str]]:
+    """Rename a frame's or table's columns to roles (detected or given).
+
+    Returns the renamed frame and, for each renamed role, its original column.
+    """
+    columns = [str(c) for c in (frame.columns if hasattr(frame, "columns") else frame.column_names)]
+    spec = TABLES[name]
+    if not overrides and all(r in columns for r in spec.required):
+        return frame, {}
+    mapping = resolve_mapping(columns, spec, overrides, source=f"{name} frame")
+    renames = {column: role for role, column in mapping.items() if column != role}
+    used = {role: column for column, role in renames.items()}
+    clashing = [c for c in columns if c in used and c not in renames]
+    if clashing:  # a column already named like a role that another column now plays
+        frame = _drop_columns(frame, clashing)
+    if isinstance(frame, ir.Table):
+        return frame.rename(used), used
+    if hasattr(frame, "rename_columns"):  # Arrow
+        names = list(frame.column_names)
+        return frame.rename_columns([renames.get(c, c) for c in names]), used
+    return frame.rename(columns=renames), used
+
+
+def _drop_columns(frame: Any, columns: list[str]) -> Any:
+    if isinstance(frame, ir.Table):
+        return frame.drop(*columns)
+    if hasattr(frame, "drop_columns"):  # Arrow
+        return frame.drop_columns(columns)
+    return frame.drop(columns=columns)
+
+
+def split_mapping(
+    mapping: Mapping[str, str] | None, sources: Mapping[str, Any]
+) -> dict[str, dict[str, str] | None]:
+    """Per-input overrides from ``{"role": col, "spend.role": col, ...}``."""
+    split: dict[str, dict[str, str] | None] = {name: None for name in sources}
+    for key, column in (mapping or {}).items():
+        name, dot, role = key.partition(".")
+        if not dot:
+            name, role = "orders", key
+        if name not in sources:
+            raise InputError(
+                f'--map {key}=...: "{name}" is not an input; inputs are: {", ".join(sources)}'
+            )
+        if sources[name] is None:
+            raise InputError(f"--map {key}=...: no {name} input was given")
+        split[name] = {**(split[name] or {}), role: column}
+    return split

@@ -1,0 +1,252 @@
+"""Campaign messages: one row each, claimed by a sending run, settled once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from repeatly.store._rows import insert_in_chunks
+from repeatly.store.tables import messages, recipients
+
+__all__ = ["MessageRepository"]
+
+#: The columns of a claimed message, as :meth:`MessageRepository.claim` returns it.
+_CLAIMED = (
+    messages.c.customer_id,
+    messages.c.step,
+    messages.c.message_id,
+    messages.c.campaign_id,
+    messages.c.claim,
+    recipients.c.context,
+)
+_WITH_RECIPIENT = sa.and_(
+    recipients.c.campaign_id == messages.c.campaign_id,
+    recipients.c.customer_id == messages.c.customer_id,
+)
+_ORDER = (messages.c.customer_id, messages.c.due_on, messages.c.step)
+
+
+class MessageRepository:
+    """The messages of campaigns, on one connection."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Record messages.
+
+        Each row gives ``campaign_id, customer_id, step, channel, status, attempts,
+        due_on, message_id``.
+        """
+        insert_in_chunks(self.connection, messages, rows)
+
+    def due_counts(self, campaign_id: int, day: dt.date) -> dict[str, int]:
+        """Pending messages due on or before ``day``, by channel."""
+        rows = self.connection.execute(
+            sa.select(messages.c.channel, sa.func.count())
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.status == "pending",
+                messages.c.due_on <= day,
+            )
+            .group_by(messages.c.channel)
+        )
+        return {str(channel): int(n) for channel, n in rows}
+
+    def sent_counts(self, campaign_id: int, channels: Iterable[str]) -> dict[str, int]:
+        """Messages of these channels sent (or given out), by channel."""
+        rows = self.connection.execute(
+            sa.select(messages.c.channel, sa.func.count())
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.status == "sent",
+                messages.c.channel.in_(tuple(channels)),
+            )
+            .group_by(messages.c.channel)
+        )
+        return {str(channel): int(n) for channel, n in rows}
+
+    def sent_since(self, since: dt.datetime) -> Counter[str]:
+        """Messages sent to each customer after a moment, across all campaigns."""
+        rows = self.connection.execute(
+            sa.select(messages.c.customer_id, sa.func.count())
+            .where(messages.c.status == "sent", messages.c.sent_at > since)
+            .group_by(messages.c.customer_id)
+        )
+        return Counter({row[0]: int(row[1]) for row in rows})
+
+    def claim(
+        self,
+        campaign_id: int,
+        claim: str,
+        *,
+        day: dt.date,
+        channel: str,
+        limit: int,
+        at: dt.datetime,
+    ) -> list[dict[str, Any]]:
+        """Claim up to ``limit`` due pending messages of a channel; return them.
+
+        Messages this claim already put back (over the cap, a temporary failure) are
+        not taken again. On PostgreSQL rows another run is claiming are skipped, not
+        waited for. Each message comes with its recipient's ``context``.
+        """
+        key = (messages.c.campaign_id, messages.c.customer_id, messages.c.step)
+        pending = (
+            sa.select(*key)
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.channel == channel,
+                messages.c.status == "pending",
+                messages.c.due_on <= day,
+                sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
+            )
+            .order_by(*_ORDER)
+            .limit(limit)
+        )
+        if self.connection.dialect.name == "postgresql":
+            pending = pending.with_for_update(skip_locked=True)
+        picked = self.connection.execute(pending).all()
+        if not picked:
+            return []
+        for _campaign, customer, step in picked:
+            self.connection.execute(
+                messages.update()
+                .where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.customer_id == customer,
+                    messages.c.step == step,
+                    messages.c.status == "pending",
+                )
+                .values(
+                    status="sending", claim=claim, claimed_at=at, attempts=messages.c.attempts + 1
+                )
+            )
+        rows = self.connection.execute(
+            sa.select(*_CLAIMED)
+            .join(recipients, _WITH_RECIPIENT)
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.claim == claim,
+                messages.c.status == "sending",
+            )
+            .order_by(*_ORDER)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def settle(
+        self,
+        row: Mapping[str, Any],
+        status: str,
+        *,
+        sent_at: dt.datetime | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Settle a claimed message, if its claim still holds; whether it did.
+
+        The claim stays on the row, so the run that settled it does not take it again.
+        """
+        done = self.connection.execute(
+            messages.update()
+            .where(
+                *_this_message(row),
+                messages.c.status == "sending",
+                messages.c.claim == row["claim"],  # still this run's: not taken over
+            )
+            .values(status=status, sent_at=sent_at, error=error)
+        ).rowcount
+        return bool(done)
+
+    def postpone_steps(self, row: Mapping[str, Any], due: Mapping[str, dt.date]) -> None:
+        """Move a recipient's later steps (pending or claimed) to at least these days."""
+        for step, day in due.items():
+            self.connection.execute(
+                messages.update()
+                .where(
+                    messages.c.campaign_id == row["campaign_id"],
+                    messages.c.customer_id == row["customer_id"],
+                    messages.c.step == step,
+                    messages.c.status.in_(("pending", "sending")),
+                    messages.c.due_on < day,
+                )
+                .values(due_on=day)
+            )
+
+    def reopen(self, row: Mapping[str, Any]) -> None:
+        """Take back a ``sent`` this claim committed before the message was refused."""
+        self.connection.execute(
+            messages.update()
+            .where(
+                *_this_message(row),
+                messages.c.status == "sent",
+                messages.c.claim == row["claim"],
+            )
+            .values(status="sending", sent_at=None)
+        )
+
+    def note(self, row: Mapping[str, Any], error: str) -> None:
+        """Keep a remark on a message without changing its status."""
+        self.connection.execute(messages.update().where(*_this_message(row)).values(error=error))
+
+    def held(self, campaign_id: int) -> list[tuple[str, str, str | None, dt.datetime]]:
+        """Messages being sent: (customer, step, claim, claimed at)."""
+        rows = self.connection.execute(
+            sa.select(
+                messages.c.customer_id, messages.c.step, messages.c.claim, messages.c.claimed_at
+            ).where(messages.c.campaign_id == campaign_id, messages.c.status == "sending")
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    def release(self, campaign_id: int, customer_id: str, step: str) -> None:
+        """Put a message being sent back to pending, claimed by no one."""
+        self.connection.execute(
+            messages.update()
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.customer_id == customer_id,
+                messages.c.step == step,
+                messages.c.status == "sending",
+            )
+            .values(status="pending", claim=None)
+        )
+
+    def given_out(self, campaign_id: int, channel: str) -> list[dict[str, Any]]:
+        """The messages of a channel sent (given out), with each recipient's ``context``."""
+        query = (
+            sa.select(
+                messages.c.customer_id,
+                messages.c.step,
+                messages.c.message_id,
+                messages.c.sent_at,
+                recipients.c.context,
+            )
+            .join(recipients, _WITH_RECIPIENT)
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.channel == channel,
+                messages.c.status == "sent",
+            )
+            .order_by(*_ORDER)
+        )
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def customers_by_message_id(self, campaign_id: int, channel: str) -> dict[str, str]:
+        """A channel's message ids and the customer each is for."""
+        rows = self.connection.execute(
+            sa.select(messages.c.message_id, messages.c.customer_id).where(
+                messages.c.campaign_id == campaign_id, messages.c.channel == channel
+            )
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+def _this_message(row: Mapping[str, Any]) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        messages.c.campaign_id == row["campaign_id"],
+        messages.c.customer_id == row["customer_id"],
+        messages.c.step == row["step"],
+    )
