@@ -66,21 +66,25 @@ class Workspace:
         when the workspace closes (or earlier, with :meth:`drop`).
         """
         self._check_open()
-        table = materialize(expr, name, con=self.con)
-        with self._lock:
-            self._stored.append(table.get_name())
-        return table
+        return self.adopt(materialize(expr, name, con=self.con))
 
     def adopt(self, table: ir.Table) -> ir.Table:
-        """Make this workspace responsible for a table stored another way."""
+        """Make this workspace responsible for the engine tables ``table`` reads.
+
+        For tables (or views) stored another way, such as an input file loaded into the
+        engine; they are dropped when the workspace closes.
+        """
+        import ibis.expr.operations as ops
+
         self._check_open()
+        names = [node.name for node in table.op().find(ops.DatabaseTable)]
         with self._lock:
-            self._stored.append(table.get_name())
+            self._stored.extend(name for name in names if name not in self._stored)
         return table
 
     def drop(self, table: ir.Table) -> None:
         """Drop a stored table now, once nothing reads it any more (its memory is freed)."""
-        name = table.get_name()
+        name = table.op().name
         with self._lock:
             if name in self._stored:
                 self._stored.remove(name)
@@ -119,7 +123,10 @@ def _release(con: Any, stored: list[str], owned: bool, lock: threading.Lock) -> 
     with lock:
         names, stored[:] = list(stored), []
     for name in reversed(names):
-        with contextlib.suppress(Exception):  # a connection that is gone holds nothing
+        try:
             con.drop_table(name, force=True)
+        except Exception:  # a view, or a connection that is gone (it holds nothing)
+            with contextlib.suppress(Exception):
+                con.drop_view(name, force=True)
     if owned:
         con.disconnect()

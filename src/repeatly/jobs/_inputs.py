@@ -59,6 +59,8 @@ def load_inputs(
         opened = isinstance(sources["orders"], str)
         workspace.close()
         workspace = Workspace(engine, owned=opened)
+    elif not workspace.owned and _made_here(sources["orders"], orders):
+        workspace.adopt(orders.table)  # dropped with the job's other tables
     inputs = {"orders": orders}
     try:
         for name, source in sources.items():

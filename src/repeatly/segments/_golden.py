@@ -175,5 +175,9 @@ def pareto_curve(summary: ir.Table, *, value: Value = "margin", points: int = 10
             ranked._total.max() != 0, ranked._cum.max() / ranked._total.max(), None
         ),
     )
-    origin = ibis.memtable({"customer_share": [0.0], "value_share": [0.0]})
+    # the curve starts at (0, 0): one row made in the engine from the one-row totals
+    origin = totals.select(
+        customer_share=ibis.literal(0.0, type="float64"),
+        value_share=ibis.literal(0.0, type="float64"),
+    )
     return origin.union(curve.select("customer_share", "value_share")).order_by("customer_share")

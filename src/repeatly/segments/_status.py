@@ -164,7 +164,10 @@ def customer_status(
     if business_cycle is None:
         overall = gaps.aggregate(_business=gaps.gap_days.cast("float64").quantile(rules.quantile))
     else:
-        overall = ibis.memtable({"_business": [float(business_cycle)]})
+        # one row made in the engine, next to the data (no table of Python values)
+        overall = gaps.aggregate(_n=gaps.count()).select(
+            _business=ibis.literal(float(business_cycle), type="float64")
+        )
     joined = (
         summary.select("customer_id", "recency_days", "last_purchase", "top_category")
         .left_join(own, "customer_id")
