@@ -23,7 +23,7 @@ from repeatly.campaigns import (
     send_campaign,
 )
 from repeatly.jobs._analyze import analyze
-from repeatly.jobs._inputs import Source, load_input
+from repeatly.jobs._inputs import Source, load_orders
 from repeatly.jobs._options import AnalyzeOptions, LoadOptions, check_choice
 from repeatly.store import open_store
 from repeatly.workspace import Workspace
@@ -184,18 +184,9 @@ def measure(
     """Measure a recorded campaign on the orders of its attribution window."""
     loading = loading or LoadOptions()
     step: Any = progress or (lambda label: None)
-    with Workspace() as workspace:
-        step("Loading orders")
-        loaded = load_input(
-            orders,
-            "orders",
-            con=workspace.con,
-            mapping=loading.mapping,
-            table=loading.table,
-            on_bad_rows=loading.on_bad_rows,
-            quality=False,
-            roles=MEASURE_ROLES,
-        )
+    step("Loading orders")
+    workspace, loaded = load_orders(Workspace(), orders, loading, roles=MEASURE_ROLES)
+    with workspace:
         step("Measuring")
         with open_store(db) as store:
             return campaign_results(

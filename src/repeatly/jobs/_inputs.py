@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from repeatly.data import Loaded
     from repeatly.jobs._options import LoadOptions
 
-__all__ = ["Source", "load_input", "load_inputs", "split_mapping"]
+__all__ = ["Source", "load_input", "load_inputs", "load_orders", "split_mapping"]
 
 Source = Any  # a path, a URL, a pandas/Arrow frame, or an Ibis table
 
@@ -40,27 +40,13 @@ def load_inputs(
     """
     try:
         mappings = split_mapping(options.mapping, sources)
-        step("Loading orders")
-        orders = load_input(
-            sources["orders"],
-            "orders",
-            con=workspace.con,
-            mapping=mappings["orders"],
-            table=options.table,
-            on_bad_rows=options.on_bad_rows,
-            as_of=options.as_of,
-        )
     except BaseException:
         workspace.close()
         raise
-    engine = orders.table._find_backend(use_default=True)
-    if engine is not workspace.con:
-        # the orders stay where they are: the job runs there, and closes what it opened
-        opened = isinstance(sources["orders"], str)
-        workspace.close()
-        workspace = Workspace(engine, owned=opened)
-    elif not workspace.owned and _made_here(sources["orders"], orders):
-        workspace.adopt(orders.table)  # dropped with the job's other tables
+    step("Loading orders")
+    workspace, orders = load_orders(
+        workspace, sources["orders"], options, mapping=mappings["orders"]
+    )
     inputs = {"orders": orders}
     try:
         for name, source in sources.items():
@@ -85,6 +71,46 @@ def load_inputs(
 def _made_here(source: Source, loaded: Loaded) -> bool:
     """Whether loading made a table in the engine (a file or frame copied into it)."""
     return not isinstance(source, ir.Table) and loaded.kind != "database"
+
+
+def load_orders(
+    workspace: Workspace,
+    orders: Source,
+    options: LoadOptions,
+    *,
+    roles: tuple[str, ...] | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> tuple[Workspace, Loaded]:
+    """Load the order lines into the workspace; return the workspace to go on in.
+
+    That is the one given, unless the orders stay in a database of their own (a URL,
+    or an Ibis table of another engine): then a workspace on that engine, and the one
+    given is closed. With ``roles``, only those are read and no quality summary is
+    made (a job that needs a few columns). ``mapping`` overrides the options' own.
+    When loading fails, the workspace is closed.
+    """
+    extra: dict[str, Any] = {} if roles is None else {"roles": roles, "quality": False}
+    try:
+        loaded = load_input(
+            orders,
+            "orders",
+            con=workspace.con,
+            mapping=options.mapping if mapping is None else mapping,
+            table=options.table,
+            on_bad_rows=options.on_bad_rows,
+            as_of=options.as_of,
+            **extra,
+        )
+    except BaseException:
+        workspace.close()
+        raise
+    engine = loaded.table._find_backend(use_default=True)
+    if engine is not workspace.con:  # the orders stay where they are: the job runs there
+        workspace.close()
+        workspace = Workspace(engine, owned=isinstance(orders, str))  # closes what it opened
+    elif not workspace.owned and _made_here(orders, loaded):
+        workspace.adopt(loaded.table)  # dropped with the job's other tables
+    return workspace, loaded
 
 
 def load_input(

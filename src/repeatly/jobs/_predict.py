@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 from repeatly.exceptions import InputError
-from repeatly.jobs._inputs import Source, load_input
+from repeatly.jobs._inputs import Source, load_orders
 from repeatly.jobs._options import LoadOptions, parse_date
 from repeatly.workspace import Workspace
 
@@ -72,24 +72,10 @@ def predict(
     )
     calibration_date = parse_date(calibration_end, "calibration_end")
     step = progress or (lambda label: log.info("%s", label))
-    workspace = Workspace(con)
+    step("Loading orders")
+    roles = ROLES + (("cost", "margin") if margin is None else ())
+    workspace, loaded = load_orders(Workspace(con), orders, loading, roles=roles)
     try:
-        step("Loading orders")
-        loaded = load_input(
-            orders,
-            "orders",
-            con=workspace.con,
-            mapping=loading.mapping,
-            table=loading.table,
-            on_bad_rows=loading.on_bad_rows,
-            as_of=loading.as_of,
-            quality=False,
-            roles=ROLES + (("cost", "margin") if margin is None else ()),
-        )
-        engine = loaded.table._find_backend(use_default=True)
-        if engine is not workspace.con:  # the orders stay in their database
-            workspace.close()
-            workspace = Workspace(engine, owned=isinstance(orders, str))
         lines = loaded.table
         notes = []
         if margin is None:
