@@ -96,3 +96,28 @@ def test_a_closed_workspace_stores_nothing_more():
         assert workspace.tables == []
     with pytest.raises(RepeatlyError, match="workspace is closed"):
         workspace.store(ibis.memtable({"x": [1]}), "late")
+
+
+def test_every_result_has_a_json_form(two_shops, tmp_path):
+    import json
+
+    from repeatly.campaigns import plan_from_analysis
+    from repeatly.jobs import segment
+    from repeatly.store import open_store
+
+    (shop, files), _ = two_shops
+    with repeatly.analyze(files["orders"], customers=files["customers"], predict=True) as result:
+        analysed = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+        with open_store("sqlite://") as store:
+            plan = plan_from_analysis("win_back", result, store=store)
+        planned = json.loads(json.dumps(plan.to_dict(), allow_nan=False))
+    assert analysed["metrics"]["customers"] == shop.orders.customer_id.nunique()
+    assert analysed["forecast"]["model"] in ("bgnbd", "mbgnbd", "pnbd")
+    assert {len(rows) for rows in analysed["tables"]["cohorts"][:1]} == {
+        len(result.tables.cohorts.columns)
+    }
+    assert planned["treatment"] == sum(r["group"] == "treatment" for r in planned["recipients"])
+    with segment(files["orders"], customers=files["customers"]) as found:
+        counted = json.loads(json.dumps(found.to_dict(), allow_nan=False))
+        assert sum(counted["by_status"].values()) == counted["customers"]
+        assert counted["lists"] == found.counts()

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from repeatly._files import atomic_write
+from repeatly._json import plain, records
 from repeatly.campaigns._control import control_group
 from repeatly.campaigns._links import sign
 from repeatly.campaigns._messages import Rendered, Templates, offer_text
@@ -114,6 +115,19 @@ class CampaignPlan:
             },
             "messages": len(self.treatment) * len(self.playbook.steps),
             "options": self.options,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain JSON-ready data: its summary, every recipient and exclusion."""
+        columns = [
+            c
+            for c in ("customer_id", "group", "channel", "coupon_code", "why", "stratum")
+            if c in self.audience.columns
+        ]
+        return {
+            **plain(self.summary()),
+            "recipients": records(self.audience[columns]),
+            "not_contactable": records(self.excluded),
         }
 
 

@@ -26,6 +26,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from scipy.stats import norm
 
+from repeatly._json import plain, records
 from repeatly.campaigns._offline import CALL_RESULTS, RESPONSE_RESULTS
 from repeatly.exceptions import InputError
 from repeatly.store import Store
@@ -85,6 +86,16 @@ class CampaignResults:
     window: tuple[dt.date, dt.date]
     table: pd.DataFrame
     options: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results as plain JSON-ready data: window, the whole campaign, each segment."""
+        return {
+            "campaign": self.campaign,
+            "window": [day.isoformat() for day in self.window],
+            "overall": plain(self.overall),
+            "segments": records(self.table),
+            "options": plain(self.options),
+        }
 
     @property
     def overall(self) -> dict[str, Any]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
 
+from repeatly._json import records
 from repeatly.jobs._options import AnalyzeOptions
 
 if TYPE_CHECKING:
@@ -170,12 +169,12 @@ class AnalysisTables:
             value = getattr(self, f.name)
             if isinstance(value, SegmentTables):
                 found[f.name] = {
-                    g.name: _records(getattr(value, g.name))
+                    g.name: records(getattr(value, g.name))
                     for g in fields(value)
                     if getattr(value, g.name) is not None
                 }
             else:
-                found[f.name] = _records(value)
+                found[f.name] = records(value)
         return found
 
 
@@ -347,7 +346,7 @@ class Analysis:
                 for name, loaded in self.inputs.items()
             },
             "forecast": None if self.forecast is None else self.forecast.to_dict(),
-            "campaigns": [_campaign_dict(c) for c in self.campaigns],
+            "campaigns": [c.to_dict() for c in self.campaigns],
         }
 
     def close(self) -> None:
@@ -359,38 +358,3 @@ class Analysis:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-def _campaign_dict(results: CampaignResults) -> dict[str, Any]:
-    return {
-        "campaign": results.campaign,
-        "window": [day.isoformat() for day in results.window],
-        "overall": {k: _plain(v) for k, v in results.overall.items()},
-        "segments": _records(results.table),
-    }
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready scalar: NaN and NA become None, numpy scalars and times plain."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and hasattr(value, "dtype"):
-        value = value.item()
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):  # a pandas Timestamp
-        return value.isoformat()
-    try:
-        if value != value:  # pandas NA/NaT
-            return None
-    except (TypeError, ValueError):
-        return None
-    return value

@@ -83,6 +83,26 @@ class Segmentation:
         """How many customers each list holds."""
         return {name: int(table.count().execute()) for name, table in self.lists.items()}
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: customers by status and RFM segment, and the lists."""
+        by = {
+            column: {
+                str(row[column]): int(row["customers"])
+                for row in self.segments.group_by(column)
+                .aggregate(customers=self.segments.count())
+                .to_pyarrow()
+                .to_pylist()
+            }
+            for column in ("status", "rfm_segment")
+        }
+        return {
+            "as_of": self.analysis.as_of.isoformat(),
+            "customers": self.analysis.metrics.customers,
+            "by_status": by["status"],
+            "by_rfm_segment": by["rfm_segment"],
+            "lists": self.counts(),
+        }
+
     def close(self) -> None:
         """Free the engine tables (the analysis's workspace)."""
         self.analysis.close()

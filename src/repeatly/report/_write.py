@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -129,15 +128,7 @@ def write_results(
         "report": folder / "report.html",
     }
     atomic_write(paths["results"], lambda p: results.table.to_csv(p, index=False))
-    summary = {
-        "campaign": results.campaign,
-        "window": [d.isoformat() for d in results.window],
-        "overall": {
-            k: (None if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in results.overall.items()
-        },
-        "options": results.options,
-    }
+    summary = results.to_dict()
     atomic_write(
         paths["summary"],
         lambda p: p.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8"),
