@@ -52,8 +52,8 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet '.[dev,postgres]' 'sqlglot==29.0.1'
-	.lock-venv/bin/python -m pip freeze --exclude repeatly | sort > requirements.lock
+	.lock-venv/bin/python -m pip install --quiet '.[dev,postgres]'
+	.lock-venv/bin/python -m pip freeze --exclude repeatly | LC_ALL=C sort -f > requirements.lock
 	rm -rf .lock-venv
 
 bench: $(STAMP)
