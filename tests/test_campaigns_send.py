@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -30,7 +31,9 @@ from repeatly.store import open_store, tables
 
 AS_OF = dt.date(2024, 6, 1)
 START = dt.date(2024, 6, 2)
-NOON = dt.datetime(2024, 6, 2, 12, 0, tzinfo=dt.UTC)
+# Quiet hours and send days are the sender's local time (this machine's time zone), so
+# the moments sent at are local wall times: noon on START is noon wherever the tests run.
+NOON = dt.datetime.combine(START, dt.time(12)).astimezone()
 FIRST = ["Anna", "Ivan", "Maria", "Oleg", "Elena"]
 
 
@@ -130,7 +133,7 @@ def test_do_not_contact_and_the_cap_are_checked_again_when_sending(smtp_server):
                     attempts=1,
                     message_id="<other@x>",
                     due_on=AS_OF,
-                    sent_at=NOON - dt.timedelta(days=1),
+                    sent_at=(NOON - dt.timedelta(days=1)).astimezone(dt.UTC),  # as stored
                 )
             )
         result = send_campaign(
@@ -171,6 +174,47 @@ def test_nothing_goes_in_the_quiet_hours_and_refusals_are_recorded(smtp_server):
     assert status[emailed.customer_id.iloc[0]] == "failed"
 
 
+@pytest.fixture
+def machine_zone(monkeypatch):
+    """Set this process's local time zone (``TZ``, then ``tzset``) for one test."""
+
+    def use(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu", "Europe/Moscow", "UTC"]
+)
+def test_the_moment_given_decides_the_quiet_hours_in_any_time_zone(zone, machine_zone, smtp_server):
+    machine_zone(zone)  # the moment passed decides, in local time, not the clock
+    recorder = smtp_server[2]
+    with open_store("sqlite://") as store:
+        plan = _plan(store)
+        waited = [
+            send_campaign(
+                plan,
+                store,
+                smtp=_settings(smtp_server),
+                now=dt.datetime.combine(START, at).astimezone(),
+            )
+            for at in (dt.time(3, 20), dt.time(8, 50), dt.time(21, 0))
+        ]
+        assert all(w.quiet and w.sent == 0 for w in waited) and not recorder.received
+        sent = send_campaign(
+            plan,
+            store,
+            smtp=_settings(smtp_server),
+            now=dt.datetime.combine(START, dt.time(15)).astimezone(),
+        )
+    emailed = plan.treatment[plan.treatment.channel == "email"]
+    assert not sent.quiet and sent.sent == len(emailed) == len(recorder.received) > 0
+
+
 SENDER = textwrap.dedent("""
     import datetime as dt, json, sys
     import pandas as pd
@@ -181,7 +225,7 @@ SENDER = textwrap.dedent("""
         plan = plan_campaign("monthly_coupon", pd.read_json(audience), store=store,
                              as_of=dt.date(2024, 6, 1),
                              shop={"name": "Test Shop", "url": "https://shop.example"})
-        result = send_campaign(plan, store, now=dt.datetime(2024, 6, 2, 12, tzinfo=dt.UTC),
+        result = send_campaign(plan, store, now=dt.datetime(2024, 6, 2, 12).astimezone(),
                                smtp=SmtpSettings("127.0.0.1", port, "news@shop.example"))
     print(json.dumps(result.to_dict()))
 """)
