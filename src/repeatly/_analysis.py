@@ -363,7 +363,10 @@ def analyze(
         options = dict(predict) if isinstance(predict, dict) else {}
         options.setdefault("margin", _margin_share(metrics))
         options.setdefault("as_of", as_of_date)
-        forecast = fit_forecast(lines, progress=None, **options)
+        try:
+            forecast = fit_forecast(lines, progress=None, **options)
+        except InputError as error:  # say what failed: the rest would have worked
+            raise InputError(f"predict: {error}; the analysis runs without predict") from error
     base = economics.baseline_from_metrics(metrics)
     lever_size = 0.05
     scenario = economics.what_if(

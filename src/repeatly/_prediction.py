@@ -17,6 +17,7 @@ from ibis.backends import BaseBackend
 
 from repeatly._analysis import Source, _load, _parse_as_of
 from repeatly._files import atomic_write, json_plain
+from repeatly.analytics import money_sum
 from repeatly.connection import write_parquet
 from repeatly.exceptions import InputError
 from repeatly.models import Forecast, forecast
@@ -113,7 +114,9 @@ def _same_file(saved: Path, path: Path) -> None:
 def _margin_share(lines: ir.Table) -> tuple[float, str]:
     known = lines.filter((lines.cost.notnull() | lines.margin.notnull()) & (lines.amount > 0))
     margin = known.margin.coalesce(known.amount - known.cost)
-    row = known.aggregate(margin=margin.sum(), amount=known.amount.sum()).execute().iloc[0]
+    # in cents: the same share to the last bit whatever order the engine sums in
+    totals = known.aggregate(margin=money_sum(margin), amount=money_sum(known.amount))
+    row = totals.execute().iloc[0]
     amount = row["amount"]
     if amount is None or not amount > 0:
         return 1.0, "margin: no cost data, so CLV is in revenue (pass --margin to change)"
