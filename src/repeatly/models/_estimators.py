@@ -43,6 +43,7 @@ from repeatly.models._kernels import (
     BetaGeoLimitKernel,
     GammaGammaKernel,
     LikelihoodKernel,
+    ModifiedBetaGeoKernel,
     ParetoNBDKernel,
     ParetoNBDLimitKernel,
     SplitKernel,
@@ -544,6 +545,7 @@ class ModifiedBetaGeoModel(_HistoryModel):
     key = "mbgnbd"
     label = "MBG/NBD"
     _maths = _mbgnbd
+    _kernel = ModifiedBetaGeoKernel
     _expected_new = staticmethod(_expected.mbgnbd_expected)
     limit = Limit(
         key="common_dropout",
