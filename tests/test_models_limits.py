@@ -360,3 +360,26 @@ def test_pareto_nbd_on_the_demo_is_its_limit_with_the_previous_optimum(demo_cali
     assert model.log_likelihood_ >= previous
     assert abs(model.log_likelihood_ - previous) / abs(previous) < 1e-4
     assert mu == pytest.approx(125.715881 / 9016.254175, rel=0.01)  # the same ridge
+
+
+def test_an_active_customers_expectation_is_the_conditional_one_over_p_alive():
+    # the forecast takes each model's own active_expected once per (x, T) pair: it is
+    # the expectation of a customer who has just bought (t_x = T) over their P(alive)
+    x = np.array([0.0, 1, 3, 10, 60])
+    T = np.array([30.0, 39, 39, 25, 39])
+    cases = [
+        (_bgnbd, (0.243, 4.414, 0.793, 2.426)),
+        (_mbgnbd, (0.525, 6.183, 0.891, 1.614)),
+        (_pareto_nbd, (0.553, 10.578, 0.606, 11.669)),
+        (limit, (R, ALPHA, MU)),
+        (BGNBD, (0.56, 2.7, 0.064)),
+        (MBGNBD, (0.56, 2.7, 0.064)),
+    ]
+    for maths, params in cases:
+        for t in (1.0, 26.0, 104.0):
+            np.testing.assert_allclose(
+                maths.active_expected(*params, t, x, T),
+                maths.conditional_expected_purchases(*params, t, x, T, T)
+                / maths.probability_alive(*params, x, T, T),
+                rtol=1e-12,
+            )

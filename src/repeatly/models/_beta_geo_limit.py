@@ -141,6 +141,13 @@ class BetaGeoLimit:
             - self.log_likelihood(r, alpha, p, x_, t_x_, T_)
         )
 
+    def active_expected(
+        self, r: float, alpha: float, p: float, t: ArrayLike, x: ArrayLike, T: ArrayLike
+    ) -> Array:
+        """Expected purchases in (T, T+t] of a customer known to be active at T."""
+        t_, x_, T_ = _arrays(t, x, T)
+        return active_expected(r, alpha, p, t_, x_, T_)
+
     def expected_purchases_new(self, r: float, alpha: float, p: float, t: ArrayLike) -> Array:
         """Expected repeat purchases in the first ``t`` of a new customer's life."""
         t_ = np.asarray(t, dtype=np.float64)

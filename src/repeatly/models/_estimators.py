@@ -423,6 +423,18 @@ class _HistoryModel:
         maths, values = self._fitted()
         return np.asarray(maths.probability_no_purchase(*values, t, frequency, recency, T))
 
+    def _active_expected(self, t: float, frequency: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+        """Expected purchases in the next ``t`` of customers known to be active now.
+
+        The maths' own ``active_expected`` where it has one; else the expectation of a
+        customer who has just bought, over their P(alive).
+        """
+        maths, values = self._fitted()
+        direct = getattr(maths, "active_expected", None)
+        if direct is not None:
+            return np.asarray(direct(*values, t, frequency, T), dtype=np.float64)
+        return self.expected_purchases(t, frequency, T, T) / self.probability_alive(frequency, T, T)
+
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in the first ``t`` of a new customer's life."""
         maths, values = self._fitted()

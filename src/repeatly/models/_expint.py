@@ -112,15 +112,16 @@ def _continued_fraction(p: Array, z: Array) -> tuple[Array, Array]:
     """``e^z E_p(z)`` and its p-derivative by the continued fraction (Lentz's method).
 
     ``1/(z+p-) 1p/(z+p+2-) 2(p+1)/(z+p+4-) ...``: Numerical Recipes' ``expint`` for a
-    real order, each quantity carried with its derivative in p. Each element stops
-    when its next step changes it (and its derivative) by less than a unit in the last
-    place; later steps run on the others only.
+    real order, each quantity carried with its derivative in p. An element is done
+    once a step changes it (and its derivative) by less than a unit in the last place;
+    every few steps the done ones are set aside and the rest go on.
     """
     b = z + p
     h = 1.0 / b
     dh = -h * h
+    value, slope = h.copy(), dh.copy()
     if not len(h):
-        return h, dh
+        return value, slope
     c = np.full(p.shape, np.inf)  # 1 / tiny: the first step's c is b
     dc = np.zeros(p.shape)
     d, dd = h.copy(), dh.copy()
@@ -128,22 +129,28 @@ def _continued_fraction(p: Array, z: Array) -> tuple[Array, Array]:
     for i in range(1, MOST_STEPS + 1):
         a = -i * (p - 1.0 + i)  # its derivative in p is -i; b's is 1
         b = b + 2.0
-        d_before, dd_before = d, dd
+        d_before = d
         d = 1.0 / (a * d_before + b)
-        dd = -d * d * (a * dd_before - i * d_before + 1.0)
+        dd = -d * d * (a * dd - i * d_before + 1.0)
         dc = 1.0 - i / c - a * dc / (c * c)
         c = b + a / c
         step = c * d
         dstep = dc * d + c * dd
-        h_active = h[active]
-        dh[active] = dh[active] * step + h_active * dstep
-        h[active] = h_active * step
-        going = (np.abs(step - 1.0) >= 1e-16) | (np.abs(dstep) >= 1e-16)
-        if not going.all():
-            active, p, b, c, d, dc, dd = (v[going] for v in (active, p, b, c, d, dc, dd))
+        dh = dh * step + h * dstep
+        h = h * step
+        if i % 4 and i < MOST_STEPS:
+            continue
+        done = (np.abs(step - 1.0) < 1e-16) & (np.abs(dstep) < 1e-16)
+        if done.any():
+            value[active[done]], slope[active[done]] = h[done], dh[done]
+            going = ~done
+            active, p, b, c, d, dc, dd, h, dh = (
+                v[going] for v in (active, p, b, c, d, dc, dd, h, dh)
+            )
             if not len(active):
                 break
-    return h, dh
+    value[active], slope[active] = h, dh  # after MOST_STEPS: as far as it got
+    return value, slope
 
 
 def _series(p: Array, z: Array) -> tuple[Array, Array]:

@@ -308,8 +308,9 @@ class _Histories:
     What an active customer does next depends on their frequency and age alone (the
     posterior of their rates given that they are still active), so each model's
     predictions are P(alive), per row, times a factor per (frequency, T) pair. The
-    factor is the prediction of a customer with that pair who has just bought
-    (recency = T) divided by their P(alive); it is computed once per pair, and there
+    factor is the prediction of a customer with that pair known to be active (the
+    model's own formula for it where it has one, else that of a customer who has just
+    bought, recency = T, over their P(alive)); it is computed once per pair, and there
     are far fewer pairs than rows.
     """
 
@@ -335,8 +336,7 @@ class _Histories:
         """Expected purchases in the next ``t`` of an active customer, per pair."""
         if t == 0:
             return np.zeros(len(self.pair_x))
-        pairs = self.alive(model)[1]
-        return model.expected_purchases(t, self.pair_x, self.pair_T, self.pair_T) / pairs
+        return model._active_expected(t, self.pair_x, self.pair_T)
 
     def no_purchase(self, model: _HistoryModel, t: float) -> np.ndarray:
         """Probability of no purchase in the next ``t``, per row."""

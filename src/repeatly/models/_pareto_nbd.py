@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import exprel, gammaln, hyp2f1
 
 __all__ = [
+    "active_expected",
     "conditional_expected_purchases",
     "log_likelihood",
     "probability_alive",
@@ -148,15 +149,22 @@ def conditional_expected_purchases(
     1.434
     """
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
+    return active_expected(r, alpha, s, beta, t_, x_, T_) * probability_alive(
+        r, alpha, s, beta, x_, t_x_, T_
+    )
+
+
+def active_expected(
+    r: float, alpha: float, s: float, beta: float, t: ArrayLike, x: ArrayLike, T: ArrayLike
+) -> Array:
+    """Expected purchases in (T, T+t] of a customer known to be alive at T.
+
+    :func:`conditional_expected_purchases` without its factor P(alive).
+    """
+    t_, x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, T))
     span = np.log1p(t_ / (beta + T_))
     rate = (r + x_) / (alpha + T_)
-    return (
-        rate
-        * (beta + T_)
-        * span
-        * exprel(-(s - 1) * span)
-        * probability_alive(r, alpha, s, beta, x_, t_x_, T_)
-    )
+    return np.asarray(rate * (beta + T_) * span * exprel(-(s - 1) * span), dtype=np.float64)
 
 
 def probability_no_purchase(

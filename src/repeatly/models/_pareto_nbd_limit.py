@@ -52,6 +52,7 @@ from scipy.special import exprel, gammaln
 from repeatly.models._expint import scaled_expint, scaled_expint_slope
 
 __all__ = [
+    "active_expected",
     "conditional_expected_purchases",
     "expected_purchases_new",
     "log_likelihood",
@@ -181,8 +182,19 @@ def conditional_expected_purchases(
     1.624
     """
     t_, x_, t_x_, T_ = _arrays(t, x, t_x, T)
-    rate = (r + x_) / (alpha + T_)
-    return rate * t_ * exprel(-mu * t_) * probability_alive(r, alpha, mu, x_, t_x_, T_)
+    return active_expected(r, alpha, mu, t_, x_, T_) * probability_alive(r, alpha, mu, x_, t_x_, T_)
+
+
+def active_expected(
+    r: float, alpha: float, mu: float, t: ArrayLike, x: ArrayLike, T: ArrayLike
+) -> Array:
+    """Expected purchases in (T, T+t] of a customer known to be alive at T.
+
+    ``(r+x)/(alpha+T) * (1 - e^(-mu t))/mu``: the posterior mean rate times the expected
+    time alive in the next t.
+    """
+    t_, x_, T_ = _arrays(t, x, T)
+    return np.asarray((r + x_) / (alpha + T_) * t_ * exprel(-mu * t_), dtype=np.float64)
 
 
 def probability_no_purchase(
