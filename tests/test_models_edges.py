@@ -181,7 +181,7 @@ def test_a_fit_at_a_parameter_bound_is_reported():
     assert model.to_dict()["at_bounds"] == {"mu": "lower"}
     notes = steps.fit_notes(model, None, unit="week", repeat=True)
     assert any("mu at its lowest value" in note for note in notes)
-    assert any("one dropout rate" in note for note in notes)
+    assert any("no customer seems to have stopped buying" in note for note in notes)
 
 
 def test_the_json_reports_a_forecasts_limit_and_bounds():

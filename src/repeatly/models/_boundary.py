@@ -98,7 +98,9 @@ class Limit:
     meaning
         What the limit says, for the JSON.
     ridge
-        Below this spread of the full fit, the limit is examined after it.
+        Below this spread of the full fit, the limit is examined after it. A BG/NBD fit
+        that runs along the ridge ends near the bound (a + b about 1e5); interior
+        optima seen on simulated and real orders had a + b up to about 2,000.
     """
 
     key: str
@@ -109,7 +111,7 @@ class Limit:
     kernel: Callable[..., Any]
     first: bool
     meaning: str
-    ridge: float = 1e-3
+    ridge: float = 1e-4
 
     def spread_of(self, params: dict[str, float]) -> float:
         """The full model's spread e at its parameters (1/s, or 1/(a+b+1))."""
@@ -167,9 +169,22 @@ def at_bounds(params: dict[str, float]) -> dict[str, str]:
     return found
 
 
-def limit_note(label: str, limit: str, params: dict[str, float], unit: str) -> str:
-    """What the limit means, in words for the shop owner."""
-    if limit == "common_dropout" and "mu" in params:
+def limit_note(
+    label: str, limit: str, params: dict[str, float], unit: str, bounds: dict[str, str]
+) -> str:
+    """What the limit means, in words for the shop owner.
+
+    ``bounds`` are the fit's parameters at the edge of the searched range: a common
+    dropout rate or probability at its lowest means that nobody seems to leave.
+    """
+    name, kind = ("mu", "rate") if "mu" in params else ("p", "probability")
+    if bounds.get(name) == "lower":
+        return (
+            f"{label}: no customer seems to have stopped buying, so the model is fitted "
+            f"at its limit with one dropout {kind} for everyone, at the lowest the fit "
+            "searches"
+        )
+    if limit == "common_dropout" and name == "mu":
         mu = params["mu"]
         return (
             f"{label}: every customer seems to stop buying at about the same rate "
@@ -178,12 +193,11 @@ def limit_note(label: str, limit: str, params: dict[str, float], unit: str) -> s
             "limit with one dropout rate for everyone: a spread of rates between "
             "customers would not fit these orders better"
         )
-    p = params["p"]
     return (
         f"{label}: every customer seems to have the same chance of stopping after a "
-        f"purchase (about {p:.1%}), so the model is fitted at its limit with one "
-        "dropout probability for everyone: a spread between customers would not fit "
-        "these orders better"
+        f"purchase (about {params['p']:.1%}), so the model is fitted at its limit with "
+        "one dropout probability for everyone: a spread between customers would not "
+        "fit these orders better"
     )
 
 

@@ -102,7 +102,9 @@ def fit_notes(
         ]
     notes = []
     if model.limit_ is not None:
-        notes.append(limit_note(model.label, model.limit_.key, model.params_, unit))
+        notes.append(
+            limit_note(model.label, model.limit_.key, model.params_, unit, model.at_bounds_)
+        )
     if model.at_bounds_:
         notes.append(bound_note(model.label, model.at_bounds_, model.params_))
     if spend is not None and spend.at_bounds_:
