@@ -130,24 +130,23 @@ class Limit:
 
 def spread_score(
     limit: Limit,
-    params: NDArray[np.float64],
-    columns: tuple[Array, Array, Array],
+    mean: float,
+    log_likelihood: Callable[[float], Array],
     weights: Array,
 ) -> float:
     """The slope of the full model's log-likelihood into the model at the limit.
 
-    ``params`` are the limit's fitted parameters (the mean last). Per row, L''/L by
-    central differences of the limit's log-likelihood in the mean, in steps of a
-    thousandth of it (of min(p, 1-p) for a probability).
+    ``mean`` is the limit's fitted common rate or probability, and ``log_likelihood``
+    gives each row's log-likelihood at another value of it, the other parameters at
+    their fitted values. Per row, L''/L by central differences in the mean, in steps of
+    a thousandth of it (of min(p, 1-p) for a probability).
     """
-    *rest, mean = (float(v) for v in params)
     size = mean if limit.spread == "gamma" else min(mean, 1.0 - mean)
     h = _STEP * size
-    log_likelihood = limit.maths.log_likelihood
     with np.errstate(over="ignore", invalid="ignore"):
-        here = log_likelihood(*rest, mean, *columns)
-        up = log_likelihood(*rest, mean + h, *columns)
-        down = log_likelihood(*rest, mean - h, *columns)
+        here = log_likelihood(mean)
+        up = log_likelihood(mean + h)
+        down = log_likelihood(mean - h)
         # L''/L = (e^(up - here) - 2 + e^(down - here)) / h^2, the -2 and the
         # exponentials' leading 1s cancelled with expm1
         second = (np.expm1(up - here) + np.expm1(down - here)) / h**2

@@ -375,9 +375,16 @@ class _HistoryModel:
             )
         else:
             fitted = _fit_rows(limit.kernel, limit.names, self.label, rows, 0.0)
-        x, t_x, t, w = rows
-        params = np.array([fitted.params[name] for name in limit.names])
-        return fitted, spread_score(limit, params, (x, t_x, t), w)
+        # each row's log-likelihood at other values of the common mean, by the kernel
+        # (its special functions once per distinct pair)
+        kernel = limit.kernel(*rows)
+        *rest, mean = (fitted.params[name] for name in limit.names)
+
+        def at(value: float) -> NDArray[np.float64]:
+            fit_value = value / (1.0 - value) if limit.spread == "beta" else value
+            return np.asarray(kernel.rows(np.array([*rest, fit_value])), dtype=np.float64)
+
+        return fitted, spread_score(limit, mean, at, rows[-1])
 
     def _fitted(self) -> tuple[Any, tuple[float, ...]]:
         """The maths the fitted model predicts with, and its parameters in order."""
