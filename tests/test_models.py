@@ -507,3 +507,34 @@ def test_damped_newton_steps_give_up_where_the_objective_is_flat():
         return 1.0, np.zeros(len(params))
 
     assert damped_newton_in_logs(flat, lambda p: np.zeros((len(p), len(p))), np.zeros(3)) is None
+
+
+def test_the_mbgnbd_kernel_equals_its_likelihood_and_its_gradient_the_derivative(cdnow):
+    # the kernel's value is the sum of the model's own per-row function; its gradient
+    # equals central differences of it, also with a customer of 5,000 purchases, and a
+    # kernel split into parts sums to the whole
+    from concurrent.futures import ThreadPoolExecutor
+
+    from repeatly.models import _mbgnbd
+    from repeatly.models._kernels import ModifiedBetaGeoKernel, SplitKernel
+
+    x = np.append(cdnow.frequency.to_numpy(float), 5000.0)
+    t_x = np.append(cdnow.recency.to_numpy(float), 38.0)
+    T = np.append(cdnow["T"].to_numpy(float), 38.5)
+    w = np.linspace(0.5, 2.0, len(x))
+    kernel = ModifiedBetaGeoKernel(x, t_x, T, w)
+    for params in ([0.525, 6.183, 0.891, 1.614], [1.5, 0.7, 3.0, 0.4], [0.05, 30.0, 0.2, 9.0]):
+        p = np.array(params)
+        value, gradient = kernel(p)
+        assert value == pytest.approx(np.dot(w, _mbgnbd.log_likelihood(*p, x, t_x, T)), rel=1e-12)
+        steps = 1e-6 * p
+        central = [
+            (kernel(p + steps[i] * e)[0] - kernel(p - steps[i] * e)[0]) / (2 * steps[i])
+            for i, e in enumerate(np.eye(4))
+        ]
+        np.testing.assert_allclose(gradient, central, rtol=1e-5, atol=1e-6 * abs(value))
+    with ThreadPoolExecutor(3) as pool:
+        split = SplitKernel(ModifiedBetaGeoKernel, (x, t_x, T), w, pool=pool, parts=3)
+        p = np.array([0.525, 6.183, 0.891, 1.614])
+        assert split(p)[0] == pytest.approx(kernel(p)[0], rel=1e-12)
+        np.testing.assert_allclose(split(p)[1], kernel(p)[1], rtol=1e-10)

@@ -207,7 +207,10 @@ def _analyze(
         predict = dict(options.predict)
         predict.setdefault("margin", _margin_share(metrics))
         predict.setdefault("as_of", as_of)
-        forecast = fit_forecast(lines, progress=None, workspace=ws, **predict)
+        try:
+            forecast = fit_forecast(lines, progress=None, workspace=ws, **predict)
+        except InputError as error:  # say what failed: the rest would have worked
+            raise InputError(f"predict: {error}; the analysis runs without predict") from error
     base = economics.baseline_from_metrics(metrics)
     scenario = economics.what_if(base, upsell=LEVER, repeat=LEVER, churn=LEVER, referrals=LEVER)
     return Analysis(

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
 
+from repeatly.analytics import money_sum
 from repeatly.exceptions import InputError
 from repeatly.jobs._inputs import Source, load_orders
 from repeatly.jobs._options import LoadOptions, parse_date
@@ -108,7 +109,9 @@ def predict(
 def _margin_share(lines: ir.Table) -> tuple[float, str]:
     known = lines.filter((lines.cost.notnull() | lines.margin.notnull()) & (lines.amount > 0))
     margin = known.margin.coalesce(known.amount - known.cost)
-    row = known.aggregate(margin=margin.sum(), amount=known.amount.sum()).execute().iloc[0]
+    # in cents: the same share to the last bit whatever order the engine sums in
+    totals = known.aggregate(margin=money_sum(margin), amount=money_sum(known.amount))
+    row = totals.execute().iloc[0]
     amount = row["amount"]
     if amount is None or not amount > 0:
         return 1.0, "margin: no cost data, so CLV is in revenue (pass --margin to change)"

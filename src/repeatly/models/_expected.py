@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, gammaln
+
+from repeatly.models import _bgnbd
 
 __all__ = [
     "bgbb_expected",
@@ -31,13 +33,14 @@ Array = NDArray[np.float64]
 def bgnbd_expected(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> Array:
     """BG/NBD: expected repeat purchases in the first ``t`` of a customer's life.
 
-    (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))], with the
-    hypergeometric term in its Euler-transformed form, which stays bounded.
+    (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))] (Fader, Hardie
+    & Lee 2005, equation 7): the expectation of a customer active at age 0 with no
+    repeat purchases, which :func:`repeatly.models._bgnbd.active_expected` computes
+    with the hypergeometric term in its Euler-transformed form, and which stays finite
+    where a and b are so large that the term overflows.
     """
     t_ = np.asarray(t, dtype=np.float64)
-    z = t_ / (alpha + t_)
-    tail = np.power(1.0 - z, a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
-    return (a + b - 1) / (a - 1) * (1.0 - tail)
+    return _bgnbd.active_expected(r, alpha, a, b, t_, np.zeros(t_.shape), np.zeros(t_.shape))
 
 
 def mbgnbd_expected(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> Array:
@@ -45,11 +48,12 @@ def mbgnbd_expected(r: float, alpha: float, a: float, b: float, t: ArrayLike) ->
 
     b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]: the BG/NBD story
     where a customer may also leave at the first purchase, integrated over p and lambda.
+    That is the chance b/(a+b) of staying after the first purchase times the BG/NBD
+    expectation of an active customer with b+1 for b.
     """
     t_ = np.asarray(t, dtype=np.float64)
-    z = t_ / (alpha + t_)
-    tail = np.power(1.0 - z, a - 1) * hyp2f1(a + b - r, a - 1, a + b, z)
-    return b / (a - 1) * (1.0 - tail)
+    zeros = np.zeros(t_.shape)
+    return b / (a + b) * _bgnbd.active_expected(r, alpha, a, b + 1, t_, zeros, zeros)
 
 
 def pareto_nbd_expected(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> Array:
@@ -79,7 +83,8 @@ def median_wait(r: float, alpha: float, x: ArrayLike, T: ArrayLike) -> Array:
     so the wait is Lomax-distributed and its median is (alpha + T)(2^(1/(r+x)) - 1).
     """
     x_, T_ = (np.asarray(v, dtype=np.float64) for v in (x, T))
-    return (alpha + T_) * np.expm1(np.log(2.0) / (r + x_))
+    with np.errstate(over="ignore"):  # a rate near 0: an endless wait (inf), as it is
+        return (alpha + T_) * np.expm1(np.log(2.0) / (r + x_))
 
 
 def bgbb_median_wait(

@@ -26,8 +26,9 @@ __all__ = [
 
 
 #: Bounds of the logs of every parameter: 1e-6 to 1e5. Beyond them a model has lost a
-#: dimension (e.g. no spread left in the dropout rates) and its special functions slow
-#: down sharply; the fit stops at the bound with the same predictions to many digits.
+#: dimension and its special functions slow down sharply. Where the lost dimension is
+#: the spread of the dropout, the fit takes the model's limit instead
+#: (:mod:`repeatly.models._boundary`); a parameter left at a bound is reported.
 LOG_BOUNDS = (float(np.log(1e-6)), float(np.log(1e5)))
 
 Gradient = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]

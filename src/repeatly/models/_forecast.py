@@ -56,7 +56,8 @@ class Forecast:
     customers
         Engine table, one row per customer: ``customer_id, frequency, recency, T,
         monetary_value, p_alive, expected_purchases, p_no_purchase, next_purchase_on,
-        expected_spend, clv``.
+        expected_spend, clv``; ``p_alive`` is null when no customer has bought twice
+        (nothing then tells a customer who stopped from one yet to come back).
     comparison
         One row per model fitted: log-likelihood, AIC, BIC and, with a holdout, the
         per-customer mean absolute error and the aggregate error.
@@ -104,19 +105,27 @@ class Forecast:
         self.close()
 
     def to_dict(self) -> dict[str, Any]:
-        """The forecast's summary as plain data (what ``repeatly predict --json`` prints)."""
+        """The forecast's summary as plain data (what ``repeatly predict --json`` prints).
+
+        ``limit`` is the limit the model was fitted at, or ``None`` (see
+        :meth:`repeatly.models.ParetoNBDModel.fit`); ``at_bounds`` the parameters left
+        at the edge of the range searched.
+        """
         fitted = self.model.to_dict()
         result: dict[str, Any] = {
             "model": fitted["model"],
             "params": fitted["params"],
             "log_likelihood": fitted["log_likelihood"],
             "standard_errors": fitted["standard_errors"],
+            "limit": fitted["limit"],
+            "at_bounds": fitted["at_bounds"],
             "spend_model": None
             if self.spend is None
             else {
                 "model": "gamma_gamma",
                 "params": dict(self.spend.params_),
                 "standard_errors": self.spend.to_dict()["standard_errors"],
+                "at_bounds": self.spend.to_dict()["at_bounds"],
             },
             "options": {
                 k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.options.items()
@@ -172,7 +181,10 @@ def forecast(
     model
         ``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, ``"bgbb"`` or ``"auto"``: with a holdout,
         the model with the lowest per-customer holdout error among BG/NBD, MBG/NBD and
-        Pareto/NBD; without one, the lowest BIC.
+        Pareto/NBD; without one (or when nobody bought twice before the calibration
+        end, so the holdout cannot tell them apart), the lowest BIC. When nobody bought
+        twice at all, every model fits equally well and none is chosen: the figures are
+        BG/NBD's, with a note.
     unit
         Time unit of frequency/recency/T and of ``horizon``: ``"day"``, ``"week"`` or
         ``"month"``. For BG/BB it is the length of one purchase opportunity.
@@ -205,6 +217,12 @@ def forecast(
     Returns
     -------
     Forecast
+
+    Raises
+    ------
+    InputError
+        An option is out of range, no customer bought by the end (or the calibration
+        end), or every order up to it is on one day (no time has passed).
     """
     # the numerical steps (numpy, scipy, pandas) are imported here, not with this module,
     # whose constants the report and the segments use
@@ -249,6 +267,10 @@ def forecast(
     holdout: dict[str, Any] | None = None
     tables: dict[str, pd.DataFrame] = {}
     fits: dict[str, _HistoryModel] = {}
+    judged: dict[str, dict[str, Any]] = {}
+    calibrated: dict[str, _HistoryModel] = {}
+    expected: dict[str, Any] = {}
+    on_holdout = False  # whether the models are judged on the holdout
     if calibration_end is not None:
         step("Fitting on the calibration period")
         with aggregation_threads(lines):
@@ -256,21 +278,53 @@ def forecast(
                 summarise(lines, calibration_end=calibration_end, unit=unit, holdout_end=end),
                 "model_calibration",
             )
-        rows = steps.frame(
-            calib.group_by([*KEY, "holdout_purchases"]).aggregate(weight=calib.count())
+        calib_key = [*KEY, "holdout_purchases"]
+        # in a fixed order: the engine returns groups in any order, and the sums over
+        # the rows (the fits' among them) then differ in their last bits from run to run
+        calib_rows = steps.frame(
+            calib.group_by(calib_key).aggregate(weight=calib.count()).order_by(calib_key)
         )
-        if rows.empty:
+        if calib_rows.empty:
             raise InputError(f"calibration_end: no customers bought on or before {calibration_end}")
+        steps.check_time_passed(calib_rows, calibration_end, cut=True)
         span = _span(calibration_end, end, size, discrete)
-        judged, calibrated, expected = {}, {}, {}
         for key in candidates:
-            calibrated[key] = steps.fit_model(key, rows, penalizer)
+            calibrated[key] = steps.fit_model(key, calib_rows, penalizer)
             expected[key] = calibrated[key].expected_purchases(
-                span, rows.frequency, rows.recency, rows["T"]
+                span, calib_rows.frequency, calib_rows.recency, calib_rows["T"]
             )
-            judged[key] = steps.judge(expected[key], rows)
-            comparison_rows.append(steps.compared(key, calibrated[key], judged[key]))
-        chosen = min(candidates, key=lambda k: judged[k]["mae"])
+            judged[key] = steps.judge(expected[key], calib_rows)
+        # without a repeat purchase before the cut every model expects none after it,
+        # and the holdout cannot tell them apart
+        on_holdout = len(candidates) == 1 or steps.has_repeat(calib_rows)
+        if on_holdout:
+            for key in candidates:
+                comparison_rows.append(steps.compared(key, calibrated[key], judged[key]))
+
+    step("Fitting the models")
+    with aggregation_threads(lines):
+        summary = stored = keep(summarise(lines, calibration_end=end, unit=unit), "model_summary")
+    rows = steps.frame(
+        summary.group_by(KEY)
+        .aggregate(weight=summary.count(), value_sum=steps.mean_spend_sum(summary))
+        .order_by(KEY)
+    )
+    if rows.empty:
+        raise InputError(f"no customers bought on or before {end}")
+    steps.check_time_passed(rows, end)
+    repeat = steps.has_repeat(rows)
+    # the engine groups the spend rows while numpy fits the purchase models
+    with alongside(lambda: steps.spend_rows(summary)) as spend_rows:
+        if on_holdout:  # chosen on the holdout: only it is refitted on the whole history
+            chosen = min(candidates, key=lambda k: judged[k]["mae"])
+            fits[chosen] = steps.fit_model(chosen, rows, penalizer)
+        else:  # fit every candidate on the whole history, keep one
+            for key in candidates:
+                fits[key] = steps.fit_model(key, rows, penalizer)
+                comparison_rows.append(steps.compared(key, fits[key], judged.get(key)))
+            # without repeat purchases every model's log-likelihood tends to 0: a tie
+            chosen = min(candidates, key=lambda k: steps.bic(fits[k])) if repeat else candidates[0]
+    if calibration_end is not None:
         holdout = {
             "calibration_end": calibration_end.isoformat(),
             "end": end.isoformat(),
@@ -278,7 +332,7 @@ def forecast(
             "unit": unit,
             **judged[chosen],
         }
-        tables["by_frequency"] = steps.by_frequency(expected[chosen], rows)
+        tables["by_frequency"] = steps.by_frequency(expected[chosen], calib_rows)
         tables["tracking"] = steps.tracking(
             calibrated[chosen],
             lines,
@@ -286,39 +340,31 @@ def forecast(
             unit=unit,
             discrete=discrete,
         )
-
-    step("Fitting the models")
-    with aggregation_threads(lines):
-        summary = stored = keep(summarise(lines, calibration_end=end, unit=unit), "model_summary")
-    rows = steps.frame(
-        summary.group_by(KEY).aggregate(
-            weight=summary.count(), value_sum=summary.monetary_value.sum()
-        )
-    )
-    if rows.empty:
-        raise InputError(f"no customers bought on or before {end}")
-    # the engine groups the spend rows while numpy fits the purchase models
-    with alongside(lambda: steps.spend_rows(summary)) as spend_rows:
-        if calibration_end is None:  # fit every candidate on the whole history, keep one
-            for key in candidates:
-                fits[key] = steps.fit_model(key, rows, penalizer)
-                comparison_rows.append(steps.compared(key, fits[key], None))
-            chosen = min(candidates, key=lambda k: steps.bic(fits[k]))
-        else:  # chosen on the holdout: only it is refitted on the whole history
-            fits[chosen] = steps.fit_model(chosen, rows, penalizer)
     spend, spend_note = steps.fit_spend(spend_rows.result())
     if spend_note:
         notes.append(spend_note)
     mean_spend = steps.mean_spend(rows, spend)
     rows["spend_sum"] = steps.spend_sums(rows, spend, mean_spend)
     summary = summary.mutate(expected_spend=steps.spend_expr(summary, spend, mean_spend))
-    if model == "auto":
-        how = "the lowest holdout error" if calibration_end else "the lowest BIC"
+    names = ", ".join(steps.MODELS[k].label for k in candidates)
+    label = steps.MODELS[chosen].label
+    if model == "auto" and not repeat:
         notes.append(
-            f"model auto: {steps.MODELS[chosen].label} has {how} of "
-            + ", ".join(steps.MODELS[k].label for k in candidates)
+            "model auto: no customer bought more than once, so every model fits the "
+            "orders equally well (log-likelihood 0) and none is chosen over the others; "
+            f"the figures are {label}'s, and every model expects no repeat purchases"
         )
+    elif model == "auto" and calibration_end is not None and not on_holdout:
+        notes.append(
+            f"model auto: no customer bought more than once before {calibration_end}, "
+            "so the holdout cannot tell the models apart; "
+            f"{label} has the lowest BIC on the whole history of {names}"
+        )
+    elif model == "auto":
+        how = "the lowest holdout error" if calibration_end else "the lowest BIC"
+        notes.append(f"model auto: {label} has {how} of {names}")
     fitted = fits[chosen]
+    notes.extend(steps.fit_notes(fitted, spend, unit=unit, repeat=repeat))
 
     step("Predicting every customer")
     monthly = (1 + discount_rate) ** (1 / 12) - 1
@@ -330,6 +376,7 @@ def forecast(
         months=clv_months,
         monthly_rate=monthly,
         discrete=discrete,
+        alive_known=repeat,
     )
     joined = steps.join_predictions(summary, predictions, end=end, size=size, margin=margin)
 
@@ -340,7 +387,7 @@ def forecast(
 
     # the engine joins the predictions back while numpy computes the tables of rows
     with alongside(store) as stored_forecast:
-        tables["alive_matrix"] = steps.alive_matrix(rows, predictions)
+        tables["alive_matrix"] = steps.alive_matrix(rows, predictions if repeat else None)
         what_if = steps.what_if(
             fitted,
             rows,

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from repeatly.exceptions import ConvergenceError
+from repeatly.analytics import money_sum
+from repeatly.exceptions import ConvergenceError, InputError
+from repeatly.models._boundary import bound_note, limit_note
 from repeatly.models._estimators import MODELS, GammaGammaModel, _HistoryModel
 from repeatly.models._forecast import ALIVE_CAP, FREQUENCY_CAP, KEY
 from repeatly.models._kernels import distinct_pairs
@@ -27,15 +29,19 @@ __all__ = [
     "alive_matrix",
     "bic",
     "by_frequency",
+    "check_time_passed",
     "clv_distribution",
     "compared",
     "comparison",
     "fit_model",
+    "fit_notes",
     "fit_spend",
     "frame",
+    "has_repeat",
     "join_predictions",
     "judge",
     "mean_spend",
+    "mean_spend_sum",
     "predict_rows",
     "spend_expr",
     "spend_rows",
@@ -54,6 +60,58 @@ def frame(table: ir.Table) -> pd.DataFrame:
     return table.to_pyarrow().to_pandas(split_blocks=True, self_destruct=True)
 
 
+def check_time_passed(rows: pd.DataFrame, end: dt.date, *, cut: bool = False) -> None:
+    """Refuse rows where every customer's first purchase is on the last day: T = 0.
+
+    ``end`` is the last day of the history (or, with ``cut``, the calibration end).
+
+    Raises
+    ------
+    InputError
+        Every order up to ``end`` is on that day, so no time has passed.
+    """
+    if (rows["T"] > 0).any():
+        return
+    if cut:
+        raise InputError(
+            f"calibration_end: no time has passed between the first order and {end}: "
+            "every order up to it is on that day, so the models have nothing to learn "
+            "from; choose a later calibration_end"
+        )
+    raise InputError(
+        "no time has passed between the first and the last order: every order is on "
+        f"{end}, so there is nothing to forecast from (the models need orders spread "
+        "over time)"
+    )
+
+
+def has_repeat(rows: pd.DataFrame) -> bool:
+    """Whether any customer made a repeat purchase (frequency > 0)."""
+    return bool((rows.frequency > 0).any())
+
+
+def fit_notes(
+    model: _HistoryModel, spend: GammaGammaModel | None, *, unit: str, repeat: bool
+) -> list[str]:
+    """Plain-language notes on how the fits went: no repeat buyers, limits, bounds."""
+    if not repeat:
+        return [
+            "no customer has bought more than once, so nothing tells a customer who has "
+            "stopped buying from one who simply has not come back yet: P(alive) is left "
+            "empty, and no repeat purchases are expected (none have been seen)"
+        ]
+    notes = []
+    if model.limit_ is not None:
+        notes.append(
+            limit_note(model.label, model.limit_.key, model.params_, unit, model.at_bounds_)
+        )
+    if model.at_bounds_:
+        notes.append(bound_note(model.label, model.at_bounds_, model.params_))
+    if spend is not None and spend.at_bounds_:
+        notes.append(bound_note("spend (Gamma-Gamma)", spend.at_bounds_, spend.params_))
+    return notes
+
+
 def fit_model(key: str, rows: pd.DataFrame, penalizer: float) -> _HistoryModel:
     model = MODELS[key](penalizer=penalizer)
     return model.fit(
@@ -65,7 +123,8 @@ def fit_model(key: str, rows: pd.DataFrame, penalizer: float) -> _HistoryModel:
 
 
 def bic(model: _HistoryModel) -> float:
-    return len(model.names) * math.log(model.n_observations_) - 2 * model.log_likelihood_
+    """BIC with the parameters the model was fitted with (3 at a limit, else 4)."""
+    return len(model.params_) * math.log(model.n_observations_) - 2 * model.log_likelihood_
 
 
 def comparison(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -74,10 +133,12 @@ def comparison(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def compared(key: str, model: _HistoryModel, judged: dict[str, Any] | None) -> dict[str, Any]:
-    k = len(model.names)
+    k = len(model.params_)
+    limit = model.limit_
     row = {
         "model": key,
         "name": model.label,
+        "limit": None if limit is None else limit.key,
         "log_likelihood": model.log_likelihood_,
         "aic": 2 * k - 2 * model.log_likelihood_,
         "bic": bic(model),
@@ -172,10 +233,23 @@ def tracking(
     )
 
 
+def mean_spend_sum(summary: ir.Table) -> ir.FloatingScalar:
+    """The sum of a group's mean spends, the same to the last bit in any order.
+
+    A group of distinct rows shares its frequency x, so the sum of its customers' mean
+    spends is the sum of their repeat spends (x times the mean: money, summed in
+    cents) over x; 0 without repeats.
+    """
+    x = summary.frequency.max()  # one value in the group
+    total = money_sum(summary.monetary_value * summary.frequency)
+    return ibis.ifelse(x > 0, total / x.cast("float64"), 0.0)
+
+
 def spend_rows(summary: ir.Table) -> pd.DataFrame:
     """The repeat buyers' distinct (frequency, mean spend) rows, with their counts."""
     repeat = summary.filter((summary.frequency > 0) & (summary.monetary_value > 0))
-    return frame(repeat.group_by(["frequency", "monetary_value"]).aggregate(weight=repeat.count()))
+    key = ["frequency", "monetary_value"]
+    return frame(repeat.group_by(key).aggregate(weight=repeat.count()).order_by(key))
 
 
 def fit_spend(rows: pd.DataFrame) -> tuple[GammaGammaModel | None, str]:
@@ -236,8 +310,9 @@ class _Histories:
     What an active customer does next depends on their frequency and age alone (the
     posterior of their rates given that they are still active), so each model's
     predictions are P(alive), per row, times a factor per (frequency, T) pair. The
-    factor is the prediction of a customer with that pair who has just bought
-    (recency = T) divided by their P(alive); it is computed once per pair, and there
+    factor is the prediction of a customer with that pair known to be active (the
+    model's own formula for it where it has one, else that of a customer who has just
+    bought, recency = T, over their P(alive)); it is computed once per pair, and there
     are far fewer pairs than rows.
     """
 
@@ -263,8 +338,7 @@ class _Histories:
         """Expected purchases in the next ``t`` of an active customer, per pair."""
         if t == 0:
             return np.zeros(len(self.pair_x))
-        pairs = self.alive(model)[1]
-        return model.expected_purchases(t, self.pair_x, self.pair_T, self.pair_T) / pairs
+        return model._active_expected(t, self.pair_x, self.pair_T)
 
     def no_purchase(self, model: _HistoryModel, t: float) -> np.ndarray:
         """Probability of no purchase in the next ``t``, per row."""
@@ -286,10 +360,13 @@ def predict_rows(
     months: int,
     monthly_rate: float,
     discrete: bool,
+    alive_known: bool = True,
 ) -> tuple[pa.Table, _Histories]:
     """Predictions for the distinct rows, with each row's discounted CLV purchases.
 
     An Arrow table over the numpy arrays (no copy), which the engine joins as it is.
+    Without ``alive_known`` (no customer bought twice, so the data cannot tell who
+    has left) ``p_alive`` is empty (null).
     """
     histories = _Histories(*(rows[c].to_numpy(float) for c in KEY))
     span = math.floor(horizon) if discrete else horizon
@@ -301,7 +378,9 @@ def predict_rows(
             "frequency": rows.frequency.to_numpy(),
             "recency": rows.recency.to_numpy(),
             "T": rows["T"].to_numpy(),
-            "p_alive": histories.alive(model)[0],
+            "p_alive": histories.alive(model)[0]
+            if alive_known
+            else pa.nulls(len(rows), type=pa.float64()),
             "expected_purchases": histories.expected(model, span),
             "p_no_purchase": histories.no_purchase(model, span),
             "next_purchase_in": histories.next_in(model),
@@ -374,8 +453,14 @@ def _next_purchase_on(waits: np.ndarray, *, end: dt.date, size: float) -> pa.Arr
     return pa.array(epoch_days.astype(np.int32), type=pa.date32(), mask=~known)
 
 
-def alive_matrix(rows: pd.DataFrame, predictions: pa.Table) -> pd.DataFrame:
-    """Mean P(alive) by frequency (capped) and recency (in tenths of the longest T)."""
+def alive_matrix(rows: pd.DataFrame, predictions: pa.Table | None) -> pd.DataFrame:
+    """Mean P(alive) by frequency (capped) and recency (in tenths of the longest T).
+
+    Empty without predictions of P(alive) (``None``).
+    """
+    if predictions is None:
+        columns = ["frequency", "recency_bin", "recency_from", "customers", "p_alive"]
+        return pd.DataFrame({c: np.array([], dtype=float) for c in columns})
     top = float(rows["T"].max()) or 1.0
     frequency = np.minimum(rows.frequency.to_numpy(float), ALIVE_CAP).astype(np.int64)
     recency_bin = np.minimum(np.floor(rows.recency.to_numpy(float) / top * 10), 9)
@@ -446,14 +531,13 @@ def what_if(
     """Total predicted CLV, and the same with the dropout rate 5% lower.
 
     The dropout process's mean rate (BG/NBD, MBG/NBD: the dropout probability a/(a+b);
-    Pareto/NBD: s/beta; BG/BB: gamma/(gamma+delta)) is lowered by ``reduction``, its
+    Pareto/NBD: s/beta; BG/BB: gamma/(gamma+delta); a model fitted at its limit of one
+    dropout rate mu or probability p: that one) is lowered by ``reduction``, its
     spread kept, and every customer's prediction recomputed from their history.
     """
     spend = rows.spend_sum.to_numpy(float)
     total = margin * float(np.dot(spend, discounted))
-    scenario = type(model)(penalizer=model.penalizer)
-    scenario.params_ = _less_dropout(model, reduction)
-    scenario.n_observations_ = model.n_observations_
+    scenario = model.with_params(_less_dropout(model, reduction))
     better = _discounted_purchases(
         scenario,
         histories,
@@ -477,6 +561,10 @@ def _less_dropout(model: _HistoryModel, reduction: float) -> dict[str, float]:
     keep = 1 - reduction
     if "s" in p:  # Pareto/NBD: mean dropout rate s / beta
         p["beta"] = p["beta"] / keep
+        return p
+    if model.limit_ is not None:  # one dropout rate mu (Pareto/NBD) or probability p
+        common = model.limit_.names[-1]
+        p[common] = p[common] * keep
         return p
     # BG/NBD, MBG/NBD: dropout probability Beta(a, b); BG/BB: Beta(gamma, delta)
     first, second = ("gamma", "delta") if "gamma" in p else ("a", "b")

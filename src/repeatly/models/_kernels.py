@@ -27,13 +27,16 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.special import betaln, digamma, gammaln, polygamma
 
-from repeatly.models import _pareto_nbd
+from repeatly.models import _beta_geo_limit, _pareto_nbd, _pareto_nbd_limit
 
 __all__ = [
     "BetaGeoKernel",
+    "BetaGeoLimitKernel",
     "GammaGammaKernel",
     "LikelihoodKernel",
+    "ModifiedBetaGeoKernel",
     "ParetoNBDKernel",
+    "ParetoNBDLimitKernel",
     "SplitKernel",
     "distinct_pairs",
 ]
@@ -185,6 +188,56 @@ class BetaGeoKernel:
         return np.triu(h) + np.triu(h, 1).T
 
 
+class ModifiedBetaGeoKernel:
+    """MBG/NBD's weighted log-likelihood and its gradient in (r, alpha, a, b).
+
+    Per row ``log(e^still + e^gone)`` with ``still = log B(a, b+x+1) - (r+x) log(alpha+T)``
+    and ``gone = log B(a+1, b+x) - (r+x) log(alpha+t_x)`` (Batislam et al. 2007); the
+    gradient is each part's share times its own, the digamma terms once per distinct
+    frequency.
+    """
+
+    gradient = True
+
+    def __init__(self, x: Array, t_x: Array, T: Array, weights: Array) -> None:
+        self.x, self.w = x, weights
+        self.ux, self.ix, self.wx = _by_value(x, weights)
+        self.uT, self.iT, _ = _by_value(T, weights)
+        self.ut_x, self.it_x, _ = _by_value(t_x, weights)
+
+    def __call__(self, params: Array) -> tuple[float, Array]:
+        r, alpha, a, b = (float(v) for v in params)
+        ux, wx, ix = self.ux, self.wx, self.ix
+        log_T = np.log(alpha + self.uT)[self.iT]
+        log_t_x = np.log(alpha + self.ut_x)[self.it_x]
+        k = r + self.x
+        still = betaln(a, b + ux + 1)[ix] - k * log_T
+        gone = betaln(a + 1, b + ux)[ix] - k * log_t_x
+        both = np.logaddexp(still, gone)
+        w_still = self.w * np.exp(still - both)
+        w_gone = self.w - w_still
+        total = float(np.sum(wx))
+        value = float(np.dot(wx, gammaln(r + ux))) + total * (
+            -gammaln(r) + r * np.log(alpha) - float(betaln(a, b))
+        )
+        value += float(np.dot(self.w, both))
+        d_r = float(np.dot(wx, digamma(r + ux))) + total * (np.log(alpha) - digamma(r))
+        d_r -= float(np.dot(w_still, log_T) + np.dot(w_gone, log_t_x))
+        d_alpha = total * r / alpha - float(
+            np.dot(w_still * k, np.exp(-log_T)) + np.dot(w_gone * k, np.exp(-log_t_x))
+        )
+        # d log B(p, q) / dp = psi(p) - psi(p + q); the parts' terms by frequency
+        last = digamma(a + b + ux + 1)
+        ws = np.bincount(ix, weights=w_still, minlength=len(ux))
+        wg = np.bincount(ix, weights=w_gone, minlength=len(ux))
+        base = digamma(a + b)
+        d_a = total * (base - digamma(a))
+        d_a += float(np.dot(ws, digamma(a) - last) + np.dot(wg, digamma(a + 1) - last))
+        d_b = total * (base - digamma(b))
+        d_b += float(np.dot(ws, digamma(b + ux + 1) - last) + np.dot(wg, digamma(b + ux) - last))
+        return value, np.array([d_r, d_alpha, d_a, d_b])
+
+
 class GammaGammaKernel:
     """Gamma-Gamma's weighted log-likelihood and its gradient in (p, q, gamma)."""
 
@@ -278,7 +331,122 @@ class ParetoNBDKernel:
         px, py, inverse = self.T_pairs
         at_T = _pareto_nbd.log_f(r, alpha, s, beta, px, py)[inverse]
         alive, left = _pareto_nbd.log_parts_from(r, alpha, s, beta, self.x, self.T, at_tx, at_T)
-        return head + float(np.dot(self.w, np.logaddexp(alive, left)))
+        return head + float(np.dot(self.w, _pareto_nbd.log_sum(alive, left)))
+
+
+class ParetoNBDLimitKernel:
+    """Pareto/NBD with one dropout rate mu: weighted log-likelihood and its gradient.
+
+    In (r, alpha, mu). As :class:`ParetoNBDKernel`, its special functions (the tails
+    ``J``, see :mod:`repeatly.models._pareto_nbd_limit`) once per distinct (x, t_x) and
+    (x, T) pair. Each row's likelihood is ``A + mu J(t_x) - mu J(T)``, so its log's
+    gradient is the three parts' shares times their logs' gradients.
+    """
+
+    gradient = True
+
+    def __init__(self, x: Array, t_x: Array, T: Array, weights: Array) -> None:
+        self.x, self.T, self.w = x, T, weights
+        self.ux, self.ix, self.wx = _by_value(x, weights)
+        self.tx_pairs = distinct_pairs(x, t_x)
+        self.T_pairs = distinct_pairs(x, T)
+
+    def rows(self, params: Array) -> Array:
+        """Each row's log-likelihood."""
+        r, alpha, mu = (float(v) for v in params)
+        head = (gammaln(r + self.ux) - gammaln(r) + r * np.log(alpha))[self.ix]
+        px, py, inverse = self.tx_pairs
+        at_tx = _pareto_nbd_limit.log_tail(r, alpha, mu, px, py)[inverse]
+        px, py, inverse = self.T_pairs
+        at_T = _pareto_nbd_limit.log_tail(r, alpha, mu, px, py)[inverse]
+        alive, left = _pareto_nbd_limit.log_parts_from(r, alpha, mu, self.x, self.T, at_tx, at_T)
+        return np.asarray(head + np.logaddexp(alive, left), dtype=np.float64)
+
+    def __call__(self, params: Array) -> tuple[float, Array]:
+        r, alpha, mu = (float(v) for v in params)
+        ux, wx = self.ux, self.wx
+        value = float(np.dot(wx, gammaln(r + ux) - gammaln(r) + r * np.log(alpha)))
+        d_r = float(np.dot(wx, digamma(r + ux) - digamma(r) + np.log(alpha)))
+        d_alpha = float(np.sum(wx)) * r / alpha
+        px, py, inverse = self.tx_pairs
+        tx = [v[inverse] for v in _pareto_nbd_limit.log_tail_slopes(r, alpha, mu, px, py)]
+        px, py, inverse = self.T_pairs
+        at = [v[inverse] for v in _pareto_nbd_limit.log_tail_slopes(r, alpha, mu, px, py)]
+        alive, left = _pareto_nbd_limit.log_parts_from(r, alpha, mu, self.x, self.T, tx[0], at[0])
+        both = np.logaddexp(alive, left)
+        value += float(np.dot(self.w, both))
+        # each part's share of the row's likelihood, weighted: A, mu J(t_x), mu J(T)
+        log_mu = np.log(mu)
+        w_alive = self.w * np.exp(alive - both)
+        w_tx = self.w * np.exp(log_mu + tx[0] - both)
+        w_T = self.w * np.exp(log_mu + at[0] - both)
+        log_T = np.log(alpha + self.T)
+        d_r += float(np.dot(w_tx, tx[1]) - np.dot(w_T, at[1]) - np.dot(w_alive, log_T))
+        d_alpha += float(
+            np.dot(w_tx, tx[2])
+            - np.dot(w_T, at[2])
+            - np.dot(w_alive, (r + self.x) / (alpha + self.T))
+        )
+        d_mu = float(
+            np.dot(w_tx, tx[3] + 1.0 / mu) - np.dot(w_T, at[3] + 1.0 / mu) - np.dot(w_alive, self.T)
+        )
+        return value, np.array([d_r, d_alpha, d_mu])
+
+
+class BetaGeoLimitKernel:
+    """BG/NBD (or MBG/NBD) with one dropout probability p: value and gradient.
+
+    In (r, alpha, o), with p's odds ``o = p / (1 - p)`` (a positive parameter, as the
+    optimiser takes them); ``first_too`` for MBG/NBD. Per row: it is fitted only when
+    a full fit ends on the ridge towards it.
+    """
+
+    gradient = True
+
+    def __init__(
+        self, x: Array, t_x: Array, T: Array, weights: Array, *, first_too: bool = False
+    ) -> None:
+        self.x, self.t_x, self.T, self.w = x, t_x, T, weights
+        self.first_too = first_too
+        self.ux, self.ix, self.wx = _by_value(x, weights)
+        # how many times each part carries log(1 - p): alive, then left
+        self.stays_alive = x + 1.0 if first_too else x
+        self.stays_left = x if first_too else np.maximum(x - 1.0, 0.0)
+
+    def rows(self, params: Array) -> Array:
+        """Each row's log-likelihood."""
+        r, alpha, odds = (float(v) for v in params)
+        p = odds / (1.0 + odds)
+        alive, left = _beta_geo_limit.log_parts(
+            r, alpha, p, self.x, self.t_x, self.T, first_too=self.first_too
+        )
+        head = (gammaln(r + self.ux) - gammaln(r) + r * np.log(alpha))[self.ix]
+        return np.asarray(head + np.logaddexp(alive, left), dtype=np.float64)
+
+    def __call__(self, params: Array) -> tuple[float, Array]:
+        r, alpha, odds = (float(v) for v in params)
+        p = odds / (1.0 + odds)
+        alive, left = _beta_geo_limit.log_parts(
+            r, alpha, p, self.x, self.t_x, self.T, first_too=self.first_too
+        )
+        both = np.logaddexp(alive, left)
+        share = np.exp(left - both)  # the share of the likelihood where the customer left
+        wx = self.wx
+        value = float(np.dot(wx, gammaln(r + self.ux) - gammaln(r) + r * np.log(alpha)))
+        value += float(np.dot(self.w, both))
+        log_T, log_tx = np.log(alpha + self.T), np.log(alpha + self.t_x)
+        ws = self.w * share
+        wa = self.w - ws
+        d_r = float(np.dot(wx, digamma(r + self.ux) - digamma(r) + np.log(alpha)))
+        d_r -= float(np.dot(wa, log_T)) + float(np.dot(ws, log_tx))
+        k = r + self.x
+        d_alpha = float(np.sum(wx)) * r / alpha
+        d_alpha -= float(np.dot(wa, k / (alpha + self.T))) + float(
+            np.dot(ws, k / (alpha + self.t_x))
+        )
+        d_p = -float(np.dot(wa, self.stays_alive) + np.dot(ws, self.stays_left)) / (1.0 - p)
+        d_p += float(np.sum(ws)) / p
+        return value, np.array([d_r, d_alpha, d_p * (1.0 - p) ** 2])  # dp/do = (1-p)^2
 
 
 class SplitKernel:

@@ -18,6 +18,7 @@ from scipy.special import betaln, gammaln
 from repeatly.models import _bgnbd
 
 __all__ = [
+    "active_expected",
     "conditional_expected_purchases",
     "log_likelihood",
     "probability_alive",
@@ -76,10 +77,20 @@ def conditional_expected_purchases(
     1.263
     """
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
-    # BG/NBD's expectation for an active customer, with b + 1 for b
-    return _bgnbd.active_expected(r, alpha, a, b + 1, t_, x_, T_) * probability_alive(
+    return active_expected(r, alpha, a, b, t_, x_, T_) * probability_alive(
         r, alpha, a, b, x_, t_x_, T_
     )
+
+
+def active_expected(
+    r: float, alpha: float, a: float, b: float, t: ArrayLike, x: ArrayLike, T: ArrayLike
+) -> Array:
+    """Expected purchases in (T, T+t] of a customer known to be active at T.
+
+    BG/NBD's expectation for an active customer, with b + 1 for b (see
+    :func:`conditional_expected_purchases`).
+    """
+    return _bgnbd.active_expected(r, alpha, a, b + 1, t, x, T)
 
 
 def probability_no_purchase(

@@ -6,6 +6,11 @@ and alpha < beta. Euler's transformation rewrites both cases' hypergeometric ter
 ``2F1(1, .; r+s+x+1; z)``, which stays near 1 however many purchases a customer made,
 so the functions work in log space without overflow.
 
+Far along the ridge towards the limit where every customer drops out at one rate (s and
+beta large with s/beta fixed, see :mod:`repeatly.models._pareto_nbd_limit`), scipy's
+``hyp2f1`` gives NaN for some customers once s passes about 170; the functions then give
+NaN for them (without a floating-point warning), which a fit reads as "not here".
+
 References
 ----------
 Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting Your Customers: Who
@@ -22,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import exprel, gammaln, hyp2f1
 
 __all__ = [
+    "active_expected",
     "conditional_expected_purchases",
     "log_likelihood",
     "probability_alive",
@@ -48,6 +54,12 @@ def log_f(r: float, alpha: float, s: float, beta: float, x: Array, y: Array) -> 
     return -(r + x) * log_a - s * log_b + shift + np.log(hyp2f1(1.0, second, r + s + x + 1, z))
 
 
+def log_sum(alive: Array, left: Array) -> Array:
+    """``log(e^alive + e^left)``, NaN where a part is NaN (hyp2f1 failed), quietly."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.logaddexp(alive, left), dtype=np.float64)
+
+
 def log_parts_from(
     r: float,
     alpha: float,
@@ -59,7 +71,7 @@ def log_parts_from(
     log_at_T: Array,
 ) -> tuple[Array, Array]:
     """The likelihood's two parts from log F at t_x and at T (see :func:`log_f`)."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         # log(F(t_x) - F(T)), -inf when t_x = T; F falls with y, so the gap is >= 0
         log_a0 = log_at_tx + np.log1p(-np.exp(np.minimum(log_at_T - log_at_tx, 0.0)))
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -88,7 +100,7 @@ def log_likelihood(
     x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
     alive, left = _log_parts(r, alpha, s, beta, x_, t_x_, T_)
     head = gammaln(r + x_) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    return head + np.logaddexp(alive, left)
+    return head + log_sum(alive, left)
 
 
 def probability_alive(
@@ -107,7 +119,7 @@ def probability_alive(
     """
     x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
     alive, left = _log_parts(r, alpha, s, beta, x_, t_x_, T_)
-    return np.exp(alive - np.logaddexp(alive, left))
+    return np.exp(alive - log_sum(alive, left))
 
 
 def conditional_expected_purchases(
@@ -137,15 +149,22 @@ def conditional_expected_purchases(
     1.434
     """
     t_, x_, t_x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, t_x, T))
+    return active_expected(r, alpha, s, beta, t_, x_, T_) * probability_alive(
+        r, alpha, s, beta, x_, t_x_, T_
+    )
+
+
+def active_expected(
+    r: float, alpha: float, s: float, beta: float, t: ArrayLike, x: ArrayLike, T: ArrayLike
+) -> Array:
+    """Expected purchases in (T, T+t] of a customer known to be alive at T.
+
+    :func:`conditional_expected_purchases` without its factor P(alive).
+    """
+    t_, x_, T_ = (np.asarray(v, dtype=np.float64) for v in (t, x, T))
     span = np.log1p(t_ / (beta + T_))
     rate = (r + x_) / (alpha + T_)
-    return (
-        rate
-        * (beta + T_)
-        * span
-        * exprel(-(s - 1) * span)
-        * probability_alive(r, alpha, s, beta, x_, t_x_, T_)
-    )
+    return np.asarray(rate * (beta + T_) * span * exprel(-(s - 1) * span), dtype=np.float64)
 
 
 def probability_no_purchase(

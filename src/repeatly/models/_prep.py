@@ -8,6 +8,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from repeatly.analytics import money_sum
 from repeatly.connection import arg_min
 from repeatly.exceptions import InputError
 
@@ -61,7 +62,7 @@ def model_summary(
         _first=calib.day.min(),
         _last=calib.day.max(),
         _n=calib.count(),
-        _repeat_value=calib.value.sum() - arg_min(calib.value, calib.day),
+        _repeat_value=money_sum(calib.value) - arg_min(calib.value, calib.day),
     )
     summary = per.select(
         "customer_id",
@@ -109,7 +110,7 @@ def period_summary(
     seen = tagged.filter(tagged.day <= end)
     per = seen.group_by("customer_id").aggregate(
         T=seen._n.max(),
-        _repeat_value=seen.value.sum(where=seen.day > seen._first),
+        _repeat_value=money_sum(ibis.ifelse(seen.day > seen._first, seen.value, 0.0)),
         _repeat_days=(seen.day > seen._first).sum(),
     )
     counted = inside.group_by("customer_id").aggregate(
@@ -140,16 +141,17 @@ def purchase_days(
 ) -> tuple[float, ir.Table]:
     """Check the options; the days in a unit and each customer's purchase days.
 
-    One row per customer and day with the day's value; returns (negative lines) are
-    not transactions, free lines are.
+    One row per customer and day with the day's value (summed in cents, so the same
+    in any order); returns (negative lines) are not transactions, free lines are.
     """
     if unit not in UNIT_DAYS:
         raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
     if holdout_end is not None and holdout_end <= calibration_end:
         raise InputError("holdout_end: expected a date after calibration_end")
     sold = lines.filter(lines.amount >= 0)
+    # money summed in cents: the same to the last bit in any order, on every engine
     days = sold.group_by(["customer_id", sold.ordered_at.date().name("day")]).aggregate(
-        value=sold.amount.cast("float64").sum()
+        value=money_sum(sold.amount)
     )
     return UNIT_DAYS[unit], days
 
