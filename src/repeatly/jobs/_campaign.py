@@ -185,7 +185,9 @@ def measure(
     loading = loading or LoadOptions()
     step: Any = progress or (lambda label: None)
     step("Loading orders")
-    workspace, loaded = load_orders(Workspace(), orders, loading, roles=MEASURE_ROLES)
+    workspace, loaded = load_orders(
+        Workspace(), orders, loading, mapping=loading.mapping, roles=MEASURE_ROLES
+    )
     with workspace:
         step("Measuring")
         with open_store(db) as store:

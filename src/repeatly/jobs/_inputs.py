@@ -78,16 +78,17 @@ def load_orders(
     orders: Source,
     options: LoadOptions,
     *,
+    mapping: Mapping[str, str] | None,
     roles: tuple[str, ...] | None = None,
-    mapping: Mapping[str, str] | None = None,
 ) -> tuple[Workspace, Loaded]:
     """Load the order lines into the workspace; return the workspace to go on in.
 
     That is the one given, unless the orders stay in a database of their own (a URL,
     or an Ibis table of another engine): then a workspace on that engine, and the one
     given is closed. With ``roles``, only those are read and no quality summary is
-    made (a job that needs a few columns). ``mapping`` overrides the options' own.
-    When loading fails, the workspace is closed.
+    made (a job that needs a few columns). ``mapping`` is the orders' own column
+    overrides (the options' mapping may also name other inputs'). When loading fails,
+    the workspace is closed.
     """
     extra: dict[str, Any] = {} if roles is None else {"roles": roles, "quality": False}
     try:
@@ -95,7 +96,7 @@ def load_orders(
             orders,
             "orders",
             con=workspace.con,
-            mapping=options.mapping if mapping is None else mapping,
+            mapping=mapping,
             table=options.table,
             on_bad_rows=options.on_bad_rows,
             as_of=options.as_of,

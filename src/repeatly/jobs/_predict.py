@@ -75,7 +75,9 @@ def predict(
     step = progress or (lambda label: log.info("%s", label))
     step("Loading orders")
     roles = ROLES + (("cost", "margin") if margin is None else ())
-    workspace, loaded = load_orders(Workspace(con), orders, loading, roles=roles)
+    workspace, loaded = load_orders(
+        Workspace(con), orders, loading, mapping=loading.mapping, roles=roles
+    )
     try:
         lines = loaded.table
         notes = []
