@@ -35,8 +35,8 @@ import time
 def demo_rows(customers: int) -> tuple:
     """The distinct calibration rows of the demo shop, in weeks."""
     import repeatly
+    from repeatly.analytics import distinct_rows, model_summary
     from repeatly.datasets import make_shop
-    from repeatly.models import distinct_rows, model_summary
 
     shop = make_shop(customers, seed=0)
     lines = repeatly.data.from_frame(shop.orders, "orders")

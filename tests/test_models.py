@@ -114,8 +114,8 @@ def test_summary_from_raw_cdnow_transactions_equals_the_published_summary(cdnow)
     import datetime as dt
 
     import repeatly
+    from repeatly.analytics import distinct_rows, model_summary
     from repeatly.datasets import load_cdnow
-    from repeatly.models import distinct_rows, model_summary
 
     sample = load_cdnow("sample")
     lines = repeatly.data.from_frame(sample, "orders")

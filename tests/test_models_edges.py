@@ -27,9 +27,9 @@ from repeatly.models import (
     ModifiedBetaGeoModel,
     ParetoNBDModel,
     _expected,
-    forecast,
 )
-from repeatly.models import _forecast_steps as steps
+from repeatly.prediction import _steps as steps
+from repeatly.prediction import forecast
 
 START = dt.date(2023, 1, 2)
 

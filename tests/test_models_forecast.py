@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 import repeatly
+from repeatly.analytics import model_summary, period_summary
 from repeatly.exceptions import InputError
-from repeatly.models import BetaGeoModel, forecast, model_summary, period_summary
+from repeatly.models import BetaGeoModel
 from repeatly.models._kernels import BetaGeoKernel, GammaGammaKernel
+from repeatly.prediction import forecast
 from repeatly.report import write_forecast
 
 START = dt.date(2022, 1, 1)
@@ -350,7 +352,7 @@ def test_kernels_equal_the_likelihood_functions_and_their_gradients():
 
 
 def test_next_purchase_days_round_up_and_endless_waits_have_none():
-    from repeatly.models._forecast_steps import _next_purchase_on
+    from repeatly.prediction._steps import _next_purchase_on
 
     waits = np.array([1.0, 0.3, 0.0, np.inf, np.nan, 5300.0])  # weeks; 5300 weeks > 100 y
     days = _next_purchase_on(waits, end=dt.date(2024, 12, 30), size=7.0).to_pylist()

@@ -320,8 +320,8 @@ def test_models_with_a_spread_of_dropout_stay_inside():
 def demo_calibration_rows():
     """The distinct rows `repeatly demo` fits on: make_shop(3000, seed=0), 182 days held out."""
     import repeatly
+    from repeatly.analytics import distinct_rows, model_summary
     from repeatly.datasets import make_shop
-    from repeatly.models import distinct_rows, model_summary
 
     shop = make_shop(3000, seed=0)
     lines = repeatly.data.from_frame(shop.orders, "orders")

@@ -85,7 +85,7 @@ def test_summary_from_postgres_equals_summary_from_csv(hand_orders, pg_orders, t
 def test_model_summary_from_postgres_equals_the_one_from_csv(hand_orders, pg_orders, tmp_path):
     # DuckDB takes the first day's value with its own arg_min, PostgreSQL with Ibis's
     # argmin: the same frequency, recency, age and mean repeat value
-    from repeatly.models._prep import model_summary
+    from repeatly.analytics import model_summary
 
     csv = tmp_path / "orders.csv"
     hand_orders.to_csv(csv, index=False)

@@ -4,7 +4,8 @@ The main job is :func:`analyze`; :func:`predict` forecasts every customer; both 
 from :mod:`repeatly.jobs`, which also types their options and results. The layers they
 are built from are public too: :mod:`repeatly.data` (loading), :mod:`repeatly.analytics`
 (engine-side analytics), :mod:`repeatly.economics` (unit economics and what-if),
-:mod:`repeatly.models` (buy-till-you-die and spend models, forecasts),
+:mod:`repeatly.models` (buy-till-you-die and spend models),
+:mod:`repeatly.prediction` (every customer's forecast),
 :mod:`repeatly.segments` (RFM, golden customers, cycles and status),
 :mod:`repeatly.campaigns` (playbooks, audiences, control groups, messages, sending),
 :mod:`repeatly.offers` (coupons), :mod:`repeatly.store` (the operational database),
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         jobs,
         models,
         offers,
+        prediction,
         segments,
         settings,
         store,
@@ -52,6 +54,7 @@ __all__ = [
     "models",
     "offers",
     "predict",
+    "prediction",
     "segments",
     "settings",
     "store",
@@ -73,6 +76,7 @@ __getattr__, __dir__ = lazy_names(
                 "jobs",
                 "models",
                 "offers",
+                "prediction",
                 "segments",
                 "settings",
                 "store",

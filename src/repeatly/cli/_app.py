@@ -111,11 +111,12 @@ def _analysis_options(
 ) -> Any:
     """The analysis's options object (it checks every value) from the parsed flags."""
     from repeatly.jobs import AnalyzeOptions, parse_date
+    from repeatly.prediction import ForecastOptions
 
     return AnalyzeOptions(
         mapping=_parse_maps(map_),
         as_of=parse_date(as_of, "as_of"),
-        predict={} if predict else None,
+        predict=ForecastOptions() if predict else None,
         **options,
     )
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from repeatly.campaigns import CampaignResults
     from repeatly.data import DataQuality, Loaded
     from repeatly.economics import WhatIf
-    from repeatly.models import Forecast
+    from repeatly.prediction import Forecast
     from repeatly.store import Store
     from repeatly.workspace import Workspace
 

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from repeatly import analytics, economics, segments
@@ -28,6 +29,7 @@ from repeatly.jobs._analysis import (
 )
 from repeatly.jobs._inputs import Source, load_inputs
 from repeatly.jobs._options import AnalyzeOptions, parse_date
+from repeatly.prediction import ForecastOptions
 from repeatly.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ def analyze(
     table: str | None = None,
     on_bad_rows: Literal["error", "skip"] = "error",
     margin_rate: float | None = None,
-    predict: bool | Mapping[str, Any] = False,
+    predict: bool | Mapping[str, Any] | ForecastOptions = False,
     options: AnalyzeOptions | None = None,
     con: BaseBackend | None = None,
     progress: Progress | None = None,
@@ -77,9 +79,9 @@ def analyze(
         The options (:class:`~repeatly.jobs.AnalyzeOptions` describes each).
     predict
         Also forecast every customer (probability alive, purchases, CLV): ``True`` for
-        the defaults, or the options of :func:`repeatly.models.forecast` as a dict
-        (``{"model": "auto", "calibration_end": ...}``). The report then has a
-        Prediction section, and :meth:`Analysis.segments` uses the forecast.
+        the defaults, or its options (:class:`~repeatly.prediction.ForecastOptions`, or
+        a dict of them: ``{"model": "auto", "calibration_end": ...}``). The report
+        then has a Prediction section, and :meth:`Analysis.segments` uses the forecast.
     options
         All the options as one :class:`~repeatly.jobs.AnalyzeOptions` instead of the
         keywords above.
@@ -111,7 +113,7 @@ def analyze(
             table=table,
             on_bad_rows=on_bad_rows,
             margin_rate=margin_rate,
-            predict=({} if predict is True else (predict or None)),
+            predict=_forecast_options(predict),
         )
     step = progress or (lambda label: log.info("%s", label))
     sources = {
@@ -201,14 +203,17 @@ def _analyze(
     )
     forecast = None
     if options.predict is not None:
-        from repeatly.models import forecast as fit_forecast
+        from repeatly.prediction import forecast as fit_forecast
 
         step("Predicting customers")
-        predict = dict(options.predict)
-        predict.setdefault("margin", _margin_share(metrics))
-        predict.setdefault("as_of", as_of)
+        predict = options.predict
         try:
-            forecast = fit_forecast(lines, progress=None, workspace=ws, **predict)
+            predict = replace(
+                predict,
+                margin=_margin_share(metrics) if predict.margin is None else predict.margin,
+                as_of=as_of if predict.as_of is None else predict.as_of,
+            )
+            forecast = fit_forecast(lines, options=predict, progress=None, workspace=ws)
         except InputError as error:  # say what failed: the rest would have worked
             raise InputError(f"predict: {error}; the analysis runs without predict") from error
     base = economics.baseline_from_metrics(metrics)
@@ -270,6 +275,13 @@ def _segment_tables(
         overview.pop("movement")
     small = {name: table.to_pandas() for name, table in overview.items()}
     return SegmentTables(**small), SegmentParts(rfm=rfm, status=status, golden=golden)
+
+
+def _forecast_options(predict: bool | Mapping[str, Any] | ForecastOptions) -> Any:
+    """The forecast's options from ``predict``: ``True`` for the defaults, or its options."""
+    if predict is True:
+        return ForecastOptions()
+    return predict or None
 
 
 def _margin_share(metrics: Metrics) -> float:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from repeatly.exceptions import InputError
 from repeatly.jobs._analyze import analyze
 from repeatly.jobs._options import AnalyzeOptions
+from repeatly.prediction import ForecastOptions
 
 if TYPE_CHECKING:
     from repeatly.campaigns import CampaignPlan
@@ -71,7 +72,9 @@ def demo(
     files = shop.write(data)
     holdout_from = shop.end - dt.timedelta(days=HOLDOUT_DAYS)
     options = AnalyzeOptions(
-        as_of=shop.end, lang=options.lang, predict={"calibration_end": holdout_from}
+        as_of=shop.end,
+        lang=options.lang,
+        predict=ForecastOptions(calibration_end=holdout_from),
     )
     analysis = analyze(
         files["orders"],

@@ -9,50 +9,18 @@ was given.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from repeatly._checks import check_choice, check_share, parse_date
 from repeatly.exceptions import InputError
+from repeatly.prediction import ForecastOptions
 
 __all__ = ["LANGUAGES", "AnalyzeOptions", "LoadOptions", "parse_date"]
 
 #: The languages of reports and messages.
 LANGUAGES = ("en", "ru")
-
-
-def parse_date(value: dt.date | str | None, name: str) -> dt.date | None:
-    """A date option from a date, a datetime or ISO text; the error names the option."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise InputError(f"{name}: expected a date like 2024-12-31, got {value!r}", option=name)
-
-
-def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    """Raise unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        expected = " or ".join(f'"{c}"' for c in choices)
-        raise InputError(f"{name}: expected {expected}, got {value!r}", option=name)
-
-
-def check_share(name: str, value: float | None, *, above_zero: bool = False) -> None:
-    """Raise unless ``value`` is ``None`` or a share from 0 (or above it) to 1."""
-    if value is None:
-        return
-    low_ok = value > 0 if above_zero else value >= 0
-    if not (isinstance(value, int | float) and math.isfinite(value) and low_ok and value <= 1):
-        span = "above 0 and at most 1" if above_zero else "between 0 and 1"
-        raise InputError(f"{name}: expected a share {span}, got {value}", option=name)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +54,10 @@ class LoadOptions:
 
     def to_dict(self) -> dict[str, Any]:
         """The options as plain data (dates as ISO text)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "predict"}
+        found = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        if isinstance(found.get("predict"), ForecastOptions):
+            found["predict"] = found["predict"].to_dict()
+        return found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,14 +74,15 @@ class AnalyzeOptions(LoadOptions):
         Margin share assumed for lines that have neither cost nor margin. Without it,
         and with no cost data at all, margin is taken as revenue and the report says so.
     predict
-        Also forecast every customer: the options of
-        :func:`repeatly.models.forecast` (``{}`` for the defaults), or ``None``.
+        Also forecast every customer, with these options
+        (:class:`~repeatly.prediction.ForecastOptions`; ``ForecastOptions()`` for the
+        defaults), or not (``None``). Its margin and end default to the analysis's.
     """
 
     currency: str = "USD"
     lang: Literal["en", "ru"] = "en"
     margin_rate: float | None = None
-    predict: Mapping[str, Any] | None = field(default=None)
+    predict: ForecastOptions | None = field(default=None)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -120,8 +92,8 @@ class AnalyzeOptions(LoadOptions):
             raise InputError(
                 f"currency: expected a currency code such as USD, got {self.currency!r}"
             )
-        if self.predict is not None:
-            object.__setattr__(self, "predict", dict(self.predict))
+        if isinstance(self.predict, Mapping):  # the options of a forecast as a dict
+            object.__setattr__(self, "predict", ForecastOptions(**self.predict))
 
 
 def _plain(value: Any) -> Any:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 from repeatly.analytics import money_sum
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-    from repeatly.models import Forecast
+    from repeatly.prediction import Forecast
 
 __all__ = ["predict"]
 
@@ -50,7 +51,9 @@ def predict(
     """Forecast every customer of an order export: P(alive), purchases, spend and CLV.
 
     ``orders`` and the loading options are as for :func:`repeatly.analyze`; the model
-    options and ``predictions_file`` are those of :func:`repeatly.models.forecast`.
+    options (:class:`~repeatly.prediction.ForecastOptions`) and ``predictions_file``
+    are those of :func:`repeatly.prediction.forecast`, and are all checked before any
+    order is read.
     ``margin`` (the share of spend that is margin) defaults to the margin share of the
     lines that have a cost or margin, and to 1.0 (CLV in revenue) when none has. The
     forecast's engine tables are freed when it is closed (``with`` or ``close()``).
@@ -63,15 +66,26 @@ def predict(
     ...     sorted(result.to_dict()["params"])
     ['a', 'alpha', 'b', 'r']
     """
-    from repeatly.models import forecast
+    from repeatly.prediction import ForecastOptions, forecast
 
+    # every option is checked here, before a line is read
     loading = LoadOptions(
         mapping=mapping,
         table=table,
         on_bad_rows=on_bad_rows,
         as_of=parse_date(as_of, "as_of"),
     )
-    calibration_date = parse_date(calibration_end, "calibration_end")
+    options = ForecastOptions(
+        model=model,
+        unit=unit,
+        as_of=loading.as_of,
+        calibration_end=parse_date(calibration_end, "calibration_end"),
+        horizon=horizon,
+        clv_months=clv_months,
+        margin=margin,
+        discount_rate=discount_rate,
+        penalizer=penalizer,
+    )
     step = progress or (lambda label: log.info("%s", label))
     step("Loading orders")
     roles = ROLES + (("cost", "margin") if margin is None else ())
@@ -81,20 +95,13 @@ def predict(
     try:
         lines = loaded.table
         notes = []
-        if margin is None:
-            margin, note = _margin_share(lines)
+        if options.margin is None:
+            share, note = _margin_share(lines)
+            options = replace(options, margin=share)
             notes.append(note)
         result = forecast(
             lines,
-            model=model,
-            unit=unit,
-            as_of=loading.as_of,
-            calibration_end=calibration_date,
-            horizon=horizon,
-            clv_months=clv_months,
-            margin=margin,
-            discount_rate=discount_rate,
-            penalizer=penalizer,
+            options=options,
             progress=step,
             predictions_file=predictions_file,
             workspace=workspace,

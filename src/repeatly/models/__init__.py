@@ -1,10 +1,12 @@
-"""Predictive models of customer behaviour (buy-till-you-die and spend).
+"""Predictive models of customer behaviour (buy-till-you-die and spend): maths only.
 
 The maths lives in vectorised numpy/scipy functions (``repeatly.models._bgnbd`` ...);
 the estimators are thin: ``fit`` on (distinct, weighted) summaries, predict per row.
+Nothing here knows an engine: the summaries come from
+:func:`repeatly.analytics.model_summary`, and :func:`repeatly.prediction.forecast`
+fits these models on them and joins the predictions back in the engine.
 
-Names are imported on first use, so code that needs only the summaries (or nothing of
-this package) does not load scipy and the estimators.
+Names are imported on first use, so code that needs none of them does not load scipy.
 """
 
 from __future__ import annotations
@@ -14,34 +16,32 @@ from typing import TYPE_CHECKING
 from repeatly._lazy import lazy_names
 
 if TYPE_CHECKING:
+    from repeatly.models._boundary import bound_note, limit_note
     from repeatly.models._covariates import BetaGeoCovariateModel, ParetoNBDCovariateModel
     from repeatly.models._estimators import (
         MODELS,
         BetaGeoBetaBinomModel,
         BetaGeoModel,
         GammaGammaModel,
+        HistoryModel,
         ModifiedBetaGeoModel,
         ParetoNBDModel,
     )
-    from repeatly.models._forecast import AUTO_MODELS, Forecast, forecast
-    from repeatly.models._prep import UNIT_DAYS, distinct_rows, model_summary, period_summary
+    from repeatly.models._kernels import distinct_pairs
 
 __all__ = [
-    "AUTO_MODELS",
     "MODELS",
-    "UNIT_DAYS",
     "BetaGeoBetaBinomModel",
     "BetaGeoCovariateModel",
     "BetaGeoModel",
-    "Forecast",
     "GammaGammaModel",
+    "HistoryModel",
     "ModifiedBetaGeoModel",
     "ParetoNBDCovariateModel",
     "ParetoNBDModel",
-    "distinct_rows",
-    "forecast",
-    "model_summary",
-    "period_summary",
+    "bound_note",
+    "distinct_pairs",
+    "limit_note",
 ]
 
 __getattr__, __dir__ = lazy_names(
@@ -53,14 +53,11 @@ __getattr__, __dir__ = lazy_names(
         "BetaGeoBetaBinomModel": "_estimators",
         "BetaGeoModel": "_estimators",
         "GammaGammaModel": "_estimators",
+        "HistoryModel": "_estimators",
         "ModifiedBetaGeoModel": "_estimators",
         "ParetoNBDModel": "_estimators",
-        "AUTO_MODELS": "_forecast",
-        "Forecast": "_forecast",
-        "forecast": "_forecast",
-        "UNIT_DAYS": "_prep",
-        "distinct_rows": "_prep",
-        "model_summary": "_prep",
-        "period_summary": "_prep",
+        "bound_note": "_boundary",
+        "limit_note": "_boundary",
+        "distinct_pairs": "_kernels",
     },
 )

@@ -276,7 +276,7 @@ def _optimum(
     return params
 
 
-class _HistoryModel:
+class HistoryModel:
     """Base of the models of (frequency, recency, T) rows: fit, predictions, state.
 
     Each model names its parameters and the module holding its maths, which offers
@@ -479,7 +479,7 @@ class _HistoryModel:
         }
 
 
-class BetaGeoModel(_HistoryModel):
+class BetaGeoModel(HistoryModel):
     """BG/NBD: purchases while alive, dropout after each purchase.
 
     Parameters
@@ -539,7 +539,7 @@ class BetaGeoModel(_HistoryModel):
     )
 
 
-class ModifiedBetaGeoModel(_HistoryModel):
+class ModifiedBetaGeoModel(HistoryModel):
     """MBG/NBD: BG/NBD where a customer may also leave right after the first purchase.
 
     As BG/NBD, fitted at its limit of one dropout probability ``p`` when every customer
@@ -579,7 +579,7 @@ class ModifiedBetaGeoModel(_HistoryModel):
     )
 
 
-class ParetoNBDModel(_HistoryModel):
+class ParetoNBDModel(HistoryModel):
     """Pareto/NBD: purchases while alive, dropout at any time (exponential lifetimes).
 
     When every customer seems to drop out at about one rate, the likelihood rises
@@ -620,7 +620,7 @@ class ParetoNBDModel(_HistoryModel):
     )
 
 
-class BetaGeoBetaBinomModel(_HistoryModel):
+class BetaGeoBetaBinomModel(HistoryModel):
     """BG/BB: purchases and dropout in discrete opportunities (periods).
 
     Times are counts of opportunities: ``recency`` is the opportunity of the last
@@ -752,7 +752,7 @@ class GammaGammaModel:
 
 
 #: The models ``forecast`` can fit, by the name the CLI takes.
-MODELS: dict[str, type[_HistoryModel]] = {
+MODELS: dict[str, type[HistoryModel]] = {
     "bgnbd": BetaGeoModel,
     "mbgnbd": ModifiedBetaGeoModel,
     "pnbd": ParetoNBDModel,

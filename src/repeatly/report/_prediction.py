@@ -1,6 +1,6 @@
 """The report's Prediction section: headline figures, model comparison, charts, top customers.
 
-Everything comes from a :class:`repeatly.models.Forecast`: its small tables are drawn as
+Everything comes from a :class:`repeatly.prediction.Forecast`: its small tables are drawn as
 they are, and the per-customer table stays in the engine; only its totals and the top
 customers by CLV are fetched.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from repeatly.models._forecast import ALIVE_CAP, FREQUENCY_CAP, GONE_BELOW
+from repeatly.prediction import ALIVE_CAP, FREQUENCY_CAP, GONE_BELOW
 from repeatly.report import _charts as charts
 from repeatly.report import _prediction_charts as pcharts
 from repeatly.report._format import fmt_money, fmt_number, fmt_share, is_missing
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from repeatly.models import Forecast
+    from repeatly.prediction import Forecast
 
 __all__ = ["TOP_CUSTOMERS", "forecast_figures", "prediction_context"]
 

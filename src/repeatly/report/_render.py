@@ -30,7 +30,7 @@ from repeatly.report._segments import segments_context
 if TYPE_CHECKING:
     from repeatly.campaigns import CampaignResults
     from repeatly.jobs import Analysis
-    from repeatly.models import Forecast
+    from repeatly.prediction import Forecast
 
 __all__ = [
     "html_table",
@@ -369,7 +369,7 @@ def render_forecast_report(forecast: Forecast, *, lang: str = "en", currency: st
     ----------
     forecast
         A fitted forecast, from :func:`repeatly.predict` or
-        :func:`repeatly.models.forecast`.
+        :func:`repeatly.prediction.forecast`.
     lang
         ``"en"`` or ``"ru"``: the language of the page and its number formats.
     currency

@@ -18,7 +18,7 @@ from repeatly.report._render import render_campaign_report, render_forecast_repo
 
 if TYPE_CHECKING:
     from repeatly.campaigns import CampaignResults
-    from repeatly.models import Forecast
+    from repeatly.prediction import Forecast
 
 __all__ = ["ForecastFiles", "write_forecast", "write_results"]
 

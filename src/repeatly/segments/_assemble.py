@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 from ibis import _
 
 from repeatly.exceptions import InputError
-from repeatly.models._forecast import GONE_BELOW
+from repeatly.prediction import GONE_BELOW
 from repeatly.segments._behaviour import BehaviourRules, behaviour_segments, brand_news
 from repeatly.segments._golden import golden_customers
 from repeatly.segments._join import attach
@@ -133,7 +133,7 @@ def segment_customers(
         ``"rfm"``, ``"golden"`` and ``"status"`` tables already computed with these
         same options, to use instead of computing them again.
     forecast
-        Per-customer predictions (:attr:`repeatly.models.Forecast.customers`). With
+        Per-customer predictions (:attr:`repeatly.prediction.Forecast.customers`). With
         them, customers whose probability of still being a customer is below
         ``lost_below`` are lost too (``lost_by`` says ``"model"``; ``"cycle"`` for the
         cycle rule), the customers who bring ``golden_share`` of the predicted CLV are

@@ -1,7 +1,7 @@
 """The numerical steps of a forecast: fits, predictions and the tables of rows.
 
 They run in numpy, scipy and pandas on the distinct rows the engine groups; the
-engine joins the predictions back. :func:`repeatly.models.forecast` imports this module
+engine joins the predictions back. :func:`repeatly.prediction.forecast` imports this module
 once the engine has summarised the orders.
 """
 
@@ -17,13 +17,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from repeatly.analytics import money_sum
+from repeatly.analytics import Unit, money_sum, purchase_days
 from repeatly.exceptions import ConvergenceError, InputError
-from repeatly.models._boundary import bound_note, limit_note
-from repeatly.models._estimators import MODELS, GammaGammaModel, _HistoryModel
-from repeatly.models._forecast import ALIVE_CAP, FREQUENCY_CAP, KEY
-from repeatly.models._kernels import distinct_pairs
-from repeatly.models._prep import Unit, purchase_days
+from repeatly.models import (
+    MODELS,
+    GammaGammaModel,
+    HistoryModel,
+    bound_note,
+    distinct_pairs,
+    limit_note,
+)
+from repeatly.prediction._forecast import ALIVE_CAP, FREQUENCY_CAP, KEY
 
 __all__ = [
     "alive_matrix",
@@ -91,7 +95,7 @@ def has_repeat(rows: pd.DataFrame) -> bool:
 
 
 def fit_notes(
-    model: _HistoryModel, spend: GammaGammaModel | None, *, unit: str, repeat: bool
+    model: HistoryModel, spend: GammaGammaModel | None, *, unit: str, repeat: bool
 ) -> list[str]:
     """Plain-language notes on how the fits went: no repeat buyers, limits, bounds."""
     if not repeat:
@@ -112,7 +116,7 @@ def fit_notes(
     return notes
 
 
-def fit_model(key: str, rows: pd.DataFrame, penalizer: float) -> _HistoryModel:
+def fit_model(key: str, rows: pd.DataFrame, penalizer: float) -> HistoryModel:
     model = MODELS[key](penalizer=penalizer)
     return model.fit(
         rows.frequency.to_numpy(float),
@@ -122,7 +126,7 @@ def fit_model(key: str, rows: pd.DataFrame, penalizer: float) -> _HistoryModel:
     )
 
 
-def bic(model: _HistoryModel) -> float:
+def bic(model: HistoryModel) -> float:
     """BIC with the parameters the model was fitted with (3 at a limit, else 4)."""
     return len(model.params_) * math.log(model.n_observations_) - 2 * model.log_likelihood_
 
@@ -132,7 +136,7 @@ def comparison(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def compared(key: str, model: _HistoryModel, judged: dict[str, Any] | None) -> dict[str, Any]:
+def compared(key: str, model: HistoryModel, judged: dict[str, Any] | None) -> dict[str, Any]:
     k = len(model.params_)
     limit = model.limit_
     row = {
@@ -192,7 +196,7 @@ def by_frequency(expected: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def tracking(
-    model: _HistoryModel,
+    model: HistoryModel,
     lines: ir.Table,
     *,
     start_end: tuple[dt.date, dt.date],
@@ -319,9 +323,9 @@ class _Histories:
     def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
         self.x, self.t_x, self.T = x, t_x, T
         self.pair_x, self.pair_T, self.inverse = distinct_pairs(x, T)
-        self._alive: dict[_HistoryModel, tuple[np.ndarray, np.ndarray]] = {}
+        self._alive: dict[HistoryModel, tuple[np.ndarray, np.ndarray]] = {}
 
-    def alive(self, model: _HistoryModel) -> tuple[np.ndarray, np.ndarray]:
+    def alive(self, model: HistoryModel) -> tuple[np.ndarray, np.ndarray]:
         """P(alive) per row, and per pair for a customer who has just bought."""
         if model not in self._alive:
             self._alive[model] = (
@@ -330,29 +334,29 @@ class _Histories:
             )
         return self._alive[model]
 
-    def expected(self, model: _HistoryModel, t: float) -> np.ndarray:
+    def expected(self, model: HistoryModel, t: float) -> np.ndarray:
         """Expected purchases in the next ``t``, per row."""
         return self.alive(model)[0] * self.active_expected(model, t)[self.inverse]
 
-    def active_expected(self, model: _HistoryModel, t: float) -> np.ndarray:
+    def active_expected(self, model: HistoryModel, t: float) -> np.ndarray:
         """Expected purchases in the next ``t`` of an active customer, per pair."""
         if t == 0:
             return np.zeros(len(self.pair_x))
         return model._active_expected(t, self.pair_x, self.pair_T)
 
-    def no_purchase(self, model: _HistoryModel, t: float) -> np.ndarray:
+    def no_purchase(self, model: HistoryModel, t: float) -> np.ndarray:
         """Probability of no purchase in the next ``t``, per row."""
         rows, pairs = self.alive(model)
         some = 1.0 - model.probability_no_purchase(t, self.pair_x, self.pair_T, self.pair_T)
         return 1.0 - rows * (some / pairs)[self.inverse]
 
-    def next_in(self, model: _HistoryModel) -> np.ndarray:
+    def next_in(self, model: HistoryModel) -> np.ndarray:
         """Median time to the next purchase of an active customer, per row."""
         return model.next_purchase_in(self.pair_x, self.pair_T, self.pair_T)[self.inverse]
 
 
 def predict_rows(
-    model: _HistoryModel,
+    model: HistoryModel,
     rows: pd.DataFrame,
     *,
     horizon: float,
@@ -391,7 +395,7 @@ def predict_rows(
 
 
 def _discounted_purchases(
-    model: _HistoryModel,
+    model: HistoryModel,
     histories: _Histories,
     *,
     month: float,
@@ -516,7 +520,7 @@ def clv_distribution(customers: ir.Table, bins: int = 40) -> pd.DataFrame:
 
 
 def what_if(
-    model: _HistoryModel,
+    model: HistoryModel,
     rows: pd.DataFrame,
     discounted: np.ndarray,
     histories: _Histories,
@@ -556,7 +560,7 @@ def what_if(
     }
 
 
-def _less_dropout(model: _HistoryModel, reduction: float) -> dict[str, float]:
+def _less_dropout(model: HistoryModel, reduction: float) -> dict[str, float]:
     p = dict(model.params_)
     keep = 1 - reduction
     if "s" in p:  # Pareto/NBD: mean dropout rate s / beta

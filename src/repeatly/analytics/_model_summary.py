@@ -8,7 +8,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from repeatly.analytics import money_sum
+from repeatly.analytics._orders import money_sum
 from repeatly.connection import arg_min
 from repeatly.exceptions import InputError
 

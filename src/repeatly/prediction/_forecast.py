@@ -16,21 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from repeatly.analytics import Unit, model_summary, period_summary
 from repeatly.connection import aggregation_threads, alongside, materialize, release, store_parquet
 from repeatly.exceptions import InputError
-from repeatly.models._prep import UNIT_DAYS, Unit, model_summary, period_summary
+from repeatly.prediction._options import AUTO_MODELS, ForecastOptions
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-    from repeatly.models._estimators import GammaGammaModel, _HistoryModel
+    from repeatly.models import GammaGammaModel, HistoryModel
     from repeatly.workspace import Workspace
 
-__all__ = ["AUTO_MODELS", "Forecast", "forecast"]
-
-#: The models ``model="auto"`` chooses between (they share one data summary).
-AUTO_MODELS = ("bgnbd", "mbgnbd", "pnbd")
+__all__ = ["ALIVE_CAP", "FREQUENCY_CAP", "GONE_BELOW", "Forecast", "forecast"]
 
 KEY = ["frequency", "recency", "T"]
 FREQUENCY_CAP = 7  # the by-frequency tables group 7 and more together
@@ -77,7 +75,7 @@ class Forecast:
         :func:`forecast` was given one (``customers`` then reads it on DuckDB).
     """
 
-    model: _HistoryModel
+    model: HistoryModel
     spend: GammaGammaModel | None
     customers: ir.Table
     comparison: pd.DataFrame
@@ -161,13 +159,14 @@ def forecast(
     *,
     model: str = "auto",
     unit: Unit = "week",
-    as_of: dt.date | None = None,
-    calibration_end: dt.date | None = None,
+    as_of: dt.date | str | None = None,
+    calibration_end: dt.date | str | None = None,
     horizon: float | None = None,
     clv_months: int = 12,
-    margin: float = 1.0,
+    margin: float | None = None,
     discount_rate: float = 0.10,
     penalizer: float = 0.0,
+    options: ForecastOptions | None = None,
     progress: Progress | None = None,
     predictions_file: str | os.PathLike[str] | None = None,
     workspace: Workspace | None = None,
@@ -198,11 +197,13 @@ def forecast(
     clv_months
         Months of purchases the customer lifetime value counts.
     margin
-        Share of spend that is margin (1.0: CLV in revenue).
+        Share of spend that is margin (default 1.0: CLV in revenue).
     discount_rate
         Yearly discount rate of future margin (0.10 = 10% a year), applied monthly.
     penalizer
         L2 penalty on the model parameters.
+    options
+        All the options above as one :class:`ForecastOptions` instead of the keywords.
     progress
         Called with a short label as each step starts.
     predictions_file
@@ -226,20 +227,24 @@ def forecast(
     """
     # the numerical steps (numpy, scipy, pandas) are imported here, not with this module,
     # whose constants the report and the segments use
-    from repeatly.models import _forecast_steps as steps
+    from repeatly.prediction import _steps as steps
 
-    if model != "auto" and model not in steps.MODELS:
-        raise InputError(f"model: expected auto, {', '.join(steps.MODELS)}; got {model!r}")
-    if unit not in UNIT_DAYS:
-        raise InputError(f'unit: expected "day", "week" or "month", got {unit!r}')
-    if not 0 < margin <= 1:
-        raise InputError(f"margin: expected a share above 0 and at most 1, got {margin}")
-    if not 0 <= discount_rate < 10:
-        raise InputError(f"discount_rate: expected a yearly rate such as 0.1, got {discount_rate}")
-    if not 0 <= penalizer < math.inf:
-        raise InputError(f"penalizer: expected 0 or more, got {penalizer}")
-    if clv_months < 1:
-        raise InputError(f"clv_months: expected 1 or more, got {clv_months}")
+    if options is None:
+        options = ForecastOptions(
+            model=model,
+            unit=unit,
+            as_of=as_of,  # type: ignore[arg-type]  # text is read as a date
+            calibration_end=calibration_end,  # type: ignore[arg-type]
+            horizon=horizon,
+            clv_months=clv_months,
+            margin=margin,
+            discount_rate=discount_rate,
+            penalizer=penalizer,
+        )
+    model, unit, clv_months = options.model, options.unit, options.clv_months
+    discount_rate, penalizer = options.discount_rate, options.penalizer
+    calibration_end = options.calibration_end
+    margin_share = 1.0 if options.margin is None else options.margin
     saved = None if predictions_file is None else Path(predictions_file)
     if saved is not None and not saved.parent.is_dir():
         raise InputError(
@@ -248,11 +253,9 @@ def forecast(
     step = progress or (lambda label: None)
     keep = workspace.store if workspace is not None else materialize
     drop = workspace.drop if workspace is not None else release
-    size = UNIT_DAYS[unit]
-    horizon = 365.25 / size if horizon is None else float(horizon)
-    if horizon <= 0:
-        raise InputError(f"horizon: expected a positive number of {unit}s, got {horizon}")
-    end = as_of or _last_day(lines)
+    size = options.unit_days
+    horizon = options.horizon_units
+    end = options.as_of or _last_day(lines)
     if calibration_end is not None and not calibration_end < end:
         raise InputError(
             f"calibration_end: expected a day before the end of the history "
@@ -266,9 +269,9 @@ def forecast(
     comparison_rows: list[dict[str, Any]] = []
     holdout: dict[str, Any] | None = None
     tables: dict[str, pd.DataFrame] = {}
-    fits: dict[str, _HistoryModel] = {}
+    fits: dict[str, HistoryModel] = {}
     judged: dict[str, dict[str, Any]] = {}
-    calibrated: dict[str, _HistoryModel] = {}
+    calibrated: dict[str, HistoryModel] = {}
     expected: dict[str, Any] = {}
     on_holdout = False  # whether the models are judged on the holdout
     if calibration_end is not None:
@@ -378,7 +381,7 @@ def forecast(
         discrete=discrete,
         alive_known=repeat,
     )
-    joined = steps.join_predictions(summary, predictions, end=end, size=size, margin=margin)
+    joined = steps.join_predictions(summary, predictions, end=end, size=size, margin=margin_share)
 
     def store() -> ir.Table:
         if saved is None:
@@ -393,7 +396,7 @@ def forecast(
             rows,
             predictions["discounted_purchases"].to_numpy(),
             histories,
-            margin=margin,
+            margin=margin_share,
             horizon_months=clv_months,
             month=DAYS_PER_MONTH / size,
             monthly_rate=monthly,
@@ -402,7 +405,7 @@ def forecast(
     customers = stored_forecast.result()
     drop(stored)  # the forecast holds all of it
     tables["clv_distribution"] = steps.clv_distribution(customers)
-    options = {
+    used = {
         "model": chosen,
         "requested_model": model,
         "unit": unit,
@@ -410,7 +413,7 @@ def forecast(
         "calibration_end": calibration_end,
         "horizon": horizon,
         "clv_months": clv_months,
-        "margin": margin,
+        "margin": margin_share,
         "discount_rate": discount_rate,
         "penalizer": penalizer,
     }
@@ -422,7 +425,7 @@ def forecast(
         holdout=holdout,
         tables=tables,
         what_if=what_if,
-        options=options,
+        options=used,
         notes=notes,
         predictions_file=saved,
     )

@@ -1,0 +1,44 @@
+"""Checking option values once, with messages that name the option."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from repeatly.exceptions import InputError
+
+__all__ = ["check_choice", "check_share", "parse_date"]
+
+
+def parse_date(value: dt.date | str | None, name: str) -> dt.date | None:
+    """A date option from a date, a datetime or ISO text; the error names the option."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(f"{name}: expected a date like 2024-12-31, got {value!r}", option=name)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Raise unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        expected = " or ".join(f'"{c}"' for c in choices)
+        raise InputError(f"{name}: expected {expected}, got {value!r}", option=name)
+
+
+def check_share(name: str, value: float | None, *, above_zero: bool = False) -> None:
+    """Raise unless ``value`` is ``None`` or a share from 0 (or above it) to 1."""
+    if value is None:
+        return
+    low_ok = value > 0 if above_zero else value >= 0
+    if not (isinstance(value, int | float) and math.isfinite(value) and low_ok and value <= 1):
+        span = "above 0 and at most 1" if above_zero else "between 0 and 1"
+        raise InputError(f"{name}: expected a share {span}, got {value}", option=name)
