@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repeatly import analytics
 from repeatly.connection import default_connection
@@ -156,3 +159,26 @@ def test_purchase_gaps_overall_and_by_category(lines):
     # default bins: [1, 8) [8, 15) [15, 31) [31, 61) [61, 91) [91, 181) ...
     assert dict(zip(hist.lower, hist.repeats, strict=True)) == {15: 1, 31: 1, 91: 1}
     assert hist.share.sum() == pytest.approx(1.0)
+
+
+def test_money_is_summed_in_whole_cents_halves_away_from_zero(con):
+    # 0.125, -0.125 and 0.375 are exact in binary: half cents, rounded away from zero
+    table = con.create_table("m", pd.DataFrame({"amount": [0.125, -0.125, 0.375, 10.0]}), temp=True)
+    total = table.aggregate(total=analytics.money_sum(table.amount)).to_pandas().total[0]
+    assert total == (13 - 13 + 38 + 1000) / 100
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=60), st.randoms())
+def test_money_sums_are_exact_and_the_same_in_any_order(cents, random):
+    con = default_connection()
+    shuffled = list(cents)
+    random.shuffle(shuffled)
+    totals = []
+    for order in (cents, shuffled):
+        table = ibis.memtable({"amount": [c / 100 for c in order]})
+        totals.append(
+            con.execute(table.aggregate(total=analytics.money_sum(table.amount))).total[0]
+        )
+    # the exact sum of the cents, to the last bit, in either order
+    assert totals[0] == totals[1] == sum(cents) / 100

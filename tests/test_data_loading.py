@@ -583,8 +583,8 @@ def _threads(con):
     return con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
 
 
-@pytest.mark.parametrize(("cores", "during"), [(1, 4), (2, 4), (8, 8)])
-def test_a_large_aggregation_runs_with_at_least_four_threads_then_the_cores_again(
+@pytest.mark.parametrize(("cores", "during"), [(1, 3), (2, 3), (3, 3), (8, 8)])
+def test_a_large_aggregation_runs_with_at_least_three_threads_then_the_cores_again(
     monkeypatch, cores, during
 ):
     from repeatly import connection
@@ -646,3 +646,21 @@ def test_engine_work_alongside_gives_its_result_and_is_waited_for_even_on_failur
         pass
     with pytest.raises(ZeroDivisionError):
         failed.result()  # the work's own error, where its outcome is taken
+
+
+def test_engine_work_alongside_is_stopped_when_the_block_fails():
+    import duckdb
+
+    from repeatly import connection
+
+    con = connection.default_connection()
+    # minutes of work if it ran to its end: the block's failure must stop it
+    endless = "SELECT sum(hash(i)) FROM range(50000000000) t(i)"
+    with (
+        pytest.raises(KeyboardInterrupt),
+        connection.alongside(lambda: con.raw_sql(endless).fetchall(), engine=con) as work,
+    ):
+        raise KeyboardInterrupt  # as Ctrl-C would, while the query runs on its thread
+    assert isinstance(work.exception(), duckdb.InterruptException)
+    assert con.raw_sql("SELECT 42").fetchone() == (42,)  # the engine goes on serving
+    con.disconnect()

@@ -27,11 +27,13 @@ __all__ = [
     "connect",
     "default_connection",
     "default_threads",
+    "interrupt",
     "is_url",
     "materialize",
     "release",
     "shared_connection",
     "store_parquet",
+    "whole",
     "write_parquet",
 ]
 
@@ -72,19 +74,20 @@ def default_threads() -> int:
 
 
 #: Threads for a large hash aggregation (see :func:`aggregation_threads`).
-AGGREGATION_THREADS = 4
+AGGREGATION_THREADS = 3
 
 
 @contextmanager
 def aggregation_threads(table: ir.Table) -> Iterator[None]:
-    """Run a large hash aggregation on ``table``'s engine with at least four threads.
+    """Run a large hash aggregation on ``table``'s engine with at least three threads.
 
     DuckDB splits a hash aggregation into partitions by its number of threads: on 2
-    cores, 4 threads summarise 10M order lines in about 1.6 s instead of 2.4 s, with
-    less CPU time, not more. Other work can be slower with more threads than cores (the
-    Parquet writer, the segments), and a join gains nothing, so the count goes back
-    afterwards. Nothing changes on other engines, on machines with four cores or more,
-    or when ``REPEATLY_THREADS`` is set.
+    cores, 3 or 4 threads summarise 10M order lines in about 1.2 s instead of 1.5 s
+    with 2, with less CPU time, not more (3 a little less than 4, on both benchmark
+    shapes). Other work can be slower with more threads than cores (the Parquet writer,
+    the segments), and a join gains nothing, so the count goes back afterwards. Nothing
+    changes on other engines, on machines with three cores or more, or when
+    ``REPEATLY_THREADS`` is set.
     """
     from repeatly.settings import get_settings
 
@@ -218,16 +221,41 @@ def materialize(expr: ir.Table, name: str, *, con: BaseBackend | None = None) ->
 
 
 @contextmanager
-def alongside(work: Callable[[], T]) -> Iterator[Future[T]]:
+def alongside(
+    work: Callable[[], T], *, engine: BaseBackend | ir.Table | None = None
+) -> Iterator[Future[T]]:
     """Run engine work on a thread of its own while the block computes in numpy.
 
     Engines run a query without holding Python's lock, so the query and the block's
     numpy work share the cores (on 2 cores the model fits leave one idle). The block
     must not use the engine the work uses. Leaving the block waits for the work, also
     when the block fails, so nothing runs on past it; take its outcome from the future.
+    With ``engine`` (a DuckDB backend, or a table on one), a failure of the block or an
+    interrupt (Ctrl-C) while waiting stops the work's query instead of waiting for it
+    to finish: a query on a thread of its own does not see the interrupt itself.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="repeatly-engine") as pool:
-        yield pool.submit(work)
+    from concurrent.futures import wait
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repeatly-engine")
+    try:
+        future = pool.submit(work)
+        try:
+            yield future
+            wait([future])  # here, unlike in the pool's shutdown, an interrupt gets through
+        except BaseException:
+            while engine is not None and not future.done():  # a query just starting
+                interrupt(engine)  # may miss one interrupt: again until it stops
+                wait([future], timeout=0.1)
+            raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def interrupt(engine: BaseBackend | ir.Table) -> None:
+    """Stop the query running on ``engine`` (DuckDB only; elsewhere nothing happens)."""
+    backend = engine._find_backend(use_default=True) if hasattr(engine, "_find_backend") else engine
+    if getattr(backend, "name", None) == "duckdb":
+        backend.con.interrupt()
 
 
 def release(table: ir.Table) -> None:
@@ -237,6 +265,29 @@ def release(table: ir.Table) -> None:
     """
     backend = table._find_backend(use_default=True)
     backend.drop_table(table.get_name(), force=True)
+
+
+def whole(value: ir.NumericValue) -> ir.FloatingValue:
+    """``value`` rounded to the nearest whole number (halves away from zero), kept a float.
+
+    Sums of whole floats are exact, so the same in any order, while they stay below
+    2**53. On DuckDB its own one-argument ``round``, which keeps a DOUBLE: Ibis's
+    ``round()`` casts to BIGINT there, and DuckDB sums BIGINT in 128 bits (money in
+    cents over the 10M lines of a large export: 0.3 s more a query). Elsewhere Ibis's
+    ``round()``, cast back to a float.
+    """
+    import ibis
+
+    if value._find_backend(use_default=True).name != "duckdb":
+        return value.round().cast("float64")
+
+    def duckdb_round(value: object) -> object:
+        """DuckDB's ``round`` of a DOUBLE (a declaration: DuckDB computes it)."""
+
+    builtin = ibis.udf.scalar.builtin(
+        duckdb_round, name="round", signature=(("float64",), "float64")
+    )
+    return builtin(value.cast("float64"))
 
 
 def arg_min(value: ir.Column, key: ir.Column) -> ir.Scalar:

@@ -225,10 +225,6 @@ def forecast(
         An option is out of range, no customer bought by the end (or the calibration
         end), or every order up to it is on one day (no time has passed).
     """
-    # the numerical steps (numpy, scipy, pandas) are imported here, not with this module,
-    # whose constants the report and the segments use
-    from repeatly.prediction import _steps as steps
-
     if options is None:
         options = ForecastOptions(
             model=model,
@@ -276,11 +272,13 @@ def forecast(
     on_holdout = False  # whether the models are judged on the holdout
     if calibration_end is not None:
         step("Fitting on the calibration period")
-        with aggregation_threads(lines):
-            calib = keep(
-                summarise(lines, calibration_end=calibration_end, unit=unit, holdout_end=end),
-                "model_calibration",
-            )
+        calib = _summarised(
+            summarise(lines, calibration_end=calibration_end, unit=unit, holdout_end=end),
+            "model_calibration",
+            keep,
+        )
+        from repeatly.prediction import _steps as steps
+
         calib_key = [*KEY, "holdout_purchases"]
         # in a fixed order: the engine returns groups in any order, and the sums over
         # the rows (the fits' among them) then differ in their last bits from run to run
@@ -305,8 +303,11 @@ def forecast(
                 comparison_rows.append(steps.compared(key, calibrated[key], judged[key]))
 
     step("Fitting the models")
-    with aggregation_threads(lines):
-        summary = stored = keep(summarise(lines, calibration_end=end, unit=unit), "model_summary")
+    summary = stored = _summarised(
+        summarise(lines, calibration_end=end, unit=unit), "model_summary", keep
+    )
+    from repeatly.prediction import _steps as steps
+
     rows = steps.frame(
         summary.group_by(KEY)
         .aggregate(weight=summary.count(), value_sum=steps.mean_spend_sum(summary))
@@ -317,7 +318,7 @@ def forecast(
     steps.check_time_passed(rows, end)
     repeat = steps.has_repeat(rows)
     # the engine groups the spend rows while numpy fits the purchase models
-    with alongside(lambda: steps.spend_rows(summary)) as spend_rows:
+    with alongside(lambda: steps.spend_rows(summary), engine=summary) as spend_rows:
         if on_holdout:  # chosen on the holdout: only it is refitted on the whole history
             chosen = min(candidates, key=lambda k: judged[k]["mae"])
             fits[chosen] = steps.fit_model(chosen, rows, penalizer)
@@ -389,7 +390,7 @@ def forecast(
         return store_parquet(joined, saved, "forecast")
 
     # the engine joins the predictions back while numpy computes the tables of rows
-    with alongside(store) as stored_forecast:
+    with alongside(store, engine=joined) as stored_forecast:
         tables["alive_matrix"] = steps.alive_matrix(rows, predictions if repeat else None)
         what_if = steps.what_if(
             fitted,
@@ -429,6 +430,23 @@ def forecast(
         notes=notes,
         predictions_file=saved,
     )
+
+
+def _summarised(
+    summary: ir.Table, name: str, keep: Callable[[ir.Table, str], ir.Table]
+) -> ir.Table:
+    """Store a summary of the orders, and import the numerical steps meanwhile.
+
+    The steps' modules (numpy, scipy, pandas) are imported here, not with this module,
+    whose constants the report and the segments use: while the engine summarises, on
+    the core it leaves.
+    """
+    with (
+        aggregation_threads(summary),
+        alongside(lambda: keep(summary, name), engine=summary) as stored,
+    ):
+        from repeatly.prediction import _steps  # noqa: F401
+    return stored.result()
 
 
 def _last_day(lines: ir.Table) -> dt.date:

@@ -3,17 +3,28 @@
 :func:`render_report` and :func:`write_outputs` render an analysis;
 :func:`write_forecast` a forecast; :func:`write_results` a campaign's results. They
 render the results the jobs return and hold no logic of their own.
+
+Names are imported on first use: a command can check its file options
+(:class:`ForecastFiles`) before its job runs without loading the page's modules
+(pandas, Plotly, Jinja), which then load beside the engine's work.
 """
 
-from repeatly.report._format import fmt_money, fmt_number, fmt_share
-from repeatly.report._render import (
-    html_table,
-    render_campaign_report,
-    render_forecast_report,
-    render_report,
-    write_outputs,
-)
-from repeatly.report._write import ForecastFiles, write_forecast, write_results
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from repeatly._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from repeatly.report._format import fmt_money, fmt_number, fmt_share
+    from repeatly.report._render import (
+        html_table,
+        render_campaign_report,
+        render_forecast_report,
+        render_report,
+        write_outputs,
+    )
+    from repeatly.report._write import ForecastFiles, write_forecast, write_results
 
 __all__ = [
     "ForecastFiles",
@@ -28,3 +39,20 @@ __all__ = [
     "write_outputs",
     "write_results",
 ]
+
+__getattr__, __dir__ = lazy_names(
+    globals(),
+    {
+        "fmt_money": "_format",
+        "fmt_number": "_format",
+        "fmt_share": "_format",
+        "html_table": "_render",
+        "render_campaign_report": "_render",
+        "render_forecast_report": "_render",
+        "render_report": "_render",
+        "write_outputs": "_render",
+        "ForecastFiles": "_write",
+        "write_forecast": "_write",
+        "write_results": "_write",
+    },
+)

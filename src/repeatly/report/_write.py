@@ -14,7 +14,6 @@ import ibis
 from repeatly._files import atomic_write, json_plain
 from repeatly.connection import write_parquet
 from repeatly.exceptions import InputError
-from repeatly.report._render import render_campaign_report, render_forecast_report
 
 if TYPE_CHECKING:
     from repeatly.campaigns import CampaignResults
@@ -100,6 +99,8 @@ def write_forecast(
         ),
     )
     atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))
+    from repeatly.report._render import render_forecast_report  # the page's modules
+
     page = render_forecast_report(result, lang=lang, currency=currency)
     paths["report"] = atomic_write(
         folder / "report.html", lambda p: p.write_text(page, encoding="utf-8")
@@ -133,6 +134,8 @@ def write_results(
         paths["summary"],
         lambda p: p.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8"),
     )
+    from repeatly.report._render import render_campaign_report
+
     page = render_campaign_report([results], lang=lang, currency=currency)
     atomic_write(paths["report"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
