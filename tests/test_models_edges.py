@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 
@@ -146,6 +147,26 @@ def test_customers_who_all_bought_once_get_no_p_alive_and_no_model_is_chosen(bou
     assert judged.options["model"] == "bgnbd"
     assert "none is chosen over the others" in " ".join(judged.notes)
     assert judged.holdout is not None and judged.holdout["actual"] == 0
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Not known"), ("ru", "Неизвестно")])
+def test_the_report_says_who_has_left_is_not_known_when_nobody_bought_twice(
+    bought_once, lang, words
+):
+    from repeatly.report import render_forecast_report
+
+    with repeatly.predict(bought_once, margin=0.5) as result:
+        page = render_forecast_report(result, lang=lang)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    gone = "Likely gone" if lang == "en" else "Скорее всего ушли"
+    tile = text[text.index(gone) :][:300]
+    assert words in tile  # not "0 gone": who has gone is not known
+    assert tile.split()[len(gone.split())] == "—"
+    # no what-if on leaving, no empty P(alive) matrix or all-nil CLV chart, no model
+    # said to fit best
+    assert ("fewer customers left" if lang == "en" else "уходило на") not in text
+    assert 'class="plotly-graph-div"' not in page
+    assert ("None of" if lang == "en" else "Ни одна из моделей") in text
 
 
 def test_auto_uses_the_whole_history_when_nobody_came_back_before_the_cut():

@@ -238,6 +238,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Lowest BIC of {models} (no holdout to judge on).",
         "ru": "Наименьший BIC среди {models} (без отложенного периода).",
     },
+    "p_why_tie": {
+        "en": "None of {models} is better here: no customer has bought twice, so they "
+        "all fit equally; the figures are this model's.",
+        "ru": "Ни одна из моделей {models} здесь не лучше: ни один клиент не купил "
+        "дважды, и все подходят одинаково; показаны цифры этой модели.",
+    },
     "p_why_chosen": {"en": "As chosen in the options.", "ru": "Задана в настройках."},
     "p_spend_gg": {
         "en": "Spend per purchase: Gamma-Gamma model.",
@@ -277,6 +283,12 @@ TEXT: dict[str, dict[str, str]] = {
     "p_gone_def": {
         "en": "{share} of customers: chance of still being active below {cut}.",
         "ru": "{share} клиентов: вероятность, что клиент ещё активен, ниже {cut}.",
+    },
+    "p_gone_unknown": {
+        "en": "Not known: no customer has bought twice yet, so the orders cannot tell "
+        "a customer who has left from one who has not come back yet.",
+        "ru": "Неизвестно: ни один клиент ещё не купил дважды, и по заказам нельзя "
+        "отличить ушедшего клиента от того, кто просто ещё не вернулся.",
     },
     "p_holdout": {"en": "Holdout error", "ru": "Ошибка на отложенном периоде"},
     "p_holdout_def": {

@@ -38,7 +38,8 @@ def forecast_figures(customers: ir.Table) -> dict[str, float]:
     """Totals over every customer, computed in the engine.
 
     ``customers``, ``clv`` (total predicted CLV), ``purchases`` (expected over the
-    horizon) and ``gone`` (customers with P(alive) below :data:`GONE_BELOW`).
+    horizon), ``gone`` (customers with P(alive) below :data:`GONE_BELOW`) and ``known``
+    (customers with a P(alive): none when nobody bought twice).
     """
     c = customers
     row = (
@@ -47,11 +48,13 @@ def forecast_figures(customers: ir.Table) -> dict[str, float]:
             clv=c.clv.sum(),
             purchases=c.expected_purchases.sum(),
             gone=c.count(where=c.p_alive < GONE_BELOW),
+            known=c.p_alive.count(),
         )
         .execute()
         .iloc[0]
     )
-    return {key: float(row[key]) for key in ("customers", "clv", "purchases", "gone")}
+    keys = ("customers", "clv", "purchases", "gone", "known")
+    return {key: float(row[key]) for key in keys}
 
 
 def _top_customers(customers: ir.Table, n: int = TOP_CUSTOMERS) -> pd.DataFrame:
@@ -104,10 +107,15 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
 
     tiles = _tiles(forecast, figures, t=t, money=money, lang=lang, length=length, cut=cut)
     wi = forecast.what_if
-    what_if = t("p_what_if").format(
-        reduction=fmt_share(wi["churn_reduction"], lang=lang, digits=0),
-        change=money(wi["change"]),
-        share=_signed_share(wi["change_share"], lang=lang),
+    # without a P(alive) nobody is seen leaving, so fewer leaving changes nothing to say
+    what_if = (
+        t("p_what_if").format(
+            reduction=fmt_share(wi["churn_reduction"], lang=lang, digits=0),
+            change=money(wi["change"]),
+            share=_signed_share(wi["change_share"], lang=lang),
+        )
+        if figures["known"]
+        else ""
     )
     note = (
         t("p_compared_holdout").format(date=cut, length=length)
@@ -166,7 +174,9 @@ def _tiles(
 ) -> list[dict[str, str]]:
     opts = forecast.options
     names = list(forecast.comparison["name"])
-    if opts.get("requested_model") == "auto" and len(names) > 1:
+    if opts.get("requested_model") == "auto" and len(names) > 1 and not figures["known"]:
+        why = t("p_why_tie").format(models=", ".join(names))  # nobody bought twice
+    elif opts.get("requested_model") == "auto" and len(names) > 1:
         why = t("p_why_holdout" if forecast.holdout is not None else "p_why_bic").format(
             models=", ".join(names)
         )
@@ -210,6 +220,12 @@ def _tiles(
                 share=fmt_share(figures["gone"] / n if n else None, lang=lang),
                 cut=fmt_share(GONE_BELOW, lang=lang, digits=0),
             ),
+        }
+        if figures["known"]
+        else {  # nobody bought twice: who has left cannot be told, not "0 gone"
+            "label": t("p_gone"),
+            "value": fmt_number(None, lang=lang),
+            "definition": t("p_gone_unknown"),
         },
     ]
     holdout = forecast.holdout
@@ -285,9 +301,15 @@ def _holdout_figures(
 
 
 def _figures(forecast: Forecast, *, t: Text, lang: str, currency: str) -> list[go.Figure]:
-    """The P(alive) matrix and the CLV distribution."""
+    """The P(alive) matrix and the CLV distribution.
+
+    Neither without a P(alive) (nobody bought twice): the matrix would be empty, and
+    every customer's CLV is nil (no repeat purchase is expected).
+    """
     opts = forecast.options
     tables = forecast.tables
+    if tables["alive_matrix"].empty:
+        return []
     alive = pcharts.alive_heatmap(
         tables["alive_matrix"],
         cap=ALIVE_CAP,
