@@ -234,6 +234,7 @@ def alongside(
     interrupt (Ctrl-C) while waiting stops the work's query instead of waiting for it
     to finish: a query on a thread of its own does not see the interrupt itself.
     """
+    import time
     from concurrent.futures import wait
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repeatly-engine")
@@ -245,7 +246,8 @@ def alongside(
         except BaseException:
             while engine is not None and not future.done():  # a query just starting
                 interrupt(engine)  # may miss one interrupt: again until it stops
-                wait([future], timeout=0.1)
+                time.sleep(0.05)  # (a wait with a timeout would take a deadline, which a
+                # moved clock, as in the suite's runs at other hours, can put far off)
             raise
     finally:
         pool.shutdown(wait=True)
