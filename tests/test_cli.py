@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -130,3 +131,26 @@ def test_a_bgnbd_forecast_needs_no_general_optimiser(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert done.stdout.strip() == "False"
+
+
+def test_the_command_gives_numpy_plain_memory_pages_unless_told_otherwise():
+    # numpy's own switch returns its previous state: whether it asked for huge pages
+    code = (
+        "import sys\n"
+        "from repeatly.cli import main\n"
+        "sys.argv = ['repeatly', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "from numpy._core import multiarray\n"
+        "print(multiarray._set_madvise_hugepage(True))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    states = {}
+    for choice in (None, "1"):
+        if choice is not None:
+            env["NUMPY_MADVISE_HUGEPAGE"] = choice
+        run = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert run.returncode == 0, run.stderr
+        states[choice] = run.stdout.split()[-1]
+    assert states == {None: "False", "1": "True"}  # plain pages; the user's choice stands
