@@ -133,6 +133,11 @@ class SmtpRecorder:
         self.refuse: set[str] = set()  # addresses answered with 550
         self.greylist: set[str] = set()  # addresses answered with 450 (try later)
         self.reject_data: dict[str, str] = {}  # address: the answer to its message
+        self.refuse_sender: str | None = None  # the answer to every MAIL FROM
+        self.rcpt_answers: dict[str, str] = {}  # address: the answer to its RCPT TO
+        # address: "before" (drop the connection without keeping its message) or "after"
+        # (keep it, then drop the connection before answering)
+        self.drop: dict[str, str] = {}
 
     def hold(self, n: int, at: str) -> None:
         self._hold = (n, at)
@@ -148,9 +153,18 @@ class SmtpRecorder:
             while not self.go.is_set():
                 await asyncio.sleep(0.01)
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender is not None:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, options):
         self._rcpts += 1
         await self._wait_if(self._rcpts, "rcpt")
+        if address in self.rcpt_answers:
+            return self.rcpt_answers[address]
         if address in self.refuse:
             return "550 5.1.1 No such user"
         if address in self.greylist:
@@ -162,6 +176,10 @@ class SmtpRecorder:
         for address in envelope.rcpt_tos:
             if address in self.reject_data:  # refused after the final dot: not delivered
                 return self.reject_data[address]
+        drop = next((self.drop.pop(a) for a in envelope.rcpt_tos if a in self.drop), None)
+        if drop == "before":  # the connection drops before the message is kept
+            server.transport.close()
+            return "421 closing"
         with self.lock:
             self.received.append(
                 (
@@ -171,10 +189,14 @@ class SmtpRecorder:
                 )
             )
             count = len(self.received)
+        if drop == "after":  # kept, then the connection drops before the answer
+            server.transport.close()
+            return "421 closing"
         await self._wait_if(count, "data")
         return "250 Message accepted"
 
     def messages(self):
+        """Every message the server took, as it came (a message sent twice is here twice)."""
         import email
         import email.policy
 
@@ -182,6 +204,15 @@ class SmtpRecorder:
             email.message_from_bytes(raw, policy=email.policy.default)
             for _sender, _to, raw in self.received
         ]
+
+    def mailbox(self):
+        """The messages as a receiving server keeps them: a Message-ID it has is dropped."""
+        seen, kept = set(), []
+        for message in self.messages():
+            if message["Message-ID"] not in seen:
+                seen.add(message["Message-ID"])
+                kept.append(message)
+        return kept
 
 
 @pytest.fixture

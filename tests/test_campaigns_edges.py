@@ -35,7 +35,7 @@ def _statuses(store) -> dict[str, tuple[str, str | None]]:
     return {c: (s, e) for c, s, e in rows}
 
 
-def test_a_message_whose_answer_is_lost_after_the_dot_is_not_sent_again(smtp_server):
+def test_a_message_whose_answer_is_lost_goes_once_more_with_its_message_id(smtp_server):
     host, port, recorder = smtp_server
     recorder.hold(3, "data")  # the third message is in, its answer never comes in time
     with open_store("sqlite://") as store:
@@ -43,16 +43,23 @@ def test_a_message_whose_answer_is_lost_after_the_dot_is_not_sent_again(smtp_ser
         settings = SmtpSettings(host, port, "news@shop.example", timeout=1.0)
         result = send_campaign(plan, store, smtp=settings, now=NOON)
         recorder.release()
+        third = recorder.messages()[2]
+        lost = _statuses(store)
         again = send_campaign(plan, store, smtp=settings, now=NOON + dt.timedelta(days=1))
         status = _statuses(store)
-    ids = [m["Message-ID"] for m in recorder.messages()]
+        once_more = send_campaign(plan, store, smtp=settings, now=NOON + dt.timedelta(days=2))
     emailed = plan.treatment[plan.treatment.channel == "email"]
-    assert len(ids) == len(set(ids)) == len(emailed) == result.sent
-    assert again.sent == 0
-    third = recorder.messages()[2]["To"]
-    customer = emailed.customer_id[emailed.email == third].iloc[0]
+    customer = emailed.customer_id[emailed.email == third["To"]].iloc[0]
+    # never counted as sent: unknown, then sent once more the next run
+    assert (result.sent, result.unknown) == (len(emailed) - 1, 1)
+    assert lost[customer][0] == "unknown"
+    assert lost[customer][1].startswith("no answer after the message was handed over")
+    assert (again.released, again.sent, once_more.sent) == (1, 1, 0)
     assert status[customer][0] == "sent"
-    assert status[customer][1].startswith("no answer after the message was handed over")
+    received = recorder.messages()
+    assert len(received) == len(emailed) + 1
+    assert [m["Message-ID"] for m in received].count(third["Message-ID"]) == 2
+    assert len(recorder.mailbox()) == len(emailed)  # the receiver drops the second
 
 
 def test_a_bad_address_fails_alone_and_a_greylisted_one_waits(smtp_server):
@@ -66,12 +73,20 @@ def test_a_bad_address_fails_alone_and_a_greylisted_one_waits(smtp_server):
         recorder.greylist.add(later)
         first = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON, retries=1)
         recorder.greylist.clear()
-        second = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        waited = _statuses(store)
+        soon = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        second = send_campaign(
+            plan, store, smtp=_settings(smtp_server), now=NOON + dt.timedelta(minutes=6)
+        )
         status = _statuses(store)
     bad = plan.audience.customer_id.iloc[0]
     assert status[bad][0] == "failed" and "UnicodeEncodeError" in status[bad][1]
     assert not any(s == "sending" for s, _e in status.values())
-    assert first.sent == len(emailed) - 2 and first.failed == 2
+    # the greylisted one is pending, not failed, and waits 5 minutes before its next try
+    assert (first.sent, first.failed, first.pending) == (len(emailed) - 2, 1, 1)
+    greylisted = emailed.customer_id[emailed.email == later].iloc[0]
+    assert waited[greylisted][0] == "pending" and "450" in waited[greylisted][1]
+    assert soon.sent == 0
     assert second.sent == 1  # the greylisted one, and not the refused address again
     received = [m["To"] for m in recorder.messages()]
     assert received.count(later) == 1 and len(received) == len(emailed) - 1
@@ -148,11 +163,14 @@ def test_a_message_refused_after_the_dot_is_failed_or_tried_again(smtp_server):
         }
         first = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON, retries=2)
         recorder.reject_data = {refused: "554 5.7.1 Message rejected"}
-        second = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        second = send_campaign(
+            plan, store, smtp=_settings(smtp_server), now=NOON + dt.timedelta(minutes=6)
+        )
         status = _statuses(store)
     by_email = dict(zip(emailed.email, emailed.customer_id, strict=True))
     assert status[by_email[refused]][0] == "failed"
     assert status[by_email[later]][0] == "sent"
-    assert (first.sent, first.failed, second.sent) == (len(emailed) - 2, 2, 1)
+    assert (first.sent, first.failed, first.pending) == (len(emailed) - 2, 1, 1)
+    assert second.sent == 1
     received = [m["To"] for m in recorder.messages()]
     assert refused not in received and received.count(later) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -107,18 +108,15 @@ def test_twilio_format_retries_and_refusals():
     with Gateway() as gateway, open_store("sqlite://") as store:
         plan = _plan(store)
         texted = plan.treatment[plan.treatment.channel == "sms"]
-        gateway.answers = [503, 400]  # the first is tried again, the second refused
-        result = send_campaign(
-            plan,
-            store,
-            smtp=None,
-            now=NOON,
-            sms=SmsGateway(
-                gateway.url, kind="twilio", sender="+15550001111", account="AC123", token="secret"
-            ),
+        gateway.answers = [503, 400]  # the first is put off for a later run, the second refused
+        sms = SmsGateway(
+            gateway.url, kind="twilio", sender="+15550001111", account="AC123", token="secret"
         )
-    assert (result.sent, result.failed) == (len(texted) - 1, 1)
+        result = send_campaign(plan, store, smtp=None, now=NOON, sms=sms)
+        later = send_campaign(plan, store, smtp=None, now=NOON + dt.timedelta(minutes=6), sms=sms)
+    assert (result.sent, result.failed, result.pending) == (len(texted) - 2, 1, 1)
     assert result.errors[0].endswith('refused: 400 {"status": "queued"}')
+    assert later.sent == 1
     assert len(gateway.requests) == len(texted) + 1
     first = gateway.requests[0]
     assert first["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
@@ -128,7 +126,7 @@ def test_twilio_format_retries_and_refusals():
     form = parse_qs(first["body"].decode())
     assert form["From"] == ["+15550001111"] and form["To"][0].startswith("+7900")
     assert "Test Shop" in form["Body"][0]
-    assert gateway.requests[1]["body"] == first["body"]  # the retry is the same message
+    assert gateway.requests[-1]["body"] == first["body"]  # the retry is the same message
 
 
 def test_a_gateway_needs_a_web_address_and_twilio_its_account():

@@ -240,3 +240,57 @@ def test_do_not_contact_lists_are_read_from_files(tmp_path):
     (tmp_path / "bad.csv").write_text("who\nx\n", encoding="utf-8")
     run = _run("campaign", "do-not-contact", str(tmp_path / "bad.csv"), "--db", db)
     assert run.returncode == 2 and "expected a column named customer_id" in run.stderr
+
+
+def test_a_stopped_send_exits_3_says_what_to_fix_and_status_shows_it(
+    shop_files, tmp_path, smtp_server
+):
+    shop, files = shop_files
+    _host, port, recorder = smtp_server
+    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    args = [
+        "campaign",
+        "send",
+        "win_back",
+        str(files["orders"]),
+        "--customers",
+        str(files["customers"]),
+        "--db",
+        db,
+        "--smtp",
+        f"127.0.0.1:{port}",
+        "--sender",
+        "news@demo.example",
+        "--shop-url",
+        "https://demo.example",
+        "--now",
+        _first_day(shop),
+        "--name",
+        "back",
+        "--yes",
+    ]
+    recorder.refuse_sender = "550 5.7.1 [sender] not allowed"  # brackets are not markup
+    stopped = _run(*args)
+    assert stopped.returncode == 3, stopped.stderr
+    said = " ".join(stopped.stderr.split())  # as printed, folded at the terminal's width
+    assert "stopped: email: the SMTP server refused the sender 'news@demo.example'" in said
+    assert "(550 5.7.1 [sender] not allowed); check --sender" in said
+    assert "nothing was lost" in said and not recorder.received
+    pending = _run("campaign", "status", "back", "--db", db, "--json")
+    assert pending.returncode == 0, pending.stderr
+    totals = json.loads(pending.stdout)["totals"]
+    assert totals["sent"] == totals["failed"] == totals["sending"] == 0 and totals["pending"] > 0
+    recorder.refuse_sender = None
+    recorder.refuse.add(recorder_first := "nobody@nowhere.example")  # not one of them
+    assert recorder_first not in shop.customers.email.to_list()
+    fixed = _run(*args)
+    assert fixed.returncode == 0, fixed.stderr
+    sent = len(recorder.received)
+    assert sent > 0 and f"sent {sent:,} e-mails" in fixed.stdout
+    shown = _run("campaign", "status", "back", "--db", db)
+    assert shown.returncode == 0, shown.stderr
+    assert f"email   sent {sent:,}, pending" in shown.stdout
+    missing = _run("campaign", "status", "nope", "--db", db)
+    assert missing.returncode == 2 and "'nope': not in the database; it has back" in (
+        missing.stderr
+    )

@@ -40,7 +40,7 @@ def test_the_last_releases_store_upgrades_with_its_campaigns_intact(tmp_path, sm
     path = tmp_path / "repeatly.db"
     shutil.copyfile(PREVIOUS, path)
     with open_store(f"sqlite:///{path}") as store:
-        assert _version(store) == "0003"
+        assert _version(store) == "0004"
         starts = store.campaign_starts()
         assert starts == {
             "win_back-2024-01-01": dt.date(2024, 1, 1),
@@ -136,7 +136,7 @@ def test_a_revision_0002_store_on_any_engine_gets_its_coupons_sources(store_url)
     engine.dispose()
     with open_store(store_url) as store, store.connect() as db:
         coupon = db.coupons.get("AAAAA-BBBBB")
-        assert _version(store) == "0003"
+        assert _version(store) == "0004"
     assert coupon is not None
     assert (coupon.source, coupon.campaign_id, coupon.value) == ("campaign", 7, Decimal("15.00"))
     assert coupon.issued_at is not None

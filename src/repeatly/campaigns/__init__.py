@@ -55,8 +55,15 @@ from repeatly.campaigns._results import (
     wilson_interval,
 )
 from repeatly.campaigns._rules import ADDRESS_FIELD, CONSENT_FIELD, ContactRules, reachable
-from repeatly.campaigns._send import SendResult, SmtpSettings, record_campaign, send_campaign
+from repeatly.campaigns._send import (
+    UNKNOWN_POLICIES,
+    SendResult,
+    record_campaign,
+    send_campaign,
+)
 from repeatly.campaigns._sms import SmsGateway, sms_parts
+from repeatly.campaigns._smtp import SmtpSettings
+from repeatly.campaigns._status import OUTCOMES, CampaignStatus, campaign_status
 
 __all__ = [
     "ADDRESS_FIELD",
@@ -65,9 +72,12 @@ __all__ = [
     "CONSENT_FIELD",
     "FIELDS",
     "LANGUAGES",
+    "OUTCOMES",
     "RESPONSE_RESULTS",
+    "UNKNOWN_POLICIES",
     "CampaignPlan",
     "CampaignResults",
+    "CampaignStatus",
     "ContactRules",
     "ImportedCalls",
     "Message",
@@ -81,6 +91,7 @@ __all__ = [
     "add_do_not_contact_file",
     "builtin_playbooks",
     "campaign_results",
+    "campaign_status",
     "control_group",
     "describe_audience",
     "format_count",

@@ -7,121 +7,145 @@ the coupons, in one transaction. Sending then walks the messages that are due:
 1. a batch of pending messages is *claimed* (status ``sending``, with this run's claim);
 2. for each, the SMTP transaction is opened and the whole message is written, except
    the final ``.`` that ends it;
-3. the message is marked ``sent`` and committed;
-4. the ``.`` is written and the server's answer read (a refusal marks the message
-   ``failed`` or, when temporary, ``pending`` again).
+3. the message is marked ``unknown`` and committed: from here it may be delivered;
+4. the ``.`` is written and the server's answer read: ``sent``, or ``pending`` again
+   with a time to retry (a 4xx answer), or ``failed`` (refused for good).
 
 A server must drop a message whose final ``.`` never came (RFC 5321, 4.1.1.4), so a run
-killed before step 3 delivered nothing of that message, and the next run sends it (its
-claim is released when the process that held it is gone). A run killed after step 3
-has written the ``.`` or is a few microseconds from it; a message whose answer to the
-``.`` is lost stays sent and is never sent again. Text messages are marked sent after the
-gateway took them, and posted again after a killed run with the same idempotency key.
-Calls and letters are marked given out, then their files are written from the database.
-Sending a campaign again finds it recorded and sends only what was not sent.
+killed before step 3 delivered nothing of that message, and the next run sends it. A
+message whose answer to the ``.`` never came (the connection dropped, the run was
+killed) stays ``unknown``: it is never counted as sent, and the next run settles it by
+the ``unknown`` policy: by default it is sent once more with the same Message-ID, by
+which a receiving server recognises a message it already has.
+
+Answers are told apart (:mod:`repeatly.campaigns._smtp`): a temporary refusal leaves the
+message pending for a later run, after a wait that grows with each attempt; a refused
+address (a bounce) puts the address on the do-not-contact list, so no later step or
+campaign writes to it; a refusal of the sender (login, relay, TLS) or a server that
+stops answering stops the whole send at once, with every message not yet handed over
+left as it was, and says what to fix.
+
+Text messages are marked sent after the gateway took them, and posted again after a
+killed run with the same idempotency key. Calls and letters are marked given out, then
+their files are written from the database. Sending a campaign again finds it recorded
+and sends only what was not sent. Whatever a run claimed and did not settle (it stopped,
+was interrupted with Ctrl-C, or crashed) goes back to pending as it ends.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import email.policy
 import hashlib
 import json
 import os
-import re
 import smtplib
 import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import format_datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from repeatly._files import json_plain
 from repeatly.campaigns._messages import Templates
 from repeatly.campaigns._plan import CampaignPlan, message_context, stored_context
 from repeatly.campaigns._rules import ContactRules
 from repeatly.campaigns._sms import SmsGateway, phone_number, sms_parts
+from repeatly.campaigns._smtp import (
+    Connection,
+    Lost,
+    Refused,
+    SmtpSettings,
+    build_email,
+    kind_of_answer,
+)
 from repeatly.exceptions import InputError
 from repeatly.offers import save_coupons
 from repeatly.store import Store, contact_key
 
-__all__ = ["SendResult", "SmtpSettings", "record_campaign", "send_campaign"]
+__all__ = ["UNKNOWN_POLICIES", "SendResult", "record_campaign", "send_campaign"]
 
-#: CRLF line ends; headers kept whole (a List-Unsubscribe URL must not be encoded)
-_WIRE = email.policy.SMTP.clone(max_line_length=998)
 CLAIM_BATCH = 200  # messages claimed at a time
 STALE_CLAIM = dt.timedelta(minutes=15)  # a claim from another machine is released after
+#: Failures in a row (no answer, connection lost, server closing) that stop a send.
+STOP_AFTER = 3
+#: Attempts at a message the servers keep putting off before it is failed.
+MAX_ATTEMPTS = 8
+#: What to do with a message handed over whose answer never came: send it once more
+#: with the same Message-ID, count it as sent, or leave it for a person to decide.
+UNKNOWN_POLICIES = ("retry", "sent", "hold")
+UnknownPolicy = Literal["retry", "sent", "hold"]
 
-
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    """Where and how to send e-mail.
-
-    ``host:port`` of the SMTP server, the ``sender`` address, optional login,
-    ``starttls`` (upgrade a plain connection) or ``ssl`` (connect with TLS).
-    """
-
-    host: str
-    port: int = 25
-    sender: str = ""
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    ssl: bool = False
-    timeout: float = 30.0
-
-    @classmethod
-    def parse(cls, address: str, **options: Any) -> SmtpSettings:
-        """Settings from ``HOST:PORT`` (port 25 when left out)."""
-        host, _, port = address.rpartition(":") if ":" in address else (address, "", "25")
-        if not host or not port.isdigit():
-            raise InputError(f"--smtp {address!r}: expected HOST:PORT, e.g. localhost:1025")
-        return cls(host=host, port=int(port), **options)
+_ACTIVE: set[str] = set()  # the claims of the sends running in this process
 
 
 @dataclass
 class SendResult:
-    """What a send did, in counts."""
+    """What a send did, in counts.
+
+    ``sent`` went; ``pending`` were put off by the server for now and are tried again
+    by a later run (not before their retry time); ``bounced`` had their address
+    refused for good (now on the do-not-contact list); ``skipped`` were suppressed (do
+    not contact, unsubscribed, bounced before); ``failed`` were refused for good;
+    ``unknown`` were handed over and their answer never came (settled by the next run);
+    ``postponed`` wait for the cap or an earlier step; ``waiting`` have no sender set
+    up; ``released`` were taken back from an earlier run that was interrupted, or sent
+    again after an unknown outcome. ``stopped`` says why the send stopped before its
+    end (the sender is refused, the server is down), empty when it ran through.
+    """
 
     campaign: str
     created: bool
     sent: int = 0
+    pending: int = 0
+    bounced: int = 0
     failed: int = 0
+    unknown: int = 0
     skipped: int = 0
     waiting: int = 0
     postponed: int = 0
     released: int = 0
     quiet: bool = False
+    stopped: str = ""
     sms_parts: int = 0
     files: dict[str, str] = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def ok(self) -> bool:
+        """Whether nothing failed and the send was not stopped."""
+        return not self.failed and not self.stopped
+
     def to_dict(self) -> dict[str, Any]:
         """The counts as plain data."""
         return {
-            k: getattr(self, k)
-            for k in (
-                "campaign",
-                "created",
-                "sent",
-                "failed",
-                "skipped",
-                "waiting",
-                "postponed",
-                "released",
-                "quiet",
-                "sms_parts",
-                "by_channel",
-                "files",
-                "errors",
-            )
+            **{
+                k: getattr(self, k)
+                for k in (
+                    "campaign",
+                    "created",
+                    "sent",
+                    "pending",
+                    "bounced",
+                    "failed",
+                    "unknown",
+                    "skipped",
+                    "waiting",
+                    "postponed",
+                    "released",
+                    "quiet",
+                    "stopped",
+                    "sms_parts",
+                    "by_channel",
+                    "files",
+                    "errors",
+                )
+            },
+            "ok": self.ok,
         }
 
 
@@ -203,6 +227,7 @@ def send_campaign(
     now: dt.datetime | None = None,
     rules: ContactRules | None = None,
     retries: int = 3,
+    unknown: UnknownPolicy = "retry",
     progress: Callable[[int, int], None] | None = None,
 ) -> SendResult:
     """Record the campaign if it is new, then send the e-mails that are due.
@@ -228,19 +253,28 @@ def send_campaign(
         (``letters-NAME-DAY.pdf``); without it, the due calls and letters wait.
     now
         The moment of sending (default: now); messages due on or before its day go,
-        unless it is within the quiet hours.
+        unless it is within the quiet hours. A message a server put off goes again
+        no earlier than its retry time after this moment.
     rules
         The contact rules (default: the plan's cap and quiet hours).
     retries
-        Attempts at a temporary failure (connection lost, 4xx answer) before the
-        message is left for the next run.
+        Attempts at a message whose connection failed before it was handed over,
+        on a new connection each, before it is left for a later run.
+    unknown
+        What becomes of a message an earlier run handed over without getting an
+        answer: ``"retry"`` (send it once more, with the same Message-ID), ``"sent"``
+        (count it as delivered) or ``"hold"`` (leave it unknown).
     progress
         Called with (messages done, messages due) as the send goes.
     """
     if retries < 1:
         raise InputError(f"retries: expected 1 or more, got {retries}")
+    if unknown not in UNKNOWN_POLICIES:
+        raise InputError(f"unknown: expected one of {', '.join(UNKNOWN_POLICIES)}, got {unknown!r}")
     now = now or dt.datetime.now(dt.UTC)
     rules = rules or ContactRules(max_per_week=int(plan.options["max_per_week"]))
+    if smtp is not None and not smtp.sender:
+        raise InputError("sender: expected the From address of the e-mails (--sender)")
     campaign_id, created = record_campaign(plan, store)
     result = SendResult(campaign=plan.name, created=created)
     local = now.astimezone()  # a naive moment is this machine's local time
@@ -248,14 +282,12 @@ def send_campaign(
     if rules.quiet(local.time()):
         result.quiet = True
         return result
-    result.released = _release_abandoned(store, campaign_id)
+    result.released = _release_abandoned(store, campaign_id, unknown)
     templates = Templates(plan.playbook)
     with store.connect() as db:
         counts = db.messages.due_counts(campaign_id, today)
     transports: dict[str, _Transport] = {}
     if smtp is not None:
-        if not smtp.sender:
-            raise InputError("sender: expected the From address of the e-mails (--sender)")
         transports["email"] = _EmailTransport(smtp)
     if sms is not None:
         transports["sms"] = _SmsTransport(sms)
@@ -265,13 +297,55 @@ def send_campaign(
     result.waiting = sum(n for ch, n in counts.items() if ch not in transports)
     total = sum(n for ch, n in counts.items() if ch in transports)
     claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    _ACTIVE.add(claim)
+    try:
+        _send_due(
+            store,
+            campaign_id,
+            claim,
+            transports,
+            templates,
+            result,
+            now=now,
+            today=today,
+            rules=rules,
+            retries=retries,
+            total=total,
+            progress=progress,
+        )
+    finally:
+        # what this run claimed and did not settle (a stop, Ctrl-C, a crash) goes back
+        with store.begin() as db:
+            db.messages.release_claim(claim)
+        _ACTIVE.discard(claim)
+    if files is not None and not result.stopped:
+        result.files = _write_files(store, campaign_id, plan, templates, Path(files), today)
+    return result
+
+
+def _send_due(
+    store: Store,
+    campaign_id: int,
+    claim: str,
+    transports: Mapping[str, _Transport],
+    templates: Templates,
+    result: SendResult,
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    rules: ContactRules,
+    retries: int,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Send the due messages channel by channel, counting outcomes into ``result``."""
     done = 0
     reached: set[str] = set()  # customers given a message (or held back) in this run
     # the week's messages are counted once, then kept up to date as this run sends
     sent_week = store.sent_since(now - dt.timedelta(days=7))
     for channel, transport in transports.items():
         try:
-            while batch := _claim(store, campaign_id, claim, today, channel):
+            while batch := _claim(store, campaign_id, claim, today, channel, now):
                 # opt-outs are read again for each batch: a long send sees new ones
                 blocked, unsubscribed = store.blocked(), store.unsubscribed()
                 for row in batch:
@@ -293,28 +367,28 @@ def send_campaign(
                                 unsubscribed=unsubscribed,
                                 sent_week=sent_week,
                             )
+                        except _Stop as exc:  # nothing more can go: leave the rest as it is
+                            result.stopped = f"{channel}: {exc}"
+                            return
                         except Exception as exc:  # one bad message must not stop the rest
                             transport.reset()
                             row["error"] = f"{type(exc).__name__}: {exc}"
                             _finish(store, row, "failed", error=row["error"])
                             outcome = "failed"
-                    if outcome != "skipped":  # a later step never goes before this one
+                    if outcome not in ("skipped", "bounced"):  # a later step never goes first
                         reached.add(row["customer_id"])
                     setattr(result, outcome, getattr(result, outcome) + 1)
                     if outcome == "sent":
                         sent_week[row["customer_id"]] += 1
                         result.by_channel[channel] = result.by_channel.get(channel, 0) + 1
                         result.sms_parts += row.get("parts", 0)
-                    elif outcome == "failed":
+                    elif outcome in ("failed", "bounced"):
                         result.errors.append(f"{row['customer_id']}: {row['error']}")
                     done += 1
                     if progress:
                         progress(done, total)
         finally:
             transport.close()
-    if files is not None:
-        result.files = _write_files(store, campaign_id, plan, templates, Path(files), today)
-    return result
 
 
 def _write_files(
@@ -349,26 +423,32 @@ def _write_files(
     return written
 
 
-class _Refused(Exception):
-    """The server refused a message: for good, or (``temporary``) for now."""
+class _Stop(Exception):
+    """Nothing more can be sent this run: the sender is refused, or the server is gone."""
 
-    def __init__(self, message: str, *, temporary: bool = False) -> None:
-        super().__init__(message)
-        self.temporary = temporary
+
+class _RefusedAfter(Refused):
+    """A refusal of a message already handed over (status ``was``)."""
+
+    def __init__(self, message: str, *, kind: Any, was: str) -> None:
+        super().__init__(message, kind=kind)
+        self.was = was
 
 
 class _Transport:
     """How one channel hands over a message, in two halves around the commit.
 
     ``prepare`` does everything short of delivering; ``deliver`` delivers and returns
-    (code, answer). With ``commit_first`` the message is marked sent between the two
-    (SMTP: a message whose final dot never came is dropped); without, after a
-    successful ``deliver`` (an HTTP gateway that honours the idempotency key delivers
-    a message posted again once).
+    (code, answer). With ``commit_first`` the message is marked ``unknown`` between the
+    two (SMTP: a message whose final dot never came is dropped); without, it is marked
+    after a successful ``deliver`` (an HTTP gateway that honours the idempotency key
+    delivers a message posted again once). ``kind`` says what an answer means.
+    ``failures`` counts the failures in a row, which stop the send at ``STOP_AFTER``.
     """
 
     channel = ""
     commit_first = True
+    failures = 0
 
     def address(self, context: Mapping[str, Any]) -> str:
         raise NotImplementedError
@@ -381,11 +461,15 @@ class _Transport:
     def deliver(self) -> tuple[int, str]:
         raise NotImplementedError
 
-    def accepted(self, code: int) -> bool:
+    def kind(self, code: int, answer: str) -> str:
+        """``sent``, ``temporary``, ``bounce``, ``failed``, ``sender`` or ``lost``."""
         raise NotImplementedError
 
-    def temporary(self, code: int) -> bool:
-        raise NotImplementedError
+    def failed_in_a_row(self, error: str) -> None:
+        """Count a failure; stop the send when there were too many in a row."""
+        self.failures += 1
+        if self.failures >= STOP_AFTER:
+            raise _Stop(f"{self.failures} failures in a row, the last: {error}")
 
     def reset(self) -> None:
         """Forget a connection that failed."""
@@ -400,7 +484,7 @@ class _EmailTransport(_Transport):
 
     def __init__(self, smtp: SmtpSettings) -> None:
         self.smtp = smtp
-        self.connection = _Connection(smtp)
+        self.connection = Connection(smtp)
 
     def address(self, context: Mapping[str, Any]) -> str:
         return str(context["customer"]["email"])
@@ -408,11 +492,11 @@ class _EmailTransport(_Transport):
     def prepare(
         self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
     ) -> None:
-        message = _email(
+        message = build_email(
             rendered.subject,
             rendered.body,
             to=to,
-            smtp=self.smtp,
+            sender=self.smtp.sender,
             message_id=message_id,
             unsubscribe=row["unsubscribe_url"],
             now=now,
@@ -422,11 +506,8 @@ class _EmailTransport(_Transport):
     def deliver(self) -> tuple[int, str]:
         return self.connection.end()
 
-    def accepted(self, code: int) -> bool:
-        return code == 250
-
-    def temporary(self, code: int) -> bool:
-        return 400 <= code < 500
+    def kind(self, code: int, answer: str) -> str:
+        return kind_of_answer(code, answer, stage="end")
 
     def reset(self) -> None:
         self.connection.reset()
@@ -453,13 +534,17 @@ class _SmsTransport(_Transport):
         row["parts"] = sms_parts(rendered.body)[2]
 
     def deliver(self) -> tuple[int, str]:
-        return self.gateway.send(*self.pending)
+        try:
+            return self.gateway.send(*self.pending)
+        except OSError as exc:  # the gateway could not be reached: nothing was posted
+            raise Lost(f"cannot reach the SMS gateway ({exc})") from None
 
-    def accepted(self, code: int) -> bool:
-        return 200 <= code < 300
-
-    def temporary(self, code: int) -> bool:
-        return code == 429 or code >= 500
+    def kind(self, code: int, answer: str) -> str:
+        if 200 <= code < 300:
+            return "sent"
+        if code in (401, 403):
+            return "sender"
+        return "temporary" if code == 429 or code >= 500 else "failed"
 
 
 class _OfflineTransport(_Transport):
@@ -482,11 +567,8 @@ class _OfflineTransport(_Transport):
     def deliver(self) -> tuple[int, str]:
         return 200, ""
 
-    def accepted(self, code: int) -> bool:
-        return code == 200
-
-    def temporary(self, code: int) -> bool:
-        return False
+    def kind(self, code: int, answer: str) -> str:
+        return "sent"
 
 
 def _send_one(
@@ -510,7 +592,7 @@ def _send_one(
         contact_key(context["customer"]["email"]),
         contact_key(context["customer"]["phone"]),
     } & blocked or (customer, channel) in unsubscribed:
-        _finish(store, row, "skipped", error="do not contact or unsubscribed")
+        _finish(store, row, "skipped", error="do not contact, unsubscribed or bounced")
         return "skipped"
     if sent_week.get(customer, 0) >= rules.max_per_week:
         _finish(store, row, "pending", error="frequency cap: postponed")
@@ -526,21 +608,26 @@ def _send_one(
         if s.delay_days > delays[row["step"]]
     }
     to = transport.address(context)
-    settle = partial(_finish, store, row, sent_at=now, later=later, extend=extend, day=today)
+    sent = partial(_finish, store, row, "sent", sent_at=now, later=later, extend=extend, day=today)
     for attempt in range(1, retries + 1):
         try:
-            return _attempt(store, transport, row, to, rendered, now, settle)
-        except _Retry as exc:
+            outcome = _attempt(store, transport, row, to, rendered, now, sent)
+        except Lost as exc:  # nothing was handed over: try again on a new connection
+            transport.reset()
             row["error"] = str(exc)
+            transport.failed_in_a_row(str(exc))
             if attempt < retries:
-                time.sleep(min(0.2 * 2**attempt, 5.0))
+                time.sleep(min(0.2 * 2**attempt, 2.0))
                 continue
-            _finish(store, row, "pending", error=f"not sent after {retries} attempts: {exc}")
-    return "failed"
-
-
-class _Retry(Exception):
-    """A temporary failure (a lost connection, a 4xx answer): try again later."""
+            return _put_off(store, row, f"not sent after {retries} attempts: {exc}", now)
+        except Refused as exc:
+            if exc.kind == "sender":
+                raise _Stop(str(exc)) from None
+            outcome = _refused(store, row, exc, now, to=to, blocked=blocked)
+        if outcome != "unknown":
+            transport.failures = 0  # the server answered
+        return outcome
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _attempt(
@@ -550,143 +637,88 @@ def _attempt(
     to: str,
     rendered: Any,
     now: dt.datetime,
-    settle: Callable[..., bool],
+    sent: Callable[..., bool],
 ) -> str:
-    """One try at handing a message over; raises :class:`_Retry` on a temporary failure."""
-    try:
-        transport.prepare(to, rendered, row["message_id"], now, row)
-    except _Refused as exc:
-        if exc.temporary:
-            raise _Retry(f"refused: {exc}") from None
-        row["error"] = f"refused: {exc}"
-        _finish(store, row, "failed", error=row["error"])
-        return "failed"
-    except (smtplib.SMTPException, OSError) as exc:
-        transport.reset()
-        raise _Retry(str(exc)) from None
-    if transport.commit_first:  # marked sent before the final step
-        if not settle("sent"):
+    """One try at handing a message over: its outcome.
+
+    Raises :class:`Lost` when nothing was handed over and the connection failed, and
+    :class:`Refused` when the server said no before or after the message.
+    """
+    transport.prepare(to, rendered, row["message_id"], now, row)
+    was = "sending"
+    if transport.commit_first:  # from here on the message may be delivered
+        if not _finish(store, row, "unknown", error="handed over, no answer yet"):
             transport.reset()  # another run took it over: hand nothing over
             return "postponed"
+        was = "unknown"
         try:
             code, answer = transport.deliver()
         except (smtplib.SMTPException, OSError) as exc:
-            # the message may have gone: never send it again, say so
             transport.reset()
-            _note(store, row, f"no answer after the message was handed over: {exc}")
-            return "sent"
+            error = f"no answer after the message was handed over: {exc or type(exc).__name__}"
+            row["error"] = error
+            with store.begin() as db:
+                db.messages.lost_answer(row, error)
+            transport.failed_in_a_row(error)
+            return "unknown"
     else:
-        try:
-            code, answer = transport.deliver()
-        except (smtplib.SMTPException, OSError) as exc:
-            transport.reset()
-            raise _Retry(str(exc)) from None
-    if transport.accepted(code):
-        if not transport.commit_first:
-            settle("sent")
+        code, answer = transport.deliver()
+    kind = transport.kind(code, answer)
+    if kind == "sent":
+        sent(was=was)
         return "sent"
-    if transport.commit_first:  # refused after the final dot: it did not go
-        _reopen(store, row)
-    if transport.temporary(code):
-        raise _Retry(f"refused: {code} {answer}".strip())
-    row["error"] = f"refused: {code} {answer}".strip()
-    _finish(store, row, "failed", error=row["error"])
+    if kind == "lost":
+        transport.reset()
+        kind = "temporary"
+    raise _RefusedAfter(f"{code} {answer}".strip(), kind=kind, was=was)
+
+
+def _refused(
+    store: Store,
+    row: dict[str, Any],
+    exc: Refused,
+    now: dt.datetime,
+    *,
+    to: str,
+    blocked: set[str],
+) -> str:
+    """Settle a message the server refused, by the kind of refusal; its outcome."""
+    was = exc.was if isinstance(exc, _RefusedAfter) else "sending"
+    error = f"refused: {exc}"
+    row["error"] = error
+    if exc.kind == "temporary":
+        return _put_off(store, row, error, now, was=was)
+    if exc.kind == "bounce":
+        key = contact_key(to)
+        with store.begin() as db:
+            db.messages.settle(row, "bounced", error=error, was=was)
+            if key is not None:
+                db.contacts.add_do_not_contact([key], reason=f"bounced: {exc}", at=now)
+                blocked.add(key)
+        return "bounced"
+    _finish(store, row, "failed", error=error, was=was)
     return "failed"
 
 
-class _Connection:
-    """One SMTP connection for many messages, split so a message can be held open."""
+def _put_off(
+    store: Store, row: Mapping[str, Any], error: str, now: dt.datetime, *, was: str = "sending"
+) -> str:
+    """Leave a message for a later run, after a wait that grows with its attempts.
 
-    def __init__(self, settings: SmtpSettings) -> None:
-        self.settings = settings
-        self.client: smtplib.SMTP | None = None
-
-    def close(self) -> None:
-        """Say goodbye to the server, or just drop the connection when it is gone."""
-        if self.client is not None:
-            try:
-                self.client.quit()
-            except (smtplib.SMTPException, OSError):
-                self.client.close()
-            self.client = None
-
-    def _open(self) -> smtplib.SMTP:
-        if self.client is None:
-            s = self.settings
-            factory = smtplib.SMTP_SSL if s.ssl else smtplib.SMTP
-            client = factory(s.host, s.port, timeout=s.timeout)
-            # the final dot goes in a write of its own: without this, Nagle's algorithm
-            # and the server's delayed acknowledgement hold it back ~40 ms a message
-            if client.sock is not None:
-                client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            client.ehlo()
-            if s.starttls:
-                client.starttls()
-                client.ehlo()
-            if s.username:
-                client.login(s.username, s.password or "")
-            self.client = client
-        return self.client
-
-    def begin(self, sender: str, to: str, message: EmailMessage) -> None:
-        """Open the transaction and write the message, all but the final dot."""
-        client = self._open()
-        for command, accepted in (
-            (lambda: client.mail(sender), (250,)),
-            (lambda: client.rcpt(to), (250, 251)),
-            (lambda: client.docmd("DATA"), (354,)),
-        ):
-            code, answer = command()
-            if code not in accepted:
-                client.rset()  # end the refused transaction; the connection goes on
-                raise _Refused(
-                    f"{code} {answer.decode(errors='replace')}", temporary=400 <= code < 500
-                )
-        # lines end in CRLF; a line starting with a dot gets a second one (RFC 5321 4.5.2)
-        data = re.sub(rb"(?m)^\.", b"..", message.as_bytes(policy=_WIRE))
-        if not data.endswith(b"\r\n"):
-            data += b"\r\n"
-        client.send(data)
-
-    def end(self) -> tuple[int, str]:
-        """Write the final dot and read the server's answer."""
-        assert self.client is not None
-        self.client.send(b".\r\n")
-        code, answer = self.client.getreply()
-        return code, answer.decode(errors="replace")
-
-    def reset(self) -> None:
-        """Drop a connection that failed; the next message opens a new one."""
-        if self.client is not None:
-            self.client.close()
-            self.client = None
-
-
-def _email(
-    subject: str,
-    body: str,
-    *,
-    to: str,
-    smtp: SmtpSettings,
-    message_id: str,
-    unsubscribe: str,
-    now: dt.datetime,
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = smtp.sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now if now.tzinfo else now.astimezone())
-    message["Message-ID"] = message_id
-    if unsubscribe.startswith(("http://", "https://")):
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(body)
-    return message
+    5 minutes after the first attempt, three times longer after each next one, at most
+    12 hours; after ``MAX_ATTEMPTS`` it is failed.
+    """
+    attempts = int(row.get("attempts") or 1)
+    if attempts >= MAX_ATTEMPTS:
+        _finish(store, row, "failed", error=f"gave up after {attempts} attempts: {error}", was=was)
+        return "failed"
+    wait = min(dt.timedelta(minutes=5) * 3 ** (attempts - 1), dt.timedelta(hours=12))
+    _finish(store, row, "pending", error=error, retry_at=now + wait, was=was)
+    return "pending"
 
 
 def _claim(
-    store: Store, campaign_id: int, claim: str, today: dt.date, channel: str
+    store: Store, campaign_id: int, claim: str, today: dt.date, channel: str, now: dt.datetime
 ) -> list[dict[str, Any]]:
     """Claim a batch of due messages of a channel for this run; return them."""
     with store.begin() as db:
@@ -697,6 +729,7 @@ def _claim(
             channel=channel,
             limit=CLAIM_BATCH,
             at=dt.datetime.now(dt.UTC),
+            ready=now,
         )
 
 
@@ -707,18 +740,23 @@ def _finish(
     *,
     sent_at: dt.datetime | None = None,
     error: str | None = None,
+    retry_at: dt.datetime | None = None,
+    was: str = "sending",
     later: Mapping[str, int] | None = None,
     extend: tuple[str, dt.date] | None = None,
     day: dt.date | None = None,
 ) -> bool:
     """Settle a claimed message; the claim stays, so this run does not take it again.
 
-    ``later`` (a sent message's later steps and their days after it) moves those steps
-    so they keep their distance from this one when it went late; ``extend`` (a coupon
-    code and a day) keeps the coupon valid until that day.
+    ``was`` is the status it must still have; ``later`` (a sent message's later steps
+    and their days after it) moves those steps so they keep their distance from this
+    one when it went late; ``extend`` (a coupon code and a day) keeps the coupon valid
+    until that day.
     """
     with store.begin() as db:
-        if not db.messages.settle(row, status, sent_at=sent_at, error=error):
+        if not db.messages.settle(
+            row, status, sent_at=sent_at, error=error, retry_at=retry_at, was=was
+        ):
             return False
         if later:
             assert day is not None
@@ -729,40 +767,45 @@ def _finish(
     return True
 
 
-def _reopen(store: Store, row: Mapping[str, Any]) -> None:
-    """Take back a 'sent' this run committed before the server refused the message."""
-    with store.begin() as db:
-        db.messages.reopen(row)
-
-
-def _note(store: Store, row: Mapping[str, Any], error: str) -> None:
-    """Keep a remark on a message without changing its status."""
-    with store.begin() as db:
-        db.messages.note(row, error)
-
-
-def _release_abandoned(store: Store, campaign_id: int) -> int:
-    """Put back the messages claimed by runs that are gone; how many there were.
+def _release_abandoned(store: Store, campaign_id: int, unknown: UnknownPolicy) -> int:
+    """Put back the messages of runs that are gone; how many there were.
 
     A claim names the machine and process; on this machine a claim whose process no
-    longer runs is released at once, a claim from elsewhere after ``STALE_CLAIM``.
+    longer runs (or whose send in this process has ended) is released at once, a claim
+    from elsewhere after ``STALE_CLAIM``. A message such a run handed over without an
+    answer is settled by the ``unknown`` policy: sent again once, counted as sent, or
+    left.
     """
-    here = socket.gethostname()
     now = dt.datetime.now(dt.UTC)  # the clock, not the moment a send is dated
     released = 0
     with store.begin() as db:
         for customer, step, claim, claimed_at in db.messages.held(campaign_id):
-            host, _, rest = (claim or "::").partition(":")
-            pid = rest.partition(":")[0]
-            if host == here and pid.isdigit():
-                gone = not _running(int(pid))
-            else:
-                at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
-                gone = now - at > STALE_CLAIM
-            if gone:
+            if _gone(claim, claimed_at, now):
                 db.messages.release(campaign_id, customer, step)
                 released += 1
+        for customer, step, claim, claimed_at, unsure in db.messages.unknown(campaign_id):
+            if unknown == "hold" or not _gone(claim, claimed_at, now):
+                continue
+            if unknown == "sent":
+                db.messages.resolve_unknown(campaign_id, customer, step, "sent", unsure=unsure)
+            elif unsure <= 1:  # sent once more, with the same Message-ID
+                db.messages.resolve_unknown(campaign_id, customer, step, "pending", unsure=unsure)
+                released += 1
     return released
+
+
+def _gone(claim: str | None, claimed_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether the run that holds a claim is over."""
+    if claim in _ACTIVE:
+        return False
+    host, _, rest = (claim or "::").partition(":")
+    pid = rest.partition(":")[0]
+    if host == socket.gethostname() and pid.isdigit():
+        return int(pid) == os.getpid() or not _running(int(pid))
+    if claimed_at is None:
+        return True
+    at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
+    return now - at > STALE_CLAIM
 
 
 def _running(pid: int) -> bool:

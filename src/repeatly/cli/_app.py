@@ -28,6 +28,7 @@ err = Console(stderr=True)
 out = Console()
 
 EXIT_INPUT = 2
+EXIT_SEND = 3  # messages failed, or the send was stopped (the sender refused, no server)
 EXIT_INTERNAL = 70
 
 

@@ -10,6 +10,7 @@ import typer
 
 from repeatly.cli._app import (
     EXIT_INPUT,
+    EXIT_SEND,
     AsOfOpt,
     BadRowsOpt,
     CustomersOpt,
@@ -249,11 +250,19 @@ def send(
             "and letters wait.",
         ),
     ] = None,
+    unknown: Annotated[
+        str,
+        typer.Option(
+            help="A message an earlier send handed over without an answer: retry (once, "
+            "same Message-ID), sent (count it delivered) or hold (leave it)."
+        ),
+    ] = "retry",
 ) -> None:
     """Record the campaign and send the e-mails that are due, each exactly once.
 
     Run it again to resume an interrupted send or to send later steps when they are
-    due; what was sent is never sent again.
+    due; what was sent is never sent again. Exit code 3 when messages failed or the
+    send was stopped (the server refused the sender, or could not be reached).
     """
     from repeatly.campaigns import SmsGateway, SmtpSettings
     from repeatly.jobs import Senders
@@ -326,8 +335,27 @@ def send(
             db=db,
             now=moment,
             rules=options.rules,
+            unknown=unknown,  # type: ignore[arg-type]  # checked by the job
         )
     _print_sent(result.to_dict(), smtp is not None)
+    if not result.ok:
+        raise typer.Exit(EXIT_SEND)
+
+
+@campaign_app.command("status")
+def status(
+    campaign: Annotated[str, typer.Argument(help="The campaign's name, as sent.")],
+    db: DbOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Where a campaign stands: its messages sent, pending, bounced, suppressed, failed."""
+    from repeatly.jobs import status as campaign_status
+
+    found = campaign_status(campaign, db=db)
+    if json_out:
+        out.print_json(data=found.to_dict())
+        return
+    _print_status(found.to_dict())
 
 
 @campaign_app.command("results")
@@ -481,6 +509,18 @@ def _parse_now(value: str | None) -> Any:
     return moment if moment.tzinfo else moment.astimezone()
 
 
+#: How each outcome of a send is shown, in order (besides the e-mails sent).
+SEND_LINES = (
+    ("pending", "pending (the server said try later; a later send retries them)"),
+    ("unknown", "unknown (handed over, no answer; the next send settles them)"),
+    ("bounced", "bounced (address refused; on the do-not-contact list now)"),
+    ("skipped", "suppressed (do not contact, unsubscribed or bounced)"),
+    ("postponed", "postponed (frequency cap, or an earlier step went today)"),
+    ("released", "taken back from an interrupted send, or sent again after no answer"),
+    ("waiting", "waiting (no --smtp, --sms-url or --out for them)"),
+)
+
+
 def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
     if result["quiet"]:
         out.print("nothing sent: it is within the quiet hours; run again after them")
@@ -493,21 +533,17 @@ def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
         else ""
     )
     out.print(
-        f"[bold]{result['campaign']}[/]: {state}sent {by.get('email', 0):,} e-mails{texts}",
+        f"{result['campaign']}: {state}sent {by.get('email', 0):,} e-mails{texts}",
+        markup=False,
         highlight=False,
     )
-    for key, label in (
-        ("postponed", "postponed (frequency cap, or an earlier step went today)"),
-        ("skipped", "skipped (do not contact or unsubscribed)"),
-        ("released", "taken back from an interrupted send"),
-        ("waiting", "waiting (no --smtp, --sms-url or --out for them)"),
-    ):
+    for key, label in SEND_LINES:
         if result[key]:
-            out.print(f"  {label}: {result[key]:,}", highlight=False)
+            out.print(f"  {label}: {result[key]:,}", markup=False, highlight=False)
     if result["failed"]:
         err.print(f"[red]failed[/]: {result['failed']:,}", highlight=False)
-        for line in result["errors"][:10]:
-            err.print(f"  {line}", highlight=False)
+    for line in result["errors"][:10]:
+        err.print(f"  {line}", markup=False, highlight=False)
     offline = [
         f"{by[ch]:,} {label}"
         for ch, label in (("call", "calls"), ("letter", "letters"))
@@ -516,9 +552,43 @@ def _print_sent(result: dict[str, Any], has_smtp: bool) -> None:
     if offline:
         out.print("  given out: " + ", ".join(offline), highlight=False)
     for key, path in result["files"].items():
-        out.print(f"  {key:<10} {path}", highlight=False)
-    if not has_smtp and not by.get("sms") and not offline:
+        out.print(f"  {key:<10} {path}", markup=False, highlight=False)
+    if result["stopped"]:
+        err.print("[red]stopped[/]: ", end="", highlight=False)
+        err.print(result["stopped"], markup=False, highlight=False)
+        err.print(
+            "  nothing more was sent and nothing was lost: fix it and run the same command again",
+            highlight=False,
+        )
+    elif not has_smtp and not by.get("sms") and not offline:
         err.print("[yellow]note[/]: no --smtp: no e-mail was sent", highlight=False)
+
+
+def _print_status(found: dict[str, Any]) -> None:
+    from repeatly.campaigns import OUTCOMES
+
+    out.print(
+        f"{found['campaign']} ({found['playbook']}), recorded {found['created_at'][:16]} UTC",
+        markup=False,
+        highlight=False,
+    )
+    shown = [o for o in OUTCOMES if found["totals"].get(o)]
+    labels = {"skipped": "suppressed"}
+    for channel, counts in found["by_channel"].items():
+        parts = [f"{labels.get(o, o)} {counts[o]:,}" for o in shown if counts.get(o)]
+        out.print(f"  {channel:<7} " + ", ".join(parts), markup=False, highlight=False)
+    if found["next_retry"]:
+        out.print(
+            f"  next retry of a message put off by the server: {found['next_retry'][:16]} UTC",
+            markup=False,
+            highlight=False,
+        )
+    for p in found["problems"]:
+        out.print(
+            f"  {p['customer_id']} {p['step']} ({p['channel']}, {p['status']}): {p['error']}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _print_plan(summary: dict[str, Any], paths: dict[str, Path]) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         SegmentTables,
     )
     from repeatly.jobs._analyze import analyze
-    from repeatly.jobs._campaign import PlanOptions, Senders, measure, plan, send
+    from repeatly.jobs._campaign import PlanOptions, Senders, measure, plan, send, status
     from repeatly.jobs._demo import Demo, demo
     from repeatly.jobs._options import AnalyzeOptions, LoadOptions, parse_date
     from repeatly.jobs._predict import predict
@@ -48,6 +48,7 @@ __all__ = [
     "predict",
     "segment",
     "send",
+    "status",
 ]
 
 # each job loads only what it needs: `repeatly.predict` does not load the campaigns
@@ -59,7 +60,9 @@ __getattr__, __dir__ = lazy_names(
             "_analysis",
         ),
         "analyze": "_analyze",
-        **dict.fromkeys(("PlanOptions", "Senders", "measure", "plan", "send"), "_campaign"),
+        **dict.fromkeys(
+            ("PlanOptions", "Senders", "measure", "plan", "send", "status"), "_campaign"
+        ),
         **dict.fromkeys(("Demo", "demo"), "_demo"),
         **dict.fromkeys(("AnalyzeOptions", "LoadOptions", "parse_date"), "_options"),
         "predict": "_predict",

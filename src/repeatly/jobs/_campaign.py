@@ -6,18 +6,20 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from repeatly.campaigns import (
     LANGUAGES,
     CampaignPlan,
     CampaignResults,
+    CampaignStatus,
     ContactRules,
     Playbook,
     SendResult,
     SmsGateway,
     SmtpSettings,
     campaign_results,
+    campaign_status,
     load_playbook,
     plan_from_analysis,
     send_campaign,
@@ -31,7 +33,7 @@ from repeatly.workspace import Workspace
 if TYPE_CHECKING:
     from repeatly.jobs._analyze import Progress
 
-__all__ = ["PlanOptions", "Senders", "measure", "plan", "send"]
+__all__ = ["PlanOptions", "Senders", "measure", "plan", "send", "status"]
 
 #: The order-line roles measuring a campaign reads.
 MEASURE_ROLES = ("customer_id", "ordered_at", "amount", "cost", "margin")
@@ -152,11 +154,13 @@ def send(
     db: str | None = None,
     now: dt.datetime | None = None,
     rules: ContactRules | None = None,
+    unknown: Literal["retry", "sent", "hold"] = "retry",
 ) -> SendResult:
     """Record a planned campaign (once) and send the messages that are due, each once.
 
     ``now`` is the moment of sending (default: the clock); a naive moment is the
-    machine's local time.
+    machine's local time. ``unknown`` settles the messages an earlier run handed over
+    without an answer (see :func:`repeatly.campaigns.send_campaign`).
     """
     moment = now or dt.datetime.now(dt.UTC)
     with open_store(db) as store:
@@ -168,7 +172,14 @@ def send(
             files=senders.files,
             now=moment,
             rules=rules,
+            unknown=unknown,
         )
+
+
+def status(campaign: str, *, db: str | None = None) -> CampaignStatus:
+    """Where a recorded campaign stands: its messages by channel and outcome."""
+    with open_store(db) as store:
+        return campaign_status(store, campaign)
 
 
 def measure(

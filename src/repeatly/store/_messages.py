@@ -21,6 +21,7 @@ _CLAIMED = (
     messages.c.message_id,
     messages.c.campaign_id,
     messages.c.claim,
+    messages.c.attempts,
     recipients.c.context,
 )
 _WITH_RECIPIENT = sa.and_(
@@ -88,12 +89,14 @@ class MessageRepository:
         channel: str,
         limit: int,
         at: dt.datetime,
+        ready: dt.datetime | None = None,
     ) -> list[dict[str, Any]]:
         """Claim up to ``limit`` due pending messages of a channel; return them.
 
         Messages this claim already put back (over the cap, a temporary failure) are
-        not taken again. On PostgreSQL rows another run is claiming are skipped, not
-        waited for. Each message comes with its recipient's ``context``.
+        not taken again, nor those put off until after ``ready`` (their ``retry_at``).
+        On PostgreSQL rows another run is claiming are skipped, not waited for. Each
+        message comes with its recipient's ``context``.
         """
         key = (messages.c.campaign_id, messages.c.customer_id, messages.c.step)
         pending = (
@@ -104,6 +107,7 @@ class MessageRepository:
                 messages.c.status == "pending",
                 messages.c.due_on <= day,
                 sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
+                sa.or_(messages.c.retry_at.is_(None), messages.c.retry_at <= (ready or at)),
             )
             .order_by(*_ORDER)
             .limit(limit)
@@ -145,21 +149,112 @@ class MessageRepository:
         *,
         sent_at: dt.datetime | None = None,
         error: str | None = None,
+        retry_at: dt.datetime | None = None,
+        was: str = "sending",
     ) -> bool:
         """Settle a claimed message, if its claim still holds; whether it did.
 
-        The claim stays on the row, so the run that settled it does not take it again.
+        ``was`` is the status the message must still have (``unknown`` for one handed
+        over whose answer is being read); ``retry_at`` puts a pending one off until
+        then. The claim stays on the row, so the run that settled it does not take it
+        again.
         """
         done = self.connection.execute(
             messages.update()
             .where(
                 *_this_message(row),
-                messages.c.status == "sending",
+                messages.c.status == was,
                 messages.c.claim == row["claim"],  # still this run's: not taken over
             )
-            .values(status=status, sent_at=sent_at, error=error)
+            .values(status=status, sent_at=sent_at, error=error, retry_at=retry_at)
         ).rowcount
         return bool(done)
+
+    def lost_answer(self, row: Mapping[str, Any], error: str) -> None:
+        """A message handed over whose answer never came: ``unknown``, counted."""
+        self.connection.execute(
+            messages.update()
+            .where(*_this_message(row), messages.c.claim == row["claim"])
+            .values(status="unknown", error=error, unsure=messages.c.unsure + 1)
+        )
+
+    def unknown(self, campaign_id: int) -> list[tuple[str, str, str | None, dt.datetime, int]]:
+        """Messages whose outcome is unknown: (customer, step, claim, claimed at, unsure)."""
+        rows = self.connection.execute(
+            sa.select(
+                messages.c.customer_id,
+                messages.c.step,
+                messages.c.claim,
+                messages.c.claimed_at,
+                messages.c.unsure,
+            ).where(messages.c.campaign_id == campaign_id, messages.c.status == "unknown")
+        )
+        return [(row[0], row[1], row[2], row[3], int(row[4])) for row in rows]
+
+    def resolve_unknown(
+        self, campaign_id: int, customer_id: str, step: str, status: str, *, unsure: int
+    ) -> None:
+        """Settle an unknown outcome by policy: ``pending`` (send again) or ``sent``."""
+        self.connection.execute(
+            messages.update()
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.customer_id == customer_id,
+                messages.c.step == step,
+                messages.c.status == "unknown",
+            )
+            .values(status=status, claim=None, unsure=max(unsure, 1))
+        )
+
+    def release_claim(self, claim: str) -> int:
+        """Put back every message a run claimed and has not settled; how many."""
+        return int(
+            self.connection.execute(
+                messages.update()
+                .where(messages.c.claim == claim, messages.c.status == "sending")
+                .values(status="pending", claim=None)
+            ).rowcount
+        )
+
+    def status_counts(self, campaign_id: int) -> dict[tuple[str, str], int]:
+        """Messages of a campaign by (channel, status)."""
+        rows = self.connection.execute(
+            sa.select(messages.c.channel, messages.c.status, sa.func.count())
+            .where(messages.c.campaign_id == campaign_id)
+            .group_by(messages.c.channel, messages.c.status)
+        )
+        return {(str(ch), str(st)): int(n) for ch, st, n in rows}
+
+    def next_retry(self, campaign_id: int) -> dt.datetime | None:
+        """The earliest time a message a server put off may be tried again."""
+        return self.connection.execute(
+            sa.select(sa.func.min(messages.c.retry_at)).where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.status == "pending",
+                messages.c.retry_at.is_not(None),
+            )
+        ).scalar()
+
+    def problems(self, campaign_id: int, limit: int = 10) -> list[dict[str, Any]]:
+        """The messages not sent that carry a remark, with it: the first ``limit``."""
+        rows = self.connection.execute(
+            sa.select(
+                messages.c.customer_id,
+                messages.c.step,
+                messages.c.channel,
+                messages.c.status,
+                messages.c.error,
+                messages.c.retry_at,
+            )
+            .where(
+                messages.c.campaign_id == campaign_id,
+                messages.c.status != "sent",
+                messages.c.error.is_not(None),
+            )
+            .order_by(*_ORDER)
+            .limit(limit)
+        ).mappings()
+        return [dict(row) for row in rows]
 
     def postpone_steps(self, row: Mapping[str, Any], due: Mapping[str, dt.date]) -> None:
         """Move a recipient's later steps (pending or claimed) to at least these days."""

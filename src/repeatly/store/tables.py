@@ -72,6 +72,9 @@ messages = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("claim", sa.String(100)),
     sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    # when a message put off for now may be tried again; how often its answer was lost
+    sa.Column("retry_at", sa.DateTime(timezone=True)),
+    sa.Column("unsure", sa.Integer, nullable=False, server_default="0"),
     sa.Index("messages_by_customer", "customer_id", "sent_at"),
     sa.Index("messages_by_status", "campaign_id", "status", "due_on"),
 )
