@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "repeatly._version",
             "repeatly._lazy",
             "repeatly._files",
+            "repeatly._safe",
             "repeatly._json",
             "repeatly._checks",
             "repeatly.exceptions",

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from repeatly._files import atomic_write
+from repeatly._safe import looks_like_formula, restore_frame, write_csv
 from repeatly.campaigns._messages import Templates, format_date, format_money
 from repeatly.campaigns._plan import stored_context
 from repeatly.exceptions import DataValidationError, InputError, MissingDependencyError, Problem
@@ -73,7 +74,11 @@ def write_call_tasks(
 
     One row per call given out: the customer, their phone, the step, the script, the
     facts a manager needs, an empty ``result`` (one of :data:`CALL_RESULTS`) and
-    ``note``, and the message id that ties an imported row to its call.
+    ``note``, and the message id that ties an imported row to its call. Text a
+    spreadsheet would read as a formula (a name such as ``=HYPERLINK(...)``, a phone
+    such as ``+7 ...``) gets a leading ``'`` in a CSV and is a quote-prefixed string
+    cell in a workbook (see :mod:`repeatly._safe`); :func:`import_call_results` takes
+    the ``'`` off again.
     """
     rows = []
     for row in _given_out(store, campaign_id, "call"):
@@ -97,7 +102,7 @@ def write_call_tasks(
     frame = pd.DataFrame(rows, columns=CALL_COLUMNS)
     target = Path(path)
     if target.suffix == ".csv":
-        return atomic_write(target, lambda p: frame.to_csv(p, index=False))
+        return atomic_write(target, lambda p: write_csv(frame, p))
     return atomic_write(target, lambda p: _call_workbook(frame, p))
 
 
@@ -128,8 +133,15 @@ def _call_workbook(frame: pd.DataFrame, path: Path) -> None:
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("calls")
     head = book.add_format({"bold": True, "bg_color": "#E8EEF6", "border": 1})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    fill = book.add_format({"bg_color": "#FFF7D6", "border": 1, "valign": "top"})
+    wrap = {"text_wrap": True, "valign": "top"}
+    fill = {"bg_color": "#FFF7D6", "border": 1, "valign": "top"}  # for the manager to fill
+    # (to fill, quoted): text a spreadsheet would read as a formula is quote-prefixed, so
+    # it stays text even when a manager edits the cell
+    styles = {
+        (filled, quoted): book.add_format({**(fill if filled else wrap), "quote_prefix": quoted})
+        for filled in (False, True)
+        for quoted in (False, True)
+    }
     widths = {
         "customer_id": 12,
         "name": 20,
@@ -143,12 +155,12 @@ def _call_workbook(frame: pd.DataFrame, path: Path) -> None:
     }
     for col, name in enumerate(CALL_COLUMNS):
         sheet.write(0, col, name, head)
-        sheet.set_column(col, col, widths[name], wrap)
+        sheet.set_column(col, col, widths[name], styles[False, False])
     for r, values in enumerate(frame.itertuples(index=False), start=1):
         for col, value in enumerate(values):
-            sheet.write_string(
-                r, col, str(value), fill if CALL_COLUMNS[col] in ("result", "note") else wrap
-            )
+            text = str(value)
+            filled = CALL_COLUMNS[col] in ("result", "note")
+            sheet.write_string(r, col, text, styles[filled, looks_like_formula(text)])
     if len(frame):
         sheet.data_validation(
             1,
@@ -179,7 +191,8 @@ def import_call_results(
     All rows are checked first: a result that is not one of :data:`CALL_RESULTS`, or a
     message id that is not one of the campaign's calls, stops the import with the file,
     row and column, and nothing is recorded. Importing the same sheet again records
-    nothing new. ``ordered`` and ``interested`` count as responses in the results.
+    nothing new. ``ordered`` and ``interested`` count as responses in the results. The
+    ``'`` the sheet's writer put before text that looks like a formula is taken off.
     """
     source = Path(path)
     try:
@@ -190,6 +203,7 @@ def import_call_results(
         )
     except (OSError, ValueError) as exc:
         raise InputError(f"{source.name}: cannot be read ({exc})") from None
+    frame = restore_frame(frame)
     missing = [c for c in ("message_id", "result") if c not in frame.columns]
     if missing:
         raise InputError(

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
+from repeatly._safe import restore_text
 from repeatly.campaigns._links import verify
 from repeatly.campaigns._playbooks import CHANNELS
 from repeatly.exceptions import InputError
@@ -44,7 +45,9 @@ def add_do_not_contact_file(store: Store, path: str | Path, *, reason: str) -> t
 
     A CSV or Excel file with a ``customer_id``, ``email``, ``phone`` or ``value`` column
     (every such column is read), or a text file with one value a line. Returns (values
-    read, values new to the list).
+    read, values new to the list). A value Repeatly wrote with a leading ``'`` (a
+    phone such as ``'+7 ...`` in one of its CSVs, see :mod:`repeatly._safe`) is read
+    without it.
     """
     source = Path(path)
     try:
@@ -67,5 +70,5 @@ def add_do_not_contact_file(store: Store, path: str | Path, *, reason: str) -> t
         if isinstance(exc, InputError):
             raise
         raise InputError(f"{source.name}: cannot be read ({exc})") from None
-    values = [v.strip() for v in values if v and v.strip()]
+    values = [restore_text(v.strip()) for v in values if v and v.strip()]
     return len(values), store.add_do_not_contact(values, reason=reason)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from repeatly._files import atomic_write
 from repeatly._json import plain, records
+from repeatly._safe import write_csv
 from repeatly.campaigns._control import control_group
 from repeatly.campaigns._links import sign
 from repeatly.campaigns._messages import Rendered, Templates, offer_text
@@ -615,7 +616,8 @@ def write_plan(plan: CampaignPlan, out: str | Path) -> dict[str, Path]:
     """Write the plan's files; each is written whole or not at all.
 
     ``audience.csv``, ``excluded.csv``, ``coupons.csv``, ``previews.txt`` and
-    ``plan.json``.
+    ``plan.json``. Text in the CSVs that a spreadsheet would read as a formula gets a
+    leading ``'`` (see :mod:`repeatly._safe`).
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -635,8 +637,8 @@ def write_plan(plan: CampaignPlan, out: str | Path) -> dict[str, Path]:
     ]
     frame = plan.audience[columns + contact].copy()
     frame.loc[frame.group == "control", "channel"] = None  # they get nothing
-    atomic_write(paths["audience"], lambda p: frame.to_csv(p, index=False))
-    atomic_write(paths["excluded"], lambda p: plan.excluded.to_csv(p, index=False))
+    atomic_write(paths["audience"], lambda p: write_csv(frame, p))
+    atomic_write(paths["excluded"], lambda p: write_csv(plan.excluded, p))
     coupons = pd.DataFrame(
         [
             {
@@ -666,7 +668,7 @@ def write_plan(plan: CampaignPlan, out: str | Path) -> dict[str, Path]:
             "categories",
         ],
     )
-    atomic_write(paths["coupons"], lambda p: coupons.to_csv(p, index=False))
+    atomic_write(paths["coupons"], lambda p: write_csv(coupons, p))
     atomic_write(paths["previews"], lambda p: p.write_text(_preview_text(plan), encoding="utf-8"))
     atomic_write(
         paths["plan"],

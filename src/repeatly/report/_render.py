@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from repeatly._files import atomic_write
+from repeatly._safe import safe_table
 from repeatly._version import __version__
 from repeatly.report import _charts as charts
 from repeatly.report._campaigns import campaigns_context
@@ -416,7 +417,8 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
     """Write ``report.html``, ``metrics.json`` and ``customers.csv`` into ``out``.
 
     Files are written to temporary names and renamed into place, so an interrupted run
-    never leaves a half-written file behind.
+    never leaves a half-written file behind. Text in ``customers.csv`` that a
+    spreadsheet would read as a formula gets a leading ``'`` (see :mod:`repeatly._safe`).
 
     Examples
     --------
@@ -434,7 +436,7 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
         "metrics": out / "metrics.json",
         "customers": out / "customers.csv",
     }
-    summary = analysis.summary.order_by("customer_id")
+    summary = safe_table(analysis.summary.order_by("customer_id"))
     atomic_write(paths["customers"], lambda p: summary.to_csv(p))
     payload = {**analysis.metrics.to_dict(), "what_if": analysis.levers.to_dict()}
     atomic_write(

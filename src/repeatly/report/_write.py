@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 import ibis
 
 from repeatly._files import atomic_write, json_plain
+from repeatly._safe import safe_table, write_csv
 from repeatly.connection import write_parquet
 from repeatly.exceptions import InputError
 
@@ -72,7 +73,9 @@ def write_forecast(
     forecast that already wrote its predictions to a Parquet file (``predictions_file``)
     gives that file to ``predictions.parquet``, without writing them again: a hard link
     where both are on one file system, else a copy. The options come as ``files``, or
-    as the keywords of :class:`ForecastFiles`.
+    as the keywords of :class:`ForecastFiles`. Text in the CSVs that a spreadsheet
+    would read as a formula gets a leading ``'`` (see :mod:`repeatly._safe`); the
+    Parquet file, for programs, holds the values as they are.
     """
     files = files or ForecastFiles(file_format=file_format, lang=lang, currency=currency)
     file_format, lang, currency = files.file_format, files.lang, files.currency
@@ -84,7 +87,7 @@ def write_forecast(
         "comparison": folder / "comparison.csv",
     }
     if file_format == "csv":  # for people: most valuable first
-        ranked = result.customers.order_by([ibis.desc("clv"), "customer_id"])
+        ranked = safe_table(result.customers.order_by([ibis.desc("clv"), "customer_id"]))
         atomic_write(paths["predictions"], lambda p: ranked.to_csv(p))
     elif result.predictions_file is not None:  # written by the forecast
         saved = result.predictions_file
@@ -98,7 +101,7 @@ def write_forecast(
             json.dumps(result.to_dict(), indent=2, default=json_plain) + "\n", encoding="utf-8"
         ),
     )
-    atomic_write(paths["comparison"], lambda p: result.comparison.to_csv(p, index=False))
+    atomic_write(paths["comparison"], lambda p: write_csv(result.comparison, p))
     from repeatly.report._render import render_forecast_report  # the page's modules
 
     page = render_forecast_report(result, lang=lang, currency=currency)
@@ -120,7 +123,11 @@ def _same_file(saved: Path, path: Path) -> None:
 def write_results(
     results: CampaignResults, out: str | Path, *, lang: str = "en", currency: str = "USD"
 ) -> dict[str, Path]:
-    """Write ``results.csv`` (a row per segment), ``results.json`` and ``report.html``."""
+    """Write ``results.csv`` (a row per segment), ``results.json`` and ``report.html``.
+
+    Text in ``results.csv`` that a spreadsheet would read as a formula gets a leading
+    ``'`` (see :mod:`repeatly._safe`).
+    """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -128,7 +135,7 @@ def write_results(
         "summary": folder / "results.json",
         "report": folder / "report.html",
     }
-    atomic_write(paths["results"], lambda p: results.table.to_csv(p, index=False))
+    atomic_write(paths["results"], lambda p: write_csv(results.table, p))
     summary = results.to_dict()
     atomic_write(
         paths["summary"],

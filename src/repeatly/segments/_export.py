@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from repeatly._files import atomic_write
+from repeatly._safe import looks_like_formula, safe_table
 from repeatly.connection import materialize
 from repeatly.segments._assemble import ACTIONS
 from repeatly.segments._reach import contact_priority
@@ -94,6 +95,9 @@ def write_segments(
     predicted CLV when the table has a forecast (else by margin).
     Every file is written under a temporary name and renamed into place. ``extra``
     lists (such as :func:`reach_lists`) are written as ``segments/<name>.csv`` too.
+    Text that a spreadsheet would read as a formula is neutralised (see
+    :mod:`repeatly._safe`): a leading ``'`` in the CSVs, a quote-prefixed string cell in
+    the workbook.
 
     Returns
     -------
@@ -106,21 +110,21 @@ def write_segments(
     paths: dict[str, Path] = {}
     table = materialize(table, "segments")  # every list below filters the stored table
     everyone = table.order_by("customer_id")
-    paths["segments"] = atomic_write(out / "segments.csv", lambda p: everyone.to_csv(p))
+    paths["segments"] = atomic_write(out / "segments.csv", safe_table(everyone).to_csv)
     lists = segment_lists(table)
     counts = _counts(table)
     sheets = []
     for name, (members, action, offer) in lists.items():
         path = folder / f"{_slug(name)}.csv"
-        paths[name] = atomic_write(path, members.to_csv)
+        paths[name] = atomic_write(path, safe_table(members).to_csv)
         sheets.append(
             (name, members.limit(MAX_SHEET_ROWS).to_pandas(), action, offer, counts.get(name, 0))
         )
     paths["workbook"] = atomic_write(out / "segments.xlsx", lambda p: _workbook(p, sheets))
     for name, members in (extra or {}).items():
-        paths[name] = atomic_write(folder / f"{_slug(name)}.csv", members.to_csv)
+        paths[name] = atomic_write(folder / f"{_slug(name)}.csv", safe_table(members).to_csv)
     priority = contact_priority(table, value="clv" if "clv" in table.columns else "margin")
-    paths["priority"] = atomic_write(folder / "priority.csv", priority.to_csv)
+    paths["priority"] = atomic_write(folder / "priority.csv", safe_table(priority).to_csv)
     return paths
 
 
@@ -151,28 +155,42 @@ def _workbook(path: Path, sheets: list[tuple[str, Any, str, str, int]]) -> None:
         str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"}
     )
     bold = book.add_format({"bold": True})
+    quoted = book.add_format({"quote_prefix": True})
     index = book.add_worksheet("Segments")
-    index.write_row(0, 0, ["segment", "customers", "action", "offer", "sheet rows"], bold)
+    _write_row(index, 0, ["segment", "customers", "action", "offer", "sheet rows"], quoted, bold)
     for i, (name, frame, action, offer, total) in enumerate(sheets, start=1):
-        index.write_row(i, 0, [name, total, action, offer, len(frame)])
+        _write_row(index, i, [name, total, action, offer, len(frame)], quoted)
     for name, frame, action, offer, total in sheets:
         sheet = book.add_worksheet(_sheet_name(name))
-        sheet.write(
-            0,
-            0,
+        title = (
             f"{name}: {total:,} customers. Action: {action}"
             + (f". Offer: {offer}." if offer else ".")
             + (
                 f" The first {len(frame):,} by value; the CSV holds all."
                 if total > len(frame)
                 else ""
-            ),
+            )
         )
-        sheet.write_row(1, 0, [*frame.columns, "action", "offer"], bold)
+        _write_row(sheet, 0, [title], quoted)
+        _write_row(sheet, 1, [*frame.columns, "action", "offer"], quoted, bold)
         cells = frame.astype(object).where(frame.notna(), None)
         for r, row in enumerate(cells.itertuples(index=False, name=None), start=2):
-            sheet.write_row(r, 0, [*map(_plain, row), action, offer])
+            _write_row(sheet, r, [*map(_plain, row), action, offer], quoted)
     book.close()
+
+
+def _write_row(sheet: Any, row: int, values: list[Any], quoted: Any, style: Any = None) -> None:
+    """Write a row; text always as a string cell, never as a formula or a link.
+
+    Text a spreadsheet would read as a formula keeps its value and gets the quote-prefix
+    format (Excel's own way of storing text typed after a ``'``), so that editing the
+    cell does not turn it into a formula either.
+    """
+    for col, value in enumerate(values):
+        if isinstance(value, str):
+            sheet.write_string(row, col, value, quoted if looks_like_formula(value) else style)
+        else:
+            sheet.write(row, col, value, style)
 
 
 def _plain(value: Any) -> Any:
