@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from repeatly._version import __version__
 from repeatly.exceptions import RepeatlyError
@@ -41,20 +43,30 @@ def _progress() -> Iterator[Any]:
         def step(label: str) -> None:
             now = time.perf_counter()
             if state["label"]:
-                err.print(f"[green]✓[/] {state['label']} [dim]({now - state['t']:.1f} s)[/]")
+                err.print(
+                    f"[green]✓[/] {escape(state['label'])} [dim]({now - state['t']:.1f} s)[/]"
+                )
             state.update(label=label, t=now)
-            status.update(label)
+            status.update(escape(label))
 
         yield step
         now = time.perf_counter()
         if state["label"]:
-            err.print(f"[green]✓[/] {state['label']} [dim]({now - state['t']:.1f} s)[/]")
+            err.print(f"[green]✓[/] {escape(state['label'])} [dim]({now - state['t']:.1f} s)[/]")
     err.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    # the message quotes the data ("got [/x]"): printed as it is, never read as markup
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _check_out(out_dir: Path) -> None:
+    """Stop at once, before any work, when the files could not be written in ``out_dir``."""
+    from repeatly._files import check_folder
+
+    check_folder(out_dir, option="out")
 
 
 def _parse_maps(values: list[str] | None) -> dict[str, str] | None:
@@ -151,6 +163,7 @@ def analyze(
     import repeatly
     from repeatly.report import write_outputs
 
+    _check_out(out_dir)
     options = _analysis_options(
         as_of=as_of,
         currency=currency,
@@ -236,6 +249,7 @@ def segments(
     from repeatly.jobs import SegmentOptions, segment
     from repeatly.segments import write_segments
 
+    _check_out(out_dir)
     rules = SegmentOptions(
         cycles=_parse_cycles(cycle),
         business_cycle=business_cycle,
@@ -271,8 +285,8 @@ def segments(
         highlight=False,
     )
     for name in ("segments", "workbook"):
-        out.print(f"  {name:<10} {paths[name]}", highlight=False)
-    out.print(f"  {'lists':<10} {out_dir / 'segments'}", highlight=False)
+        out.print(f"  {name:<10} {escape(str(paths[name]))}", highlight=False)
+    out.print(f"  {'lists':<10} {escape(str(out_dir / 'segments'))}", highlight=False)
 
 
 def _parse_place(value: str | None) -> tuple[float, float, float] | None:
@@ -377,6 +391,8 @@ def predict(
     from repeatly.report import ForecastFiles, write_forecast
 
     files = ForecastFiles(file_format=file_format, lang=lang, currency=currency)  # type: ignore[arg-type]
+    if out_dir is not None:
+        _check_out(out_dir)
     # Parquet predictions are written as the engine joins them, then linked into place
     scratch: AbstractContextManager[Path | None] = nullcontext()
     if out_dir is not None and file_format == "parquet":
@@ -417,7 +433,8 @@ def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
 
     params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
     out.print(
-        f"[bold]{summary['model']}[/]: {params}; log-likelihood {summary['log_likelihood']:,.1f}",
+        f"[bold]{escape(summary['model'])}[/]: {escape(params)}; "
+        f"log-likelihood {summary['log_likelihood']:,.1f}",
         highlight=False,
     )
     holdout = summary.get("holdout")
@@ -437,9 +454,9 @@ def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
         highlight=False,
     )
     for note in summary["notes"]:
-        err.print(f"[dim]{note}[/]", highlight=False)
+        err.print(Text(note, style="dim"), highlight=False)
     for name, path in paths.items():
-        out.print(f"  {name:<12} {path}", highlight=False)
+        out.print(f"  {name:<12} {escape(str(path))}", highlight=False)
 
 
 @app.command()
@@ -460,6 +477,7 @@ def demo(
     from repeatly.jobs import demo as make_demo
     from repeatly.report import write_outputs
 
+    _check_out(out_dir)
     with (
         _progress() as step,
         make_demo(
@@ -480,12 +498,16 @@ def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
     from repeatly.report import fmt_money, fmt_number, fmt_share
 
     cur = metrics.get("currency", "USD")
+
+    def money(value: Any) -> str:  # the currency is the user's text: never markup
+        return escape(fmt_money(value, currency=cur))
+
     out.print(
         f"[bold]{fmt_number(metrics['customers'])}[/] customers, "
         f"[bold]{fmt_number(metrics['orders'])}[/] orders, "
-        f"revenue [bold]{fmt_money(metrics['revenue'], currency=cur)}[/], "
+        f"revenue [bold]{money(metrics['revenue'])}[/], "
         f"came back [bold]{fmt_share(metrics['repeat_share'])}[/]"
-        + (f", CAC [bold]{fmt_money(metrics['cac'], currency=cur)}[/]" if "cac" in metrics else ""),
+        + (f", CAC [bold]{money(metrics['cac'])}[/]" if "cac" in metrics else ""),
         highlight=False,
     )
     skipped = (metrics.get("data_quality") or {}).get("skipped_rows")
@@ -496,7 +518,7 @@ def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
             highlight=False,
         )
     for name, path in paths.items():
-        out.print(f"  {name:<10} {path}", highlight=False)
+        out.print(f"  {name:<10} {escape(str(path))}", highlight=False)
 
 
 @app.callback(invoke_without_command=True)
@@ -532,7 +554,12 @@ def main() -> None:
 
 
 #: Options the command line names by their flags in messages, as it always has.
-FLAGS = {"on_bad_rows": "--on-bad-rows", "format": "--format", "customers": "--customers"}
+FLAGS = {
+    "on_bad_rows": "--on-bad-rows",
+    "format": "--format",
+    "customers": "--customers",
+    "out": "--out",
+}
 
 
 def _message(exc: RepeatlyError) -> str:
@@ -542,6 +569,17 @@ def _message(exc: RepeatlyError) -> str:
     if option in FLAGS and message.startswith(f"{option}:"):
         return FLAGS[option] + message[len(option) :]
     return message
+
+
+def _first_line(exc: Exception) -> str:
+    """An unexpected error's first line, cut to 200 characters.
+
+    An engine's error goes on with the SQL it was running, and a value quoted in it
+    may be megabytes long.
+    """
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return first if len(first) <= 200 else first[:200] + "…"
 
 
 def _debug() -> bool:
@@ -573,7 +611,7 @@ def _main() -> None:
         if _debug():
             raise
         _fail(
-            f"unexpected {type(exc).__name__}: {exc}\n"
+            f"unexpected {type(exc).__name__}: {_first_line(exc)}\n"
             "set REPEATLY_DEBUG=1 to see the traceback, and please report it",
             EXIT_INTERNAL,
         )

@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import ibis
 import ibis.expr.types as ir
 
-from repeatly.connection import connect, is_url, shared_connection
+from repeatly._checks import SHOWN_CHARS, quote_value
+from repeatly.connection import connect, engine_error, is_url, shared_connection
 from repeatly.data._frame import IBIS_TYPES, complete_orders
 from repeatly.data._parse import Style, parse_expr, quote, sniff_style
 from repeatly.data._quality import DataQuality, order_quality
@@ -177,8 +179,9 @@ def load_table(
         loaded = _load_database(
             source, spec, table=table, overrides=mapping, on_bad_rows=on_bad_rows
         )
-    else:
-        duck = con if con is not None and con.name == "duckdb" else shared_connection()
+        return _finish(loaded, spec, as_of=as_of, quality=quality)
+    duck = con if con is not None and con.name == "duckdb" else shared_connection()
+    with _engine_errors(Path(source).name):
         loaded = _load_file(
             Path(source),
             spec,
@@ -191,6 +194,28 @@ def load_table(
         if con is not None and con is not duck:
             moved = con.create_table(ibis.util.gen_name(spec.name), loaded.table.to_pyarrow())
             loaded.table = moved
+        return _finish(loaded, spec, as_of=as_of, quality=quality)
+
+
+@contextmanager
+def _engine_errors(source: str) -> Iterator[None]:
+    """Turn the engine's failure to read a file into a message naming the file.
+
+    A damaged file fails in the engine (a Parquet page that does not decompress, a
+    footer that does not parse): the message says which file and what is wrong, never
+    the SQL that was reading it.
+    """
+    try:
+        yield
+    except Exception as exc:
+        reason = engine_error(exc)
+        if reason is None:
+            raise
+        raise InputError(f"{source}: cannot be read (is it damaged?): {reason}") from None
+
+
+def _finish(loaded: Loaded, spec: TableSpec, *, as_of: dt.date | None, quality: bool) -> Loaded:
+    """Count the rows and, for the orders, make the data-quality summary."""
     if spec.name == "orders" and quality:
         loaded.quality = order_quality(
             loaded.table,
@@ -420,7 +445,7 @@ def _reject_problem(
 ) -> Problem:
     line, error_type, text, column, message = row
     text = text or ""
-    shown = text if len(text) <= 80 else text[:77] + "..."
+    shown = quote_value(text, limit=80, quotes=False)  # a whole line: its start is enough
     kind = str(error_type).upper()
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         fields = len(next(csv.reader(io.StringIO(text), delimiter=delimiter), []))
@@ -525,7 +550,8 @@ def _parquet_header(path: Path, source: str, raw_con: Any) -> tuple[_Header, Any
             f"DESCRIBE SELECT * FROM read_parquet({_literal(str(path))})"
         ).fetchall()
     except Exception as exc:
-        raise InputError(f"{source}: cannot be read as Parquet: {exc}") from None
+        reason = engine_error(exc) or str(exc).splitlines()[0]
+        raise InputError(f"{source}: cannot be read as Parquet: {reason}") from None
     natives = {str(r[0]): str(r[1]) for r in described}
 
     def read(raw_con: Any, mapping: dict[str, str]) -> _Raw:
@@ -756,8 +782,12 @@ def _cell_problems(
     *,
     source: str,
 ) -> list[Problem]:
+    # only the start of each value and its length: a message quotes no more, and a
+    # 50 MB cell never comes back to Python
     cols = ", ".join(
-        f"{expr} AS {quote('v_' + header)}" for header, (expr, _) in raw.columns.items()
+        f"left(CAST({expr} AS VARCHAR), {SHOWN_CHARS + 1}) AS {quote('v_' + header)}, "
+        f"length(CAST({expr} AS VARCHAR)) AS {quote('n_' + header)}"
+        for header, (expr, _) in raw.columns.items()
     )
     # the inner select already has the problem labels; join back the raw text by row
     rows = raw_con.execute(
@@ -769,7 +799,9 @@ def _cell_problems(
     headers = list(raw.columns)
     problems: list[Problem] = []
     for row in rows:
-        number, labels, values = row[0], row[1], dict(zip(headers, row[2:], strict=True))
+        number, labels = row[0], row[1]
+        values = dict(zip(headers, row[2::2], strict=True))
+        lengths = dict(zip(headers, row[3::2], strict=True))
         for label in str(labels).split(","):
             role, _, empty = label.partition(":")
             column = mapping[role]
@@ -786,7 +818,11 @@ def _cell_problems(
             else:
                 problems.append(
                     Problem(
-                        source, int(number), column, styles[role].expected(), f'"{values[column]}"'
+                        source,
+                        int(number),
+                        column,
+                        styles[role].expected(),
+                        quote_value(str(values[column]), length=lengths[column]),
                     )
                 )
     return problems
