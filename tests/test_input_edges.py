@@ -167,3 +167,170 @@ def test_a_damaged_parquet_file_is_named_without_the_engine_sql(cli, tmp_path, w
         repeatly.analyze(path)
     assert str(raised.value).startswith("orders.parquet: cannot be read")
     assert "SELECT" not in str(raised.value)
+
+
+# -- values out of bounds -----------------------------------------------------------
+
+TODAY = "2025-01-01"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected", "found"),
+    [
+        ("1e308", "a number between -1,000,000,000,000 and 1,000,000,000,000", '"1e308"'),
+        ("-2000000000000", "a number between -1,000,000,000,000 and 1,000,000,000,000", None),
+    ],
+)
+def test_an_absurd_amount_is_a_located_problem(cli, tmp_path, cell, expected, found):
+    orders = _csv(tmp_path, HEADER + f"a,2024-01-01,10\nb,2024-01-02,{cell}\n")
+    found = found or f'"{cell}"'
+    code, _, err = cli("analyze", str(orders), "--today", TODAY, "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert f'orders.csv, row 3, column "amount": expected {expected}, got {found}' in err
+    with pytest.raises(DataValidationError) as raised:
+        repeatly.analyze(orders, today=TODAY)
+    (problem,) = raised.value.problems
+    assert (problem.row, problem.column, problem.expected, problem.found) == (
+        3,
+        "amount",
+        expected,
+        found,
+    )
+
+
+def test_an_amount_at_the_bound_is_read(tmp_path):
+    orders = _csv(
+        tmp_path,
+        HEADER + "a,2024-01-01,1000000000000\na,2024-01-02,-1000000000000\nb,2024-01-03,5\n",
+    )
+    with repeatly.analyze(orders, today=TODAY) as result:
+        assert result.metrics.revenue == 5
+
+
+def test_a_date_before_1900_is_a_located_problem(cli, tmp_path):
+    orders = _csv(tmp_path, HEADER + "a,2024-01-01,10\nb,0001-01-02,5\nc,1900-01-01,5\n")
+    code, _, err = cli("analyze", str(orders), "--today", TODAY, "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert (
+        'error: orders.csv, row 3, column "date": expected a date from 1900-01-01 on, '
+        'got "0001-01-02"'
+    ) in err
+    with pytest.raises(DataValidationError) as raised:
+        repeatly.analyze(orders, today=TODAY)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(3, "date")]
+
+
+def test_out_of_bounds_rows_are_skipped_and_counted_on_request(cli, tmp_path):
+    orders = _csv(
+        tmp_path, HEADER + "a,2024-01-01,10\nb,0001-01-02,5\nc,2024-01-03,1e308\na,2024-02-01,4\n"
+    )
+    out_dir = tmp_path / "r"
+    code, _, err = cli(
+        "analyze", str(orders), "--today", TODAY, "--on-bad-rows", "skip", "--out", str(out_dir)
+    )
+    assert code == 0, err
+    assert "skipped 2 unreadable order lines" in err
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert (metrics["revenue"], metrics["customers"]) == (14, 1)
+    assert metrics["data_quality"]["skipped_rows"] == 2
+
+
+def test_a_file_of_only_refunds_is_refused_with_the_file_and_column(cli, tmp_path):
+    orders = _csv(tmp_path, HEADER + "a,2024-01-01,-10\nb,2024-01-02,-5\nb,2024-01-03,0\n")
+    message = (
+        'orders.csv, column "amount": expected at least one sale (a line with a positive '
+        "amount), got only refunds and zero amounts in 3 lines"
+    )
+    for command in ("analyze", "predict"):
+        code, _, err = cli(command, str(orders), "--today", TODAY, "--out", str(tmp_path / "r"))
+        assert code == 2, err
+        assert f"error: {message}" in err
+    with pytest.raises(DataValidationError, match=r"only refunds and zero amounts in 3 lines"):
+        repeatly.analyze(orders, today=TODAY)
+    with pytest.raises(DataValidationError, match=r"only refunds"):
+        repeatly.predict(orders, today=TODAY)
+
+
+def test_negative_quantities_are_counted_in_the_quality_section(cli, tmp_path):
+    orders = _csv(
+        tmp_path,
+        "customer,date,amount,qty\na,2024-01-01,10,2\na,2024-01-05,-10,-2\nb,2024-01-02,5,-1\n",
+    )
+    out_dir = tmp_path / "r"
+    code, _, err = cli("analyze", str(orders), "--today", TODAY, "--out", str(out_dir))
+    assert code == 0, err
+    quality = json.loads((out_dir / "metrics.json").read_text())["data_quality"]
+    assert (quality["negative_quantities"], quality["negative_amounts"]) == (2, 1)
+    assert "Lines of a negative quantity" in (out_dir / "report.html").read_text()
+    with repeatly.analyze(orders, today=TODAY) as result:
+        assert result.metrics.data_quality["negative_quantities"] == 2
+
+
+# -- lines dated after today --------------------------------------------------------
+
+
+def test_a_line_dated_after_today_does_not_move_the_analysis_date(cli, tmp_path):
+    orders = _csv(
+        tmp_path, HEADER + "a,2024-01-01,10\nb,2099-01-02,5\na,2024-02-01,5\nc,9999-12-31,7\n"
+    )
+    out_dir = tmp_path / "r"
+    code, _, err = cli("analyze", str(orders), "--today", TODAY, "--out", str(out_dir))
+    assert code == 0, err
+    assert f"left out 2 order lines dated after {TODAY}" in err
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert (metrics["as_of"], metrics["last_order_at"]) == ("2024-02-01", "2024-02-01")
+    assert (metrics["revenue"], metrics["customers"]) == (15, 1)
+    quality = metrics["data_quality"]
+    assert (quality["future_dates"], quality["rows"], quality["reference_date"]) == (2, 2, TODAY)
+    with repeatly.analyze(orders, today=TODAY) as result:
+        assert result.as_of.isoformat() == "2024-02-01"
+        assert result.metrics.data_quality["future_dates"] == 2
+
+
+def test_today_is_the_day_given_not_the_clock(tmp_path):
+    orders = _csv(tmp_path, HEADER + "a,2024-01-01,10\na,2024-03-01,5\n")
+    with repeatly.analyze(orders, today="2024-02-29") as result:  # the last order's day
+        assert (result.as_of.isoformat(), result.metrics.revenue) == ("2024-01-01", 10)
+    with repeatly.analyze(orders, today="2024-03-01") as result:  # the day itself is kept
+        assert (result.as_of.isoformat(), result.metrics.revenue) == ("2024-03-01", 15)
+
+
+def test_an_earlier_as_of_is_the_cut(tmp_path):
+    orders = _csv(tmp_path, HEADER + "a,2024-01-01,10\na,2024-03-01,5\nb,2024-06-01,1\n")
+    with repeatly.analyze(orders, as_of="2024-03-01", today="2024-12-31") as result:
+        quality = result.metrics.data_quality
+        assert (quality["future_dates"], quality["reference_date"]) == (1, "2024-03-01")
+        assert result.metrics.revenue == 15
+
+
+def test_a_file_dated_wholly_after_today_is_refused(cli, tmp_path):
+    orders = _csv(tmp_path, HEADER + "a,2099-01-01,10\nb,2099-01-02,5\n")
+    code, _, err = cli("analyze", str(orders), "--today", TODAY, "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert (
+        'orders.csv, column "date": expected order lines dated up to 2025-01-01 (the analysis '
+        "date, or today), got all 2 lines dated after it"
+    ) in err
+
+
+def test_a_frame_is_cut_at_today_too(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "ordered_at": pd.to_datetime(["2024-01-01", "2024-02-01", "2099-01-01"]),
+            "amount": [10.0, 5.0, 7.0],
+        }
+    )
+    with repeatly.analyze(frame, today=TODAY) as result:
+        assert result.as_of.isoformat() == "2024-02-01"
+        assert result.metrics.data_quality["future_dates"] == 1
+        assert result.metrics.customers == 1
+
+
+def test_a_wrong_today_is_named(cli, tmp_path):
+    orders = _csv(tmp_path, HEADER + "a,2024-01-01,10\n")
+    code, _, err = cli("analyze", str(orders), "--today", "tomorrow", "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert "today: expected a date like 2024-12-31, got 'tomorrow'" in err

@@ -91,6 +91,14 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Date to look from (YYYY-MM-DD); default: the last order's day."),
 ]
+TodayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Today's date (YYYY-MM-DD; default: the machine's). Order lines dated after "
+        "it are left out and counted in the data-quality section.",
+    ),
+]
 CurrencyOpt = Annotated[str, typer.Option(help="Currency code for money in the report.")]
 LangOpt = Annotated[str, typer.Option(help="Report language: en or ru.")]
 MapOpt = Annotated[
@@ -119,8 +127,22 @@ PredictOpt = Annotated[
 ]
 
 
+def _today(value: str | None) -> Any:
+    """``--today``, or the machine's date: the one place the command reads the clock."""
+    import datetime as dt
+
+    from repeatly.jobs import parse_date
+
+    return parse_date(value, "today") if value is not None else dt.date.today()
+
+
 def _analysis_options(
-    *, map_: list[str] | None, predict: bool, as_of: str | None, **options: Any
+    *,
+    map_: list[str] | None,
+    predict: bool,
+    as_of: str | None,
+    today: str | None = None,
+    **options: Any,
 ) -> Any:
     """The analysis's options object (it checks every value) from the parsed flags."""
     from repeatly.jobs import AnalyzeOptions, parse_date
@@ -129,6 +151,7 @@ def _analysis_options(
     return AnalyzeOptions(
         mapping=_parse_maps(map_),
         as_of=parse_date(as_of, "as_of"),
+        today=_today(today),
         predict=ForecastOptions() if predict else None,
         **options,
     )
@@ -142,6 +165,7 @@ def analyze(
     spend: SpendOpt = None,
     leads: LeadsOpt = None,
     as_of: AsOfOpt = None,
+    today: TodayOpt = None,
     currency: CurrencyOpt = "USD",
     lang: LangOpt = "en",
     map_: MapOpt = None,
@@ -166,6 +190,7 @@ def analyze(
     _check_out(out_dir)
     options = _analysis_options(
         as_of=as_of,
+        today=today,
         currency=currency,
         lang=lang,
         map_=map_,
@@ -205,6 +230,7 @@ def segments(
     spend: SpendOpt = None,
     leads: LeadsOpt = None,
     as_of: AsOfOpt = None,
+    today: TodayOpt = None,
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
@@ -258,6 +284,7 @@ def segments(
     )
     options = _analysis_options(
         as_of=as_of,
+        today=today,
         map_=map_,
         table=table,
         on_bad_rows=on_bad_rows,
@@ -323,6 +350,7 @@ def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:
 def predict(
     orders: OrdersArg,
     as_of: AsOfOpt = None,
+    today: TodayOpt = None,
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
@@ -404,6 +432,7 @@ def predict(
             model=model,
             unit=unit,  # type: ignore[arg-type]
             as_of=as_of,
+            today=_today(today),
             calibration_end=calibration_end,
             horizon=horizon,
             clv_months=clv_months,
@@ -510,12 +539,21 @@ def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
         + (f", CAC [bold]{money(metrics['cac'])}[/]" if "cac" in metrics else ""),
         highlight=False,
     )
-    skipped = (metrics.get("data_quality") or {}).get("skipped_rows")
+    quality = metrics.get("data_quality") or {}
+    skipped = quality.get("skipped_rows")
     if skipped:
         err.print(
             f"[yellow]skipped {fmt_number(skipped)} unreadable order lines[/] "
             "(examples in the report's data-quality section)",
             highlight=False,
+        )
+    future = quality.get("future_dates")
+    if future:
+        err.print(
+            f"[yellow]left out {fmt_number(future)} order lines dated after "
+            f"{quality.get('reference_date')}[/] (the data-quality section counts them)",
+            highlight=False,
+            soft_wrap=True,
         )
     for name, path in paths.items():
         out.print(f"  {name:<10} {escape(str(path))}", highlight=False)
