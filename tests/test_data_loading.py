@@ -525,15 +525,15 @@ def test_quality_counts_match_the_hand_made_file(tmp_path, con):
     amounts = [10, 12, 11, 13, 10, 0, -5, 500]
     rows = [f"c{i},2024-01-0{i + 1},{a}" for i, a in enumerate(amounts)]
     rows.append(rows[0])  # an exact duplicate line
-    rows.append("z,2030-01-01,10")  # a future date
+    rows.append("z,2030-01-01,10")  # a future date: left out, counted
     text = "customer,date,amount\n" + "\n".join(rows) + "\n"
     quality = load_orders(
         _write(tmp_path / "o.csv", text), con=con, as_of=dt.date(2024, 6, 1)
     ).quality
-    # positive amounts: 10 12 11 13 10 500 10 10 -> sorted 10 10 10 10 11 12 13 500
-    # Q1 = 10, Q3 = 12.25 (linear interpolation); threshold = 12.25 + 3 * 2.25 = 19.0
-    assert quality.outlier_threshold == pytest.approx(19.0)
-    assert (quality.rows, quality.duplicate_rows, quality.future_dates) == (10, 1, 1)
+    # positive amounts kept: 10 12 11 13 10 500 10 -> sorted 10 10 10 11 12 13 500
+    # Q1 = 10, Q3 = 12.5 (linear interpolation); threshold = 12.5 + 3 * 2.5 = 20.0
+    assert quality.outlier_threshold == pytest.approx(20.0)
+    assert (quality.rows, quality.duplicate_rows, quality.future_dates) == (9, 1, 1)
     assert (quality.zero_amounts, quality.negative_amounts, quality.outliers) == (1, 1, 1)
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 from repeatly.exceptions import InputError
 
-__all__ = ["check_choice", "check_share", "parse_date"]
+__all__ = ["SHOWN_CHARS", "check_choice", "check_share", "parse_date", "quote_value"]
+
+#: The most characters of a value an error message quotes.
+SHOWN_CHARS = 200
 
 
 def parse_date(value: dt.date | str | None, name: str) -> dt.date | None:
@@ -42,3 +45,20 @@ def check_share(name: str, value: float | None, *, above_zero: bool = False) -> 
     if not (isinstance(value, int | float) and math.isfinite(value) and low_ok and value <= 1):
         span = "above 0 and at most 1" if above_zero else "between 0 and 1"
         raise InputError(f"{name}: expected a share {span}, got {value}", option=name)
+
+
+def quote_value(
+    text: str, *, length: int | None = None, limit: int = SHOWN_CHARS, quotes: bool = True
+) -> str:
+    """``text`` in double quotes for a message, cut to ``limit`` characters.
+
+    A longer value ends in an ellipsis and the message says how long it was, so a
+    50 MB cell makes a message of a few hundred characters. ``length`` is the whole
+    value's length when ``text`` is already a prefix of it (the engine cut it);
+    ``quotes=False`` leaves out the quotes (a whole line of a file).
+    """
+    length = len(text) if length is None else length
+    mark = '"' if quotes else ""
+    if length <= limit:
+        return f"{mark}{text}{mark}"
+    return f"{mark}{text[:limit]}…{mark} ({length:,} characters, the first {limit} shown)"

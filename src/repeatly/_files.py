@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write", "json_plain", "scratch_file"]
+from repeatly.exceptions import InputError
+
+__all__ = ["atomic_write", "check_folder", "json_plain", "scratch_file"]
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
@@ -26,6 +28,43 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
         tmp_path.chmod(0o666 & ~umask)
         os.replace(tmp_path, path)
     return path
+
+
+def check_folder(path: str | os.PathLike[str], *, option: str = "out") -> Path:
+    """Check, before any work, that files can be written in the folder ``path``.
+
+    The folder may be missing (it is made when the files are written), but then the
+    nearest part of the path that exists must be a folder one can write in. Nothing is
+    made here: a run that fails later leaves nothing behind.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a file, a part of it is a file, or the folder (or the nearest one
+        above it that exists) cannot be written in. The error names ``option``.
+    """
+    folder = Path(path)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == folder and not folder.is_dir():
+        raise InputError(
+            f"{option}: expected a folder for the files, got {str(folder)!r}, which is a file",
+            option=option,
+        )
+    if not existing.is_dir():
+        raise InputError(
+            f"{option}: expected a folder for the files, got {str(folder)!r}: "
+            f"{str(existing)!r} is a file, so no folder can be made there",
+            option=option,
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{option}: expected a folder one can write in, got {str(folder)!r}: "
+            f"{str(existing)!r} cannot be written in",
+            option=option,
+        )
+    return folder
 
 
 @contextmanager

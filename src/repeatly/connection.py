@@ -27,6 +27,7 @@ __all__ = [
     "connect",
     "default_connection",
     "default_threads",
+    "engine_error",
     "interrupt",
     "is_url",
     "materialize",
@@ -199,6 +200,21 @@ def connect(url: str | None = None) -> BaseBackend:
         ) from exc
     except Exception as exc:
         raise InputError(f"cannot open {_redact(url)}: {exc}") from exc
+
+
+def engine_error(exc: BaseException) -> str | None:
+    """What went wrong, when ``exc`` is an engine's own error; ``None`` otherwise.
+
+    The engine's first line only: DuckDB goes on with the SQL it was running (``LINE 1:
+    SELECT ...``) and a caret under it, which mean nothing to the person whose file it
+    was. At most 200 characters.
+    """
+    names = {f"{cls.__module__}.{cls.__name__}" for cls in type(exc).__mro__}
+    if "duckdb.Error" not in names and "_duckdb.Error" not in names:
+        return None
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    first = lines[0].rstrip(": ") if lines else type(exc).__name__
+    return first if len(first) <= 200 else first[:200] + "…"
 
 
 def _redact(url: str) -> str:

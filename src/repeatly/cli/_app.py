@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from repeatly._version import __version__
 from repeatly.exceptions import RepeatlyError
@@ -42,20 +44,30 @@ def _progress() -> Iterator[Any]:
         def step(label: str) -> None:
             now = time.perf_counter()
             if state["label"]:
-                err.print(f"[green]✓[/] {state['label']} [dim]({now - state['t']:.1f} s)[/]")
+                err.print(
+                    f"[green]✓[/] {escape(state['label'])} [dim]({now - state['t']:.1f} s)[/]"
+                )
             state.update(label=label, t=now)
-            status.update(label)
+            status.update(escape(label))
 
         yield step
         now = time.perf_counter()
         if state["label"]:
-            err.print(f"[green]✓[/] {state['label']} [dim]({now - state['t']:.1f} s)[/]")
+            err.print(f"[green]✓[/] {escape(state['label'])} [dim]({now - state['t']:.1f} s)[/]")
     err.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    # the message quotes the data ("got [/x]"): printed as it is, never read as markup
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _check_out(out_dir: Path) -> None:
+    """Stop at once, before any work, when the files could not be written in ``out_dir``."""
+    from repeatly._files import check_folder
+
+    check_folder(out_dir, option="out")
 
 
 def _parse_maps(values: list[str] | None) -> dict[str, str] | None:
@@ -79,6 +91,14 @@ LeadsOpt = Annotated[str | None, typer.Option(help="Leads file or URL.")]
 AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Date to look from (YYYY-MM-DD); default: the last order's day."),
+]
+TodayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Today's date (YYYY-MM-DD; default: the machine's). Order lines dated after "
+        "it are left out and counted in the data-quality section.",
+    ),
 ]
 CurrencyOpt = Annotated[str, typer.Option(help="Currency code for money in the report.")]
 LangOpt = Annotated[str, typer.Option(help="Report language: en or ru.")]
@@ -108,8 +128,22 @@ PredictOpt = Annotated[
 ]
 
 
+def _today(value: str | None) -> Any:
+    """``--today``, or the machine's date: the one place the command reads the clock."""
+    import datetime as dt
+
+    from repeatly.jobs import parse_date
+
+    return parse_date(value, "today") if value is not None else dt.date.today()
+
+
 def _analysis_options(
-    *, map_: list[str] | None, predict: bool, as_of: str | None, **options: Any
+    *,
+    map_: list[str] | None,
+    predict: bool,
+    as_of: str | None,
+    today: str | None = None,
+    **options: Any,
 ) -> Any:
     """The analysis's options object (it checks every value) from the parsed flags."""
     from repeatly.jobs import AnalyzeOptions, parse_date
@@ -118,6 +152,7 @@ def _analysis_options(
     return AnalyzeOptions(
         mapping=_parse_maps(map_),
         as_of=parse_date(as_of, "as_of"),
+        today=_today(today),
         predict=ForecastOptions() if predict else None,
         **options,
     )
@@ -131,6 +166,7 @@ def analyze(
     spend: SpendOpt = None,
     leads: LeadsOpt = None,
     as_of: AsOfOpt = None,
+    today: TodayOpt = None,
     currency: CurrencyOpt = "USD",
     lang: LangOpt = "en",
     map_: MapOpt = None,
@@ -152,8 +188,10 @@ def analyze(
     import repeatly
     from repeatly.report import write_outputs
 
+    _check_out(out_dir)
     options = _analysis_options(
         as_of=as_of,
+        today=today,
         currency=currency,
         lang=lang,
         map_=map_,
@@ -193,6 +231,7 @@ def segments(
     spend: SpendOpt = None,
     leads: LeadsOpt = None,
     as_of: AsOfOpt = None,
+    today: TodayOpt = None,
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
@@ -237,6 +276,7 @@ def segments(
     from repeatly.jobs import SegmentOptions, segment
     from repeatly.segments import write_segments
 
+    _check_out(out_dir)
     rules = SegmentOptions(
         cycles=_parse_cycles(cycle),
         business_cycle=business_cycle,
@@ -245,6 +285,7 @@ def segments(
     )
     options = _analysis_options(
         as_of=as_of,
+        today=today,
         map_=map_,
         table=table,
         on_bad_rows=on_bad_rows,
@@ -272,8 +313,8 @@ def segments(
         highlight=False,
     )
     for name in ("segments", "workbook"):
-        out.print(f"  {name:<10} {paths[name]}", highlight=False)
-    out.print(f"  {'lists':<10} {out_dir / 'segments'}", highlight=False)
+        out.print(f"  {name:<10} {escape(str(paths[name]))}", highlight=False)
+    out.print(f"  {'lists':<10} {escape(str(out_dir / 'segments'))}", highlight=False)
 
 
 def _parse_place(value: str | None) -> tuple[float, float, float] | None:
@@ -310,6 +351,7 @@ def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:
 def predict(
     orders: OrdersArg,
     as_of: AsOfOpt = None,
+    today: TodayOpt = None,
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
@@ -378,6 +420,8 @@ def predict(
     from repeatly.report import ForecastFiles, write_forecast
 
     files = ForecastFiles(file_format=file_format, lang=lang, currency=currency)  # type: ignore[arg-type]
+    if out_dir is not None:
+        _check_out(out_dir)
     # Parquet predictions are written as the engine joins them, then linked into place
     scratch: AbstractContextManager[Path | None] = nullcontext()
     if out_dir is not None and file_format == "parquet":
@@ -389,6 +433,7 @@ def predict(
             model=model,
             unit=unit,  # type: ignore[arg-type]
             as_of=as_of,
+            today=_today(today),
             calibration_end=calibration_end,
             horizon=horizon,
             clv_months=clv_months,
@@ -418,7 +463,8 @@ def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
 
     params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
     out.print(
-        f"[bold]{summary['model']}[/]: {params}; log-likelihood {summary['log_likelihood']:,.1f}",
+        f"[bold]{escape(summary['model'])}[/]: {escape(params)}; "
+        f"log-likelihood {summary['log_likelihood']:,.1f}",
         highlight=False,
     )
     holdout = summary.get("holdout")
@@ -438,9 +484,9 @@ def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
         highlight=False,
     )
     for note in summary["notes"]:
-        err.print(f"[dim]{note}[/]", highlight=False)
+        err.print(Text(note, style="dim"), highlight=False)
     for name, path in paths.items():
-        out.print(f"  {name:<12} {path}", highlight=False)
+        out.print(f"  {name:<12} {escape(str(path))}", highlight=False)
 
 
 @app.command()
@@ -461,6 +507,7 @@ def demo(
     from repeatly.jobs import demo as make_demo
     from repeatly.report import write_outputs
 
+    _check_out(out_dir)
     with (
         _progress() as step,
         make_demo(
@@ -481,23 +528,36 @@ def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
     from repeatly.report import fmt_money, fmt_number, fmt_share
 
     cur = metrics.get("currency", "USD")
+
+    def money(value: Any) -> str:  # the currency is the user's text: never markup
+        return escape(fmt_money(value, currency=cur))
+
     out.print(
         f"[bold]{fmt_number(metrics['customers'])}[/] customers, "
         f"[bold]{fmt_number(metrics['orders'])}[/] orders, "
-        f"revenue [bold]{fmt_money(metrics['revenue'], currency=cur)}[/], "
+        f"revenue [bold]{money(metrics['revenue'])}[/], "
         f"came back [bold]{fmt_share(metrics['repeat_share'])}[/]"
-        + (f", CAC [bold]{fmt_money(metrics['cac'], currency=cur)}[/]" if "cac" in metrics else ""),
+        + (f", CAC [bold]{money(metrics['cac'])}[/]" if "cac" in metrics else ""),
         highlight=False,
     )
-    skipped = (metrics.get("data_quality") or {}).get("skipped_rows")
+    quality = metrics.get("data_quality") or {}
+    skipped = quality.get("skipped_rows")
     if skipped:
         err.print(
             f"[yellow]skipped {fmt_number(skipped)} unreadable order lines[/] "
             "(examples in the report's data-quality section)",
             highlight=False,
         )
+    future = quality.get("future_dates")
+    if future:
+        err.print(
+            f"[yellow]left out {fmt_number(future)} order lines dated after "
+            f"{quality.get('reference_date')}[/] (the data-quality section counts them)",
+            highlight=False,
+            soft_wrap=True,
+        )
     for name, path in paths.items():
-        out.print(f"  {name:<10} {path}", highlight=False)
+        out.print(f"  {name:<10} {escape(str(path))}", highlight=False)
 
 
 @app.callback(invoke_without_command=True)
@@ -533,7 +593,12 @@ def main() -> None:
 
 
 #: Options the command line names by their flags in messages, as it always has.
-FLAGS = {"on_bad_rows": "--on-bad-rows", "format": "--format", "customers": "--customers"}
+FLAGS = {
+    "on_bad_rows": "--on-bad-rows",
+    "format": "--format",
+    "customers": "--customers",
+    "out": "--out",
+}
 
 
 def _message(exc: RepeatlyError) -> str:
@@ -543,6 +608,17 @@ def _message(exc: RepeatlyError) -> str:
     if option in FLAGS and message.startswith(f"{option}:"):
         return FLAGS[option] + message[len(option) :]
     return message
+
+
+def _first_line(exc: Exception) -> str:
+    """An unexpected error's first line, cut to 200 characters.
+
+    An engine's error goes on with the SQL it was running, and a value quoted in it
+    may be megabytes long.
+    """
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return first if len(first) <= 200 else first[:200] + "…"
 
 
 def _debug() -> bool:
@@ -574,7 +650,7 @@ def _main() -> None:
         if _debug():
             raise
         _fail(
-            f"unexpected {type(exc).__name__}: {exc}\n"
+            f"unexpected {type(exc).__name__}: {_first_line(exc)}\n"
             "set REPEATLY_DEBUG=1 to see the traceback, and please report it",
             EXIT_INTERNAL,
         )

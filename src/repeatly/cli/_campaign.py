@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+from rich.text import Text
 
 from repeatly.cli._app import (
     EXIT_INPUT,
@@ -23,6 +25,7 @@ from repeatly.cli._app import (
     SpendOpt,
     TableOpt,
     _analysis_options,
+    _check_out,
     _fail,
     _parse_maps,
     _progress,
@@ -83,9 +86,10 @@ def playbooks() -> None:
 
     for name in builtin_playbooks():
         book = load_playbook(name)
-        out.print(f"[bold]{name:<15}[/] {book.title}", highlight=False)
+        out.print(f"[bold]{escape(name):<15}[/] {escape(book.title)}", highlight=False)
         out.print(
-            f"{'':<16}[dim]{describe_audience(book.audience)}; by {', '.join(book.channels)}[/]",
+            f"{'':<16}[dim]{escape(describe_audience(book.audience))}; "
+            f"by {escape(', '.join(book.channels))}[/]",
             highlight=False,
         )
 
@@ -137,6 +141,7 @@ def plan(
     from repeatly.campaigns import write_plan
     from repeatly.jobs import plan as plan_campaign
 
+    _check_out(out_dir)
     options = _plan_options(
         playbook,
         lang=lang,
@@ -383,6 +388,8 @@ def results(
     from repeatly.report import write_results
 
     loading = LoadOptions(mapping=_parse_maps(map_), table=table, on_bad_rows=on_bad_rows)  # type: ignore[arg-type]
+    if out_dir is not None:
+        _check_out(out_dir)
     with _progress() as step:
         measured = measure(
             campaign,
@@ -426,7 +433,7 @@ def _print_results(row: dict[str, Any], window: tuple[Any, Any], paths: dict[str
         highlight=False,
     )
     for key, path in paths.items():
-        out.print(f"  {key:<10} {path}", highlight=False)
+        out.print(f"  {key:<10} {escape(str(path))}", highlight=False)
 
 
 @campaign_app.command("import-calls")
@@ -469,7 +476,7 @@ def unsubscribe(
 
     with open_store(db) as store:
         customer, channel = unsubscribe_link(store, link)
-    out.print(f"{customer} gets no more {channel} messages", highlight=False)
+    out.print(Text(f"{customer} gets no more {channel} messages"), highlight=False)
 
 
 @campaign_app.command("do-not-contact")
@@ -593,18 +600,19 @@ def _print_status(found: dict[str, Any]) -> None:
 
 def _print_plan(summary: dict[str, Any], paths: dict[str, Path]) -> None:
     out.print(
-        f"[bold]{summary['campaign']}[/]: {summary['audience']:,} customers, "
+        f"[bold]{escape(summary['campaign'])}[/]: {summary['audience']:,} customers, "
         f"{summary['treatment']:,} to contact and {summary['control']:,} held back as "
         f"control; {summary['messages']:,} messages from {summary['start']}",
         highlight=False,
     )
     if summary["by_channel"]:
         out.print(
-            "  by channel: " + ", ".join(f"{k} {v:,}" for k, v in summary["by_channel"].items()),
+            "  by channel: "
+            + ", ".join(f"{escape(k)} {v:,}" for k, v in summary["by_channel"].items()),
             highlight=False,
         )
     for reason, count in summary["excluded"].items():
-        err.print(f"[yellow]not contactable[/]: {count:,} ({reason})", highlight=False)
+        err.print(f"[yellow]not contactable[/]: {count:,} ({escape(reason)})", highlight=False)
     if not summary["options"]["shop"].get("url"):
         err.print(
             "[yellow]note[/]: no shop address; links in the messages are relative "
@@ -612,4 +620,4 @@ def _print_plan(summary: dict[str, Any], paths: dict[str, Path]) -> None:
             highlight=False,
         )
     for key, path in paths.items():
-        out.print(f"  {key:<10} {path}", highlight=False)
+        out.print(f"  {key:<10} {escape(str(path))}", highlight=False)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import ibis
 import ibis.expr.types as ir
 
-from repeatly.connection import connect, is_url, shared_connection
+from repeatly._checks import SHOWN_CHARS, quote_value
+from repeatly.connection import connect, engine_error, is_url, shared_connection
 from repeatly.data._frame import IBIS_TYPES, complete_orders
 from repeatly.data._parse import Style, parse_expr, quote, sniff_style
-from repeatly.data._quality import DataQuality, order_quality
+from repeatly.data._quality import DataQuality, future_start, order_quality
 from repeatly.data._roles import resolve_mapping
 from repeatly.data._schema import TABLES, TableSpec
 from repeatly.data._sniff import (
@@ -51,6 +53,11 @@ __all__ = [
 
 OnBadRows = Literal["error", "skip"]
 MAX_PROBLEMS = 200
+#: The largest amount (or other number) a line can hold, in either direction: a
+#: trillion. Anything larger is a broken cell (1e308, a card number in the wrong column).
+MAX_NUMBER = 1e12
+#: The earliest date a value can hold; earlier ones are placeholders (0001-01-01).
+MIN_DATE = dt.date(1900, 1, 1)
 _SQL_TYPES = {
     "string": "VARCHAR",
     "timestamp": "TIMESTAMP",
@@ -91,6 +98,8 @@ class Loaded:
         Unreadable cells in the skipped rows.
     n_missing_order_ids
         Rows whose order id was empty (they got the customer-and-day default).
+    n_sales
+        Order lines kept with a positive amount (orders only).
     """
 
     table: ir.Table
@@ -105,6 +114,31 @@ class Loaded:
     details: dict[str, str] = field(default_factory=dict)
     n_bad_cells: int = 0
     n_missing_order_ids: int = 0
+    n_sales: int | None = None
+
+    def require_sales(self) -> None:
+        """Raise unless some order line kept is a sale (of a positive amount).
+
+        A file of only refunds has nothing to analyse or forecast; the message names
+        the file and the amount column.
+
+        Raises
+        ------
+        DataValidationError
+            Every line kept is a refund or of zero amount.
+        """
+        if self.n_sales == 0 and self.n_rows:
+            raise DataValidationError(
+                [
+                    Problem(
+                        self.source,
+                        None,
+                        self.mapping.get("amount", "amount"),
+                        "at least one sale (a line with a positive amount)",
+                        f"only refunds and zero amounts in {self.n_rows:,} lines",
+                    )
+                ]
+            )
 
 
 def load_table(
@@ -117,6 +151,7 @@ def load_table(
     sheet: str | None = None,
     on_bad_rows: OnBadRows = "error",
     as_of: dt.date | None = None,
+    today: dt.date | None = None,
     quality: bool = True,
     roles: Collection[str] | None = None,
 ) -> Loaded:
@@ -144,8 +179,10 @@ def load_table(
     on_bad_rows
         ``"error"`` raises :class:`~repeatly.exceptions.DataValidationError` naming
         each bad row; ``"skip"`` drops bad rows and counts them.
-    as_of
-        Date after which order dates count as "future" in the quality summary.
+    as_of, today
+        Order lines dated after the earlier of these two are in the future: left out
+        of the table and counted in the quality summary (``future_dates``). Neither is
+        read from the clock: pass ``today`` to leave out lines dated after today.
     quality
         Whether to compute the orders' data-quality summary (one more pass over the
         data; every row is checked and bad rows reported either way).
@@ -160,7 +197,9 @@ def load_table(
     MappingError
         A required role has no column.
     DataValidationError
-        Rows with unreadable values, with ``on_bad_rows="error"``.
+        Rows with unreadable values or values out of bounds (an amount above
+        ``MAX_NUMBER`` in size, a date before ``MIN_DATE``), with
+        ``on_bad_rows="error"``; order lines that are all refunds, or all in the future.
 
     Examples
     --------
@@ -177,8 +216,9 @@ def load_table(
         loaded = _load_database(
             source, spec, table=table, overrides=mapping, on_bad_rows=on_bad_rows
         )
-    else:
-        duck = con if con is not None and con.name == "duckdb" else shared_connection()
+        return _finish(loaded, spec, cut=_cut(as_of, today), quality=quality)
+    duck = con if con is not None and con.name == "duckdb" else shared_connection()
+    with _engine_errors(Path(source).name):
         loaded = _load_file(
             Path(source),
             spec,
@@ -191,18 +231,79 @@ def load_table(
         if con is not None and con is not duck:
             moved = con.create_table(ibis.util.gen_name(spec.name), loaded.table.to_pyarrow())
             loaded.table = moved
-    if spec.name == "orders" and quality:
+        return _finish(loaded, spec, cut=_cut(as_of, today), quality=quality)
+
+
+@contextmanager
+def _engine_errors(source: str) -> Iterator[None]:
+    """Turn the engine's failure to read a file into a message naming the file.
+
+    A damaged file fails in the engine (a Parquet page that does not decompress, a
+    footer that does not parse): the message says which file and what is wrong, never
+    the SQL that was reading it.
+    """
+    try:
+        yield
+    except Exception as exc:
+        reason = engine_error(exc)
+        if reason is None:
+            raise
+        raise InputError(f"{source}: cannot be read (is it damaged?): {reason}") from None
+
+
+def _cut(as_of: dt.date | None, today: dt.date | None) -> dt.date | None:
+    """The last day an order line may be dated: the earlier of ``as_of`` and ``today``."""
+    given = [d for d in (as_of, today) if d is not None]
+    return min(given) if given else None
+
+
+def _finish(loaded: Loaded, spec: TableSpec, *, cut: dt.date | None, quality: bool) -> Loaded:
+    """Count the rows and, for the orders, leave out future lines and check what is left.
+
+    Order lines dated after ``cut`` are left out (and counted in the quality summary):
+    one line dated 2099 must not move the analysis there. A file with no line up to
+    ``cut`` stops here; one with no sale among them is counted (``n_sales``) for the
+    jobs to refuse (:meth:`Loaded.require_sales`).
+    """
+    if spec.name != "orders":
+        if not loaded.n_rows:
+            loaded.n_rows = int(loaded.table.count().execute())
+        return loaded
+    table = loaded.table
+    end = future_start(cut)
+    kept = table if end is None else table.filter(table.ordered_at < end)
+    if quality:
         loaded.quality = order_quality(
-            loaded.table,
-            reference=as_of,
+            table,
+            reference=cut,
             skipped_rows=loaded.n_skipped,
             unparseable_values=loaded.n_bad_cells,
             missing_order_ids=loaded.n_missing_order_ids,
             problems=loaded.problems[:20],
         )
-        loaded.n_rows = loaded.quality.rows
-    elif not loaded.n_rows:
-        loaded.n_rows = int(loaded.table.count().execute())
+        rows, future = loaded.quality.rows, loaded.quality.future_dates
+        sales = rows - loaded.quality.zero_amounts - loaded.quality.negative_amounts
+    else:
+        figures = kept.aggregate(
+            rows=kept.count(), sales=(kept.amount > 0).sum().fill_null(0)
+        ).execute()
+        rows, sales = int(figures.rows[0]), int(figures.sales[0])
+        future = 0 if end is None else int(table.count().execute()) - rows
+    column = loaded.mapping
+    if not rows and future:
+        raise DataValidationError(
+            [
+                Problem(
+                    loaded.source,
+                    None,
+                    column.get("ordered_at", "ordered_at"),
+                    f"order lines dated up to {cut} (the analysis date, or today)",
+                    f"all {future:,} lines dated after it",
+                )
+            ]
+        )
+    loaded.table = kept
+    loaded.n_rows, loaded.n_sales = rows, sales
     return loaded
 
 
@@ -237,11 +338,14 @@ def loaded_from_table(
     *,
     source: str = "table",
     as_of: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> Loaded:
     """Wrap an Ibis table whose columns carry canonical names as a :class:`Loaded`.
 
     Missing optional columns become typed NULL columns and types are cast to the
-    canonical ones, so the result is a canonical table like any loaded file.
+    canonical ones, so the result is a canonical table like any loaded file. Order
+    lines dated after the earlier of ``as_of`` and ``today`` are left out and counted,
+    as by :func:`load_table`.
     """
     spec = TABLES[spec] if isinstance(spec, str) else spec
     missing = [r for r in spec.required if r not in table.columns]
@@ -262,17 +366,10 @@ def loaded_from_table(
     canonical = table.select(**exprs)
     if spec.name == "orders":
         canonical = complete_orders(canonical, present=present)
-    quality = order_quality(canonical, reference=as_of) if spec.name == "orders" else None
-    n_rows = quality.rows if quality is not None else int(canonical.count().execute())
-    return Loaded(
-        canonical,
-        spec.name,
-        source,
-        {r: r for r in spec.names if r in present},
-        n_rows,
-        quality=quality,
-        kind="table",
+    loaded = Loaded(
+        canonical, spec.name, source, {r: r for r in spec.names if r in present}, 0, kind="table"
     )
+    return _finish(loaded, spec, cut=_cut(as_of, today), quality=True)
 
 
 # -- files --------------------------------------------------------------------------
@@ -420,7 +517,7 @@ def _reject_problem(
 ) -> Problem:
     line, error_type, text, column, message = row
     text = text or ""
-    shown = text if len(text) <= 80 else text[:77] + "..."
+    shown = quote_value(text, limit=80, quotes=False)  # a whole line: its start is enough
     kind = str(error_type).upper()
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         fields = len(next(csv.reader(io.StringIO(text), delimiter=delimiter), []))
@@ -525,7 +622,8 @@ def _parquet_header(path: Path, source: str, raw_con: Any) -> tuple[_Header, Any
             f"DESCRIBE SELECT * FROM read_parquet({_literal(str(path))})"
         ).fetchall()
     except Exception as exc:
-        raise InputError(f"{source}: cannot be read as Parquet: {exc}") from None
+        reason = engine_error(exc) or str(exc).splitlines()[0]
+        raise InputError(f"{source}: cannot be read as Parquet: {reason}") from None
     natives = {str(r[0]): str(r[1]) for r in described}
 
     def read(raw_con: Any, mapping: dict[str, str]) -> _Raw:
@@ -645,6 +743,11 @@ def _build(
         checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}' END")
         if not _proven(raw, column, role.kind, native, "read"):
             unproven.append(failing[-1])
+        bound = _bound(parsed, role.kind)
+        if bound is not None:  # read, but outside what any shop's data holds
+            failing.append(f"(coalesce({bound}, false))")
+            checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}:range' END")
+            unproven.append(failing[-1])
         if role.required:
             failing.append(f"(NOT ({present}))")
             checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}:empty' END")
@@ -721,6 +824,22 @@ def _build(
     )
 
 
+def _bound(parsed: str, kind: str) -> str | None:
+    """SQL true where a value that was read lies outside the bounds of its kind."""
+    if kind in ("number", "integer"):
+        return f"abs({parsed}) > {MAX_NUMBER:.0f}"
+    if kind in ("timestamp", "date"):
+        return f"{parsed} < DATE '{MIN_DATE.isoformat()}'"
+    return None
+
+
+def _out_of_bounds(kind: str) -> str:
+    """What a value of ``kind`` must be, for the message about one outside the bounds."""
+    if kind in ("number", "integer"):
+        return f"a number between -{MAX_NUMBER:,.0f} and {MAX_NUMBER:,.0f}"
+    return f"a date from {MIN_DATE.isoformat()} on"
+
+
 def _drop(raw_con: Any, name: str, materialize: str) -> None:
     if materialize == "table":
         raw_con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -756,8 +875,12 @@ def _cell_problems(
     *,
     source: str,
 ) -> list[Problem]:
+    # only the start of each value and its length: a message quotes no more, and a
+    # 50 MB cell never comes back to Python
     cols = ", ".join(
-        f"{expr} AS {quote('v_' + header)}" for header, (expr, _) in raw.columns.items()
+        f"left(CAST({expr} AS VARCHAR), {SHOWN_CHARS + 1}) AS {quote('v_' + header)}, "
+        f"length(CAST({expr} AS VARCHAR)) AS {quote('n_' + header)}"
+        for header, (expr, _) in raw.columns.items()
     )
     # the inner select already has the problem labels; join back the raw text by row
     rows = raw_con.execute(
@@ -769,11 +892,23 @@ def _cell_problems(
     headers = list(raw.columns)
     problems: list[Problem] = []
     for row in rows:
-        number, labels, values = row[0], row[1], dict(zip(headers, row[2:], strict=True))
+        number, labels = row[0], row[1]
+        values = dict(zip(headers, row[2::2], strict=True))
+        lengths = dict(zip(headers, row[3::2], strict=True))
         for label in str(labels).split(","):
-            role, _, empty = label.partition(":")
+            role, _, check = label.partition(":")
             column = mapping[role]
-            if empty:
+            if check == "range":
+                problems.append(
+                    Problem(
+                        source,
+                        int(number),
+                        column,
+                        _out_of_bounds(spec.role(role).kind),
+                        quote_value(str(values[column]), length=lengths[column]),
+                    )
+                )
+            elif check == "empty":
                 problems.append(
                     Problem(
                         source,
@@ -786,7 +921,11 @@ def _cell_problems(
             else:
                 problems.append(
                     Problem(
-                        source, int(number), column, styles[role].expected(), f'"{values[column]}"'
+                        source,
+                        int(number),
+                        column,
+                        styles[role].expected(),
+                        quote_value(str(values[column]), length=lengths[column]),
                     )
                 )
     return problems

@@ -55,6 +55,7 @@ def analyze(
     spend: Source | None = None,
     leads: Source | None = None,
     as_of: dt.date | str | None = None,
+    today: dt.date | str | None = None,
     currency: str = "USD",
     lang: Literal["en", "ru"] = "en",
     mapping: Mapping[str, str] | None = None,
@@ -75,7 +76,7 @@ def analyze(
         pandas or Arrow frame with canonical column names, or an Ibis table.
     customers, products, spend, leads
         Optional further inputs of the same kinds.
-    as_of, currency, lang, mapping, table, on_bad_rows, margin_rate
+    as_of, today, currency, lang, mapping, table, on_bad_rows, margin_rate
         The options (:class:`~repeatly.jobs.AnalyzeOptions` describes each).
     predict
         Also forecast every customer (probability alive, purchases, CLV): ``True`` for
@@ -107,6 +108,7 @@ def analyze(
     if options is None:
         options = AnalyzeOptions(
             as_of=parse_date(as_of, "as_of"),
+            today=parse_date(today, "today"),
             currency=currency,
             lang=lang,
             mapping=mapping,

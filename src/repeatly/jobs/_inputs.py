@@ -59,6 +59,7 @@ def load_inputs(
                     mapping=mappings[name],
                     on_bad_rows=options.on_bad_rows,
                     as_of=options.as_of,
+                    today=options.today,
                 )
                 if not workspace.owned and _made_here(source, inputs[name]):
                     workspace.adopt(inputs[name].table)  # dropped with the job's tables
@@ -100,8 +101,10 @@ def load_orders(
             table=options.table,
             on_bad_rows=options.on_bad_rows,
             as_of=options.as_of,
+            today=options.today,
             **extra,
         )
+        loaded.require_sales()  # a file of only refunds has nothing to work on
     except BaseException:
         workspace.close()
         raise
@@ -115,20 +118,26 @@ def load_orders(
 
 
 def load_input(
-    source: Source, name: str, *, con: BaseBackend, as_of: dt.date | None = None, **options: Any
+    source: Source,
+    name: str,
+    *,
+    con: BaseBackend,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+    **options: Any,
 ) -> Loaded:
     """One input as a canonical table on ``con`` (or in its own database, for a URL)."""
     overrides = options.get("mapping")
     if isinstance(source, ir.Table):
         renamed, used = _renamed(source, name, overrides)
-        loaded = loaded_from_table(renamed, name, as_of=as_of)
+        loaded = loaded_from_table(renamed, name, as_of=as_of, today=today)
     elif hasattr(source, "columns") or hasattr(source, "column_names"):
         renamed, used = _renamed(source, name, overrides)
         loaded = loaded_from_table(
-            from_frame(renamed, name, con=con), name, source="frame", as_of=as_of
+            from_frame(renamed, name, con=con), name, source="frame", as_of=as_of, today=today
         )
     else:
-        return load_table(source, name, con=con, as_of=as_of, **options)
+        return load_table(source, name, con=con, as_of=as_of, today=today, **options)
     loaded.mapping = {role: used.get(role, column) for role, column in loaded.mapping.items()}
     return loaded
 

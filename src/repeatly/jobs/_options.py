@@ -39,16 +39,23 @@ class LoadOptions:
         counts them in the data-quality summary.
     as_of
         Date to look from (a date or ISO text); the day of the last order when not given.
+    today
+        Today's date (a date or ISO text). Order lines dated after it (or after
+        ``as_of``, when that is earlier) are left out of the analysis and counted in the
+        data-quality summary, so one line dated 2099 does not move the analysis there.
+        The library never reads the clock: the command line passes the machine's date.
     """
 
     mapping: Mapping[str, str] | None = None
     table: str | None = None
     on_bad_rows: Literal["error", "skip"] = "error"
     as_of: dt.date | None = None
+    today: dt.date | None = None
 
     def __post_init__(self) -> None:
         check_choice("on_bad_rows", self.on_bad_rows, ("error", "skip"))
         object.__setattr__(self, "as_of", parse_date(self.as_of, "as_of"))
+        object.__setattr__(self, "today", parse_date(self.today, "today"))
         if self.mapping is not None:
             object.__setattr__(self, "mapping", dict(self.mapping))
 

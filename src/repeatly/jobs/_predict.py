@@ -35,6 +35,7 @@ def predict(
     model: str = "auto",
     unit: Literal["day", "week", "month"] = "week",
     as_of: dt.date | str | None = None,
+    today: dt.date | str | None = None,
     calibration_end: dt.date | str | None = None,
     horizon: float | None = None,
     clv_months: int = 12,
@@ -74,6 +75,7 @@ def predict(
         table=table,
         on_bad_rows=on_bad_rows,
         as_of=parse_date(as_of, "as_of"),
+        today=parse_date(today, "today"),
     )
     options = ForecastOptions(
         model=model,

@@ -106,11 +106,18 @@ TEXT: dict[str, dict[str, str]] = {
     "q_unparseable_values": {"en": "Unreadable values in them", "ru": "Нечитаемых значений в них"},
     "q_duplicate_rows": {"en": "Exact duplicate lines", "ru": "Полных дублей строк"},
     "q_missing_order_ids": {"en": "Lines without an order id", "ru": "Строк без номера заказа"},
-    "q_future_dates": {"en": "Lines dated in the future", "ru": "Строк с датой в будущем"},
+    "q_future_dates": {
+        "en": "Lines dated in the future (left out)",
+        "ru": "Строк с датой в будущем (не учтены)",
+    },
     "q_zero_amounts": {"en": "Lines of zero amount", "ru": "Строк с нулевой суммой"},
     "q_negative_amounts": {
         "en": "Returns (negative amounts)",
         "ru": "Возвратов (отрицательных сумм)",
+    },
+    "q_negative_quantities": {
+        "en": "Lines of a negative quantity",
+        "ru": "Строк с отрицательным количеством",
     },
     "q_outliers": {
         "en": "Unusually large lines (above {threshold})",

@@ -150,6 +150,7 @@ _QUALITY_KEYS = (
     "future_dates",
     "zero_amounts",
     "negative_amounts",
+    "negative_quantities",
     "outliers",
 )
 
