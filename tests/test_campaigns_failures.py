@@ -8,6 +8,7 @@ before or after keeping a message, or is not there at all, or never answers.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import signal
 import socket
 import subprocess
@@ -291,3 +292,127 @@ def test_the_status_shows_what_is_pending_when_and_why(smtp_server):
     assert problems[("c001", "pending")].startswith("refused: 450 4.2.0 Greylisted")
     assert problems[("c002", "bounced")] == "refused: 550 5.1.1 No such user"
     assert found.to_dict()["next_retry"] == found.next_retry.isoformat()
+
+
+def _hold_claims(store, claim: str, *, host: str, pid: int, lease_until: dt.datetime) -> int:
+    """Make every pending message look claimed by a send with this lease; how many."""
+    m = tables.messages.c
+    with store.engine.begin() as con:
+        held = con.execute(
+            tables.messages.update()
+            .where(m.status == "pending")
+            .values(status="sending", claim=claim, claimed_at=lease_until - dt.timedelta(days=1))
+        ).rowcount
+        con.execute(
+            tables.senders.insert().values(
+                claim=claim, host=host, pid=pid, started_at=lease_until, lease_until=lease_until
+            )
+        )
+    return held
+
+
+def test_a_claim_whose_pid_lives_on_in_another_process_is_taken_back_after_its_lease(
+    smtp_server,
+):
+    recorder = smtp_server[2]
+    # a send that ran as this machine's PID 1 (as in a container) died; PID 1 lives on
+    claim = f"{socket.gethostname()}:1:deadbeef"
+    now = dt.datetime.now(dt.UTC)  # leases run on the machine's clock
+    with open_store("sqlite://") as store:
+        plan = _win_back(store, 4)
+        from repeatly.campaigns import record_campaign
+
+        record_campaign(plan, store)
+        held = _hold_claims(
+            store, claim, host=socket.gethostname(), pid=1, lease_until=now + dt.timedelta(hours=1)
+        )
+        waiting = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        with store.engine.begin() as con:  # the lease runs out: it stopped renewing it
+            con.execute(tables.senders.update().values(lease_until=now - dt.timedelta(seconds=1)))
+        taken = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        with store.engine.connect() as con:
+            leases = con.execute(sa.select(tables.senders.c.claim)).scalars().all()
+    assert held == 16 and waiting.sent == 0 and waiting.released == 0
+    assert taken.released == 16 and taken.sent == 4
+    assert leases == []  # the run-out lease is gone, and the send's own ended with it
+    assert len(recorder.messages()) == 4
+
+
+def test_a_send_renews_its_lease_and_ends_it(smtp_server, monkeypatch, tmp_path):
+    from repeatly.campaigns import _send
+
+    monkeypatch.setattr(_send, "RENEW_EVERY", 0.0)  # renew at every chance
+    seen: list[dt.datetime] = []
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        plan = _win_back(store, 4)
+
+        def progress(done: int, total: int) -> None:
+            import time
+
+            time.sleep(0.5)  # the lease thread renews meanwhile
+            with store.engine.connect() as con:
+                seen.extend(con.execute(sa.select(tables.senders.c.lease_until)).scalars())
+
+        result = send_campaign(
+            plan, store, smtp=_settings(smtp_server), now=NOON, progress=progress
+        )
+        with store.engine.connect() as con:
+            left = con.execute(sa.select(tables.senders.c.claim)).scalars().all()
+    assert result.sent == 4 and len(seen) == 4
+    assert seen == sorted(seen) and seen[0] < seen[-1]  # moved on while the send ran
+    assert left == []
+
+
+def test_a_later_step_waits_while_an_earlier_one_is_put_off(smtp_server):
+    recorder = smtp_server[2]
+    with open_store("sqlite://") as store:
+        plan = _win_back(store, 4)
+        recorder.greylist.add("user0@example.org")
+        send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        recorder.greylist.clear()
+        day4 = NOON + dt.timedelta(days=4)
+        m = tables.messages.c
+        with store.engine.begin() as con:  # the server keeps putting step 1 off till after it
+            con.execute(
+                tables.messages.update()
+                .where(m.customer_id == "c000", m.step == "thanks")
+                .values(retry_at=day4.astimezone(dt.UTC) + dt.timedelta(hours=1))
+            )
+        result = send_campaign(plan, store, smtp=_settings(smtp_server), now=day4)
+        status = _statuses(store)
+    assert result.sent == 3  # step 2 for the three others
+    assert status[("c000", "thanks")][0] == "pending"
+    assert status[("c000", "why_us")][0] == "pending"  # not before step 1
+
+
+SENDS_AT_ONCE = textwrap.dedent("""
+    import datetime as dt, json, sys
+    import pandas as pd
+    from repeatly.campaigns import SmtpSettings, plan_campaign, send_campaign
+    from repeatly.store import open_store
+    db, port = sys.argv[1], int(sys.argv[2])
+    people = pd.DataFrame({
+        "customer_id": [f"c{i:03d}" for i in range(60)], "status": "lost",
+        "rfm_segment": "x", "name": "Ann Lee", "consent_email": True, "days_since": 10,
+        "email": [f"user{i}@example.org" for i in range(60)]})
+    with open_store(db) as store:
+        plan = plan_campaign("win_back", people, store=store, as_of=dt.date(2024, 6, 1),
+                             control_share=0, shop={"name": "S", "url": "https://s.example"})
+        result = send_campaign(plan, store, now=dt.datetime(2024, 6, 2, 12).astimezone(),
+                               smtp=SmtpSettings("127.0.0.1", port, "news@s.example"))
+    print(json.dumps(result.to_dict()))
+""")
+
+
+def test_two_first_sends_on_a_fresh_database_both_finish_without_duplicates(smtp_server, store_url):
+    _host, port, recorder = smtp_server
+    command = [sys.executable, "-c", SENDS_AT_ONCE, store_url, str(port)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in "ab"]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    for run, (_out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, err.decode()
+    results = [json.loads(out) for out, _err in outputs]
+    received = [m["To"] for m in recorder.messages()]
+    assert sorted(received) == sorted(f"user{i}@example.org" for i in range(60))
+    assert sum(r["sent"] for r in results) == 60
+    assert sorted(r["created"] for r in results) == [False, True]

@@ -132,6 +132,7 @@ PUBLIC = {
         "write_segments",
     },
     "repeatly.exceptions": {
+        "ConflictError",
         "ConvergenceError",
         "ConvergenceWarning",
         "DataValidationError",
@@ -207,6 +208,7 @@ PUBLIC = {
         "MessageRepository",
         "Repositories",
         "ResponseRepository",
+        "SenderRepository",
         "Store",
         "contact_key",
         "migrate",

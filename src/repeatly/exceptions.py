@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ConflictError",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataValidationError",
@@ -114,6 +115,16 @@ class StoreError(RepeatlyError):
     """The operational database cannot be opened or brought up to date."""
 
     http_status = 503
+
+
+class ConflictError(StoreError):
+    """A write clashed with one another process made at the same moment (a name taken).
+
+    Nothing of the unit of work that failed was written; reading again finds the
+    other process's record.
+    """
+
+    http_status = 409
 
 
 class MissingDependencyError(RepeatlyError, ImportError):

@@ -41,6 +41,7 @@ import json
 import os
 import smtplib
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -62,14 +63,16 @@ from repeatly.campaigns._smtp import (
     build_email,
     kind_of_answer,
 )
-from repeatly.exceptions import InputError
+from repeatly.exceptions import ConflictError, InputError
 from repeatly.offers import save_coupons
 from repeatly.store import Store, contact_key
 
 __all__ = ["UNKNOWN_POLICIES", "SendResult", "record_campaign", "send_campaign"]
 
 CLAIM_BATCH = 200  # messages claimed at a time
-STALE_CLAIM = dt.timedelta(minutes=15)  # a claim from another machine is released after
+#: A send's claims hold this long unless it renews its lease (it does while it runs).
+LEASE = dt.timedelta(seconds=60)
+RENEW_EVERY = 15.0  # seconds between renewals of a lease
 #: Failures in a row (no answer, connection lost, server closing) that stop a send.
 STOP_AFTER = 3
 #: Attempts at a message the servers keep putting off before it is failed.
@@ -156,6 +159,17 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
     Returns the campaign's id and whether it was recorded now.
     """
     secret = store.secret()
+    try:
+        return _record(plan, store, secret)
+    except ConflictError:  # another send recorded it first, a moment ago
+        with store.connect() as db:
+            found = db.campaigns.find(plan.name)
+        if found is None:
+            raise
+        return found.id, False
+
+
+def _record(plan: CampaignPlan, store: Store, secret: bytes) -> tuple[int, bool]:
     with store.begin() as db:
         found = db.campaigns.find(plan.name)
         if found is not None:
@@ -298,6 +312,7 @@ def send_campaign(
     total = sum(n for ch, n in counts.items() if ch in transports)
     claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     _ACTIVE.add(claim)
+    lease = _Lease(store, claim)
     try:
         _send_due(
             store,
@@ -315,8 +330,10 @@ def send_campaign(
         )
     finally:
         # what this run claimed and did not settle (a stop, Ctrl-C, a crash) goes back
+        lease.end()
         with store.begin() as db:
             db.messages.release_claim(claim)
+            db.senders.end(claim)
         _ACTIVE.discard(claim)
     if files is not None and not result.stopped:
         result.files = _write_files(store, campaign_id, plan, templates, Path(files), today)
@@ -767,45 +784,105 @@ def _finish(
     return True
 
 
-def _release_abandoned(store: Store, campaign_id: int, unknown: UnknownPolicy) -> int:
-    """Put back the messages of runs that are gone; how many there were.
+class _Lease:
+    """A send's lease in the store, renewed by a thread of its own while the send runs.
 
-    A claim names the machine and process; on this machine a claim whose process no
-    longer runs (or whose send in this process has ended) is released at once, a claim
-    from elsewhere after ``STALE_CLAIM``. A message such a run handed over without an
-    answer is settled by the ``unknown`` policy: sent again once, counted as sent, or
-    left.
+    Another send takes this one's claims back once the lease has run out (``LEASE``
+    after the last renewal), on any machine and whatever process now has its PID.
     """
-    now = dt.datetime.now(dt.UTC)  # the clock, not the moment a send is dated
+
+    def __init__(self, store: Store, claim: str) -> None:
+        self.store, self.claim = store, claim
+        self._stop = threading.Event()
+        now = _clock()
+        with store.begin() as db:
+            db.senders.start(
+                claim, host=socket.gethostname(), pid=os.getpid(), at=now, until=now + LEASE
+            )
+        self._thread = threading.Thread(target=self._renew, name="repeatly-lease", daemon=True)
+        url = store.engine.url
+        if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
+            self._thread.start()  # (a database in this process's memory: no one else sees it)
+
+    def _renew(self) -> None:
+        due = time.monotonic() + RENEW_EVERY
+        while not self._stop.is_set():
+            time.sleep(0.2)  # short sleeps: a wait with a deadline misbehaves on moved clocks
+            if time.monotonic() < due:
+                continue
+            due = time.monotonic() + RENEW_EVERY
+            try:
+                with self.store.begin() as db:
+                    db.senders.renew(self.claim, _clock() + LEASE)
+            except Exception:  # the database is busy or gone: the send's own writes will say
+                continue
+
+    def end(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+def _clock() -> dt.datetime:
+    """The machine's clock, for leases (not the moment a send is dated)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _release_abandoned(store: Store, campaign_id: int, unknown: UnknownPolicy) -> int:
+    """Put back the messages of sends that are over; how many there were.
+
+    A send is over when its lease has run out (it stopped renewing it), or, on this
+    machine, when its process no longer runs (or is this one, and the send has ended).
+    A message such a send handed over without an answer is settled by the ``unknown``
+    policy: sent again once, counted as sent, or left.
+    """
+    now = _clock()
     released = 0
     with store.begin() as db:
+        leases = db.senders.leases()
         for customer, step, claim, claimed_at in db.messages.held(campaign_id):
-            if _gone(claim, claimed_at, now):
+            if _gone(claim, claimed_at, leases, now):
                 db.messages.release(campaign_id, customer, step)
                 released += 1
         for customer, step, claim, claimed_at, unsure in db.messages.unknown(campaign_id):
-            if unknown == "hold" or not _gone(claim, claimed_at, now):
+            if unknown == "hold" or not _gone(claim, claimed_at, leases, now):
                 continue
             if unknown == "sent":
                 db.messages.resolve_unknown(campaign_id, customer, step, "sent", unsure=unsure)
             elif unsure <= 1:  # sent once more, with the same Message-ID
                 db.messages.resolve_unknown(campaign_id, customer, step, "pending", unsure=unsure)
                 released += 1
+        for claim, (_host, _pid, until) in leases.items():
+            if until < now and claim not in _ACTIVE:
+                db.senders.end(claim)  # a lease run out holds nothing any more
     return released
 
 
-def _gone(claim: str | None, claimed_at: dt.datetime | None, now: dt.datetime) -> bool:
-    """Whether the run that holds a claim is over."""
+def _gone(
+    claim: str | None,
+    claimed_at: dt.datetime | None,
+    leases: Mapping[str, tuple[str, int, dt.datetime]],
+    now: dt.datetime,
+) -> bool:
+    """Whether the send that holds a claim is over."""
+    if claim is None:
+        return True
     if claim in _ACTIVE:
         return False
-    host, _, rest = (claim or "::").partition(":")
+    lease = leases.get(claim)
+    if lease is not None and lease[2] < now:
+        return True  # it stopped renewing its lease: dead, or cut off
+    host, _, rest = claim.partition(":")
     pid = rest.partition(":")[0]
     if host == socket.gethostname() and pid.isdigit():
         return int(pid) == os.getpid() or not _running(int(pid))
-    if claimed_at is None:
-        return True
-    at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
-    return now - at > STALE_CLAIM
+    if lease is not None:
+        return False
+    # a claim without a lease (a send of an earlier release): held for a lease from its claim
+    at = (
+        claimed_at if claimed_at is None or claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
+    )
+    return at is None or now - at > LEASE
 
 
 def _running(pid: int) -> bool:

@@ -13,6 +13,7 @@ from repeatly.store._contacts import ContactRepository, contact_key
 from repeatly.store._coupons import CouponRecord, CouponRepository
 from repeatly.store._messages import MessageRepository
 from repeatly.store._responses import ResponseRepository
+from repeatly.store._senders import SenderRepository
 from repeatly.store._store import MIGRATIONS, Repositories, Store, migrate, open_store
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "MessageRepository",
     "Repositories",
     "ResponseRepository",
+    "SenderRepository",
     "Store",
     "contact_key",
     "migrate",

@@ -94,11 +94,24 @@ class MessageRepository:
         """Claim up to ``limit`` due pending messages of a channel; return them.
 
         Messages this claim already put back (over the cap, a temporary failure) are
-        not taken again, nor those put off until after ``ready`` (their ``retry_at``).
+        not taken again, nor those put off until after ``ready`` (their ``retry_at``),
+        nor a step whose recipient has an earlier step not yet settled (pending, being
+        sent or of unknown outcome).
         On PostgreSQL rows another run is claiming are skipped, not waited for. Each
         message comes with its recipient's ``context``.
         """
         key = (messages.c.campaign_id, messages.c.customer_id, messages.c.step)
+        earlier = messages.alias("earlier")
+        open_before = (  # an earlier step of theirs not settled yet: this one waits for it
+            sa.exists()
+            .where(
+                earlier.c.campaign_id == messages.c.campaign_id,
+                earlier.c.customer_id == messages.c.customer_id,
+                earlier.c.due_on < messages.c.due_on,
+                earlier.c.status.in_(("pending", "sending", "unknown")),
+            )
+            .correlate(messages)
+        )
         pending = (
             sa.select(*key)
             .where(
@@ -108,6 +121,7 @@ class MessageRepository:
                 messages.c.due_on <= day,
                 sa.or_(messages.c.claim.is_(None), messages.c.claim != claim),
                 sa.or_(messages.c.retry_at.is_(None), messages.c.retry_at <= (ready or at)),
+                ~open_before,
             )
             .order_by(*_ORDER)
             .limit(limit)

@@ -14,12 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from repeatly.exceptions import StoreError
+from repeatly.exceptions import ConflictError, StoreError
 from repeatly.store._campaigns import CampaignRepository
 from repeatly.store._contacts import ContactRepository
 from repeatly.store._coupons import CouponRepository
 from repeatly.store._messages import MessageRepository
 from repeatly.store._responses import ResponseRepository
+from repeatly.store._senders import SenderRepository
 from repeatly.store.tables import settings
 
 __all__ = ["MIGRATIONS", "Repositories", "Store", "migrate", "open_store"]
@@ -44,6 +45,7 @@ class Repositories:
         self.contacts = ContactRepository(connection)
         self.responses = ResponseRepository(connection)
         self.coupons = CouponRepository(connection)
+        self.senders = SenderRepository(connection)
 
 
 class Store:
@@ -64,9 +66,16 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Repositories]:
-        """A transaction: committed when the block ends, rolled back when it fails."""
-        with self.engine.begin() as connection:
-            yield Repositories(connection)
+        """A transaction: committed when the block ends, rolled back when it fails.
+
+        Raises :class:`~repeatly.exceptions.ConflictError` when a write clashes with
+        one another process made meanwhile (a unique name taken).
+        """
+        try:
+            with self.engine.begin() as connection:
+                yield Repositories(connection)
+        except sa.exc.IntegrityError as exc:
+            raise ConflictError(f"the database has changed meanwhile: {exc.orig}") from exc
 
     @contextmanager
     def connect(self) -> Iterator[Repositories]:
@@ -216,13 +225,54 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: The PostgreSQL advisory lock key that migrations hold ("REPE" in ASCII).
+MIGRATION_LOCK = 0x52455045
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to a revision (the latest by default), in one transaction."""
+    """Bring the schema to a revision (the latest by default), in one transaction.
+
+    One process migrates at a time: two sends started at once on a fresh database
+    both find it up to date, the second after the first has made it. PostgreSQL holds
+    an advisory lock for the transaction; a SQLite file is locked (``flock``) by the
+    processes that migrate it.
+    """
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as con:
+    with _migration_lock(engine), engine.begin() as con:
+        if engine.dialect.name == "postgresql":
+            con.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = con
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold an exclusive lock on a SQLite database file while it migrates.
+
+    ``flock`` locks are apart from the record locks SQLite itself takes on the file,
+    so this only keeps migrations from running side by side. Nothing to lock for an
+    in-memory database or another engine, or where ``fcntl`` does not exist.
+    """
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    try:
+        import fcntl
+    except ImportError:  # not on this system: SQLite's own locks will have to do
+        path = None
+    if not path or path == ":memory:":
+        yield
+        return
+    try:
+        handle = open(path, "ab")  # an empty file is an empty SQLite database  # noqa: SIM115
+    except OSError:  # a folder that does not exist: the engine will say so
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -18,6 +18,7 @@ __all__ = [
     "metadata",
     "recipients",
     "responses",
+    "senders",
     "settings",
     "unsubscribes",
 ]
@@ -77,6 +78,16 @@ messages = sa.Table(
     sa.Column("unsure", sa.Integer, nullable=False, server_default="0"),
     sa.Index("messages_by_customer", "customer_id", "sent_at"),
     sa.Index("messages_by_status", "campaign_id", "status", "due_on"),
+)
+#: Each running send's lease: its claims hold until ``lease_until`` unless it renews it.
+senders = sa.Table(
+    "senders",
+    metadata,
+    sa.Column("claim", sa.String(100), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
 )
 coupons = sa.Table(
     "coupons",
