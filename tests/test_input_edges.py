@@ -334,3 +334,27 @@ def test_a_wrong_today_is_named(cli, tmp_path):
     code, _, err = cli("analyze", str(orders), "--today", "tomorrow", "--out", str(tmp_path / "r"))
     assert code == 2
     assert "today: expected a date like 2024-12-31, got 'tomorrow'" in err
+
+
+@pytest.mark.parametrize("statistics", [True, False], ids=["with-stats", "without-stats"])
+def test_parquet_values_out_of_bounds_are_found_with_or_without_statistics(tmp_path, statistics):
+    import datetime as dt
+
+    path = tmp_path / "orders.parquet"
+    good = {
+        "customer_id": ["a", "b", "c"],
+        "ordered_at": [dt.datetime(2024, 1, d) for d in (1, 2, 3)],
+        "amount": [10.0, 20.0, 5.0],
+    }
+    pq.write_table(pa.table(good), path, write_statistics=statistics)
+    with repeatly.analyze(path, today=TODAY) as result:  # statistics prove them in bounds
+        assert result.metrics.revenue == 35
+    for column, value, expected in (
+        ("amount", 1e308, "a number between -1,000,000,000,000 and 1,000,000,000,000"),
+        ("ordered_at", dt.datetime(1800, 5, 1), "a date from 1900-01-01 on"),
+    ):
+        bad = {**good, column: [good[column][0], value, good[column][2]]}
+        pq.write_table(pa.table(bad), path, write_statistics=statistics)
+        with pytest.raises(DataValidationError) as raised:
+            repeatly.analyze(path, today=TODAY)
+        assert [(p.column, p.expected) for p in raised.value.problems] == [(column, expected)]

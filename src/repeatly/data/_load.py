@@ -98,8 +98,9 @@ class Loaded:
         Unreadable cells in the skipped rows.
     n_missing_order_ids
         Rows whose order id was empty (they got the customer-and-day default).
-    n_sales
-        Order lines kept with a positive amount (orders only).
+    has_sales
+        Whether an order line kept has a positive amount (orders only; ``None`` for
+        other tables).
     """
 
     table: ir.Table
@@ -114,7 +115,7 @@ class Loaded:
     details: dict[str, str] = field(default_factory=dict)
     n_bad_cells: int = 0
     n_missing_order_ids: int = 0
-    n_sales: int | None = None
+    has_sales: bool | None = None
 
     def require_sales(self) -> None:
         """Raise unless some order line kept is a sale (of a positive amount).
@@ -127,7 +128,7 @@ class Loaded:
         DataValidationError
             Every line kept is a refund or of zero amount.
         """
-        if self.n_sales == 0 and self.n_rows:
+        if self.has_sales is False and self.n_rows:
             raise DataValidationError(
                 [
                     Problem(
@@ -262,7 +263,7 @@ def _finish(loaded: Loaded, spec: TableSpec, *, cut: dt.date | None, quality: bo
 
     Order lines dated after ``cut`` are left out (and counted in the quality summary):
     one line dated 2099 must not move the analysis there. A file with no line up to
-    ``cut`` stops here; one with no sale among them is counted (``n_sales``) for the
+    ``cut`` stops here; whether there is a sale among them is noted (``has_sales``) for the
     jobs to refuse (:meth:`Loaded.require_sales`).
     """
     if spec.name != "orders":
@@ -283,12 +284,12 @@ def _finish(loaded: Loaded, spec: TableSpec, *, cut: dt.date | None, quality: bo
         )
         rows, future = loaded.quality.rows, loaded.quality.future_dates
         sales = rows - loaded.quality.zero_amounts - loaded.quality.negative_amounts
-    else:
-        figures = kept.aggregate(
-            rows=kept.count(), sales=(kept.amount > 0).sum().fill_null(0)
-        ).execute()
-        rows, sales = int(figures.rows[0]), int(figures.sales[0])
-        future = 0 if end is None else int(table.count().execute()) - rows
+    else:  # cheap questions: the engine answers counts from the file's row groups
+        # and skips those whose dates lie before the cut, and stops at the first sale
+        rows = int(table.count().execute())
+        future = 0 if end is None else int(table.filter(table.ordered_at >= end).count().execute())
+        rows -= future
+        sales = int(kept.filter(kept.amount > 0).limit(1).count().execute())
     column = loaded.mapping
     if not rows and future:
         raise DataValidationError(
@@ -303,7 +304,7 @@ def _finish(loaded: Loaded, spec: TableSpec, *, cut: dt.date | None, quality: bo
             ]
         )
     loaded.table = kept
-    loaded.n_rows, loaded.n_sales = rows, sales
+    loaded.n_rows, loaded.has_sales = rows, sales > 0
     return loaded
 
 
@@ -666,20 +667,31 @@ def _parquet_proofs(raw_con: Any, path: Path, natives: dict[str, str]) -> dict[s
     ``"no_nulls"``: every row group counts its nulls, and there are none. ``"not_blank"``:
     every row group has a minimum and maximum and every value starts with a printable
     ASCII character other than a space, so no value is empty or only spaces (Unicode
-    spaces start with a byte above ASCII). A file without statistics proves nothing.
+    spaces start with a byte above ASCII). ``"in_bounds"``: every row group's minimum
+    and maximum are numbers within ``MAX_NUMBER`` either way, or times from
+    ``MIN_DATE`` on. A file without statistics proves nothing.
     """
+    number = "TRY_CAST(stats_{} AS DOUBLE)"
+    numbers = (
+        f"coalesce({number.format('min_value')} >= -{MAX_NUMBER:.0f} "
+        f"AND {number.format('max_value')} <= {MAX_NUMBER:.0f}, false)"
+    )
+    times = f"coalesce(TRY_CAST(stats_min_value AS TIMESTAMP) >= DATE '{MIN_DATE}', false)"
     try:
         rows = raw_con.execute(
             "SELECT path_in_schema, bool_and(stats_null_count IS NOT NULL), "
             "sum(stats_null_count), bool_and(stats_min_value IS NOT NULL "
-            "AND stats_max_value IS NOT NULL), min(stats_min_value), max(stats_max_value) "
+            "AND stats_max_value IS NOT NULL), min(stats_min_value), max(stats_max_value), "
+            f"bool_and({numbers} OR {times}) "
             f"FROM parquet_metadata({_literal(str(path))}) GROUP BY path_in_schema"
         ).fetchall()
     except Exception:  # an older or unusual file: check every value instead
         return {}
     proofs: dict[str, set[str]] = {}
-    for column, counted, nulls, bounded, low, high in rows:
+    for column, counted, nulls, bounded, low, high, in_bounds in rows:
         found = set()
+        if bounded and in_bounds:
+            found.add("in_bounds")
         if counted and nulls == 0:
             found.add("no_nulls")
         if (
@@ -705,7 +717,10 @@ def _proven(raw: _Raw, column: str, role_kind: str, native: str, check: str) -> 
         return "no_nulls" in proofs and (base != "VARCHAR" or "not_blank" in proofs)
     if role_kind == "string":
         return "not_blank" in proofs
-    return base in _ALWAYS_READ.get(role_kind, ())
+    always = base in _ALWAYS_READ.get(role_kind, ())
+    if check == "range":  # the values as stored are the values read
+        return always and "in_bounds" in proofs
+    return always
 
 
 def _build(
@@ -744,7 +759,8 @@ def _build(
         if not _proven(raw, column, role.kind, native, "read"):
             unproven.append(failing[-1])
         bound = _bound(parsed, role.kind)
-        if bound is not None:  # read, but outside what any shop's data holds
+        # read, but outside what any shop's data holds (unless the statistics rule it out)
+        if bound is not None and not _proven(raw, column, role.kind, native, "range"):
             failing.append(f"(coalesce({bound}, false))")
             checks.append(f"CASE WHEN {failing[-1]} THEN '{role.name}:range' END")
             unproven.append(failing[-1])
