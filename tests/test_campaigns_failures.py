@@ -416,3 +416,49 @@ def test_two_first_sends_on_a_fresh_database_both_finish_without_duplicates(smtp
     assert sorted(received) == sorted(f"user{i}@example.org" for i in range(60))
     assert sum(r["sent"] for r in results) == 60
     assert sorted(r["created"] for r in results) == [False, True]
+
+
+def test_a_newer_export_continues_the_campaign_and_sends_nothing_twice(smtp_server):
+    recorder = smtp_server[2]
+    with open_store("sqlite://") as store:
+        first = _win_back(store, 10)
+        sent = send_campaign(first, store, smtp=_settings(smtp_server), now=NOON)
+        # a day later, an export with two more lapsed customers
+        later = _audience(12).assign(status="lost", consent_email=True, consent_sms=False)
+        again = plan_campaign(
+            "win_back", later, store=store, as_of=AS_OF + dt.timedelta(days=1), shop=SHOP
+        )
+        rerun = send_campaign(again, store, smtp=_settings(smtp_server), now=NOON)
+        next_day = send_campaign(
+            again, store, smtp=_settings(smtp_server), now=NOON + dt.timedelta(days=1)
+        )
+        names = store.campaign_starts()
+        fresh = plan_campaign(
+            "win_back", later, store=store, as_of=AS_OF, control_share=0, shop=SHOP, new=True
+        )
+        forced = send_campaign(
+            fresh, store, smtp=_settings(smtp_server), now=NOON + dt.timedelta(days=1)
+        )
+        m, c = tables.messages.c, tables.campaigns.c
+        with store.engine.connect() as con:
+            in_fresh = con.execute(
+                sa.select(m.status, m.error)
+                .join(tables.campaigns, c.id == m.campaign_id)
+                .where(c.name == fresh.name, m.customer_id == "c000", m.step == "thanks")
+            ).one()
+    assert first.name.startswith("win_back-") and again.name == first.name
+    assert (sent.sent, sent.created) == (10, True)
+    # the same day, nothing new; the next day, the step 1 of the newcomers in treatment
+    assert (rerun.created, rerun.joined, rerun.sent) == (False, 2, 0)
+    newcomers = [c for c in again.treatment.customer_id if c in ("c010", "c011")]
+    assert next_day.sent == len(newcomers) and next_day.joined == 0
+    assert list(names) == [first.name]
+    # a new campaign on purpose: the repeat window keeps the same step from anyone who got it
+    assert fresh.name == f"{first.name}-2" and forced.created
+    assert forced.sent == 12 - 10 - len(newcomers) and forced.skipped == 10 + len(newcomers)
+    received = [m["To"] for m in recorder.messages()]
+    assert len(received) == len(set(received)) == 12  # each address got "thanks" once
+    assert tuple(in_fresh) == (
+        "skipped",
+        "got this step of the playbook on 2024-06-02 (repeat window 30 days)",
+    )

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,7 @@ def plan_campaign(
     store: Store,
     as_of: dt.date,
     name: str | None = None,
+    new: bool = False,
     start: dt.date | None = None,
     seed: int | None = None,
     control_share: float | None = None,
@@ -166,7 +168,13 @@ def plan_campaign(
     as_of
         The day the segments describe.
     name
-        The campaign's name; by default the playbook's name and the start day.
+        The campaign's name. By default the campaign of this playbook last recorded
+        under a name of its own making is continued (a newer export adds the
+        customers who qualify now; those already in it get nothing again); without
+        one, or with ``new``, a new campaign is named by the playbook and the start
+        day (``win_back-2026-11-24``, then ``-2``, ``-3`` on the same day).
+    new
+        Start a new campaign rather than continue the last one.
     start
         The day the first message goes (default: the day after ``as_of``).
     seed
@@ -207,7 +215,7 @@ def plan_campaign(
     if not 0 <= share < 1:
         raise InputError(f"control share: expected a share from 0 to below 1, got {share}")
     start = start or as_of + dt.timedelta(days=1)
-    name = name or f"{book.name}-{start.isoformat()}"
+    name = name or _default_name(store, book.name, start, new=new)
     seed = _seed_from(name) if seed is None else seed
     shop_fields = {**DEFAULT_SHOP, **book.shop, **(shop or {})}
 
@@ -688,3 +696,20 @@ def _preview_text(plan: CampaignPlan) -> str:
         subject = f"Subject: {message.subject}\n\n" if message.subject else ""
         blocks.append(f"{head}\n{subject}{message.body}\n")
     return "\n".join(blocks)
+
+
+def _default_name(store: Store, playbook: str, start: dt.date, *, new: bool) -> str:
+    """The campaign to continue (the playbook's last of a made-up name), or a new name."""
+    made_up = re.compile(rf"{re.escape(playbook)}-\d{{4}}-\d{{2}}-\d{{2}}(-\d+)?")
+    with store.connect() as db:
+        names = db.campaigns.of_playbook(playbook)
+    if not new:
+        for name in names:  # the latest first
+            if made_up.fullmatch(name):
+                return name
+    name = f"{playbook}-{start.isoformat()}"
+    taken, number = set(names), 1
+    while name in taken:
+        number += 1
+        name = f"{playbook}-{start.isoformat()}-{number}"
+    return name

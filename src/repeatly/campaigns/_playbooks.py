@@ -93,6 +93,9 @@ class Playbook:
         The file it was read from.
     shop
         The shop's name, url, phone, e-mail and address for the messages.
+    repeat_days
+        A customer gets the same step of this playbook at most once in this many days,
+        whatever campaign of it the message is in (``repeat_days``, default 30).
     """
 
     name: str
@@ -107,6 +110,7 @@ class Playbook:
     source: str = "customers"
     file: str = ""
     shop: Mapping[str, str] = field(default_factory=dict)
+    repeat_days: int = 30
 
 
 def describe_audience(audience: Mapping[str, Any]) -> str:
@@ -202,6 +206,9 @@ def _parse(data: dict[str, Any], source: str) -> Playbook:
     share = read.number("control_share", default=0.10)
     if not 0 <= share < 1:
         raise read.error("control_share", "a share from 0 to below 1", str(share))
+    repeat = read.number("repeat_days", default=30)
+    if repeat != int(repeat) or repeat < 1:
+        raise read.error("repeat_days", "a whole number of days, 1 or more", str(repeat))
     steps_data = data.get("steps")
     if not isinstance(steps_data, list) or not steps_data:
         raise read.error("steps", "at least one [[steps]] table", repr(steps_data))
@@ -229,6 +236,7 @@ def _parse(data: dict[str, Any], source: str) -> Playbook:
         source=people,
         file=source,
         shop={str(k): str(v) for k, v in shop.items()},
+        repeat_days=int(repeat),
     )
 
 

@@ -89,6 +89,8 @@ _ACTIVE: set[str] = set()  # the claims of the sends running in this process
 class SendResult:
     """What a send did, in counts.
 
+    ``created`` is whether the campaign was recorded by this send; ``joined`` counts
+    the customers who joined a campaign recorded before (a newer export continuing it).
     ``sent`` went; ``pending`` were put off by the server for now and are tried again
     by a later run (not before their retry time); ``bounced`` had their address
     refused for good (now on the do-not-contact list); ``skipped`` were suppressed (do
@@ -102,6 +104,7 @@ class SendResult:
 
     campaign: str
     created: bool
+    joined: int = 0
     sent: int = 0
     pending: int = 0
     bounced: int = 0
@@ -131,6 +134,7 @@ class SendResult:
                 for k in (
                     "campaign",
                     "created",
+                    "joined",
                     "sent",
                     "pending",
                     "bounced",
@@ -155,9 +159,18 @@ class SendResult:
 def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
     """Record a planned campaign, or find it when it is already recorded.
 
-    Everything is written in one transaction: a failure leaves the database as it was.
-    Returns the campaign's id and whether it was recorded now.
+    A campaign found is continued: the customers of the plan who are not in it yet
+    join it (with their messages, from the plan's start, and their coupons); those
+    already in it keep what was recorded for them. Everything is written in one
+    transaction: a failure leaves the database as it was. Returns the campaign's id
+    and whether it was recorded now.
     """
+    campaign_id, created, _joined = _record_or_join(plan, store)
+    return campaign_id, created
+
+
+def _record_or_join(plan: CampaignPlan, store: Store) -> tuple[int, bool, int]:
+    """(campaign id, recorded now, customers who joined it now)."""
     secret = store.secret()
     try:
         return _record(plan, store, secret)
@@ -166,33 +179,39 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
             found = db.campaigns.find(plan.name)
         if found is None:
             raise
-        return found.id, False
+        return found.id, False, 0
 
 
-def _record(plan: CampaignPlan, store: Store, secret: bytes) -> tuple[int, bool]:
+def _record(plan: CampaignPlan, store: Store, secret: bytes) -> tuple[int, bool, int]:
     with store.begin() as db:
         found = db.campaigns.find(plan.name)
-        if found is not None:
-            return found.id, False
         now = dt.datetime.now(dt.UTC)
-        campaign_id = db.campaigns.add(
-            name=plan.name,
-            playbook=plan.playbook.name,
-            created_at=now,
-            as_of=dt.date.fromisoformat(plan.options["as_of"]),
-            seed=int(plan.options["seed"]) % 2**31,
-            control_share=float(plan.options["control_share"]),
-            options={
-                **plan.options,
-                "start": plan.start.isoformat(),
-                "playbook_file": plan.playbook.file,
-                "offer": dataclasses.asdict(plan.playbook.offer),
-            },
-        )
+        if found is None:
+            known: set[str] = set()
+            campaign_id = db.campaigns.add(
+                name=plan.name,
+                playbook=plan.playbook.name,
+                created_at=now,
+                as_of=dt.date.fromisoformat(plan.options["as_of"]),
+                seed=int(plan.options["seed"]) % 2**31,
+                control_share=float(plan.options["control_share"]),
+                options={
+                    **plan.options,
+                    "start": plan.start.isoformat(),
+                    "playbook_file": plan.playbook.file,
+                    "offer": dataclasses.asdict(plan.playbook.offer),
+                },
+            )
+        else:
+            campaign_id = found.id
+            known = {customer for customer, _group, _stratum in db.campaigns.recipients(found.id)}
         language = plan.options["language"]
         rows, due = [], []
         for record in plan.audience.to_dict(orient="records"):
             row = {str(k): v for k, v in record.items()}
+            customer = str(row["customer_id"])
+            if customer in known:  # in the campaign already: nothing new for them
+                continue
             treated = row["group"] == "treatment"
             context = message_context(
                 plan, row, secret=secret, language=language, returns=plan.returns
@@ -200,7 +219,7 @@ def _record(plan: CampaignPlan, store: Store, secret: bytes) -> tuple[int, bool]
             rows.append(
                 {
                     "campaign_id": campaign_id,
-                    "customer_id": str(row["customer_id"]),
+                    "customer_id": customer,
                     "grp": row["group"],
                     "stratum": str(row["stratum"]),
                     "channel": row["channel"] if treated else None,
@@ -214,21 +233,22 @@ def _record(plan: CampaignPlan, store: Store, secret: bytes) -> tuple[int, bool]
                     due.append(
                         {
                             "campaign_id": campaign_id,
-                            "customer_id": str(row["customer_id"]),
+                            "customer_id": customer,
                             "step": step.name,
                             "channel": row["channel"],
                             "status": "pending",
                             "attempts": 0,
                             "due_on": plan.start + dt.timedelta(step.delay_days),
-                            "message_id": _message_id(
-                                plan.name, str(row["customer_id"]), step.name
-                            ),
+                            "message_id": _message_id(plan.name, customer, step.name),
                         }
                     )
-        db.campaigns.add_recipients(rows)
-        db.messages.add(due)
-        save_coupons(db, plan.coupons, issued_at=now, campaign_id=campaign_id)
-    return campaign_id, True
+        if rows:
+            db.campaigns.add_recipients(rows)
+            db.messages.add(due)
+            joined = {r["customer_id"] for r in rows}
+            coupons = [c for c in plan.coupons if str(c.customer_id) in joined]
+            save_coupons(db, coupons, issued_at=now, campaign_id=campaign_id)
+    return campaign_id, found is None, len(rows) if found is not None else 0
 
 
 def send_campaign(
@@ -289,8 +309,8 @@ def send_campaign(
     rules = rules or ContactRules(max_per_week=int(plan.options["max_per_week"]))
     if smtp is not None and not smtp.sender:
         raise InputError("sender: expected the From address of the e-mails (--sender)")
-    campaign_id, created = record_campaign(plan, store)
-    result = SendResult(campaign=plan.name, created=created)
+    campaign_id, created, joined = _record_or_join(plan, store)
+    result = SendResult(campaign=plan.name, created=created, joined=joined)
     local = now.astimezone()  # a naive moment is this machine's local time
     now, today = local.astimezone(dt.UTC), local.date()  # stored in UTC; days are local
     if rules.quiet(local.time()):
@@ -360,6 +380,11 @@ def _send_due(
     reached: set[str] = set()  # customers given a message (or held back) in this run
     # the week's messages are counted once, then kept up to date as this run sends
     sent_week = store.sent_since(now - dt.timedelta(days=7))
+    # and the playbook's steps each customer got within its repeat window
+    with store.connect() as db:
+        recent = db.messages.sent_steps(
+            templates.playbook.name, now - dt.timedelta(days=templates.playbook.repeat_days)
+        )
     for channel, transport in transports.items():
         try:
             while batch := _claim(store, campaign_id, claim, today, channel, now):
@@ -383,6 +408,7 @@ def _send_due(
                                 blocked=blocked,
                                 unsubscribed=unsubscribed,
                                 sent_week=sent_week,
+                                recent=recent,
                             )
                         except _Stop as exc:  # nothing more can go: leave the rest as it is
                             result.stopped = f"{channel}: {exc}"
@@ -397,6 +423,7 @@ def _send_due(
                     setattr(result, outcome, getattr(result, outcome) + 1)
                     if outcome == "sent":
                         sent_week[row["customer_id"]] += 1
+                        recent[row["customer_id"], row["step"]] = now
                         result.by_channel[channel] = result.by_channel.get(channel, 0) + 1
                         result.sms_parts += row.get("parts", 0)
                     elif outcome in ("failed", "bounced"):
@@ -601,6 +628,7 @@ def _send_one(
     blocked: set[str],
     unsubscribed: set[tuple[str, str]],
     sent_week: Mapping[str, int],
+    recent: Mapping[tuple[str, str], dt.datetime],
 ) -> str:
     context = stored_context(row["context"])
     customer, channel = row["customer_id"], transport.channel
@@ -610,6 +638,16 @@ def _send_one(
         contact_key(context["customer"]["phone"]),
     } & blocked or (customer, channel) in unsubscribed:
         _finish(store, row, "skipped", error="do not contact, unsubscribed or bounced")
+        return "skipped"
+    if (customer, row["step"]) in recent:  # this step of the playbook, in another campaign
+        got = recent[customer, row["step"]]
+        days = templates.playbook.repeat_days
+        _finish(
+            store,
+            row,
+            "skipped",
+            error=f"got this step of the playbook on {got:%Y-%m-%d} (repeat window {days} days)",
+        )
         return "skipped"
     if sent_week.get(customer, 0) >= rules.max_per_week:
         _finish(store, row, "pending", error="frequency cap: postponed")

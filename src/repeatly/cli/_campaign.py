@@ -55,8 +55,14 @@ DbOpt = Annotated[
 NameOpt = Annotated[
     str | None,
     typer.Option(
-        help="Campaign name (default: PLAYBOOK-STARTDAY); planning or sending a name again "
-        "finds the same campaign."
+        help="Campaign name (default: the playbook's last campaign, continued, or a new "
+        "PLAYBOOK-STARTDAY); planning or sending a name again finds the same campaign."
+    ),
+]
+NewOpt = Annotated[
+    bool,
+    typer.Option(
+        "--new", help="Start a new campaign of the playbook instead of continuing its last one."
     ),
 ]
 SeedOpt = Annotated[
@@ -119,6 +125,7 @@ def plan(
     predict: PredictOpt = False,
     db: DbOpt = None,
     name: NameOpt = None,
+    new: NewOpt = False,
     seed: SeedOpt = None,
     control_share: ControlOpt = None,
     lang: MessageLangOpt = "en",
@@ -146,6 +153,7 @@ def plan(
         playbook,
         lang=lang,
         name=name,
+        new=new,
         seed=seed,
         control_share=control_share,
         max_per_week=max_per_week,
@@ -233,6 +241,7 @@ def send(
     predict: PredictOpt = False,
     db: DbOpt = None,
     name: NameOpt = None,
+    new: NewOpt = False,
     seed: SeedOpt = None,
     control_share: ControlOpt = None,
     lang: MessageLangOpt = "en",
@@ -279,6 +288,7 @@ def send(
         playbook,
         lang=lang,
         name=name,
+        new=new,
         seed=seed,
         control_share=control_share,
         max_per_week=max_per_week,

@@ -53,8 +53,10 @@ class PlanOptions:
         Language of the messages, ``"en"`` or ``"ru"``.
     name, seed, control_share
         The campaign's name, the seed of its control group's draw and the share held
-        back (defaults: the playbook's name and start day, a seed from the name, the
-        playbook's share).
+        back (defaults: the playbook's last campaign, continued, or a new one named by
+        the playbook and start day; a seed from the name; the playbook's share).
+    new
+        Start a new campaign of the playbook rather than continue its last one.
     max_per_week
         At most this many messages to a customer in 7 days.
     shop
@@ -69,6 +71,7 @@ class PlanOptions:
     playbook: Playbook | str | Path
     language: str = "en"
     name: str | None = None
+    new: bool = False
     seed: int | None = None
     control_share: float | None = None
     max_per_week: int = 2
@@ -92,6 +95,7 @@ class PlanOptions:
         """The keywords of :func:`repeatly.campaigns.plan_campaign` these options give."""
         return {
             "name": self.name,
+            "new": self.new,
             "seed": self.seed,
             "control_share": self.control_share,
             "language": self.language,

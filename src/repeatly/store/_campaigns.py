@@ -62,6 +62,15 @@ class CampaignRepository:
             options=json.loads(row.options),
         )
 
+    def of_playbook(self, playbook: str) -> list[str]:
+        """The names of the campaigns of a playbook, the latest recorded first."""
+        query = (
+            sa.select(campaigns.c.name)
+            .where(campaigns.c.playbook == playbook)
+            .order_by(campaigns.c.id.desc())
+        )
+        return list(self.connection.execute(query).scalars())
+
     def names(self) -> list[str]:
         """Every recorded campaign's name, alphabetically."""
         query = sa.select(campaigns.c.name).order_by(campaigns.c.name)

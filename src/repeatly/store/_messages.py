@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from repeatly.store._rows import insert_in_chunks
-from repeatly.store.tables import messages, recipients
+from repeatly.store.tables import campaigns, messages, recipients
 
 __all__ = ["MessageRepository"]
 
@@ -79,6 +79,20 @@ class MessageRepository:
             .group_by(messages.c.customer_id)
         )
         return Counter({row[0]: int(row[1]) for row in rows})
+
+    def sent_steps(self, playbook: str, since: dt.datetime) -> dict[tuple[str, str], dt.datetime]:
+        """When each customer last got each step of a playbook's campaigns after a moment."""
+        rows = self.connection.execute(
+            sa.select(messages.c.customer_id, messages.c.step, sa.func.max(messages.c.sent_at))
+            .join(campaigns, campaigns.c.id == messages.c.campaign_id)
+            .where(
+                campaigns.c.playbook == playbook,
+                messages.c.status == "sent",
+                messages.c.sent_at > since,
+            )
+            .group_by(messages.c.customer_id, messages.c.step)
+        )
+        return {(row[0], row[1]): row[2] for row in rows}
 
     def claim(
         self,
