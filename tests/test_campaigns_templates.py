@@ -5,20 +5,23 @@ another file.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
+import sqlalchemy as sa
 
-from repeatly.campaigns import _messages, load_playbook, plan_campaign
+from repeatly.campaigns import _messages, load_playbook, plan_campaign, send_campaign
 from repeatly.campaigns._messages import Templates
 from repeatly.exceptions import PlaybookError
-from repeatly.store import open_store
+from repeatly.store import open_store, tables
 
-from .test_campaigns_send import AS_OF, _audience
+from .test_campaigns_send import AS_OF, NOON, _audience, _settings
 
 SHOP = {"name": "Test Shop", "url": "https://shop.example"}
-# The second step of a two-step playbook: "{{ 1/0 }}" only for Oslo.
+# Templates for the second step of a two-step playbook; "{{ 1/0 }}" only for Oslo.
 FAILS_IN_OSLO = '{% if customer.city == "Oslo" %}\n{{ 1/0 }}\n{% endif %}Bye {{ customer.name }}'
+FIXED = '{% if customer.city == "Oslo" %}\nHei! {% endif %}Bye {{ customer.name }}'
 
 
 def _book(path, body: str, *, first: str = "Hello {{ customer.first_name }}"):
@@ -46,6 +49,16 @@ def _with_cities(cities):
     """``_audience(40)`` e-mailable (every one), in ``cities`` in turn."""
     audience = _audience(40).assign(consent_email=True, consent_sms=False)
     return audience.assign(city=[cities[i % len(cities)] for i in range(len(audience))])
+
+
+def _statuses(store, step: str) -> dict[str, str]:
+    with store.engine.connect() as con:
+        rows = con.execute(
+            sa.select(tables.messages.c.customer_id, tables.messages.c.status).where(
+                tables.messages.c.step == step
+            )
+        )
+        return {str(c): str(s) for c, s in rows}
 
 
 def test_plan_renders_every_branch_its_recipients_reach(tmp_path):
@@ -99,6 +112,43 @@ def test_the_check_renders_once_for_each_combination_the_logic_reads(tmp_path):
     renders = [check(f"c{i}", context) for i, context in enumerate(people)]
     # 30 people, 3 cities x 2 order counts; the name is only written out
     assert sum(renders) == 6 and renders[:2] == [1, 1] and renders[2:4] == [0, 0]
+
+
+def test_a_template_failing_at_send_stops_the_send_and_goes_once_fixed(tmp_path, smtp_server):
+    recorder = smtp_server[2]
+    book = _book(tmp_path / "bye.toml", FIXED)
+    recorded = _with_cities(["Rome"] * 20 + ["Oslo"] * 20)
+    with open_store("sqlite://") as store:
+        plan = plan_campaign(book, recorded, store=store, as_of=AS_OF, shop=SHOP, name="june")
+        first = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        treated = set(plan.treatment.customer_id)
+        assert first.sent == len(treated) == 36 and first.ok
+        # the template breaks; planned again on new inputs where no one is in Oslo, the
+        # plan cannot see it, but the campaign sends to the recorded recipients
+        _book(book, FAILS_IN_OSLO)
+        later = NOON + dt.timedelta(days=3)
+        moved = recorded.assign(city="Rome")
+        replanned = plan_campaign(book, moved, store=store, as_of=AS_OF, shop=SHOP, name="june")
+        stopped = send_campaign(replanned, store, smtp=_settings(smtp_server), now=later)
+        bye = _statuses(store, "bye")
+        oslo = sorted(c for c in treated if int(c[1:]) >= 20)
+        assert stopped.stopped.startswith("email: ") and not stopped.ok
+        assert stopped.failed == 0 and stopped.sent == len(treated) - len(oslo)
+        assert (
+            f'bye.toml, step "bye", email (en) body, line 2: division by zero '
+            f"(ZeroDivisionError) (for customer {oslo[0]}); the message is left pending"
+        ) in stopped.stopped
+        assert {c: s for c, s in bye.items() if c in oslo} == dict.fromkeys(oslo, "pending")
+        # fixed, planned again from the file: the messages left go, once
+        _book(book, FIXED)
+        fixed = plan_campaign(book, moved, store=store, as_of=AS_OF, shop=SHOP, name="june")
+        resumed = send_campaign(fixed, store, smtp=_settings(smtp_server), now=later)
+        assert resumed.ok and resumed.sent == len(oslo)
+        assert set(_statuses(store, "bye").values()) == {"sent"}
+    byes = [m for m in recorder.messages() if m["Subject"] == "Bye"]
+    assert sorted(m["To"] for m in byes) == sorted(f"user{int(c[1:])}@example.org" for c in treated)
+    hei = sorted(m["To"] for m in byes if m.get_content().startswith("Hei!"))
+    assert hei == sorted(f"user{int(c[1:])}@example.org" for c in oslo)
 
 
 @pytest.mark.parametrize(
