@@ -114,6 +114,24 @@ def test_a_broken_template_stops_before_anything_is_read_or_written(shop_files, 
     assert run.returncode == 2 and "not a file and not a built-in playbook" in run.stderr
 
 
+def test_plan_refuses_a_template_that_includes_a_file(shop_files, tmp_path):
+    _shop, files = shop_files
+    book = tmp_path / "mine.toml"
+    book.write_text(
+        '[[steps]]\nname = "hi"\n[steps.email.en]\nsubject = "Hi"\n'
+        "body = \"Hello\\n{% include '/etc/passwd' %}\"\n",
+        encoding="utf-8",
+    )
+    out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'ops.db'}"
+    run = _run("campaign", "plan", str(book), str(files["orders"]), "--db", db, "--out", str(out))
+    assert run.returncode == 2, run.stderr
+    assert (
+        'mine.toml, step "hi", email (en) body, line 2: templates cannot include other files '
+        "({% include %}); write the text in the template itself"
+    ) in run.stderr
+    assert "root:" not in run.stdout + run.stderr and not out.exists()
+
+
 def test_send_asks_first_then_sends_each_email_once(shop_files, tmp_path, smtp_server):
     shop, files = shop_files
     _host, port, recorder = smtp_server

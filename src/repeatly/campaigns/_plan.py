@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,7 @@ from repeatly._json import plain, records
 from repeatly._safe import write_csv
 from repeatly.campaigns._control import control_group
 from repeatly.campaigns._links import sign
-from repeatly.campaigns._messages import Rendered, Templates, offer_text
+from repeatly.campaigns._messages import CHECK_SECONDS, Rendered, Templates, offer_text
 from repeatly.campaigns._playbooks import LANGUAGES, Playbook, load_playbook
 from repeatly.campaigns._rules import ContactRules, over_cap, reachable
 from repeatly.exceptions import InputError, PlaybookError
@@ -43,6 +45,8 @@ __all__ = [
     "stored_context",
     "write_plan",
 ]
+
+_log = logging.getLogger(__name__)
 
 #: Shop details a template can use when the playbook does not give them.
 DEFAULT_SHOP = {"name": "our shop", "url": "", "phone": "", "email": "", "address": ""}
@@ -292,6 +296,7 @@ def plan_campaign(
         currency=currency,
         returns=returns or {},
     )
+    _check_templates(plan, templates, context, language)
     plan.previews = _previews(plan, templates, context, language, previews)
     return plan
 
@@ -601,6 +606,36 @@ def _why(row: Mapping[str, Any], book: Playbook) -> str:
         explain = _WHY.get(column)
         parts.append(explain(row) if explain else f"{column}: {row.get(column)}")
     return "; ".join(parts) or "everyone"
+
+
+def _check_templates(
+    plan: CampaignPlan, templates: Templates, context: _Context, language: str
+) -> None:
+    """Render every message on its recipients, once per branch they reach.
+
+    Each step's message of a channel is checked on every recipient of that channel
+    (:meth:`Templates.checker`), so a template that fails for any of them stops the
+    plan rather than the send. A check that runs past ``CHECK_SECONDS`` (hundreds of
+    thousands of recipients) leaves the rest to the send, which stops at the first
+    message that fails and leaves it pending.
+    """
+    deadline = time.monotonic() + CHECK_SECONDS
+    treated = plan.treatment
+    checked = 0
+    for channel in plan.playbook.channels:
+        check = templates.checker(channel, language)
+        for record in treated[treated.channel == channel].to_dict(orient="records"):
+            if time.monotonic() > deadline:
+                _log.info(
+                    "templates checked on %d of %d recipients in %g s; the send checks the rest",
+                    checked,
+                    len(treated),
+                    CHECK_SECONDS,
+                )
+                return
+            row = {str(k): v for k, v in record.items()}
+            check(str(row["customer_id"]), context.for_row(row, language))
+            checked += 1
 
 
 def _previews(

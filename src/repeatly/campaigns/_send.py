@@ -23,7 +23,9 @@ message pending for a later run, after a wait that grows with each attempt; a re
 address (a bounce) puts the address on the do-not-contact list, so no later step or
 campaign writes to it; a refusal of the sender (login, relay, TLS) or a server that
 stops answering stops the whole send at once, with every message not yet handed over
-left as it was, and says what to fix.
+left as it was, and says what to fix. So does a template that fails for a recipient
+(:class:`~repeatly.exceptions.PlaybookError`): the playbook is wrong, not the
+recipient, so the message stays pending and goes once the template is fixed.
 
 Text messages are marked sent after the gateway took them, and posted again after a
 killed run with the same idempotency key. Calls and letters are marked given out, then
@@ -63,7 +65,7 @@ from repeatly.campaigns._smtp import (
     build_email,
     kind_of_answer,
 )
-from repeatly.exceptions import ConflictError, InputError
+from repeatly.exceptions import ConflictError, InputError, PlaybookError
 from repeatly.offers import save_coupons
 from repeatly.store import Store, contact_key
 
@@ -468,7 +470,7 @@ def _write_files(
 
 
 class _Stop(Exception):
-    """Nothing more can be sent this run: the sender is refused, or the server is gone."""
+    """Nothing more can be sent this run: the sender, the server or a template is wrong."""
 
 
 class _RefusedAfter(Refused):
@@ -653,7 +655,13 @@ def _send_one(
         _finish(store, row, "pending", error="frequency cap: postponed")
         return "postponed"
     extend = _extend_coupon(context, templates.playbook, today)
-    rendered = templates.render(row["step"], channel, context["language"], context)
+    try:
+        rendered = templates.render(row["step"], channel, context["language"], context)
+    except PlaybookError as exc:  # the template is wrong, not the recipient: stop, keep it
+        raise _Stop(
+            f"{exc} (for customer {customer}); the message is left pending: fix the template "
+            "and send again"
+        ) from None
     row["unsubscribe_url"] = context["unsubscribe_url"]
     steps = templates.playbook.steps
     delays = {s.name: s.delay_days for s in steps}
