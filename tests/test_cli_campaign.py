@@ -294,3 +294,32 @@ def test_a_stopped_send_exits_3_says_what_to_fix_and_status_shows_it(
     assert missing.returncode == 2 and "'nope': not in the database; it has back" in (
         missing.stderr
     )
+
+
+def test_sending_email_without_a_shop_url_is_refused_before_anything_is_read(
+    shop_files, tmp_path, smtp_server
+):
+    shop, files = shop_files
+    _host, port, recorder = smtp_server
+    db = tmp_path / "ops.db"
+    run = _run(
+        "campaign",
+        "send",
+        "win_back",
+        str(files["orders"]),
+        "--customers",
+        str(files["customers"]),
+        "--db",
+        f"sqlite:///{db}",
+        "--smtp",
+        f"127.0.0.1:{port}",
+        "--sender",
+        "news@demo.example",
+        "--now",
+        _first_day(shop),
+        "--yes",
+    )
+    assert run.returncode == 2
+    assert "e-mail needs the shop's web address" in run.stderr
+    assert "pass --shop-url https://... or set [shop] url in the playbook" in run.stderr
+    assert not db.exists() and not recorder.received  # nothing recorded, nothing sent

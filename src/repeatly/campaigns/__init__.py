@@ -10,7 +10,7 @@ the do-not-contact list and what was sent. Coupons and their codes are
 """
 
 from repeatly.campaigns._control import control_group
-from repeatly.campaigns._links import sign, verify
+from repeatly.campaigns._links import link_base, sign, unsubscribe_url, verify
 from repeatly.campaigns._messages import (
     FIELDS,
     Rendered,
@@ -98,6 +98,7 @@ __all__ = [
     "format_date",
     "format_money",
     "import_call_results",
+    "link_base",
     "load_playbook",
     "message_context",
     "newcombe_interval",
@@ -112,6 +113,7 @@ __all__ = [
     "sms_parts",
     "stored_context",
     "unsubscribe_link",
+    "unsubscribe_url",
     "verify",
     "wilson_interval",
     "write_call_tasks",
