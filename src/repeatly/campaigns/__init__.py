@@ -64,6 +64,7 @@ from repeatly.campaigns._send import (
 from repeatly.campaigns._sms import SmsGateway, sms_parts
 from repeatly.campaigns._smtp import SmtpSettings
 from repeatly.campaigns._status import OUTCOMES, CampaignStatus, campaign_status
+from repeatly.campaigns._unsubscribe import UnsubscribeAnswer, answer_unsubscribe
 
 __all__ = [
     "ADDRESS_FIELD",
@@ -88,7 +89,9 @@ __all__ = [
     "SmtpSettings",
     "Step",
     "Templates",
+    "UnsubscribeAnswer",
     "add_do_not_contact_file",
+    "answer_unsubscribe",
     "builtin_playbooks",
     "campaign_results",
     "campaign_status",
