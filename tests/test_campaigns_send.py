@@ -278,7 +278,12 @@ def test_a_series_sent_late_keeps_its_steps_four_days_apart(smtp_server):
     late = NOON + dt.timedelta(days=30)  # all four steps of win_back are overdue
     with open_store("sqlite://") as store:
         plan = plan_campaign(
-            "win_back", lost, store=store, as_of=AS_OF, control_share=0, shop={"name": "Test Shop"}
+            "win_back",
+            lost,
+            store=store,
+            as_of=AS_OF,
+            control_share=0,
+            shop={"name": "Test Shop", "url": "https://shop.example"},
         )
         runs = [
             send_campaign(

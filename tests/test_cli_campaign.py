@@ -312,3 +312,76 @@ def test_a_stopped_send_exits_3_says_what_to_fix_and_status_shows_it(
     assert missing.returncode == 2 and "'nope': not in the database; it has back" in (
         missing.stderr
     )
+
+
+def test_sending_email_without_a_shop_url_is_refused_before_anything_is_read(
+    shop_files, tmp_path, smtp_server
+):
+    shop, files = shop_files
+    _host, port, recorder = smtp_server
+    db = tmp_path / "ops.db"
+    run = _run(
+        "campaign",
+        "send",
+        "win_back",
+        str(files["orders"]),
+        "--customers",
+        str(files["customers"]),
+        "--db",
+        f"sqlite:///{db}",
+        "--smtp",
+        f"127.0.0.1:{port}",
+        "--sender",
+        "news@demo.example",
+        "--now",
+        _first_day(shop),
+        "--yes",
+    )
+    assert run.returncode == 2
+    assert "e-mail needs the shop's web address" in run.stderr
+    assert "pass --shop-url https://... or set [shop] url in the playbook" in run.stderr
+    assert not db.exists() and not recorder.received  # nothing recorded, nothing sent
+
+
+def test_the_unsubscribe_server_answers_links_and_stops_on_ctrl_c(tmp_path):
+    import signal
+    import urllib.error
+    import urllib.request
+
+    from repeatly.campaigns import unsubscribe_url
+    from repeatly.store import open_store
+
+    db = f"sqlite:///{tmp_path / 'ops.db'}"
+    with open_store(db) as store:
+        key = store.secret()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "repeatly", "unsubscribe-server", "--db", db, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()  # type: ignore[union-attr]
+        base = line.split(" on ")[1].split()[0].rstrip("/")
+        assert base.startswith("http://127.0.0.1:"), line
+        link = unsubscribe_url(key, f"{base}/unsubscribe", "c7", "email")
+
+        def post(url: str) -> int:
+            request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return answer.status
+            except urllib.error.HTTPError as answer:
+                answer.close()
+                return answer.code
+
+        assert post(link.replace("c=c7", "c=c8")) == 400
+        assert post(link) == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        _out, errors = server.communicate(timeout=30)
+    assert server.returncode == 0, errors
+    assert "stopped" in errors and "POST /unsubscribe 400" in errors
+    assert "c=c7" not in errors  # the log leaves the customer and signature out
+    with open_store(db) as store:
+        assert store.unsubscribed() == {("c7", "email")}

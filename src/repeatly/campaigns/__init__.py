@@ -10,7 +10,7 @@ the do-not-contact list and what was sent. Coupons and their codes are
 """
 
 from repeatly.campaigns._control import control_group
-from repeatly.campaigns._links import sign, verify
+from repeatly.campaigns._links import link_base, sign, unsubscribe_url, verify
 from repeatly.campaigns._messages import (
     FIELDS,
     Rendered,
@@ -64,6 +64,7 @@ from repeatly.campaigns._send import (
 from repeatly.campaigns._sms import SmsGateway, sms_parts
 from repeatly.campaigns._smtp import SmtpSettings
 from repeatly.campaigns._status import OUTCOMES, CampaignStatus, campaign_status
+from repeatly.campaigns._unsubscribe import UnsubscribeAnswer, answer_unsubscribe
 
 __all__ = [
     "ADDRESS_FIELD",
@@ -88,7 +89,9 @@ __all__ = [
     "SmtpSettings",
     "Step",
     "Templates",
+    "UnsubscribeAnswer",
     "add_do_not_contact_file",
+    "answer_unsubscribe",
     "builtin_playbooks",
     "campaign_results",
     "campaign_status",
@@ -98,6 +101,7 @@ __all__ = [
     "format_date",
     "format_money",
     "import_call_results",
+    "link_base",
     "load_playbook",
     "message_context",
     "newcombe_interval",
@@ -112,6 +116,7 @@ __all__ = [
     "sms_parts",
     "stored_context",
     "unsubscribe_link",
+    "unsubscribe_url",
     "verify",
     "wilson_interval",
     "write_call_tasks",

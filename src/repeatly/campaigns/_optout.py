@@ -26,6 +26,17 @@ def unsubscribe_link(store: Store, link: str) -> tuple[str, str]:
     them (``?c=...&ch=...&s=...``); a link that was changed or made up is refused and
     records nothing. Returns (customer, channel).
     """
+    customer, channel = read_link(store, link)
+    store.unsubscribe(customer, channel)
+    return customer, channel
+
+
+def read_link(store: Store, link: str) -> tuple[str, str]:
+    """The (customer, channel) of a signed unsubscribe link, checked; nothing is recorded.
+
+    Raises :class:`~repeatly.exceptions.InputError` for a link without its customer,
+    channel or signature, or whose signature is not the one the store's key gives.
+    """
     query = urlsplit(link).query if "?" in link or "://" in link else link
     values = {k: v[0] for k, v in parse_qs(query).items() if v}
     customer, channel, signature = values.get("c"), values.get("ch"), values.get("s")
@@ -36,7 +47,6 @@ def unsubscribe_link(store: Store, link: str) -> tuple[str, str]:
             f"{link!r}: the signature does not match; the link was changed "
             "or is not from this database"
         )
-    store.unsubscribe(customer, channel)
     return customer, channel
 
 

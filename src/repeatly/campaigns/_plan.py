@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import ibis
 import ibis.expr.types as ir
@@ -29,7 +28,7 @@ from repeatly._files import atomic_write
 from repeatly._json import plain, records
 from repeatly._safe import write_csv
 from repeatly.campaigns._control import control_group
-from repeatly.campaigns._links import sign
+from repeatly.campaigns._links import link_base, unsubscribe_url
 from repeatly.campaigns._messages import CHECK_SECONDS, Rendered, Templates, offer_text
 from repeatly.campaigns._playbooks import LANGUAGES, Playbook, load_playbook
 from repeatly.campaigns._rules import ContactRules, over_cap, reachable
@@ -393,9 +392,7 @@ class _Context:
         days = _number(row.get("days_since"))
         offer = self.book.offer
         channel = _text(row.get("channel")) or "email"
-        base = self.shop.get("unsubscribe_url") or (
-            self.shop.get("url", "").rstrip("/") + "/unsubscribe"
-        )
+        base = link_base(self.shop) or "/unsubscribe"  # sending makes it absolute
         return {
             "customer": {
                 "id": customer,
@@ -434,9 +431,9 @@ class _Context:
             "category": _text(row.get("top_category")) or None,
             "new_products": _number(row.get("new_products")),
             "returns": int(self.returns.get(customer, 0)),
-            "unsubscribe_url": base
-            + ("&" if "?" in base else "?")
-            + urlencode({"c": customer, "ch": channel, "s": sign(self.secret, customer, channel)}),
+            "unsubscribe_url": unsubscribe_url(
+                self.secret, base, customer, channel, language=language
+            ),
             "language": language,
         }
 

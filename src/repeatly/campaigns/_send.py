@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from repeatly._files import json_plain
+from repeatly.campaigns._links import link_base, unsubscribe_url
 from repeatly.campaigns._messages import Templates
 from repeatly.campaigns._plan import CampaignPlan, message_context, stored_context
 from repeatly.campaigns._rules import ContactRules
@@ -274,10 +275,19 @@ def send_campaign(
     run. A customer gets one step of a campaign at a time: when a step goes later than
     planned, the next ones move to keep their distance from it.
 
+    Links are made as each message goes, from the shop's address in ``plan`` (its
+    ``shop`` option: the one given to this send), not from the one recorded with the
+    campaign: a campaign recorded without an address, or with an old one, sends the
+    right links once the address is given. E-mail needs an absolute http(s) address,
+    for its one-click ``List-Unsubscribe`` (RFC 8058): with ``smtp`` and without one,
+    the send is refused (:class:`~repeatly.exceptions.InputError`) before anything is
+    recorded or sent.
+
     Parameters
     ----------
     plan
-        The planned campaign (:func:`repeatly.campaigns.plan_campaign`).
+        The planned campaign (:func:`repeatly.campaigns.plan_campaign`); its shop's
+        address makes the links of the messages this send sends.
     store
         The operational database.
     smtp
@@ -311,6 +321,9 @@ def send_campaign(
     rules = rules or ContactRules(max_per_week=int(plan.options["max_per_week"]))
     if smtp is not None and not smtp.sender:
         raise InputError("sender: expected the From address of the e-mails (--sender)")
+    # the links of this send: from the shop's address given now, whatever was recorded
+    base = link_base(plan.options["shop"], absolute=smtp is not None)  # e-mail needs one
+    links = _Links(store.secret(), shop_url=str(plan.options["shop"].get("url") or ""), base=base)
     campaign_id, created, joined = _record_or_join(plan, store)
     result = SendResult(campaign=plan.name, created=created, joined=joined)
     local = now.astimezone()  # a naive moment is this machine's local time
@@ -343,6 +356,7 @@ def send_campaign(
             transports,
             templates,
             result,
+            links=links,
             now=now,
             today=today,
             rules=rules,
@@ -370,6 +384,7 @@ def _send_due(
     templates: Templates,
     result: SendResult,
     *,
+    links: _Links,
     now: dt.datetime,
     today: dt.date,
     rules: ContactRules,
@@ -403,6 +418,7 @@ def _send_due(
                                 transport,
                                 templates,
                                 row,
+                                links=links,
                                 now=now,
                                 today=today,
                                 rules=rules,
@@ -467,6 +483,29 @@ def _write_files(
             )
         )
     return written
+
+
+@dataclass(frozen=True)
+class _Links:
+    """The links of one send, made from the shop's address given to it.
+
+    A recorded campaign keeps the links of the day it was planned (relative when the
+    shop had no address); the messages carry the ones of the send that sends them.
+    Without an address (a send of text messages only) the recorded ones stay.
+    """
+
+    secret: bytes
+    shop_url: str
+    base: str
+
+    def apply(self, context: dict[str, Any], customer: str, channel: str) -> None:
+        """Put this send's shop address and signed unsubscribe link into ``context``."""
+        if self.shop_url:
+            context["shop"] = {**context.get("shop", {}), "url": self.shop_url}
+        if self.base:
+            context["unsubscribe_url"] = unsubscribe_url(
+                self.secret, self.base, customer, channel, language=context["language"]
+            )
 
 
 class _Stop(Exception):
@@ -623,6 +662,7 @@ def _send_one(
     templates: Templates,
     row: dict[str, Any],
     *,
+    links: _Links,
     now: dt.datetime,
     today: dt.date,
     rules: ContactRules,
@@ -655,6 +695,7 @@ def _send_one(
         _finish(store, row, "pending", error="frequency cap: postponed")
         return "postponed"
     extend = _extend_coupon(context, templates.playbook, today)
+    links.apply(context, customer, channel)
     try:
         rendered = templates.render(row["step"], channel, context["language"], context)
     except PlaybookError as exc:  # the template is wrong, not the recipient: stop, keep it

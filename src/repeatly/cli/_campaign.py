@@ -80,7 +80,12 @@ ShopNameOpt = Annotated[
     str | None, typer.Option("--shop-name", help="The shop's name in the messages.")
 ]
 ShopUrlOpt = Annotated[
-    str | None, typer.Option("--shop-url", help="The shop's web address (links in the messages).")
+    str | None,
+    typer.Option(
+        "--shop-url",
+        help="The shop's web address, https://... (links in the messages; e-mail needs it "
+        "for its one-click unsubscribe).",
+    ),
 ]
 MoneyOpt = Annotated[str, typer.Option(help="Currency after amounts in offers.")]
 
@@ -278,7 +283,7 @@ def send(
     due; what was sent is never sent again. Exit code 3 when messages failed or the
     send was stopped (the server refused the sender, or could not be reached).
     """
-    from repeatly.campaigns import SmsGateway, SmtpSettings
+    from repeatly.campaigns import SmsGateway, SmtpSettings, link_base
     from repeatly.jobs import Senders
     from repeatly.jobs import plan as plan_campaign
     from repeatly.jobs import send as send_campaign
@@ -297,6 +302,8 @@ def send(
         currency=currency,
         db=db,
     )
+    if smtp:  # e-mail needs the shop's address for its links: stop before any work
+        link_base(options.shop_fields, absolute=True)
     analysis = _analysis_options(
         as_of=as_of,
         map_=map_,
@@ -625,8 +632,9 @@ def _print_plan(summary: dict[str, Any], paths: dict[str, Path]) -> None:
         err.print(f"[yellow]not contactable[/]: {count:,} ({escape(reason)})", highlight=False)
     if not summary["options"]["shop"].get("url"):
         err.print(
-            "[yellow]note[/]: no shop address; links in the messages are relative "
-            "(--shop-url or [shop] url in the playbook)",
+            "[yellow]note[/]: no shop address; the links in the previews are relative, "
+            "and e-mail cannot be sent without one (--shop-url or \\[shop] url in the "
+            "playbook)",
             highlight=False,
         )
     for key, path in paths.items():

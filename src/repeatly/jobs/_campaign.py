@@ -87,6 +87,12 @@ class PlanOptions:
         ContactRules(max_per_week=self.max_per_week)  # the cap is checked now, not later
 
     @property
+    def shop_fields(self) -> dict[str, str]:
+        """The shop as the messages will show it: the playbook's ``[shop]``, overridden."""
+        book = self.playbook if isinstance(self.playbook, Playbook) else None
+        return {**(book.shop if book else {}), **self.shop}
+
+    @property
     def rules(self) -> ContactRules:
         """The contact rules every campaign keeps."""
         return ContactRules(max_per_week=self.max_per_week)
