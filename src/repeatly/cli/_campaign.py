@@ -535,6 +535,7 @@ def _parse_now(value: str | None) -> Any:
 
 #: How each outcome of a send is shown, in order (besides the e-mails sent).
 SEND_LINES = (
+    ("joined", "joined the campaign (customers new to it in these inputs)"),
     ("pending", "pending (the server said try later; a later send retries them)"),
     ("unknown", "unknown (handed over, no answer; the next send settles them)"),
     ("bounced", "bounced (address refused; on the do-not-contact list now)"),
