@@ -462,3 +462,22 @@ def test_a_newer_export_continues_the_campaign_and_sends_nothing_twice(smtp_serv
         "skipped",
         "got this step of the playbook on 2024-06-02 (repeat window 30 days)",
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"starttls": True}, "TLS with 127.0.0.1:{port} failed"),
+        ({"username": "shop", "password": "secret"}, "refused the login 'shop'"),
+    ],
+    ids=["no-tls", "no-login"],
+)
+def test_a_failed_tls_upgrade_or_login_stops_the_send(smtp_server, options, said):
+    host, port, recorder = smtp_server  # offers neither STARTTLS nor AUTH
+    settings = SmtpSettings(host, port, "news@shop.example", **options)
+    with open_store("sqlite://") as store:
+        plan = _win_back(store, 4)
+        result = send_campaign(plan, store, smtp=settings, now=NOON)
+        status = _statuses(store)
+    assert said.format(port=port) in result.stopped and not result.ok
+    assert {s for s, _e in status.values()} == {"pending"} and not recorder.received
