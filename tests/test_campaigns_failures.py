@@ -59,11 +59,15 @@ def test_a_refused_sender_stops_the_send_and_a_fixed_rerun_sends_step_one(smtp_s
         plan = _win_back(store)
         stopped = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
         after_stop = _statuses(store)
+        with store.engine.connect() as con:
+            attempts_after_stop = con.execute(sa.select(tables.messages.c.attempts)).scalars()
+            attempts_after_stop = list(attempts_after_stop)
         recorder.refuse_sender = None  # the login is fixed
         fixed = send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
         step_two = send_campaign(
             plan, store, smtp=_settings(smtp_server), now=NOON + dt.timedelta(days=4)
         )
+    assert {a for a in attempts_after_stop} == {0}  # nothing of them was consumed
     assert "530 5.7.0 Authentication required" in stopped.stopped
     assert "check --sender" in stopped.stopped and not stopped.ok
     assert (stopped.sent, stopped.failed, stopped.pending) == (0, 0, 0)

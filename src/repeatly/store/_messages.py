@@ -235,12 +235,20 @@ class MessageRepository:
         )
 
     def release_claim(self, claim: str) -> int:
-        """Put back every message a run claimed and has not settled; how many."""
+        """Put back every message a run claimed and has not settled; how many.
+
+        The attempt their claim counted is taken back too: a send that stopped (the
+        server refused the sender, Ctrl-C) consumed nothing of them.
+        """
         return int(
             self.connection.execute(
                 messages.update()
                 .where(messages.c.claim == claim, messages.c.status == "sending")
-                .values(status="pending", claim=None)
+                .values(
+                    status="pending",
+                    claim=None,
+                    attempts=sa.case((messages.c.attempts > 0, messages.c.attempts - 1), else_=0),
+                )
             ).rowcount
         )
 
