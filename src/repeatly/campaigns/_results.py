@@ -28,6 +28,7 @@ from scipy.stats import norm
 
 from repeatly._json import plain, records
 from repeatly.campaigns._offline import CALL_RESULTS, RESPONSE_RESULTS
+from repeatly.campaigns._status import recorded
 from repeatly.exceptions import InputError
 from repeatly.store import Store
 
@@ -141,12 +142,7 @@ def campaign_results(
     if window_days < 1:
         raise InputError(f"window: expected 1 day or more, got {window_days}")
     with store.connect() as db:
-        found = db.campaigns.find(campaign)
-        if found is None:
-            raise InputError(
-                f"campaign {campaign!r}: not in the database; it has "
-                + (", ".join(db.campaigns.names()) or "no campaigns")
-            )
+        found = recorded(db, campaign)
         people = pd.DataFrame(
             db.campaigns.recipients(found.id), columns=["customer_id", "group", "segment"]
         )

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repeatly.exceptions import InputError
-from repeatly.store import Store
+from repeatly.store import CampaignRecord, Repositories, Store
 
-__all__ = ["OUTCOMES", "CampaignStatus", "campaign_status"]
+__all__ = ["OUTCOMES", "CampaignStatus", "campaign_status", "recorded"]
 
 #: The states of a message, in the order they are shown: sent; pending (not yet due,
 #: put off by the cap or a server for now); sending (held by a run); unknown (handed
@@ -58,12 +58,7 @@ def campaign_status(store: Store, name: str, *, problems: int = 10) -> CampaignS
         No campaign of that name is recorded (the message lists those that are).
     """
     with store.connect() as db:
-        found = db.campaigns.find(name)
-        if found is None:
-            raise InputError(
-                f"campaign {name!r}: not in the database; it has "
-                + (", ".join(db.campaigns.names()) or "no campaigns")
-            )
+        found = recorded(db, name)
         counts = db.messages.status_counts(found.id)
         listed = db.messages.problems(found.id, limit=problems)
         next_retry = db.messages.next_retry(found.id)
@@ -81,6 +76,17 @@ def campaign_status(store: Store, name: str, *, problems: int = 10) -> CampaignS
         next_retry=_utc(next_retry),
         problems=[{**p, "retry_at": _utc(p["retry_at"])} for p in listed],
     )
+
+
+def recorded(db: Repositories, name: str) -> CampaignRecord:
+    """The recorded campaign of that name; an error naming those there are if none."""
+    found = db.campaigns.find(name)
+    if found is None:
+        raise InputError(
+            f"campaign {name!r}: not in the database; it has "
+            + (", ".join(db.campaigns.names()) or "no campaigns")
+        )
+    return found
 
 
 def _utc(moment: dt.datetime | None) -> Any:

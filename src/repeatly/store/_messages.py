@@ -148,12 +148,7 @@ class MessageRepository:
         for _campaign, customer, step in picked:
             self.connection.execute(
                 messages.update()
-                .where(
-                    messages.c.campaign_id == campaign_id,
-                    messages.c.customer_id == customer,
-                    messages.c.step == step,
-                    messages.c.status == "pending",
-                )
+                .where(*_the_message(campaign_id, customer, step), messages.c.status == "pending")
                 .values(
                     status="sending", claim=claim, claimed_at=at, attempts=messages.c.attempts + 1
                 )
@@ -225,12 +220,7 @@ class MessageRepository:
         """Settle an unknown outcome by policy: ``pending`` (send again) or ``sent``."""
         self.connection.execute(
             messages.update()
-            .where(
-                messages.c.campaign_id == campaign_id,
-                messages.c.customer_id == customer_id,
-                messages.c.step == step,
-                messages.c.status == "unknown",
-            )
+            .where(*_the_message(campaign_id, customer_id, step), messages.c.status == "unknown")
             .values(status=status, claim=None, unsure=max(unsure, 1))
         )
 
@@ -336,12 +326,7 @@ class MessageRepository:
         """Put a message being sent back to pending, claimed by no one."""
         self.connection.execute(
             messages.update()
-            .where(
-                messages.c.campaign_id == campaign_id,
-                messages.c.customer_id == customer_id,
-                messages.c.step == step,
-                messages.c.status == "sending",
-            )
+            .where(*_the_message(campaign_id, customer_id, step), messages.c.status == "sending")
             .values(status="pending", claim=None)
         )
 
@@ -376,8 +361,14 @@ class MessageRepository:
 
 
 def _this_message(row: Mapping[str, Any]) -> tuple[sa.ColumnElement[bool], ...]:
+    return _the_message(row["campaign_id"], row["customer_id"], row["step"])
+
+
+def _the_message(
+    campaign_id: int, customer_id: str, step: str
+) -> tuple[sa.ColumnElement[bool], ...]:
     return (
-        messages.c.campaign_id == row["campaign_id"],
-        messages.c.customer_id == row["customer_id"],
-        messages.c.step == row["step"],
+        messages.c.campaign_id == campaign_id,
+        messages.c.customer_id == customer_id,
+        messages.c.step == step,
     )
