@@ -80,6 +80,19 @@ class MessageRepository:
         )
         return Counter({row[0]: int(row[1]) for row in rows})
 
+    def sent_messages_since(self, since: dt.datetime) -> list[tuple[str, str, str | None]]:
+        """Messages sent after a moment, all campaigns: (message id, customer, sent to).
+
+        ``sent_to`` is the normalised address, empty for messages of earlier releases
+        and for letters.
+        """
+        rows = self.connection.execute(
+            sa.select(messages.c.message_id, messages.c.customer_id, messages.c.sent_to).where(
+                messages.c.status == "sent", messages.c.sent_at > since
+            )
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def claim(
         self,
         campaign_id: int,
@@ -165,13 +178,14 @@ class MessageRepository:
         error: str | None = None,
         retry_at: dt.datetime | None = None,
         was: str = "sending",
+        sent_to: str | None = None,
     ) -> bool:
         """Settle a claimed message, if its claim still holds; whether it did.
 
         ``was`` is the status the message must still have (``unknown`` for one handed
         over whose answer is being read); ``retry_at`` puts a pending one off until
-        then. The claim stays on the row, so the run that settled it does not take it
-        again.
+        then; ``sent_to`` is the normalised address it was handed over to. The claim
+        stays on the row, so the run that settled it does not take it again.
         """
         done = self.connection.execute(
             messages.update()
@@ -180,7 +194,7 @@ class MessageRepository:
                 messages.c.status == was,
                 messages.c.claim == row["claim"],  # still this run's: not taken over
             )
-            .values(status=status, sent_at=sent_at, error=error, retry_at=retry_at)
+            .values(status=status, sent_at=sent_at, error=error, retry_at=retry_at, sent_to=sent_to)
         ).rowcount
         return bool(done)
 
