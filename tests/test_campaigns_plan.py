@@ -255,7 +255,7 @@ def test_the_channel_a_customer_answered_before_comes_first(store_url):
             "status": ["lost", "lost"],
             "rfm_segment": ["A", "A"],
             "email": ["a@x.org", "b@x.org"],
-            "phone": ["+7 1", "+7 2"],
+            "phone": ["+7 900 000-00-01", "+7 900 000-00-02"],
             "consent_email": [True, True],
             "consent_sms": [True, True],
         }

@@ -53,6 +53,8 @@ def test_the_last_releases_store_upgrades_with_its_campaigns_intact(tmp_path, sm
         assert _count(store, tables.coupons) == 83
         assert store.blocked() == {"blocked@example.com", "+79991234567"}
         assert store.unsubscribed() == {("C006", "sms")}
+        # its opt-out holds for C006's phone (in their recorded fields) too, for SMS only
+        assert store.unsubscribed_addresses() == {("+79028847428", "sms")}
         # the coupons came from their campaign and were issued when it was recorded
         with store.engine.connect() as con:
             rows = con.execute(

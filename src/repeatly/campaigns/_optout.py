@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
 from repeatly._safe import restore_text
+from repeatly.campaigns._addresses import address_key
 from repeatly.campaigns._links import verify
 from repeatly.campaigns._playbooks import CHANNELS
 from repeatly.exceptions import InputError
@@ -24,11 +26,19 @@ def unsubscribe_link(store: Store, link: str) -> tuple[str, str]:
 
     The link must carry the customer, the channel and the signature the store's key gave
     them (``?c=...&ch=...&s=...``); a link that was changed or made up is refused and
-    records nothing. Returns (customer, channel).
+    records nothing. The customer's addresses for the channel (their e-mail address,
+    or phone number for SMS and calls, as recorded with their messages) are opted out
+    of it too, so no other customer id with the same address gets its messages.
+    Returns (customer, channel).
     """
     customer, channel = read_link(store, link)
-    store.unsubscribe(customer, channel)
+    opt_out(store, customer, channel)
     return customer, channel
+
+
+def opt_out(store: Store, customer: str, channel: str) -> None:
+    """Record a customer's opt-out of a channel, and of their addresses for it."""
+    store.unsubscribe(customer, channel, addresses=recorded_addresses(store, customer, channel))
 
 
 def read_link(store: Store, link: str) -> tuple[str, str]:
@@ -48,6 +58,15 @@ def read_link(store: Store, link: str) -> tuple[str, str]:
             "or is not from this database"
         )
     return customer, channel
+
+
+def recorded_addresses(store: Store, customer: str, channel: str) -> list[str]:
+    """A customer's normalised addresses for a channel, from their recorded messages."""
+    field = "email" if channel == "email" else "phone"
+    with store.connect() as db:
+        contexts = db.campaigns.contexts_of(customer)
+    keys = (address_key(channel, json.loads(c).get("customer", {}).get(field)) for c in contexts)
+    return sorted({key for key in keys if key is not None})
 
 
 def add_do_not_contact_file(store: Store, path: str | Path, *, reason: str) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from repeatly.campaigns._control import control_group
 from repeatly.campaigns._links import link_base, unsubscribe_url
 from repeatly.campaigns._messages import CHECK_SECONDS, Rendered, Templates, offer_text
 from repeatly.campaigns._playbooks import LANGUAGES, Playbook, load_playbook
-from repeatly.campaigns._rules import ContactRules, over_cap, reachable
+from repeatly.campaigns._rules import ContactRules, SentRecently, over_cap, reachable
 from repeatly.exceptions import InputError, PlaybookError
 from repeatly.offers import Coupon, issue_coupons
 from repeatly.store import Store, contact_key
@@ -542,17 +542,17 @@ def _contactable(
                 )
         reasons[hit] = "do not contact"
     since = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=6)
-    capped = over_cap(ids, store.sent_since(since), rules=rules)
+    capped = over_cap(chosen, SentRecently(store.sent_messages_since(since)), rules=rules)
     reasons[(reasons == "") & capped] = (
         f"frequency cap: {rules.max_per_week} messages in the last 7 days"
     )
-    unsubscribed = store.unsubscribed()
+    unsubscribed, opted_out = store.unsubscribed(), store.unsubscribed_addresses()
     answered = store.answered_by()
     ok_by: dict[str, np.ndarray] = {}
     why_not: dict[str, np.ndarray] = {}
     for channel in book.channels:
         ok_by[channel], why_not[channel] = reachable(
-            chosen, channel, rules=rules, unsubscribed=unsubscribed
+            chosen, channel, rules=rules, unsubscribed=unsubscribed, opted_out=opted_out
         )
     channel_of = np.full(n, None, dtype=object)
     for i, customer in enumerate(ids):

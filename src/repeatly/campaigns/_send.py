@@ -53,10 +53,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from repeatly._files import json_plain
+from repeatly.campaigns._addresses import address_key, address_problem
 from repeatly.campaigns._links import link_base, unsubscribe_url
 from repeatly.campaigns._messages import Templates
 from repeatly.campaigns._plan import CampaignPlan, message_context, stored_context
-from repeatly.campaigns._rules import ContactRules
+from repeatly.campaigns._rules import ADDRESS_FIELD, ContactRules, SentRecently
 from repeatly.campaigns._sms import SmsGateway, phone_number, sms_parts
 from repeatly.campaigns._smtp import (
     Connection,
@@ -97,7 +98,8 @@ class SendResult:
     ``sent`` went; ``pending`` were put off by the server for now and are tried again
     by a later run (not before their retry time); ``bounced`` had their address
     refused for good (now on the do-not-contact list); ``skipped`` were suppressed (do
-    not contact, unsubscribed, bounced before); ``failed`` were refused for good;
+    not contact, unsubscribed, bounced before, the same address as another customer);
+    ``failed`` were refused for good or had an address that cannot be sent to;
     ``unknown`` were handed over and their answer never came (settled by the next run);
     ``postponed`` wait for the cap or an earlier step; ``waiting`` have no sender set
     up; ``released`` were taken back from an earlier run that was interrupted, or sent
@@ -270,10 +272,12 @@ def send_campaign(
     """Record the campaign if it is new, then send the e-mails that are due.
 
     Messages by other channels wait for their senders. Each message is sent once
-    (see the module's description), re-checking the do-not-contact list, opt-outs and
-    the frequency cap just before it goes; a message over the cap waits for a later
-    run. A customer gets one step of a campaign at a time: when a step goes later than
-    planned, the next ones move to keep their distance from it.
+    (see the module's description), re-checking the address, the do-not-contact list,
+    opt-outs and the frequency cap (for the customer and the address) just before it
+    goes; a message over the cap waits for a later run, and of customer ids sharing an
+    address only the first gets the campaign's messages. A customer gets one step of a
+    campaign at a time: when a step goes later than planned, the next ones move to keep
+    their distance from it.
 
     Links are made as each message goes, from the shop's address in ``plan`` (its
     ``shop`` option: the one given to this send), not from the one recorded with the
@@ -396,8 +400,9 @@ def _send_due(
     done = 0
     reached: set[str] = set()  # customers given a message (or held back) in this run
     # the week's messages are counted once, then kept up to date as this run sends
-    sent_week = store.sent_since(now - dt.timedelta(days=7))
-    # and the playbook's steps each customer got within its repeat window
+    sent_week = SentRecently(store.sent_messages_since(now - dt.timedelta(days=7)))
+    owners = _address_owners(store, campaign_id)
+    # and the playbook's steps each customer and address got within its repeat window
     with store.connect() as db:
         recent = db.messages.sent_steps(
             templates.playbook.name, now - dt.timedelta(days=templates.playbook.repeat_days)
@@ -407,6 +412,7 @@ def _send_due(
             while batch := _claim(store, campaign_id, claim, today, channel, now):
                 # opt-outs are read again for each batch: a long send sees new ones
                 blocked, unsubscribed = store.blocked(), store.unsubscribed()
+                opted_out = store.unsubscribed_addresses()
                 for row in batch:
                     if row["customer_id"] in reached:  # one message of a campaign a run
                         _finish(store, row, "pending", error="an earlier step went first")
@@ -425,6 +431,8 @@ def _send_due(
                                 retries=retries,
                                 blocked=blocked,
                                 unsubscribed=unsubscribed,
+                                opted_out=opted_out,
+                                owners=owners,
                                 sent_week=sent_week,
                                 recent=recent,
                             )
@@ -440,8 +448,10 @@ def _send_due(
                         reached.add(row["customer_id"])
                     setattr(result, outcome, getattr(result, outcome) + 1)
                     if outcome == "sent":
-                        sent_week[row["customer_id"]] += 1
-                        recent[row["customer_id"], row["step"]] = now
+                        sent_week.add(row["message_id"], row["customer_id"], row.get("sent_to"))
+                        for who in (row["customer_id"], row.get("sent_to")):
+                            if who:
+                                recent[who, row["step"]] = now
                         result.by_channel[channel] = result.by_channel.get(channel, 0) + 1
                         result.sms_parts += row.get("parts", 0)
                     elif outcome in ("failed", "bounced"):
@@ -669,20 +679,39 @@ def _send_one(
     retries: int,
     blocked: set[str],
     unsubscribed: set[tuple[str, str]],
-    sent_week: Mapping[str, int],
+    opted_out: set[tuple[str, str]],
+    owners: Mapping[tuple[str, str], str],
+    sent_week: SentRecently,
     recent: Mapping[tuple[str, str], dt.datetime],
 ) -> str:
     context = stored_context(row["context"])
     customer, channel = row["customer_id"], transport.channel
-    if {
-        contact_key(customer),
-        contact_key(context["customer"]["email"]),
-        contact_key(context["customer"]["phone"]),
-    } & blocked or (customer, channel) in unsubscribed:
+    problem = address_problem(channel, str(context["customer"][ADDRESS_FIELD[channel]]))
+    if problem is not None:  # never handed to the server
+        row["error"] = problem
+        _finish(store, row, "failed", error=problem)
+        return "failed"
+    key = row["sent_to"] = address_key(channel, context["customer"][ADDRESS_FIELD[channel]])
+    if (
+        {
+            contact_key(customer),
+            contact_key(context["customer"]["email"]),
+            contact_key(context["customer"]["phone"]),
+            key,
+        }
+        & blocked
+        or (customer, channel) in unsubscribed
+        or (key, channel) in opted_out
+    ):
         _finish(store, row, "skipped", error="do not contact, unsubscribed or bounced")
         return "skipped"
-    if (customer, row["step"]) in recent:  # this step of the playbook, in another campaign
-        got = recent[customer, row["step"]]
+    owner = owners.get((channel, key), customer) if key is not None else customer
+    if owner != customer:  # one message a step to an address: it goes to the first id
+        _finish(store, row, "skipped", error=f"same address as customer {owner}")
+        return "skipped"
+    # this step of the playbook, in another of its campaigns, to this customer or address
+    got = recent.get((customer, row["step"])) or (key and recent.get((key, row["step"])))
+    if got:
         days = templates.playbook.repeat_days
         _finish(
             store,
@@ -691,7 +720,7 @@ def _send_one(
             error=f"got this step of the playbook on {got:%Y-%m-%d} (repeat window {days} days)",
         )
         return "skipped"
-    if sent_week.get(customer, 0) >= rules.max_per_week:
+    if sent_week.count(customer, (key,)) >= rules.max_per_week:
         _finish(store, row, "pending", error="frequency cap: postponed")
         return "postponed"
     extend = _extend_coupon(context, templates.playbook, today)
@@ -821,6 +850,24 @@ def _put_off(
     return "pending"
 
 
+def _address_owners(store: Store, campaign_id: int) -> dict[tuple[str, str], str]:
+    """Whom a campaign writes to at each (channel, normalised address): the first id.
+
+    Customer ids sharing an address get one message a step between them, the one
+    addressed to the first of them (in the order of the ids), whichever run sends it.
+    """
+    owners: dict[tuple[str, str], str] = {}
+    with store.connect() as db:
+        rows = db.campaigns.contexts(campaign_id)
+    for customer, channel, text in rows:
+        if channel not in ADDRESS_FIELD:
+            continue
+        key = address_key(channel, json.loads(text)["customer"].get(ADDRESS_FIELD[channel]))
+        if key is not None and ((channel, key) not in owners or customer < owners[channel, key]):
+            owners[channel, key] = customer
+    return owners
+
+
 def _claim(
     store: Store, campaign_id: int, claim: str, today: dt.date, channel: str, now: dt.datetime
 ) -> list[dict[str, Any]]:
@@ -857,9 +904,10 @@ def _finish(
     one when it went late; ``extend`` (a coupon code and a day) keeps the coupon valid
     until that day.
     """
+    sent_to = row.get("sent_to") if status in ("sent", "unknown") else None
     with store.begin() as db:
         if not db.messages.settle(
-            row, status, sent_at=sent_at, error=error, retry_at=retry_at, was=was
+            row, status, sent_at=sent_at, error=error, retry_at=retry_at, was=was, sent_to=sent_to
         ):
             return False
         if later:

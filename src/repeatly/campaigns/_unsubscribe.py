@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from repeatly.campaigns._optout import read_link
+from repeatly.campaigns._optout import opt_out, read_link
 from repeatly.campaigns._playbooks import LANGUAGES
 from repeatly.exceptions import InputError
 from repeatly.store import Store
@@ -204,7 +204,7 @@ def answer_unsubscribe(
         return found(200, "confirm", form=True)
     if not _one_click(body, content_type):
         return found(400, "not_one_click", form=True)
-    store.unsubscribe(customer, channel)
+    opt_out(store, customer, channel)
     log.info("unsubscribed %s from %s", customer, channel)
     return found(200, "done", recorded=True)
 

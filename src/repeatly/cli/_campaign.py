@@ -539,7 +539,7 @@ SEND_LINES = (
     ("pending", "pending (the server said try later; a later send retries them)"),
     ("unknown", "unknown (handed over, no answer; the next send settles them)"),
     ("bounced", "bounced (address refused; on the do-not-contact list now)"),
-    ("skipped", "suppressed (do not contact, unsubscribed or bounced)"),
+    ("skipped", "suppressed (do not contact, unsubscribed, bounced, or an address shared)"),
     ("postponed", "postponed (frequency cap, or an earlier step went today)"),
     ("released", "taken back from an interrupted send, or sent again after no answer"),
     ("waiting", "waiting (no --smtp, --sms-url or --out for them)"),

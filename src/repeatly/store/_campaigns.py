@@ -126,3 +126,25 @@ class CampaignRepository:
             )
         )
         return [(row[0], row[1], row[2]) for row in rows]
+
+    def contexts(self, campaign_id: int) -> list[tuple[str, str, str]]:
+        """The treatment group's (customer, channel, recorded message fields as JSON)."""
+        rows = self.connection.execute(
+            sa.select(recipients.c.customer_id, recipients.c.channel, recipients.c.context)
+            .where(
+                recipients.c.campaign_id == campaign_id,
+                recipients.c.grp == "treatment",
+                recipients.c.context.is_not(None),
+            )
+            .order_by(recipients.c.customer_id)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def contexts_of(self, customer_id: str) -> list[str]:
+        """A customer's recorded message fields (JSON), one per campaign, oldest first."""
+        rows = self.connection.execute(
+            sa.select(recipients.c.context)
+            .where(recipients.c.customer_id == customer_id, recipients.c.context.is_not(None))
+            .order_by(recipients.c.campaign_id)
+        )
+        return list(rows.scalars())

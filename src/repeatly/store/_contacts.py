@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from repeatly.store.tables import do_not_contact, unsubscribes
+from repeatly.store.tables import do_not_contact, unsubscribed_addresses, unsubscribes
 
 __all__ = ["ContactRepository", "contact_key"]
 
@@ -57,13 +57,36 @@ class ContactRepository:
         """The do-not-contact values, normalised."""
         return set(self.connection.execute(sa.select(do_not_contact.c.value)).scalars())
 
-    def unsubscribe(self, customer_id: str, channel: str, *, at: dt.datetime) -> bool:
-        """Record an opt-out of a channel; whether it was new."""
+    def unsubscribe(
+        self, customer_id: str, channel: str, *, at: dt.datetime, addresses: Iterable[str] = ()
+    ) -> bool:
+        """Record an opt-out of a channel, for the customer and their addresses.
+
+        ``addresses`` are normalised already (``repeatly.campaigns`` knows how); each is
+        opted out of the channel too, whichever customer it is recorded for. Returns
+        whether the customer's opt-out was new.
+        """
         exists = self.connection.execute(
             sa.select(unsubscribes.c.customer_id).where(
                 unsubscribes.c.customer_id == customer_id, unsubscribes.c.channel == channel
             )
         ).first()
+        known = set(
+            self.connection.execute(
+                sa.select(unsubscribed_addresses.c.address).where(
+                    unsubscribed_addresses.c.channel == channel
+                )
+            ).scalars()
+        )
+        new = sorted(set(addresses) - known)
+        if new:
+            self.connection.execute(
+                unsubscribed_addresses.insert(),
+                [
+                    {"address": a, "channel": channel, "customer_id": customer_id, "at": at}
+                    for a in new
+                ],
+            )
         if exists is not None:
             return False
         self.connection.execute(
@@ -75,5 +98,12 @@ class ContactRepository:
         """The (customer, channel) pairs that opted out."""
         rows = self.connection.execute(
             sa.select(unsubscribes.c.customer_id, unsubscribes.c.channel)
+        )
+        return {(row[0], row[1]) for row in rows}
+
+    def unsubscribed_addresses(self) -> set[tuple[str, str]]:
+        """The (normalised address, channel) pairs that opted out."""
+        rows = self.connection.execute(
+            sa.select(unsubscribed_addresses.c.address, unsubscribed_addresses.c.channel)
         )
         return {(row[0], row[1]) for row in rows}

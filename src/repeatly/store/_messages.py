@@ -81,18 +81,45 @@ class MessageRepository:
         return Counter({row[0]: int(row[1]) for row in rows})
 
     def sent_steps(self, playbook: str, since: dt.datetime) -> dict[tuple[str, str], dt.datetime]:
-        """When each customer last got each step of a playbook's campaigns after a moment."""
+        """When each customer, and each address, last got each step of a playbook.
+
+        Keys are (customer id, step) and (normalised address sent to, step), over the
+        messages of the playbook's campaigns sent after ``since``.
+        """
         rows = self.connection.execute(
-            sa.select(messages.c.customer_id, messages.c.step, sa.func.max(messages.c.sent_at))
+            sa.select(
+                messages.c.customer_id,
+                messages.c.sent_to,
+                messages.c.step,
+                sa.func.max(messages.c.sent_at),
+            )
             .join(campaigns, campaigns.c.id == messages.c.campaign_id)
             .where(
                 campaigns.c.playbook == playbook,
                 messages.c.status == "sent",
                 messages.c.sent_at > since,
             )
-            .group_by(messages.c.customer_id, messages.c.step)
+            .group_by(messages.c.customer_id, messages.c.sent_to, messages.c.step)
         )
-        return {(row[0], row[1]): row[2] for row in rows}
+        last: dict[tuple[str, str], dt.datetime] = {}
+        for customer, address, step, at in rows:
+            for who in (customer, address):
+                if who and ((who, step) not in last or at > last[who, step]):
+                    last[who, step] = at
+        return last
+
+    def sent_messages_since(self, since: dt.datetime) -> list[tuple[str, str, str | None]]:
+        """Messages sent after a moment, all campaigns: (message id, customer, sent to).
+
+        ``sent_to`` is the normalised address, empty for messages of earlier releases
+        and for letters.
+        """
+        rows = self.connection.execute(
+            sa.select(messages.c.message_id, messages.c.customer_id, messages.c.sent_to).where(
+                messages.c.status == "sent", messages.c.sent_at > since
+            )
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
 
     def claim(
         self,
@@ -174,13 +201,14 @@ class MessageRepository:
         error: str | None = None,
         retry_at: dt.datetime | None = None,
         was: str = "sending",
+        sent_to: str | None = None,
     ) -> bool:
         """Settle a claimed message, if its claim still holds; whether it did.
 
         ``was`` is the status the message must still have (``unknown`` for one handed
         over whose answer is being read); ``retry_at`` puts a pending one off until
-        then. The claim stays on the row, so the run that settled it does not take it
-        again.
+        then; ``sent_to`` is the normalised address it was handed over to. The claim
+        stays on the row, so the run that settled it does not take it again.
         """
         done = self.connection.execute(
             messages.update()
@@ -189,7 +217,7 @@ class MessageRepository:
                 messages.c.status == was,
                 messages.c.claim == row["claim"],  # still this run's: not taken over
             )
-            .values(status=status, sent_at=sent_at, error=error, retry_at=retry_at)
+            .values(status=status, sent_at=sent_at, error=error, retry_at=retry_at, sent_to=sent_to)
         ).rowcount
         return bool(done)
 

@@ -113,20 +113,34 @@ class Store:
         with self.connect() as db:
             return db.contacts.blocked()
 
-    def unsubscribe(self, customer_id: str, channel: str) -> None:
-        """Record that a customer does not want messages by a channel any more."""
+    def unsubscribe(self, customer_id: str, channel: str, *, addresses: Iterable[str] = ()) -> None:
+        """Record that a customer does not want messages by a channel any more.
+
+        ``addresses`` (normalised e-mail addresses or phone numbers) are opted out of
+        the channel as well, for every customer who has them.
+        """
         with self.begin() as db:
-            db.contacts.unsubscribe(customer_id, channel, at=_now())
+            db.contacts.unsubscribe(customer_id, channel, at=_now(), addresses=addresses)
 
     def unsubscribed(self) -> set[tuple[str, str]]:
         """The (customer, channel) pairs that opted out."""
         with self.connect() as db:
             return db.contacts.unsubscribed()
 
+    def unsubscribed_addresses(self) -> set[tuple[str, str]]:
+        """The (normalised address, channel) pairs that opted out."""
+        with self.connect() as db:
+            return db.contacts.unsubscribed_addresses()
+
     def sent_since(self, since: dt.datetime) -> Counter[str]:
         """Messages sent to each customer after a moment, across all campaigns."""
         with self.connect() as db:
             return db.messages.sent_since(since)
+
+    def sent_messages_since(self, since: dt.datetime) -> list[tuple[str, str, str | None]]:
+        """Messages sent after a moment: (message id, customer, address it went to)."""
+        with self.connect() as db:
+            return db.messages.sent_messages_since(since)
 
     def answered_by(self) -> dict[str, Counter[str]]:
         """For each customer, how often they answered each channel before."""

@@ -20,6 +20,7 @@ __all__ = [
     "responses",
     "senders",
     "settings",
+    "unsubscribed_addresses",
     "unsubscribes",
 ]
 
@@ -76,6 +77,8 @@ messages = sa.Table(
     # when a message put off for now may be tried again; how often its answer was lost
     sa.Column("retry_at", sa.DateTime(timezone=True)),
     sa.Column("unsure", sa.Integer, nullable=False, server_default="0"),
+    # the normalised address a message went to (e-mail, phone), for the cap by address
+    sa.Column("sent_to", sa.String(255)),
     sa.Index("messages_by_customer", "customer_id", "sent_at"),
     sa.Index("messages_by_status", "campaign_id", "status", "due_on"),
 )
@@ -113,6 +116,15 @@ unsubscribes = sa.Table(
     metadata,
     sa.Column("customer_id", sa.String(200), primary_key=True),
     sa.Column("channel", sa.String(10), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+#: Addresses opted out of a channel (normalised), and the customer whose link did it.
+unsubscribed_addresses = sa.Table(
+    "unsubscribed_addresses",
+    metadata,
+    sa.Column("address", sa.String(255), primary_key=True),
+    sa.Column("channel", sa.String(10), primary_key=True),
+    sa.Column("customer_id", sa.String(200), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 do_not_contact = sa.Table(
