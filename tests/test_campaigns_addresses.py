@@ -196,7 +196,13 @@ def test_the_cap_counts_what_an_address_got_across_customer_ids(smtp_server):
     one = ContactRules(max_per_week=1)
     with open_store("sqlite://") as store:
         plan = plan_campaign(
-            "monthly_coupon", people, store=store, as_of=AS_OF, control_share=0, rules=one
+            "monthly_coupon",
+            people,
+            store=store,
+            as_of=AS_OF,
+            control_share=0,
+            rules=one,
+            shop=SHOP,
         )
         # after planning, another campaign wrote to Ann under another id, "x9"
         _other_campaign_sent(store, "x9", "ann@example.org", NOON - dt.timedelta(days=1))

@@ -485,3 +485,26 @@ def test_a_failed_tls_upgrade_or_login_stops_the_send(smtp_server, options, said
         status = _statuses(store)
     assert said.format(port=port) in result.stopped and not result.ok
     assert {s for s, _e in status.values()} == {"pending"} and not recorder.received
+
+
+def test_the_repeat_window_holds_for_an_address_under_another_customer_id(smtp_server):
+    recorder = smtp_server[2]
+    with open_store("sqlite://") as store:
+        first = _win_back(store, 3)
+        send_campaign(first, store, smtp=_settings(smtp_server), now=NOON)
+        # the next export has Anna under a new id (she registered again), same mailbox
+        again = _audience(3).assign(status="lost", consent_email=True, consent_sms=False)
+        again.loc[0, ["customer_id", "email"]] = ["n000", " USER0@example.org "]
+        other = plan_campaign(
+            "win_back", again, store=store, as_of=AS_OF, control_share=0, shop=SHOP, new=True
+        )
+        result = send_campaign(
+            other, store, smtp=_settings(smtp_server), now=NOON + dt.timedelta(days=1)
+        )
+        status = _statuses(store)
+    assert result.sent == 0 and result.skipped == 3
+    assert status[("n000", "thanks")] == (
+        "skipped",
+        "got this step of the playbook on 2024-06-02 (repeat window 30 days)",
+    )
+    assert [m["To"] for m in recorder.messages()].count("user0@example.org") == 1
