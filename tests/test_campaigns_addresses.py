@@ -224,7 +224,7 @@ def test_the_cap_counts_what_an_address_got_across_customer_ids(smtp_server):
     assert [m["To"] for m in recorder.messages()] == ["bob@example.org", "ann@example.org"]
     assert statuses["p0", "coupon"] == ("sent", None, "ann@example.org")
     reasons = dict(zip(replanned.excluded.customer_id, replanned.excluded.reason, strict=True))
-    assert reasons == {"q0": "frequency cap: 1 messages in the last 7 days"}
+    assert reasons == {"q0": "frequency cap: 1 message in the last 7 days"}
 
 
 def test_bad_addresses_are_left_out_with_their_reason_and_never_reach_the_server(smtp_server):

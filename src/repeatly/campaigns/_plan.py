@@ -544,7 +544,8 @@ def _contactable(
     since = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=6)
     capped = over_cap(chosen, SentRecently(store.sent_messages_since(since)), rules=rules)
     reasons[(reasons == "") & capped] = (
-        f"frequency cap: {rules.max_per_week} messages in the last 7 days"
+        f"frequency cap: {rules.max_per_week} "
+        f"{'message' if rules.max_per_week == 1 else 'messages'} in the last 7 days"
     )
     unsubscribed, opted_out = store.unsubscribed(), store.unsubscribed_addresses()
     answered = store.answered_by()

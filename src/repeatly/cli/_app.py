@@ -551,7 +551,8 @@ def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
     future = quality.get("future_dates")
     if future:
         err.print(
-            f"[yellow]left out {fmt_number(future)} order lines dated after "
+            f"[yellow]left out {fmt_number(future)} order {'line' if future == 1 else 'lines'} "
+            "dated after "
             f"{quality.get('reference_date')}[/] (the data-quality section counts them)",
             highlight=False,
             soft_wrap=True,
