@@ -343,9 +343,9 @@ def test_a_claim_whose_pid_lives_on_in_another_process_is_taken_back_after_its_l
 
 
 def test_a_send_renews_its_lease_and_ends_it(smtp_server, monkeypatch, tmp_path):
-    from repeatly.campaigns import _send
+    from repeatly.campaigns import _claims
 
-    monkeypatch.setattr(_send, "RENEW_EVERY", 0.0)  # renew at every chance
+    monkeypatch.setattr(_claims, "RENEW_EVERY", 0.0)  # renew at every chance
     seen: list[dt.datetime] = []
     with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         plan = _win_back(store, 4)

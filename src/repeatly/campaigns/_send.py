@@ -43,29 +43,33 @@ import json
 import os
 import smtplib
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from repeatly._files import json_plain
 from repeatly.campaigns._addresses import address_key, address_problem
+from repeatly.campaigns._claims import ACTIVE, Lease, UnknownPolicy, release_abandoned
 from repeatly.campaigns._links import link_base, unsubscribe_url
 from repeatly.campaigns._messages import Templates
 from repeatly.campaigns._plan import CampaignPlan, message_context, stored_context
 from repeatly.campaigns._rules import ADDRESS_FIELD, ContactRules, SentRecently
-from repeatly.campaigns._sms import SmsGateway, phone_number, sms_parts
+from repeatly.campaigns._sms import SmsGateway
 from repeatly.campaigns._smtp import (
-    Connection,
     Lost,
     Refused,
     SmtpSettings,
-    build_email,
-    kind_of_answer,
+)
+from repeatly.campaigns._transports import (
+    EmailTransport,
+    OfflineTransport,
+    SmsTransport,
+    Stop,
+    Transport,
 )
 from repeatly.exceptions import ConflictError, InputError, PlaybookError
 from repeatly.offers import save_coupons
@@ -74,19 +78,11 @@ from repeatly.store import Store, contact_key
 __all__ = ["UNKNOWN_POLICIES", "SendResult", "record_campaign", "send_campaign"]
 
 CLAIM_BATCH = 200  # messages claimed at a time
-#: A send's claims hold this long unless it renews its lease (it does while it runs).
-LEASE = dt.timedelta(seconds=60)
-RENEW_EVERY = 15.0  # seconds between renewals of a lease
-#: Failures in a row (no answer, connection lost, server closing) that stop a send.
-STOP_AFTER = 3
 #: Attempts at a message the servers keep putting off before it is failed.
 MAX_ATTEMPTS = 8
 #: What to do with a message handed over whose answer never came: send it once more
 #: with the same Message-ID, count it as sent, or leave it for a person to decide.
 UNKNOWN_POLICIES = ("retry", "sent", "hold")
-UnknownPolicy = Literal["retry", "sent", "hold"]
-
-_ACTIVE: set[str] = set()  # the claims of the sends running in this process
 
 
 @dataclass
@@ -335,23 +331,23 @@ def send_campaign(
     if rules.quiet(local.time()):
         result.quiet = True
         return result
-    result.released = _release_abandoned(store, campaign_id, unknown)
+    result.released = release_abandoned(store, campaign_id, unknown)
     templates = Templates(plan.playbook)
     with store.connect() as db:
         counts = db.messages.due_counts(campaign_id, today)
-    transports: dict[str, _Transport] = {}
+    transports: dict[str, Transport] = {}
     if smtp is not None:
-        transports["email"] = _EmailTransport(smtp)
+        transports["email"] = EmailTransport(smtp)
     if sms is not None:
-        transports["sms"] = _SmsTransport(sms)
+        transports["sms"] = SmsTransport(sms)
     if files is not None:
-        transports["call"] = _OfflineTransport("call")
-        transports["letter"] = _OfflineTransport("letter")
+        transports["call"] = OfflineTransport("call")
+        transports["letter"] = OfflineTransport("letter")
     result.waiting = sum(n for ch, n in counts.items() if ch not in transports)
     total = sum(n for ch, n in counts.items() if ch in transports)
     claim = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    _ACTIVE.add(claim)
-    lease = _Lease(store, claim)
+    ACTIVE.add(claim)
+    lease = Lease(store, claim)
     try:
         _send_due(
             store,
@@ -374,7 +370,7 @@ def send_campaign(
         with store.begin() as db:
             db.messages.release_claim(claim)
             db.senders.end(claim)
-        _ACTIVE.discard(claim)
+        ACTIVE.discard(claim)
     if files is not None and not result.stopped:
         result.files = _write_files(store, campaign_id, plan, templates, Path(files), today)
     return result
@@ -384,7 +380,7 @@ def _send_due(
     store: Store,
     campaign_id: int,
     claim: str,
-    transports: Mapping[str, _Transport],
+    transports: Mapping[str, Transport],
     templates: Templates,
     result: SendResult,
     *,
@@ -436,7 +432,7 @@ def _send_due(
                                 sent_week=sent_week,
                                 recent=recent,
                             )
-                        except _Stop as exc:  # nothing more can go: leave the rest as it is
+                        except Stop as exc:  # nothing more can go: leave the rest as it is
                             result.stopped = f"{channel}: {exc}"
                             return
                         except Exception as exc:  # one bad message must not stop the rest
@@ -518,10 +514,6 @@ class _Links:
             )
 
 
-class _Stop(Exception):
-    """Nothing more can be sent this run: the sender, the server or a template is wrong."""
-
-
 class _RefusedAfter(Refused):
     """A refusal of a message already handed over (status ``was``)."""
 
@@ -530,145 +522,9 @@ class _RefusedAfter(Refused):
         self.was = was
 
 
-class _Transport:
-    """How one channel hands over a message, in two halves around the commit.
-
-    ``prepare`` does everything short of delivering; ``deliver`` delivers and returns
-    (code, answer). With ``commit_first`` the message is marked ``unknown`` between the
-    two (SMTP: a message whose final dot never came is dropped); without, it is marked
-    after a successful ``deliver`` (an HTTP gateway that honours the idempotency key
-    delivers a message posted again once). ``kind`` says what an answer means.
-    ``failures`` counts the failures in a row, which stop the send at ``STOP_AFTER``.
-    """
-
-    channel = ""
-    commit_first = True
-    failures = 0
-
-    def address(self, context: Mapping[str, Any]) -> str:
-        raise NotImplementedError
-
-    def prepare(
-        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
-    ) -> None:
-        raise NotImplementedError
-
-    def deliver(self) -> tuple[int, str]:
-        raise NotImplementedError
-
-    def kind(self, code: int, answer: str) -> str:
-        """``sent``, ``temporary``, ``bounce``, ``failed``, ``sender`` or ``lost``."""
-        raise NotImplementedError
-
-    def failed_in_a_row(self, error: str) -> None:
-        """Count a failure; stop the send when there were too many in a row."""
-        self.failures += 1
-        if self.failures >= STOP_AFTER:
-            raise _Stop(f"{self.failures} failures in a row, the last: {error}")
-
-    def reset(self) -> None:
-        """Forget a connection that failed."""
-
-    def close(self) -> None:
-        """Close what the transport holds open."""
-
-
-class _EmailTransport(_Transport):
-    channel = "email"
-    commit_first = True
-
-    def __init__(self, smtp: SmtpSettings) -> None:
-        self.smtp = smtp
-        self.connection = Connection(smtp)
-
-    def address(self, context: Mapping[str, Any]) -> str:
-        return str(context["customer"]["email"])
-
-    def prepare(
-        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
-    ) -> None:
-        message = build_email(
-            rendered.subject,
-            rendered.body,
-            to=to,
-            sender=self.smtp.sender,
-            message_id=message_id,
-            unsubscribe=row["unsubscribe_url"],
-            now=now,
-        )
-        self.connection.begin(self.smtp.sender, to, message)
-
-    def deliver(self) -> tuple[int, str]:
-        return self.connection.end()
-
-    def kind(self, code: int, answer: str) -> str:
-        return kind_of_answer(code, answer, stage="end")
-
-    def reset(self) -> None:
-        self.connection.reset()
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-class _SmsTransport(_Transport):
-    channel = "sms"
-    commit_first = False
-
-    def __init__(self, gateway: SmsGateway) -> None:
-        self.gateway = gateway
-        self.pending: tuple[str, str, str] = ("", "", "")
-
-    def address(self, context: Mapping[str, Any]) -> str:
-        return phone_number(str(context["customer"]["phone"]))
-
-    def prepare(
-        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
-    ) -> None:
-        self.pending = (to, rendered.body, message_id)
-        row["parts"] = sms_parts(rendered.body)[2]
-
-    def deliver(self) -> tuple[int, str]:
-        try:
-            return self.gateway.send(*self.pending)
-        except OSError as exc:  # the gateway could not be reached: nothing was posted
-            raise Lost(f"cannot reach the SMS gateway ({exc})") from None
-
-    def kind(self, code: int, answer: str) -> str:
-        if 200 <= code < 300:
-            return "sent"
-        if code in (401, 403):
-            return "sender"
-        return "temporary" if code == 429 or code >= 500 else "failed"
-
-
-class _OfflineTransport(_Transport):
-    """Calls and letters: given out by marking them sent; the files follow."""
-
-    commit_first = False
-
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-
-    def address(self, context: Mapping[str, Any]) -> str:
-        field = "phone" if self.channel == "call" else "address"
-        return str(context["customer"][field])
-
-    def prepare(
-        self, to: str, rendered: Any, message_id: str, now: dt.datetime, row: dict[str, Any]
-    ) -> None:
-        """Nothing to hand over: the file is written from the database."""
-
-    def deliver(self) -> tuple[int, str]:
-        return 200, ""
-
-    def kind(self, code: int, answer: str) -> str:
-        return "sent"
-
-
 def _send_one(
     store: Store,
-    transport: _Transport,
+    transport: Transport,
     templates: Templates,
     row: dict[str, Any],
     *,
@@ -728,7 +584,7 @@ def _send_one(
     try:
         rendered = templates.render(row["step"], channel, context["language"], context)
     except PlaybookError as exc:  # the template is wrong, not the recipient: stop, keep it
-        raise _Stop(
+        raise Stop(
             f"{exc} (for customer {customer}); the message is left pending: fix the template "
             "and send again"
         ) from None
@@ -755,7 +611,7 @@ def _send_one(
             return _put_off(store, row, f"not sent after {retries} attempts: {exc}", now)
         except Refused as exc:
             if exc.kind == "sender":
-                raise _Stop(str(exc)) from None
+                raise Stop(str(exc)) from None
             outcome = _refused(store, row, exc, now, to=to, blocked=blocked)
         if outcome != "unknown":
             transport.failures = 0  # the server answered
@@ -765,7 +621,7 @@ def _send_one(
 
 def _attempt(
     store: Store,
-    transport: _Transport,
+    transport: Transport,
     row: dict[str, Any],
     to: str,
     rendered: Any,
@@ -917,123 +773,6 @@ def _finish(
         if extend is not None:
             db.coupons.extend(*extend)
     return True
-
-
-class _Lease:
-    """A send's lease in the store, renewed by a thread of its own while the send runs.
-
-    Another send takes this one's claims back once the lease has run out (``LEASE``
-    after the last renewal), on any machine and whatever process now has its PID.
-    """
-
-    def __init__(self, store: Store, claim: str) -> None:
-        self.store, self.claim = store, claim
-        self._stop = threading.Event()
-        now = _clock()
-        with store.begin() as db:
-            db.senders.start(
-                claim, host=socket.gethostname(), pid=os.getpid(), at=now, until=now + LEASE
-            )
-        self._thread = threading.Thread(target=self._renew, name="repeatly-lease", daemon=True)
-        url = store.engine.url
-        if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
-            self._thread.start()  # (a database in this process's memory: no one else sees it)
-
-    def _renew(self) -> None:
-        due = time.monotonic() + RENEW_EVERY
-        while not self._stop.is_set():
-            time.sleep(0.2)  # short sleeps: a wait with a deadline misbehaves on moved clocks
-            if time.monotonic() < due:
-                continue
-            due = time.monotonic() + RENEW_EVERY
-            try:
-                with self.store.begin() as db:
-                    db.senders.renew(self.claim, _clock() + LEASE)
-            except Exception:  # the database is busy or gone: the send's own writes will say
-                continue
-
-    def end(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-
-def _clock() -> dt.datetime:
-    """The machine's clock, for leases (not the moment a send is dated)."""
-    return dt.datetime.now(dt.UTC)
-
-
-def _release_abandoned(store: Store, campaign_id: int, unknown: UnknownPolicy) -> int:
-    """Put back the messages of sends that are over; how many there were.
-
-    A send is over when its lease has run out (it stopped renewing it), or, on this
-    machine, when its process no longer runs (or is this one, and the send has ended).
-    A message such a send handed over without an answer is settled by the ``unknown``
-    policy: sent again once, counted as sent, or left.
-    """
-    now = _clock()
-    released = 0
-    with store.begin() as db:
-        leases = db.senders.leases()
-        for customer, step, claim, claimed_at in db.messages.held(campaign_id):
-            if _gone(claim, claimed_at, leases, now):
-                db.messages.release(campaign_id, customer, step)
-                released += 1
-        for customer, step, claim, claimed_at, unsure in db.messages.unknown(campaign_id):
-            if unknown == "hold" or not _gone(claim, claimed_at, leases, now):
-                continue
-            if unknown == "sent":
-                db.messages.resolve_unknown(campaign_id, customer, step, "sent", unsure=unsure)
-            elif unsure <= 1:  # sent once more, with the same Message-ID
-                db.messages.resolve_unknown(campaign_id, customer, step, "pending", unsure=unsure)
-                released += 1
-        for claim, (_host, _pid, until) in leases.items():
-            if until < now and claim not in _ACTIVE:
-                db.senders.end(claim)  # a lease run out holds nothing any more
-    return released
-
-
-def _gone(
-    claim: str | None,
-    claimed_at: dt.datetime | None,
-    leases: Mapping[str, tuple[str, int, dt.datetime]],
-    now: dt.datetime,
-) -> bool:
-    """Whether the send that holds a claim is over."""
-    if claim is None:
-        return True
-    if claim in _ACTIVE:
-        return False
-    lease = leases.get(claim)
-    if lease is not None and lease[2] < now:
-        return True  # it stopped renewing its lease: dead, or cut off
-    host, _, rest = claim.partition(":")
-    pid = rest.partition(":")[0]
-    if host == socket.gethostname() and pid.isdigit():
-        return int(pid) == os.getpid() or not _running(int(pid))
-    if lease is not None:
-        return False
-    # a claim without a lease (a send of an earlier release): held for a lease from its claim
-    at = (
-        claimed_at if claimed_at is None or claimed_at.tzinfo else claimed_at.replace(tzinfo=dt.UTC)
-    )
-    return at is None or now - at > LEASE
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped by its parent) is gone too
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def _extend_coupon(
