@@ -569,11 +569,12 @@ def _send_one(
     got = recent.get((customer, row["step"])) or (key and recent.get((key, row["step"])))
     if got:
         days = templates.playbook.repeat_days
+        on = (got if got.tzinfo else got.replace(tzinfo=dt.UTC)).astimezone().date()  # local
         _finish(
             store,
             row,
             "skipped",
-            error=f"got this step of the playbook on {got:%Y-%m-%d} (repeat window {days} days)",
+            error=f"got this step of the playbook on {on} (repeat window {days} days)",
         )
         return "skipped"
     if sent_week.count(customer, (key,)) >= rules.max_per_week:
