@@ -75,7 +75,7 @@ MAX_SECONDS = 1.0
 #: Seconds a plan spends at most checking templates on its recipients (a plan of
 #: hundreds of thousands); the recipients left are checked by the send, message by
 #: message.
-CHECK_SECONDS = 10.0
+CHECK_SECONDS = 5.0
 
 _clock = time.monotonic  # never the wall clock; tests replace it
 
