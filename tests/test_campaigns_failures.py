@@ -508,3 +508,19 @@ def test_the_repeat_window_holds_for_an_address_under_another_customer_id(smtp_s
         "got this step of the playbook on 2024-06-02 (repeat window 30 days)",
     )
     assert [m["To"] for m in recorder.messages()].count("user0@example.org") == 1
+
+
+def test_messages_put_off_are_not_counted_as_due_before_their_retry_time(smtp_server):
+    recorder = smtp_server[2]
+    recorder.greylist.add("user1@example.org")
+    with open_store("sqlite://") as store:
+        plan = _win_back(store, 4)
+        send_campaign(plan, store, smtp=_settings(smtp_server), now=NOON)
+        with store.connect() as db:
+            campaign = db.campaigns.find(plan.name)
+            assert campaign is not None
+            day = NOON.date()
+            soon = db.messages.due_counts(campaign.id, day, ready=NOON)
+            later = db.messages.due_counts(campaign.id, day, ready=NOON + dt.timedelta(minutes=5))
+    # step 1 of user1 was put off for 5 minutes; the others went
+    assert (soon, later) == ({}, {"email": 1})

@@ -166,13 +166,12 @@ def record_campaign(plan: CampaignPlan, store: Store) -> tuple[int, bool]:
     transaction: a failure leaves the database as it was. Returns the campaign's id
     and whether it was recorded now.
     """
-    campaign_id, created, _joined = _record_or_join(plan, store)
+    campaign_id, created, _joined = _record_or_join(plan, store, store.secret())
     return campaign_id, created
 
 
-def _record_or_join(plan: CampaignPlan, store: Store) -> tuple[int, bool, int]:
+def _record_or_join(plan: CampaignPlan, store: Store, secret: bytes) -> tuple[int, bool, int]:
     """(campaign id, recorded now, customers who joined it now)."""
-    secret = store.secret()
     try:
         return _record(plan, store, secret)
     except ConflictError:  # another send recorded it first, a moment ago
@@ -323,8 +322,9 @@ def send_campaign(
         raise InputError("sender: expected the From address of the e-mails (--sender)")
     # the links of this send: from the shop's address given now, whatever was recorded
     base = link_base(plan.options["shop"], absolute=smtp is not None)  # e-mail needs one
-    links = _Links(store.secret(), shop_url=str(plan.options["shop"].get("url") or ""), base=base)
-    campaign_id, created, joined = _record_or_join(plan, store)
+    secret = store.secret()
+    links = _Links(secret, shop_url=str(plan.options["shop"].get("url") or ""), base=base)
+    campaign_id, created, joined = _record_or_join(plan, store, secret)
     result = SendResult(campaign=plan.name, created=created, joined=joined)
     local = now.astimezone()  # a naive moment is this machine's local time
     now, today = local.astimezone(dt.UTC), local.date()  # stored in UTC; days are local
@@ -334,7 +334,7 @@ def send_campaign(
     result.released = release_abandoned(store, campaign_id, unknown)
     templates = Templates(plan.playbook)
     with store.connect() as db:
-        counts = db.messages.due_counts(campaign_id, today)
+        counts = db.messages.due_counts(campaign_id, today, ready=now)
     transports: dict[str, Transport] = {}
     if smtp is not None:
         transports["email"] = EmailTransport(smtp)

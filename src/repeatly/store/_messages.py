@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -45,14 +44,22 @@ class MessageRepository:
         """
         insert_in_chunks(self.connection, messages, rows)
 
-    def due_counts(self, campaign_id: int, day: dt.date) -> dict[str, int]:
-        """Pending messages due on or before ``day``, by channel."""
+    def due_counts(
+        self, campaign_id: int, day: dt.date, *, ready: dt.datetime | None = None
+    ) -> dict[str, int]:
+        """Pending messages due on or before ``day``, by channel.
+
+        With ``ready``, not those a server put off until after it (their ``retry_at``).
+        """
         rows = self.connection.execute(
             sa.select(messages.c.channel, sa.func.count())
             .where(
                 messages.c.campaign_id == campaign_id,
                 messages.c.status == "pending",
                 messages.c.due_on <= day,
+                sa.true()
+                if ready is None
+                else sa.or_(messages.c.retry_at.is_(None), messages.c.retry_at <= ready),
             )
             .group_by(messages.c.channel)
         )
@@ -70,15 +77,6 @@ class MessageRepository:
             .group_by(messages.c.channel)
         )
         return {str(channel): int(n) for channel, n in rows}
-
-    def sent_since(self, since: dt.datetime) -> Counter[str]:
-        """Messages sent to each customer after a moment, across all campaigns."""
-        rows = self.connection.execute(
-            sa.select(messages.c.customer_id, sa.func.count())
-            .where(messages.c.status == "sent", messages.c.sent_at > since)
-            .group_by(messages.c.customer_id)
-        )
-        return Counter({row[0]: int(row[1]) for row in rows})
 
     def sent_steps(self, playbook: str, since: dt.datetime) -> dict[tuple[str, str], dt.datetime]:
         """When each customer, and each address, last got each step of a playbook.
@@ -324,22 +322,6 @@ class MessageRepository:
                 )
                 .values(due_on=day)
             )
-
-    def reopen(self, row: Mapping[str, Any]) -> None:
-        """Take back a ``sent`` this claim committed before the message was refused."""
-        self.connection.execute(
-            messages.update()
-            .where(
-                *_this_message(row),
-                messages.c.status == "sent",
-                messages.c.claim == row["claim"],
-            )
-            .values(status="sending", sent_at=None)
-        )
-
-    def note(self, row: Mapping[str, Any], error: str) -> None:
-        """Keep a remark on a message without changing its status."""
-        self.connection.execute(messages.update().where(*_this_message(row)).values(error=error))
 
     def held(self, campaign_id: int) -> list[tuple[str, str, str | None, dt.datetime]]:
         """Messages being sent: (customer, step, claim, claimed at)."""

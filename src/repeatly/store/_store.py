@@ -132,11 +132,6 @@ class Store:
         with self.connect() as db:
             return db.contacts.unsubscribed_addresses()
 
-    def sent_since(self, since: dt.datetime) -> Counter[str]:
-        """Messages sent to each customer after a moment, across all campaigns."""
-        with self.connect() as db:
-            return db.messages.sent_since(since)
-
     def sent_messages_since(self, since: dt.datetime) -> list[tuple[str, str, str | None]]:
         """Messages sent after a moment: (message id, customer, address it went to)."""
         with self.connect() as db:
