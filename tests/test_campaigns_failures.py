@@ -519,8 +519,8 @@ def test_messages_put_off_are_not_counted_as_due_before_their_retry_time(smtp_se
         with store.connect() as db:
             campaign = db.campaigns.find(plan.name)
             assert campaign is not None
-            day = NOON.date()
-            soon = db.messages.due_counts(campaign.id, day, ready=NOON)
-            later = db.messages.due_counts(campaign.id, day, ready=NOON + dt.timedelta(minutes=5))
+            day, noon = NOON.date(), NOON.astimezone(dt.UTC)  # the store's times are UTC
+            soon = db.messages.due_counts(campaign.id, day, ready=noon)
+            later = db.messages.due_counts(campaign.id, day, ready=noon + dt.timedelta(minutes=5))
     # step 1 of user1 was put off for 5 minutes; the others went
     assert (soon, later) == ({}, {"email": 1})

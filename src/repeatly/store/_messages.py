@@ -49,7 +49,8 @@ class MessageRepository:
     ) -> dict[str, int]:
         """Pending messages due on or before ``day``, by channel.
 
-        With ``ready``, not those a server put off until after it (their ``retry_at``).
+        With ``ready`` (a moment in UTC, as the store keeps them), not those a server
+        put off until after it (their ``retry_at``).
         """
         rows = self.connection.execute(
             sa.select(messages.c.channel, sa.func.count())
