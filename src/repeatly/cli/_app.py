@@ -358,8 +358,8 @@ def predict(
     model: Annotated[
         str,
         typer.Option(
-            help="auto, bgnbd, mbgnbd, pnbd or bgbb; auto picks by holdout error (with "
-            "--calibration-end) or BIC."
+            help="auto, bgnbd, mbgnbd, pnbd or bgbb; auto picks the lowest BIC on the "
+            "whole history (the same model in every command)."
         ),
     ] = "auto",
     unit: Annotated[

@@ -178,10 +178,10 @@ def forecast(
     lines
         Canonical order lines (``customer_id``, ``ordered_at``, ``amount``).
     model
-        ``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, ``"bgbb"`` or ``"auto"``: with a holdout,
-        the model with the lowest per-customer holdout error among BG/NBD, MBG/NBD and
-        Pareto/NBD; without one (or when nobody bought twice before the calibration
-        end, so the holdout cannot tell them apart), the lowest BIC. When nobody bought
+        ``"bgnbd"``, ``"mbgnbd"``, ``"pnbd"``, ``"bgbb"`` or ``"auto"``: the model with
+        the lowest BIC on the whole history among BG/NBD, MBG/NBD and Pareto/NBD, with or
+        without a holdout (the holdout judges the models but does not choose, so one data
+        set gets one model whichever command asks). When nobody bought
         twice at all, every model fits equally well and none is chosen: the figures are
         BG/NBD's, with a note.
     unit
@@ -269,7 +269,6 @@ def forecast(
     judged: dict[str, dict[str, Any]] = {}
     calibrated: dict[str, HistoryModel] = {}
     expected: dict[str, Any] = {}
-    on_holdout = False  # whether the models are judged on the holdout
     if calibration_end is not None:
         step("Fitting on the calibration period")
         calib = _summarised(
@@ -295,12 +294,6 @@ def forecast(
                 span, calib_rows.frequency, calib_rows.recency, calib_rows["T"]
             )
             judged[key] = steps.judge(expected[key], calib_rows)
-        # without a repeat purchase before the cut every model expects none after it,
-        # and the holdout cannot tell them apart
-        on_holdout = len(candidates) == 1 or steps.has_repeat(calib_rows)
-        if on_holdout:
-            for key in candidates:
-                comparison_rows.append(steps.compared(key, calibrated[key], judged[key]))
 
     step("Fitting the models")
     summary = stored = _summarised(
@@ -319,15 +312,14 @@ def forecast(
     repeat = steps.has_repeat(rows)
     # the engine groups the spend rows while numpy fits the purchase models
     with alongside(lambda: steps.spend_rows(summary), engine=summary) as spend_rows:
-        if on_holdout:  # chosen on the holdout: only it is refitted on the whole history
-            chosen = min(candidates, key=lambda k: judged[k]["mae"])
-            fits[chosen] = steps.fit_model(chosen, rows, penalizer)
-        else:  # fit every candidate on the whole history, keep one
-            for key in candidates:
-                fits[key] = steps.fit_model(key, rows, penalizer)
-                comparison_rows.append(steps.compared(key, fits[key], judged.get(key)))
-            # without repeat purchases every model's log-likelihood tends to 0: a tie
-            chosen = min(candidates, key=lambda k: steps.bic(fits[k])) if repeat else candidates[0]
+        # every candidate is fitted on the whole history and ``auto`` keeps the one with
+        # the lowest BIC, with or without a holdout: one data set, one model, whichever
+        # command asked (the holdout judges the models; it does not choose)
+        for key in candidates:
+            fits[key] = steps.fit_model(key, rows, penalizer)
+            comparison_rows.append(steps.compared(key, fits[key], judged.get(key)))
+        # without repeat purchases every model's log-likelihood tends to 0: a tie
+        chosen = min(candidates, key=lambda k: steps.bic(fits[k])) if repeat else candidates[0]
     if calibration_end is not None:
         holdout = {
             "calibration_end": calibration_end.isoformat(),
@@ -358,15 +350,8 @@ def forecast(
             "orders equally well (log-likelihood 0) and none is chosen over the others; "
             f"the figures are {label}'s, and every model expects no repeat purchases"
         )
-    elif model == "auto" and calibration_end is not None and not on_holdout:
-        notes.append(
-            f"model auto: no customer bought more than once before {calibration_end}, "
-            "so the holdout cannot tell the models apart; "
-            f"{label} has the lowest BIC on the whole history of {names}"
-        )
     elif model == "auto":
-        how = "the lowest holdout error" if calibration_end else "the lowest BIC"
-        notes.append(f"model auto: {label} has {how} of {names}")
+        notes.append(f"model auto: {label} has the lowest BIC on the whole history of {names}")
     fitted = fits[chosen]
     notes.extend(steps.fit_notes(fitted, spend, unit=unit, repeat=repeat))
 
