@@ -138,8 +138,15 @@ def test_status_follows_the_cycles_by_definition():
     ).to_pandas()
     ratio = status.days_since / status.cycle_days
     assert status.cycles_overdue.to_numpy() == pytest.approx(ratio.to_numpy())
-    expected = np.select([ratio <= 1, ratio <= 2, ratio <= 4], ["active", "due", "at_risk"], "lost")
+    orders = result.customers().set_index("customer_id").orders
+    once = status.customer_id.map(orders).to_numpy() == 1
+    expected = np.select(
+        [(ratio <= 1) & once, ratio <= 1, ratio <= 2, ratio <= 4],
+        ["new", "active", "due", "at_risk"],
+        "lost",
+    )
     assert (status.status == expected).all()
+    assert (status.status == "new").any()
     assert (status.lost_on.notna() == (status.status == "lost")).all()
     cycles = segments.category_cycles(lines, overrides={"furniture": 730}).to_pandas()
     assert cycles.set_index("category").loc["furniture", "cycle_days"] == 730

@@ -91,7 +91,7 @@ def test_each_segment_list_holds_its_members(written):
     assert len(leads) > 0
     priority = pd.read_csv(written / "segments" / "priority.csv")
     assert priority.priority.tolist() == list(range(1, len(frame) + 1))
-    order = {"active": 0, "due": 1, "at_risk": 2, "lost": 3}
+    order = {"new": 0, "active": 0, "due": 1, "at_risk": 2, "lost": 3}
     assert priority.status.map(order).is_monotonic_increasing
     champions = pd.read_csv(written / "segments" / "rfm_champions.csv")
     assert len(champions) == (frame.rfm_segment == "Champions").sum()

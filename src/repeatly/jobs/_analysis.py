@@ -75,6 +75,7 @@ class Metrics(Mapping[str, Any]):
     active_customers: int
     orders_per_customer_year: float | None
     annual_retention: float | None
+    statuses: dict[str, int] = field(default_factory=dict)
     acquisition_spend: float | None = None
     retention_spend: float | None = None
     cost_per_visitor: float | None = None
@@ -243,6 +244,10 @@ class Analysis:
         overall and per category (in the engine).
     segment_parts
         RFM scores, statuses and golden flags with the default rules (in the engine).
+    state
+        Every customer's one state (in the engine): status, value, flags, contacts,
+        with the forecast when there is one. Every count of the report, the lists and
+        the action plan comes from it (:meth:`segments` returns it).
     forecast
         With ``predict``: every customer's forecast, shown in the report's Prediction
         section and used by :meth:`segments`.
@@ -264,6 +269,7 @@ class Analysis:
     gaps: ir.Table
     category_gaps: ir.Table
     segment_parts: SegmentParts
+    state: ir.Table
     workspace: Workspace
     forecast: Forecast | None = None
     campaigns: list[CampaignResults] = field(default_factory=list)
@@ -314,6 +320,8 @@ class Analysis:
         """
         from repeatly.segments import segment_customers
 
+        if not options:  # the default rules: the state the analysis stored
+            return self.state
         customers = self.inputs["customers"].table if "customers" in self.inputs else None
         options.setdefault("gaps", self.gaps)
         options.setdefault("category_gaps", self.category_gaps)

@@ -176,20 +176,6 @@ def _analyze(
     gaps = ws.store(analytics.purchase_gaps(lines, orders=orders), "gaps")
     category_gaps = ws.store(analytics.purchase_gaps(lines, by="category"), "category_gaps")
 
-    step("Segments")
-    overview, parts = _segment_tables(
-        ws, summary, orders, lines, gaps=gaps, category_gaps=category_gaps, as_of=as_of
-    )
-    tables = AnalysisTables(
-        monthly=analytics.monthly_activity(orders).to_pandas(),
-        cohorts=analytics.cohorts(orders).to_pandas(),
-        economics_by_month=econ["month"],
-        economics_by_channel=econ["channel"],
-        gap_histogram=analytics.gap_histogram(gaps).to_pandas(),
-        category_gaps=analytics.gap_stats(category_gaps, by="category").to_pandas(),
-        category_gap_histogram=analytics.gap_histogram(category_gaps, by="category").to_pandas(),
-        segments=overview,
-    )
     conversion = None if leads is None else economics.lead_conversion(leads).to_pandas().iloc[0]
     quality = inputs["orders"].quality
     metrics = _headline(
@@ -218,6 +204,31 @@ def _analyze(
             forecast = fit_forecast(lines, options=predict, progress=None, workspace=ws)
         except InputError as error:  # say what failed: the rest would have worked
             raise InputError(f"predict: {error}; the analysis runs without predict") from error
+
+    step("Segments")
+    overview, parts, state = _segment_tables(
+        ws,
+        summary,
+        orders,
+        lines,
+        gaps=gaps,
+        category_gaps=category_gaps,
+        as_of=as_of,
+        customers=customers,
+        products=inputs["products"].table if "products" in inputs else None,
+        forecast=None if forecast is None else forecast.customers,
+    )
+    metrics = replace(metrics, statuses=_status_counts(overview.status))
+    tables = AnalysisTables(
+        monthly=analytics.monthly_activity(orders).to_pandas(),
+        cohorts=analytics.cohorts(orders).to_pandas(),
+        economics_by_month=econ["month"],
+        economics_by_channel=econ["channel"],
+        gap_histogram=analytics.gap_histogram(gaps).to_pandas(),
+        category_gaps=analytics.gap_stats(category_gaps, by="category").to_pandas(),
+        category_gap_histogram=analytics.gap_histogram(category_gaps, by="category").to_pandas(),
+        segments=overview,
+    )
     base = economics.baseline_from_metrics(metrics)
     scenario = economics.what_if(base, upsell=LEVER, repeat=LEVER, churn=LEVER, referrals=LEVER)
     return Analysis(
@@ -233,6 +244,7 @@ def _analyze(
         gaps=gaps,
         category_gaps=category_gaps,
         segment_parts=parts,
+        state=state,
         workspace=ws,
         forecast=forecast,
     )
@@ -247,17 +259,38 @@ def _segment_tables(
     gaps: ir.Table,
     category_gaps: ir.Table,
     as_of: dt.date,
-) -> tuple[SegmentTables, SegmentParts]:
-    """The small tables of the report's Segments section, and the parts they came from.
+    customers: ir.Table | None,
+    products: ir.Table | None,
+    forecast: ir.Table | None,
+) -> tuple[SegmentTables, SegmentParts, ir.Table]:
+    """The small tables of the report's Segments section, the parts, and the state.
 
-    The parts (the stored RFM, status and golden tables) are what
-    :meth:`Analysis.segments` reuses.
+    The state (:func:`repeatly.segments.segment_customers`: every customer's one
+    status, value and flags, with the forecast when there is one) is stored once and
+    every count of the report, the lists and the action plan comes from it. The parts
+    (the stored RFM, status and golden tables) are what :meth:`Analysis.segments`
+    reuses with other options.
     """
     rfm = ws.store(segments.rfm_scores(summary), "rfm")
     status = ws.store(
-        segments.customer_status(summary, lines, gaps=gaps, category_gaps=category_gaps), "status"
+        segments.customer_status(
+            summary, lines, gaps=gaps, category_gaps=category_gaps, forecast=forecast
+        ),
+        "status",
     )
     golden = ws.store(segments.golden_customers(summary), "golden")
+    state = ws.store(
+        segments.segment_customers(
+            summary,
+            lines,
+            customers=customers,
+            products=products,
+            orders=orders,
+            computed={"rfm": rfm, "status": status, "golden": golden},
+            forecast=forecast,
+        ),
+        "customer_state",
+    )
     moves = ws.store(
         segments.movement_inputs(orders, start=as_of - dt.timedelta(days=365), end=as_of),
         "movement_inputs",
@@ -266,8 +299,8 @@ def _segment_tables(
         summary,
         orders,
         rfm=rfm,
-        status=status,
-        golden=golden,
+        status=state,
+        golden=state,
         as_of=as_of,
         lines=lines,
         movement_inputs=moves,
@@ -276,7 +309,13 @@ def _segment_tables(
     if first > as_of - dt.timedelta(days=365):  # under a year of history: no movement
         overview.pop("movement")
     small = {name: table.to_pandas() for name, table in overview.items()}
-    return SegmentTables(**small), SegmentParts(rfm=rfm, status=status, golden=golden)
+    return SegmentTables(**small), SegmentParts(rfm=rfm, status=status, golden=golden), state
+
+
+def _status_counts(table: Any) -> dict[str, int]:
+    """Customers of each status (every status, 0 when none), from the status table."""
+    found = {str(row.status): int(row.customers) for row in table.itertuples()}
+    return {name: found.get(name, 0) for name in segments.STATUSES}
 
 
 def _forecast_options(predict: bool | Mapping[str, Any] | ForecastOptions) -> Any:

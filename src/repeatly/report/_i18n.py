@@ -56,6 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
     "margin_col": {"en": "Margin", "ru": "Маржа"},
     "margin_share_col": {"en": "Share of margin", "ru": "Доля маржи"},
     "status_col": {"en": "Status", "ru": "Статус"},
+    "status_new": {"en": "New (one purchase, recent)", "ru": "Новые (одна покупка, недавно)"},
     "status_active": {"en": "Active", "ru": "Активные"},
     "status_due": {"en": "Due to come back", "ru": "Пора вернуться"},
     "status_at_risk": {"en": "At risk", "ru": "Под угрозой"},

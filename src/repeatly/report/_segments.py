@@ -13,13 +13,14 @@ from markupsafe import Markup, escape
 from repeatly.report import _charts as charts
 from repeatly.report._format import fmt_money, fmt_number, fmt_share
 from repeatly.report._i18n import text
+from repeatly.segments import STATUSES
 
 if TYPE_CHECKING:
     from repeatly.jobs import SegmentTables
 
 __all__ = ["segments_context"]
 
-_STATUS_ORDER = ("active", "due", "at_risk", "lost")
+_STATUS_ORDER = STATUSES
 
 
 def segments_context(tables: SegmentTables, *, lang: str, currency: str) -> dict[str, Any]:

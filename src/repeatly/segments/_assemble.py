@@ -131,7 +131,8 @@ def segment_customers(
         brand, launched since they last bought it) and ``last_brand_purchase``.
     computed
         ``"rfm"``, ``"golden"`` and ``"status"`` tables already computed with these
-        same options, to use instead of computing them again.
+        same options (the status with this same ``forecast``), to use instead of
+        computing them again.
     forecast
         Per-customer predictions (:attr:`repeatly.prediction.Forecast.customers`). With
         them, customers whose probability of still being a customer is below
@@ -174,6 +175,8 @@ def segment_customers(
             rules=status_rules,
             gaps=gaps,
             category_gaps=category_gaps,
+            forecast=forecast,
+            lost_below=lost_below,
         )
     status = status.select(
         "customer_id",
@@ -183,6 +186,7 @@ def segment_customers(
         "days_since",
         "cycles_overdue",
         "lost_on",
+        *(["lost_by"] if forecast is not None else []),
     )
     behaviour = behaviour_segments(lines, orders=orders, rules=behaviour_rules).drop("top_brand")
     base = summary.select(
@@ -212,14 +216,7 @@ def segment_customers(
         names.append("golden_predicted")
     table = joined.mutate(**{name: ibis.coalesce(joined[name], False) for name in names})
     if forecast is not None:
-        gone = ibis.coalesce(table.p_alive < lost_below, False)
-        table = table.mutate(
-            lost_by=ibis.cases(
-                (table.status == "lost", "cycle"), (gone, "model"), else_=ibis.null("string")
-            ),
-            status=ibis.ifelse(gone, "lost", table.status),
-            golden=table.golden | table.golden_predicted,
-        )
+        table = table.mutate(golden=table.golden | table.golden_predicted)
     order = [
         "customer_id",
         "rfm_segment",

@@ -22,7 +22,7 @@ __all__ = [
 #: Length of "this period" for :func:`lapsed_customers`.
 PERIOD_DAYS = {"year": 365, "season": 182}
 
-_EASE = {"active": 0, "due": 1, "at_risk": 2, "lost": 3}
+_EASE = {"new": 0, "active": 0, "due": 1, "at_risk": 2, "lost": 3}
 
 
 def lapsed_customers(

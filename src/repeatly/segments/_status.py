@@ -1,10 +1,12 @@
-"""Purchase cycles and each customer's status: active, due, at risk or lost.
+"""Purchase cycles and each customer's status: new, active, due, at risk or lost.
 
 A customer's expected cycle is, in order of preference: their own cycle (when they have
 enough gaps between purchase days), the cycle of the category they buy most, and the
 cycle of the whole business. Cycles are learned from the data (a quantile of the gaps,
 the 90th by default) unless given. How far past their cycle a customer is decides
-their status.
+their status; with a forecast, a customer the model finds likely gone is lost too.
+This status is the one every face counts from: the report, the lists, the action plan
+and the campaigns' audiences.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ import ibis.expr.types as ir
 
 from repeatly.analytics import month_index, month_start, purchase_gaps
 from repeatly.exceptions import InputError
+from repeatly.prediction import GONE_BELOW
 
 __all__ = ["STATUSES", "StatusRules", "category_cycles", "customer_status", "lost_by_month"]
 
-#: The statuses, from the easiest customers to bring back to the hardest.
-STATUSES: tuple[str, ...] = ("active", "due", "at_risk", "lost")
+#: The statuses, from the newest and easiest customers to bring back to the hardest:
+#: ``new`` (one purchase, within its cycle), ``active`` (within the cycle), ``due``,
+#: ``at_risk`` and ``lost``.
+STATUSES: tuple[str, ...] = ("new", "active", "due", "at_risk", "lost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,8 @@ def customer_status(
     rules: StatusRules | None = None,
     gaps: ir.Table | None = None,
     category_gaps: ir.Table | None = None,
+    forecast: ir.Table | None = None,
+    lost_below: float = GONE_BELOW,
 ) -> ir.Table:
     """Each customer's expected cycle, how far past it they are, and their status.
 
@@ -137,15 +144,26 @@ def customer_status(
     gaps, category_gaps
         ``purchase_gaps(lines)`` and ``purchase_gaps(lines, by="category")`` when
         already computed (:func:`repeatly.analyze` keeps both).
+    forecast
+        Per-customer predictions (:attr:`repeatly.prediction.Forecast.customers`,
+        ``customer_id`` and ``p_alive``). With them, a customer whose probability of
+        still being a customer is below ``lost_below`` is lost too, whatever the
+        cycle says, and ``p_alive`` and ``lost_by`` are added.
+    lost_below
+        The probability alive under which the forecast calls a customer lost.
 
     Returns
     -------
     ibis.Table
         ``customer_id, cycle_days, cycle_source`` (``own``, ``category`` or
         ``business``), ``days_since``, ``cycles_overdue`` (days since / cycle),
-        ``status`` (one of :data:`STATUSES`) and ``lost_on`` (the day a lost customer
-        became lost: last purchase + ``rules.lost`` cycles).
+        ``status`` (one of :data:`STATUSES`: ``new`` is a customer with one purchase
+        still within its cycle) and ``lost_on`` (the day a lost customer became lost
+        by the cycle: last purchase + ``rules.lost`` cycles); with ``forecast``,
+        ``p_alive`` and ``lost_by`` (``"cycle"``, ``"model"`` or null).
     """
+    if not 0 <= lost_below < 1:
+        raise InputError(f"lost_below: expected a probability below 1, got {lost_below}")
     rules = rules or StatusRules()
     if business_cycle is not None and business_cycle <= 0:
         raise InputError(
@@ -169,7 +187,7 @@ def customer_status(
             _business=ibis.literal(float(business_cycle), type="float64")
         )
     joined = (
-        summary.select("customer_id", "recency_days", "last_purchase", "top_category")
+        summary.select("customer_id", "recency_days", "last_purchase", "top_category", "orders")
         .left_join(own, "customer_id")
         .left_join(by_category, ibis._.top_category == by_category._category)
         .cross_join(overall)
@@ -184,6 +202,7 @@ def customer_status(
     days = joined.recency_days.cast("float64")
     overdue = days / cycle
     status = ibis.cases(
+        ((overdue <= rules.due) & (joined.orders <= 1), "new"),
         (overdue <= rules.due, "active"),
         (overdue <= rules.at_risk, "due"),
         (overdue <= rules.lost, "at_risk"),
@@ -195,7 +214,7 @@ def customer_status(
         (joined.last_purchase.date() + lost_after.as_interval("D")).cast("date"),
         ibis.null("date"),
     )
-    return joined.select(
+    table = joined.select(
         "customer_id",
         cycle_days=cycle,
         cycle_source=source,
@@ -203,6 +222,16 @@ def customer_status(
         cycles_overdue=overdue,
         status=status,
         lost_on=lost_on,
+    )
+    if forecast is None:
+        return table
+    table = table.left_join(forecast.select("customer_id", "p_alive"), "customer_id")
+    gone = ibis.coalesce(table.p_alive < lost_below, False)
+    return table.mutate(
+        lost_by=ibis.cases(
+            (table.status == "lost", "cycle"), (gone, "model"), else_=ibis.null("string")
+        ),
+        status=ibis.ifelse(gone, "lost", table.status),
     )
 
 
