@@ -39,7 +39,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("store", ("repeatly.store",)),
     (
         "domain",
-        ("repeatly.prediction", "repeatly.segments", "repeatly.offers", "repeatly.campaigns"),
+        (
+            "repeatly.prediction",
+            "repeatly.segments",
+            "repeatly.offers",
+            "repeatly.campaigns",
+            "repeatly.actions",
+        ),
     ),
     ("jobs", ("repeatly.jobs",)),
     ("faces", ("repeatly.report", "repeatly.cli", "repeatly.__main__", "repeatly")),

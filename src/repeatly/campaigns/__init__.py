@@ -31,9 +31,11 @@ from repeatly.campaigns._offline import (
 from repeatly.campaigns._optout import add_do_not_contact_file, unsubscribe_link
 from repeatly.campaigns._plan import (
     CampaignPlan,
+    audience_predicates,
     message_context,
     plan_campaign,
     plan_from_analysis,
+    select_audience,
     stored_context,
     write_plan,
 )
@@ -46,6 +48,7 @@ from repeatly.campaigns._playbooks import (
     builtin_playbooks,
     describe_audience,
     load_playbook,
+    parse_audience,
     playbook_text,
 )
 from repeatly.campaigns._results import (
@@ -92,6 +95,7 @@ __all__ = [
     "UnsubscribeAnswer",
     "add_do_not_contact_file",
     "answer_unsubscribe",
+    "audience_predicates",
     "builtin_playbooks",
     "campaign_results",
     "campaign_status",
@@ -106,11 +110,13 @@ __all__ = [
     "message_context",
     "newcombe_interval",
     "offer_text",
+    "parse_audience",
     "plan_campaign",
     "plan_from_analysis",
     "playbook_text",
     "reachable",
     "record_campaign",
+    "select_audience",
     "send_campaign",
     "sign",
     "sms_parts",

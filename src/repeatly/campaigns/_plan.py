@@ -283,6 +283,7 @@ def plan_campaign(
             "require_consent": rules.require_consent,
             "currency": currency,
             "shop": shop_fields,
+            "audience": dict(book.audience),
         },
         returns=dict(returns or {}),
     )
@@ -495,12 +496,32 @@ def _seed_from(name: str) -> int:
 
 def _select(table: ir.Table, book: Playbook) -> ir.Table:
     """The segments rows that meet every condition of the playbook's audience."""
+    return select_audience(table, book.audience, where=str(book.file))
+
+
+def select_audience(
+    table: ir.Table, audience: Mapping[str, Any], *, where: str = "audience"
+) -> ir.Table:
+    """The rows of ``table`` that meet every condition of ``audience``.
+
+    ``audience`` is a playbook's ``[audience]``: column -> ``true``/``false``, a value,
+    a list of values, ``{min, max}`` or ``"*"`` (any value); ``where`` names it in
+    errors (the playbook's file).
+    """
+    predicates = audience_predicates(table, audience, where=where)
+    return table.filter(*predicates) if predicates else table
+
+
+def audience_predicates(
+    table: ir.Table, audience: Mapping[str, Any], *, where: str = "audience"
+) -> list[ir.BooleanValue]:
+    """The conditions of an audience as boolean columns of ``table``."""
     columns = set(table.columns)
     predicates = []
-    for column, condition in book.audience.items():
+    for column, condition in audience.items():
         if column not in columns:
             raise PlaybookError(
-                f"{book.file}, audience.{column}: no such column in the "
+                f"{where}, audience.{column}: no such column in the "
                 "segments; they are " + ", ".join(sorted(columns))
             )
         value = table[column]
@@ -520,7 +541,7 @@ def _select(table: ir.Table, book: Playbook) -> ir.Table:
                 predicates.append(value <= condition["max"])
         else:
             predicates.append(value == condition)
-    return table.filter(*predicates) if predicates else table
+    return predicates
 
 
 def _contactable(

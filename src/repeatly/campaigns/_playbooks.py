@@ -139,6 +139,51 @@ def describe_audience(audience: Mapping[str, Any]) -> str:
     return "; ".join(parts) or "everyone"
 
 
+def parse_audience(conditions: list[str], *, option: str = "--audience") -> dict[str, Any]:
+    """An audience from ``COLUMN=VALUE[,VALUE...]`` texts (as ``--audience`` takes them).
+
+    ``true``/``false`` give a flag's condition, ``*`` any value, ``MIN..MAX`` a range
+    (either end may be left out), and other values a list (``status=lost,at_risk``).
+
+    Examples
+    --------
+    >>> parse_audience(["status=at_risk", "golden=true", "orders=3.."])
+    {'status': ['at_risk'], 'golden': True, 'orders': {'min': 3.0}}
+    """
+    from repeatly.exceptions import InputError
+
+    audience: dict[str, Any] = {}
+    for text in conditions:
+        column, sep, value = text.partition("=")
+        column, value = column.strip(), value.strip()
+        if not sep or not column or not value:
+            raise InputError(
+                f"{option}: expected COLUMN=VALUE (e.g. status=at_risk), got {text!r}",
+                option=option,
+            )
+        if value.lower() in ("true", "false"):
+            audience[column] = value.lower() == "true"
+        elif value == "*":
+            audience[column] = "*"
+        elif ".." in value:
+            low, _, high = value.partition("..")
+            try:
+                bounds = {
+                    key: float(number)
+                    for key, number in (("min", low), ("max", high))
+                    if number.strip()
+                }
+            except ValueError:
+                raise InputError(
+                    f"{option}: expected a range of numbers such as 3..10, got {value!r}",
+                    option=option,
+                ) from None
+            audience[column] = bounds
+        else:
+            audience[column] = [v.strip() for v in value.split(",") if v.strip()]
+    return audience
+
+
 def builtin_playbooks() -> list[str]:
     """The names of the built-in playbooks."""
     folder = resources.files("repeatly.campaigns") / "playbooks"

@@ -188,6 +188,8 @@ def campaign_results(
             "margin_rate": margin_rate,
             "complete": last_day >= end - dt.timedelta(days=1),
             "orders_until": last_day.isoformat(),
+            "playbook": found.playbook,
+            "audience": options.get("audience"),
         },
     )
 

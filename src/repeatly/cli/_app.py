@@ -224,6 +224,108 @@ def analyze(
 
 
 @app.command()
+def actions(
+    orders: OrdersArg,
+    customers: CustomersOpt = None,
+    products: ProductsOpt = None,
+    spend: SpendOpt = None,
+    leads: LeadsOpt = None,
+    as_of: AsOfOpt = None,
+    today: TodayOpt = None,
+    currency: CurrencyOpt = "USD",
+    lang: LangOpt = "en",
+    map_: MapOpt = None,
+    table: TableOpt = None,
+    on_bad_rows: BadRowsOpt = "error",
+    margin_rate: MarginRateOpt = None,
+    predict: PredictOpt = False,
+    campaigns_db: Annotated[
+        str | None,
+        typer.Option(
+            "--campaigns-db",
+            help="Use the response measured on the campaigns recorded in this database.",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write actions.json, actions.csv and the lists here."),
+    ] = None,
+) -> None:
+    """What to do now: the groups to contact, with what, and what it will bring."""
+    import repeatly
+    from repeatly.actions import write_actions
+
+    if out_dir is not None:
+        _check_out(out_dir)
+    options = _analysis_options(
+        as_of=as_of,
+        today=today,
+        currency=currency,
+        lang=lang,
+        map_=map_,
+        table=table,
+        on_bad_rows=on_bad_rows,
+        margin_rate=margin_rate,
+        predict=predict,
+    )
+    with (
+        _progress() as step,
+        repeatly.analyze(
+            orders,
+            customers=customers,
+            products=products,
+            spend=spend,
+            leads=leads,
+            options=options,
+            progress=step,
+        ) as result,
+    ):
+        if campaigns_db:
+            from repeatly.store import open_store
+
+            step("Measuring campaigns")
+            with open_store(campaigns_db) as store:
+                result.measure_campaigns(store)
+        plan = result.action_plan()
+        paths: dict[str, Path] = {}
+        if out_dir is not None:
+            step("Writing the plan")
+            paths = write_actions(plan, result.state, out_dir, leads=result.leads_never_bought())
+    _print_actions(plan, lang=options.lang)
+    for label, path in paths.items():
+        if not label.startswith("list_"):
+            out.print(f"  {label:<11} {escape(str(path))}", highlight=False)
+
+
+def _print_actions(plan: Any, *, lang: str) -> None:
+    from rich.table import Table
+
+    from repeatly.actions import group_label, playbook_label
+    from repeatly.report import fmt_money, fmt_number
+
+    ru = lang == "ru"
+    grid = Table(title="Что делать сейчас" if ru else "What to do now", title_justify="left")
+    for header in (
+        ("№", "Кто", "Покупателей", "Кампания и предложение", "Доп. прибыль")
+        if ru
+        else ("#", "Who", "Customers", "Campaign and offer", "Extra profit")
+    ):
+        grid.add_column(header, overflow="fold")
+    for action in plan.actions:
+        name, todo = group_label(action.group, lang)
+        grid.add_row(
+            str(action.priority),
+            f"[bold]{escape(name)}[/]\n{escape(todo)}",
+            fmt_number(action.customers, lang=lang),
+            f"{escape(playbook_label(action.playbook, lang))}\n{escape(action.offer)}",
+            escape(fmt_money(action.expected_profit, currency=plan.currency, lang=lang)),
+        )
+    out.print(grid)
+    for action in plan.actions:
+        out.print(f"{action.priority}. {escape(action.command)}", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def segments(
     orders: OrdersArg,
     customers: CustomersOpt = None,

@@ -138,6 +138,14 @@ def plan(
     shop_name: ShopNameOpt = None,
     shop_url: ShopUrlOpt = None,
     currency: MoneyOpt = "",
+    audience: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--audience",
+            help="COLUMN=VALUE[,VALUE]: plan for these customers instead of the playbook's "
+            "audience (e.g. status=at_risk); repeat for more conditions.",
+        ),
+    ] = None,
     out_dir: Annotated[
         Path,
         typer.Option(
@@ -154,6 +162,8 @@ def plan(
     from repeatly.jobs import plan as plan_campaign
 
     _check_out(out_dir)
+    from repeatly.campaigns import parse_audience
+
     options = _plan_options(
         playbook,
         lang=lang,
@@ -166,6 +176,7 @@ def plan(
         shop_url=shop_url,
         currency=currency,
         db=db,
+        audience=parse_audience(audience) if audience else None,
     )
     analysis = _analysis_options(
         as_of=as_of,

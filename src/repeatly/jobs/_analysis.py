@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from repeatly.actions import ActionPlan
     from repeatly.campaigns import CampaignResults
     from repeatly.data import DataQuality, Loaded
     from repeatly.economics import WhatIf
@@ -334,6 +335,38 @@ class Analysis:
         if self.forecast is not None:
             options.setdefault("forecast", self.forecast.customers)
         return segment_customers(self.summary, self.lines, customers=customers, **options)
+
+    def leads_never_bought(self) -> ir.Table | None:
+        """The leads who never bought (``None`` without a leads file)."""
+        if "leads" not in self.inputs:
+            return None
+        from repeatly.segments import leads_never_bought
+
+        return leads_never_bought(self.inputs["leads"].table, self.orders)
+
+    def action_plan(self) -> ActionPlan:
+        """What to do now: each group's action, the most expected profit first.
+
+        Counted from :attr:`state`; a group whose playbook was measured
+        (:meth:`measure_campaigns`) on the same audience takes the measured profit.
+        See :func:`repeatly.actions.action_plan`.
+        """
+        from repeatly.actions import action_plan
+
+        files = ("csv", "parquet", "excel")
+        return action_plan(
+            self.state,
+            as_of=self.as_of,
+            currency=self.metrics.currency,
+            language=self.options.lang,
+            measured=self.campaigns,
+            leads=self.leads_never_bought(),
+            first_order_margin=self.metrics.first_order_margin,
+            inputs={
+                name: loaded.source for name, loaded in self.inputs.items() if loaded.kind in files
+            },
+            predict=self.forecast is not None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The analysis as plain JSON-ready data: figures, tables, inputs, forecast."""

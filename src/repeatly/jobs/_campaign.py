@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,6 +24,7 @@ from repeatly.campaigns import (
     plan_from_analysis,
     send_campaign,
 )
+from repeatly.exceptions import InputError
 from repeatly.jobs._analyze import analyze
 from repeatly.jobs._inputs import Source, load_orders
 from repeatly.jobs._options import AnalyzeOptions, LoadOptions, check_choice
@@ -66,6 +67,10 @@ class PlanOptions:
         Currency written after amounts in offers.
     db
         The operational database's URL (default: the settings' ``db``).
+    audience
+        Who to plan for instead of the playbook's own audience, in its terms
+        (``{"status": ["at_risk"]}``): how the action plan starts a playbook on
+        another group (:mod:`repeatly.actions`).
     """
 
     playbook: Playbook | str | Path
@@ -78,10 +83,16 @@ class PlanOptions:
     shop: Mapping[str, str] = field(default_factory=dict)
     currency: str = ""
     db: str | None = None
+    audience: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.playbook, Playbook):
             object.__setattr__(self, "playbook", load_playbook(self.playbook))
+        if self.audience is not None:
+            if not self.audience:
+                raise InputError("audience: expected at least one condition", option="audience")
+            book = replace(self.playbook, audience=dict(self.audience))  # type: ignore[type-var]
+            object.__setattr__(self, "playbook", book)
         check_choice("lang", self.language, LANGUAGES)
         object.__setattr__(self, "shop", {k: v for k, v in self.shop.items() if v})
         ContactRules(max_per_week=self.max_per_week)  # the cap is checked now, not later

@@ -55,6 +55,7 @@ TEXT: dict[str, dict[str, str]] = {
     "revenue_col": {"en": "Revenue", "ru": "Выручка"},
     "margin_col": {"en": "Margin", "ru": "Маржа"},
     "margin_share_col": {"en": "Share of margin", "ru": "Доля маржи"},
+    "nav_actions": {"en": "What to do", "ru": "Что делать"},
     "status_col": {"en": "Status", "ru": "Статус"},
     "status_new": {"en": "New (one purchase, recent)", "ru": "Новые (одна покупка, недавно)"},
     "status_active": {"en": "Active", "ru": "Активные"},

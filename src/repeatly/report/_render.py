@@ -29,6 +29,7 @@ from repeatly.report._prediction import prediction_context
 from repeatly.report._segments import segments_context
 
 if TYPE_CHECKING:
+    from repeatly.actions import ActionPlan
     from repeatly.campaigns import CampaignResults
     from repeatly.jobs import Analysis
     from repeatly.prediction import Forecast
@@ -198,9 +199,15 @@ def _mapping_table(analysis: Analysis, *, lang: str) -> Markup:
     return html_table([t("input"), t("role"), t("column"), t("read_as")], rows, text_columns=4)
 
 
-def render_report(analysis: Analysis) -> str:
-    """The report of ``analysis`` as one HTML string that works offline."""
+def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
+    """The report of ``analysis`` as one HTML string that works offline.
+
+    It opens with the action plan (``plan``, :meth:`Analysis.action_plan` when not
+    given).
+    """
     from plotly.offline import get_plotlyjs
+
+    from repeatly.report._actions import actions_context
 
     lang = analysis.options.lang
     currency = analysis.options.currency
@@ -290,7 +297,14 @@ def render_report(analysis: Analysis) -> str:
         if analysis.forecast is None
         else prediction_context(analysis.forecast, lang=lang, currency=currency)
     )
+    actions = actions_context(
+        plan if plan is not None else analysis.action_plan(),
+        metrics.statuses,
+        lang=lang,
+        currency=currency,
+    )
     nav = [
+        ("actions", "nav_actions"),
         ("headline", "nav_headline"),
         ("acquisition", "nav_acquisition"),
         ("trends", "nav_trends"),
@@ -328,6 +342,7 @@ def render_report(analysis: Analysis) -> str:
         "what_if_table": html_table([t("lever"), t("margin_over"), t("gain")], what_if_rows),
         "quality_table": quality_table,
         "mapping_table": mapping_table,
+        "actions": actions,
         "segments": segments,
         "prediction": prediction,
         "campaigns": campaigns,
@@ -430,6 +445,8 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
     ...     sorted(write_outputs(result, "report"))
     ['customers', 'metrics', 'report']
     """
+    from repeatly.actions import write_actions
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -437,6 +454,10 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
         "metrics": out / "metrics.json",
         "customers": out / "customers.csv",
     }
+    plan = analysis.action_plan()
+    written = write_actions(plan, analysis.state, out, leads=analysis.leads_never_bought())
+    paths["actions"] = written["actions_json"]
+    paths["actions_csv"] = written["actions_csv"]
     summary = safe_table(analysis.summary.order_by("customer_id"))
     atomic_write(paths["customers"], lambda p: summary.to_csv(p))
     payload = {**analysis.metrics.to_dict(), "what_if": analysis.levers.to_dict()}
@@ -447,6 +468,6 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
             encoding="utf-8",
         ),
     )
-    html = render_report(analysis)
+    html = render_report(analysis, plan=plan)
     atomic_write(paths["report"], lambda p: p.write_text(html, encoding="utf-8"))
     return paths
