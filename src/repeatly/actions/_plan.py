@@ -66,7 +66,8 @@ class PlannedAction:
     """One group's action: who, what they are worth, what to send, what it will bring.
 
     ``value`` is the group's predicted value (the sum of their CLV) when the analysis
-    predicted, else the margin they have brought so far (``value_basis`` says which).
+    predicted, else the margin they have brought so far (``value_basis`` says which);
+    ``None`` for leads, who have brought nothing yet.
     ``offer_cost`` is what the offer is expected to cost (the discount given to
     everyone in the treated group who buys, those who would have bought anyway
     included), and ``expected_profit`` the extra margin the campaign is expected to
@@ -77,7 +78,7 @@ class PlannedAction:
     group: str
     customers: int
     reachable: int
-    value: float
+    value: float | None
     value_basis: str
     playbook: str
     offer: str
@@ -98,12 +99,17 @@ class PlannedAction:
 
 @dataclass(frozen=True, kw_only=True)
 class ActionPlan:
-    """The actions, the most profitable first, with the day they look from."""
+    """The actions, the most profitable first, with the day they look from.
+
+    ``contacts`` says whether the state had contact fields (without them every
+    customer counts as reachable).
+    """
 
     as_of: dt.date
     currency: str
     actions: list[PlannedAction]
     treated_share: float
+    contacts: bool = True
     notes: list[str] = field(default_factory=list)
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -116,6 +122,7 @@ class ActionPlan:
             "as_of": self.as_of.isoformat(),
             "currency": self.currency,
             "treated_share": self.treated_share,
+            "contacts": self.contacts,
             "notes": list(self.notes),
             "actions": self.to_records(),
         }
@@ -195,8 +202,16 @@ def action_plan(
             "give one (--customers) to count only those who agreed to be contacted"
         )
     treated_share = 1.0 - control_share
+    missing = [g for g in groups if g.source == "customers" and not set(g.audience) <= columns]
+    for group in missing:
+        notes.append(
+            f"{group.name}: left out, the customers' state has no "
+            + ", ".join(sorted(set(group.audience) - columns))
+        )
+    groups = [g for g in groups if g not in missing]
     figures = _group_figures(state, groups, has_contacts=has_contacts, predicted=predicted)
     planned = []
+    found: dict[str, Any]
     for group in groups:
         book = load_playbook(group.playbook)
         if group.source == "leads":
@@ -206,7 +221,7 @@ def action_plan(
             found = {
                 "customers": n,
                 "reachable": n,
-                "value": 0.0,
+                "value": None,
                 "margin": 0.0,
                 "revenue": 0.0,
                 "orders": 0,
@@ -241,7 +256,7 @@ def action_plan(
                 "group": group.name,
                 "customers": int(found["customers"]),
                 "reachable": int(found["reachable"]),
-                "value": round(float(found["value"]), 2),
+                "value": None if found["value"] is None else round(float(found["value"]), 2),
                 "value_basis": "predicted" if predicted else "historical",
                 "playbook": book.name,
                 "offer": offer_text(book.offer, language, currency) or _no_offer(language),
@@ -267,6 +282,7 @@ def action_plan(
         currency=currency,
         actions=actions,
         treated_share=treated_share,
+        contacts=has_contacts,
         notes=notes,
     )
 

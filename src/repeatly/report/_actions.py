@@ -59,6 +59,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "стоимость предложения (скидку получат и те, кто купил бы и так); 10% каждой "
         "группы остаются контрольной группой и ничего не получают.",
     },
+    "loss": {
+        "en": "costs more than it brings at this offer",
+        "ru": "с таким предложением обойдётся дороже, чем принесёт",
+    },
     "none": {
         "en": "No group calls for action today.",
         "ru": "Сегодня ни одна группа не требует действий.",
@@ -132,7 +136,7 @@ def actions_context(
         "none": words("none", lang),
         "prior_note": words("prior", lang).format(shares=shares) if priors else "",
         "profit_def": words("profit_def", lang),
-        "contacts_note": words("no_contacts", lang) if plan.notes else "",
+        "contacts_note": "" if plan.contacts else words("no_contacts", lang),
         "how": words("how", lang),
         "commands": [
             (f"{a.priority}. {group_label(a.group, lang)[0]}", a.command) for a in plan.actions
@@ -151,18 +155,24 @@ def _row(action: PlannedAction, *, lang: str, money: Any) -> str:
         said = words("measured", lang).format(name=action.response["campaign"])
         measured = f'<div class="def">{escape(said)}</div>'
     profit = money(action.expected_profit)
+    if action.expected_profit < 0:
+        measured += f'<div class="def">{escape(words("loss", lang))}</div>'
+    value = "—" if action.value is None else money(action.value)
+    cost = money(action.offer_cost) if action.offer_cost else "—"
     cells = [
         f"<td>{action.priority}</td>",
-        f'<td class="text"><strong>{escape(name)}</strong><div class="def">{escape(todo)}'
+        f'<td class="text who"><strong>{escape(name)}</strong><div class="def">{escape(todo)}'
         "</div></td>",
         f"<td>{escape(reach)}</td>",
-        f"<td>{escape(money(action.value))}</td>",
-        f'<td class="text">{escape(playbook)}<div class="def">{escape(action.offer)}</div></td>',
-        f"<td>{escape(money(action.offer_cost))}</td>",
+        f"<td>{escape(value)}</td>",
+        f'<td class="text offer">{escape(playbook)}<div class="def">{escape(action.offer)}</div>'
+        "</td>",
+        f"<td>{escape(cost)}</td>",
         f'<td class="profit">{escape(profit)}{measured}</td>',
         f'<td class="text"><a href="{escape(action.list)}">{escape(action.list)}</a></td>',
     ]
-    return "<tr>" + "".join(cells) + "</tr>"
+    row = '<tr class="loss">' if action.expected_profit < 0 else "<tr>"
+    return row + "".join(cells) + "</tr>"
 
 
 def _percent(share: float, lang: str) -> str:
