@@ -145,13 +145,13 @@ def write_segments(
             option="currency",
         )
     order = resolve_actions(actions)
+    for action in order:
+        member(table, action.segment)  # a missing column stops before anything is written
     out.mkdir(parents=True, exist_ok=True)
     folder = out / "segments"
     folder.mkdir(exist_ok=True)
     paths: dict[str, Path] = {}
     table = materialize(table, "segments")  # every list below filters the stored table
-    for action in order:
-        member(table, action.segment)  # a missing column stops before anything is written
     everyone = table.order_by("customer_id")
     paths["segments"] = atomic_write(out / "segments.csv", safe_table(everyone).to_csv)
     for name, (members, _action, _offer) in segment_lists(table).items():

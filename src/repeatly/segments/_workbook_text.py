@@ -169,8 +169,8 @@ SHEETS: dict[str, dict[str, tuple[str, str]]] = {
 
 #: The note on a list cut to the rows a sheet holds.
 CUT = {
-    "en": "The first {rows} by value; the file {file} holds all {total}",
-    "ru": "Первые {rows} по ценности; все {total} — в файле {file}",
+    "en": "Shows the first {rows}; the file {file} holds all {total}",
+    "ru": "Показаны первые {rows}; все {total} — в файле {file}",
 }
 
 _HELLO = {
