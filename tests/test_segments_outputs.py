@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from repeatly.datasets import make_shop
 from repeatly.segments import ACTIONS, RFM_RULES, STATUSES
+from repeatly.segments._workbook_text import ACTION_TEXTS
 
 REQUIRED = [
     "customer_id",
@@ -97,21 +98,38 @@ def test_each_segment_list_holds_its_members(written):
     assert len(champions) == (frame.rfm_segment == "Champions").sum()
 
 
-def test_workbook_has_a_sheet_per_segment_with_contacts_reasons_and_offer(written):
+def test_workbook_has_an_actions_sheet_then_a_sheet_per_action_priority_and_lapsed(written):
     book = load_workbook(written / "segments.xlsx", read_only=True)
-    names = book.sheetnames
-    assert names[0] == "Segments"
-    for action in ACTIONS:
-        assert action.segment in names
-    lost = list(book["lost"].iter_rows(values_only=True))
-    assert lost[0][0].startswith("lost: ")
-    header = list(lost[1])
-    assert header[:4] == ["customer_id", "name", "email", "phone"]
-    assert {"days_since", "cycle_days", "lost_on", "margin", "action", "offer"} <= set(header)
-    assert all(row[header.index("action")] == "Win back" for row in lost[2:])
-    index = list(book["Segments"].iter_rows(values_only=True))
-    assert index[0] == ("segment", "customers", "action", "offer", "sheet rows")
-    assert len(index) - 1 == len(ACTIONS) + len(RFM_RULES)
+    labels = ACTION_TEXTS["en"]
+    assert book.sheetnames == [
+        "Actions",
+        *(labels[a.segment].label for a in ACTIONS),
+        "Priority",
+        "Lapsed this year",
+        "Lapsed this season",
+    ]
+    lost = list(book["Lost"].iter_rows(values_only=True))
+    header = list(lost[0])  # the header on row 1, no title above it
+    assert header[:4] == ["Customer", "Name", "Phone", "Phone consent"]
+    assert {"Days since", "Lost on", "Margin", "Offer", "Also in"} <= set(header)
+    assert all(row[header.index("Offer")] == "A comeback discount" for row in lost[1:])
+    index = list(book["Actions"].iter_rows(values_only=True))
+    assert len(index) - 1 == len(ACTIONS) + 3
+    # every customer in some list is on exactly one action sheet
+    frame = pd.read_csv(written / "segments.csv", dtype=str, keep_default_na=False)
+    flags = ["golden", "promo_hunter", "early_full_price", "low_margin_only", "one_category"]
+    listed = (
+        frame[flags].eq("true").any(axis=1)
+        | frame.status.isin(["due", "at_risk", "lost"])
+        | frame.brand_fan.ne("")
+    )
+    on_sheets = [
+        row[0]
+        for a in ACTIONS
+        for row in list(book[labels[a.segment].label].iter_rows(values_only=True))[1:]
+    ]
+    assert len(on_sheets) == len(set(on_sheets)) == listed.sum()
+    assert set(on_sheets) == set(frame.customer_id[listed])
 
 
 @pytest.mark.parametrize(
@@ -120,6 +138,7 @@ def test_workbook_has_a_sheet_per_segment_with_contacts_reasons_and_offer(writte
         (("--cycle", "furniture=soon"), "expected CATEGORY=DAYS"),
         (("--near", "55.7,north,5"), "expected LAT,LON,KM"),
         (("--near", "55.7,37.6,5"), "the customers table (with latitude and longitude) is needed"),
+        (("--lang", "de"), 'expected "en" or "ru"'),
     ],
 )
 def test_bad_segment_options_exit_2(tmp_path, option, message):

@@ -373,6 +373,12 @@ def segments(
             "--out", help="Folder for segments.csv, the per-segment lists and segments.xlsx."
         ),
     ] = Path("repeatly-segments"),
+    currency: Annotated[
+        str, typer.Option(help="Currency code for money in segments.xlsx, e.g. USD or RUB.")
+    ] = "USD",
+    lang: Annotated[
+        str, typer.Option(help="Language of segments.xlsx (headers, scripts): en or ru.")
+    ] = "en",
 ) -> None:
     """Find segments (RFM, golden, status, behaviour) and write contact lists."""
     from repeatly.jobs import SegmentOptions, segment
@@ -393,6 +399,8 @@ def segments(
         on_bad_rows=on_bad_rows,
         margin_rate=margin_rate,
         predict=predict,
+        currency=currency,
+        lang=lang,
     )
     with (
         _progress() as step,
@@ -408,7 +416,9 @@ def segments(
         ) as found,
     ):
         step("Writing contact lists")
-        paths = write_segments(found.segments, out_dir, extra=found.lists)
+        paths = write_segments(
+            found.segments, out_dir, extra=found.lists, lang=lang, currency=currency
+        )
     out.print(
         f"[bold]{len(paths) - 3}[/] lists and a contact priority for "
         f"[bold]{found.analysis.metrics['customers']:,}[/] customers",

@@ -22,12 +22,17 @@ __all__ = ["ACTIONS", "Action", "segment_customers"]
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """What to do with a segment: the list's name, the action, the offer, and why."""
+    """What to do with a segment: the list's name, the action, the offer, and why.
+
+    ``script`` is what to say on the phone; the built-in actions' scripts (in English
+    and Russian) are the contact workbook's own.
+    """
 
     segment: str
     action: str
     offer: str
     reason: tuple[str, ...]  # the columns that show why a customer is in the list
+    script: str = ""
 
 
 #: The action lists, in the order of ease of return (most responsive first).
@@ -148,7 +153,7 @@ def segment_customers(
     ibis.Table
         One row per customer: ``customer_id, rfm_segment, status, golden,
         promo_hunter, early_full_price, brand_fan, low_margin_only, one_category``, the
-        scores and numbers (``r, f, m, rfm, recency_days, orders, revenue, margin,
+        scores and numbers (``r, f, m, rfm, recency_days, last_purchase, orders, revenue, margin,
         golden_rank, cycle_days, cycle_source, days_since, cycles_overdue, lost_on,
         promo_share, late_share, early_share, top_brand_share, categories,
         top_category, purchases``), with ``forecast`` the predictions, and with
@@ -190,7 +195,13 @@ def segment_customers(
     )
     behaviour = behaviour_segments(lines, orders=orders, rules=behaviour_rules).drop("top_brand")
     base = summary.select(
-        "customer_id", "recency_days", "orders", "revenue", "margin", "top_category"
+        "customer_id",
+        "recency_days",
+        "orders",
+        "revenue",
+        "margin",
+        "top_category",
+        last_purchase=summary.last_purchase.cast("date"),
     )
     joined = base
     parts = [rfm, golden, status, behaviour]

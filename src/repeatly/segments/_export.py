@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
+from repeatly._checks import check_choice
 from repeatly._files import atomic_write
-from repeatly._safe import looks_like_formula, safe_table
+from repeatly._safe import safe_table
 from repeatly.connection import materialize
-from repeatly.segments._assemble import ACTIONS
+from repeatly.exceptions import InputError
+from repeatly.segments._assemble import ACTIONS, Action
 from repeatly.segments._reach import contact_priority
 from repeatly.segments._rfm import RFM_RULES
+from repeatly.segments._sheets import contact_sheets, member, resolve_actions
+from repeatly.segments._workbook import write_workbook
 
 __all__ = ["MAX_SHEET_ROWS", "segment_lists", "write_segments"]
 
 #: Rows per workbook sheet; the CSV of a segment always holds all of it.
 MAX_SHEET_ROWS = 5_000
+#: The languages of the workbook.
+LANGUAGES = ("en", "ru")
 
-CONTACT = ("name", "email", "phone", "city", "consent_email", "consent_sms")
+CONTACT = ("name", "email", "phone", "city", "consent_email", "consent_sms", "consent_phone")
 SUMMARY_COLUMNS = (
     "customer_id",
     "rfm_segment",
@@ -52,12 +58,7 @@ def segment_lists(table: ir.Table) -> dict[str, tuple[ir.Table, str, str]]:
     lists: dict[str, tuple[ir.Table, str, str]] = {}
     for action in ACTIONS:
         name = action.segment
-        if name in ("due", "at_risk", "lost"):
-            members = table.filter(table.status == name)
-        elif name == "brand_fan":
-            members = table.filter(table.brand_fan.notnull())
-        else:
-            members = table.filter(table[name])
+        members = table.filter(member(table, name))
         reasons = [c for c in action.reason if c != "margin" and c in table.columns]
         columns = ["customer_id", *contact, *reasons, "margin"]
         lists[name] = (
@@ -87,7 +88,13 @@ def segment_lists(table: ir.Table) -> dict[str, tuple[ir.Table, str, str]]:
 
 
 def write_segments(
-    table: ir.Table, out: Path, *, extra: dict[str, ir.Table] | None = None
+    table: ir.Table,
+    out: Path,
+    *,
+    extra: dict[str, ir.Table] | None = None,
+    lang: str = "en",
+    currency: str = "USD",
+    actions: Sequence[Action | str] | None = None,
 ) -> dict[str, Path]:
     """Write ``segments.csv``, ``segments/<name>.csv`` and ``segments.xlsx`` into ``out``.
 
@@ -99,11 +106,47 @@ def write_segments(
     :mod:`repeatly._safe`): a leading ``'`` in the CSVs, a quote-prefixed string cell in
     the workbook.
 
+    The CSVs, for programs, keep the code names of the columns and values. The workbook,
+    for people who make the calls, speaks ``lang``: an "Actions" sheet (each action's
+    sheet, customers, what to do, offer and call script), one sheet per action in the
+    order of ``actions`` where each customer is on the sheet of the first action they
+    are in ("Also in" names the others), the contact priority, and the lapsed buyers
+    (when ``extra`` holds ``lapsed_year`` and ``lapsed_season``). Every sheet has its
+    header on row 1, frozen, with a filter; money is formatted in ``currency``, dates
+    as dates, shares as percentages.
+
+    Parameters
+    ----------
+    table
+        :func:`repeatly.segments.segment_customers`.
+    out
+        The folder to write into.
+    extra
+        More lists to write beside the segments (:func:`reach_lists`).
+    lang
+        The language of the workbook: ``"en"`` or ``"ru"``.
+    currency
+        The currency of the money, e.g. ``"USD"`` or ``"RUB"``.
+    actions
+        The actions in the order customers are given to them, most important first:
+        built-in ones by name (:data:`ACTIONS`) or :class:`Action` objects (a list of
+        its own needs a true/false column of that name in ``table``). By default
+        :data:`ACTIONS`, in their order.
+
     Returns
     -------
     dict
         ``"segments"``, ``"workbook"`` and each segment's name to its path.
     """
+    check_choice("lang", lang, LANGUAGES)
+    if not isinstance(currency, str) or not currency.strip():
+        raise InputError(
+            f"currency: expected a currency code such as USD, got {currency!r}",
+            option="currency",
+        )
+    order = resolve_actions(actions)
+    for action in order:
+        member(table, action.segment)  # a missing column stops before anything is written
     out.mkdir(parents=True, exist_ok=True)
     folder = out / "segments"
     folder.mkdir(exist_ok=True)
@@ -111,96 +154,21 @@ def write_segments(
     table = materialize(table, "segments")  # every list below filters the stored table
     everyone = table.order_by("customer_id")
     paths["segments"] = atomic_write(out / "segments.csv", safe_table(everyone).to_csv)
-    lists = segment_lists(table)
-    counts = _counts(table)
-    sheets = []
-    for name, (members, action, offer) in lists.items():
-        path = folder / f"{_slug(name)}.csv"
-        paths[name] = atomic_write(path, safe_table(members).to_csv)
-        sheets.append(
-            (name, members.limit(MAX_SHEET_ROWS).to_pandas(), action, offer, counts.get(name, 0))
-        )
-    paths["workbook"] = atomic_write(out / "segments.xlsx", lambda p: _workbook(p, sheets))
+    for name, (members, _action, _offer) in segment_lists(table).items():
+        paths[name] = atomic_write(folder / f"{_slug(name)}.csv", safe_table(members).to_csv)
     for name, members in (extra or {}).items():
         paths[name] = atomic_write(folder / f"{_slug(name)}.csv", safe_table(members).to_csv)
     priority = contact_priority(table, value="clv" if "clv" in table.columns else "margin")
     paths["priority"] = atomic_write(folder / "priority.csv", safe_table(priority).to_csv)
-    return paths
-
-
-def _counts(table: ir.Table) -> dict[str, int]:
-    """Members of every list, from two small queries."""
-    flags = {
-        "golden": table.golden,
-        "due": table.status == "due",
-        "at_risk": table.status == "at_risk",
-        "lost": table.status == "lost",
-        "promo_hunter": table.promo_hunter,
-        "early_full_price": table.early_full_price,
-        "brand_fan": table.brand_fan.notnull(),
-        "low_margin_only": table.low_margin_only,
-        "one_category": table.one_category,
-    }
-    row = table.aggregate(**{k: v.ifelse(1, 0).sum() for k, v in flags.items()}).to_pandas()
-    counts = {k: int(row[k].iloc[0] or 0) for k in flags}
-    rfm = table.group_by("rfm_segment").aggregate(n=table.count()).to_pandas()
-    counts.update({f"rfm {s}": int(n) for s, n in zip(rfm.rfm_segment, rfm.n, strict=True)})
-    return counts
-
-
-def _workbook(path: Path, sheets: list[tuple[str, Any, str, str, int]]) -> None:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"}
+    sheets = contact_sheets(
+        table, actions=order, priority=priority, lists=extra or {}, lang=lang, rows=MAX_SHEET_ROWS
     )
-    bold = book.add_format({"bold": True})
-    quoted = book.add_format({"quote_prefix": True})
-    index = book.add_worksheet("Segments")
-    _write_row(index, 0, ["segment", "customers", "action", "offer", "sheet rows"], quoted, bold)
-    for i, (name, frame, action, offer, total) in enumerate(sheets, start=1):
-        _write_row(index, i, [name, total, action, offer, len(frame)], quoted)
-    for name, frame, action, offer, total in sheets:
-        sheet = book.add_worksheet(_sheet_name(name))
-        title = (
-            f"{name}: {total:,} customers. Action: {action}"
-            + (f". Offer: {offer}." if offer else ".")
-            + (
-                f" The first {len(frame):,} by value; the CSV holds all."
-                if total > len(frame)
-                else ""
-            )
-        )
-        _write_row(sheet, 0, [title], quoted)
-        _write_row(sheet, 1, [*frame.columns, "action", "offer"], quoted, bold)
-        cells = frame.astype(object).where(frame.notna(), None)
-        for r, row in enumerate(cells.itertuples(index=False, name=None), start=2):
-            _write_row(sheet, r, [*map(_plain, row), action, offer], quoted)
-    book.close()
-
-
-def _write_row(sheet: Any, row: int, values: list[Any], quoted: Any, style: Any = None) -> None:
-    """Write a row; text always as a string cell, never as a formula or a link.
-
-    Text a spreadsheet would read as a formula keeps its value and gets the quote-prefix
-    format (Excel's own way of storing text typed after a ``'``), so that editing the
-    cell does not turn it into a formula either.
-    """
-    for col, value in enumerate(values):
-        if isinstance(value, str):
-            sheet.write_string(row, col, value, quoted if looks_like_formula(value) else style)
-        else:
-            sheet.write(row, col, value, style)
-
-
-def _plain(value: Any) -> Any:
-    """A cell value xlsxwriter writes as is (numpy scalars become Python ones)."""
-    return value.item() if hasattr(value, "item") and not hasattr(value, "tzinfo") else value
+    paths["workbook"] = atomic_write(
+        out / "segments.xlsx",
+        lambda p: write_workbook(p, sheets, lang=lang, currency=currency),
+    )
+    return paths
 
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
-def _sheet_name(name: str) -> str:
-    return re.sub(r"[\[\]:*?/\\']", "", name)[:31]
