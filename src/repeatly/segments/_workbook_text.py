@@ -115,6 +115,7 @@ VALUES: dict[str, dict[object, str]] = {
     "en": {
         True: "yes",
         False: "no",
+        "new": "new",
         "active": "active",
         "due": "due to buy",
         "at_risk": "at risk",
@@ -125,6 +126,7 @@ VALUES: dict[str, dict[object, str]] = {
     "ru": {
         True: "да",
         False: "нет",
+        "new": "новый",
         "active": "активен",
         "due": "пора за покупкой",
         "at_risk": "под угрозой ухода",
