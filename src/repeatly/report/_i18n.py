@@ -481,10 +481,11 @@ METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
     (
         "active_customers",
         "int",
-        "Active customers",
-        "Активные клиенты",
-        "Customers with a purchase in the last 365 days.",
-        "Клиенты с покупкой за последние 365 дней.",
+        "Bought in the last 12 months",
+        "Покупали за последние 12 месяцев",
+        "Customers with a purchase in the last 365 days (not the status: see "
+        "What to do now).",
+        "Клиенты с покупкой за последние 365 дней (это не статус: см. «Что делать сейчас»).",
     ),
     (
         "orders_per_customer_year",
