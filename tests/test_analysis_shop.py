@@ -19,9 +19,11 @@ WITH_SPEND = {
     "cost_per_visitor",
     "cost_per_lead",
     "cac",
+    "cac_paid",
     "cost_to_return",
     "profit_per_customer",
     "ltv_to_cac",
+    "ltv_to_cac_paid",
     "payback_months",
 }
 
@@ -77,6 +79,22 @@ def test_cac_per_channel_recovers_the_planted_cost(shop, result):
     for channel, cac in planted.items():
         # spend was drawn as new customers x CAC x U(0.85, 1.15) each month
         assert by_channel.loc[channel, "cac"] == pytest.approx(cac, rel=0.06)
+
+
+def test_paid_cac_counts_only_customers_of_the_channels_with_spend(shop, result):
+    spend = shop.spend
+    acquisition = spend[spend.purpose == "acquisition"]
+    paid_channels = set(acquisition[acquisition.spend > 0].channel)
+    assert paid_channels == set(shop.params["cac"])  # search and social
+    paid = shop.customers[shop.customers.acquisition_channel.isin(paid_channels)]
+    m = result.metrics
+    assert m["cac_paid"] == pytest.approx(acquisition.spend.sum() / len(paid))
+    assert m["cac"] == pytest.approx(acquisition.spend.sum() / m["customers"])
+    # organic, referral and e-mail customers cost nothing to win, so the all-channel
+    # figure is lower; the paid one sits among the planted costs of the paid channels
+    low, high = min(shop.params["cac"].values()), max(shop.params["cac"].values())
+    assert m["cac"] < low * 0.85 and low * 0.85 <= m["cac_paid"] <= high * 1.15
+    assert m["ltv_to_cac_paid"] < m["ltv_to_cac"]
 
 
 def test_outputs_are_written(result, tmp_path):

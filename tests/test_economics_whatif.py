@@ -2,7 +2,13 @@
 
 import pytest
 
-from repeatly.economics import Baseline, SaleEconomics, upsell_value, what_if
+from repeatly.economics import (
+    Baseline,
+    SaleEconomics,
+    baseline_from_metrics,
+    upsell_value,
+    what_if,
+)
 
 DEAL = SaleEconomics(price=5000, cost_per_lead=500, cost_to_convert=2500)
 
@@ -63,10 +69,77 @@ def test_what_if_churn_lever_follows_geometric_retention():
 
 
 def test_what_if_combined_multiplies_levers():
-    base = Baseline(customers=10, orders_per_year=4, order_value=25, retention=1.0, years=1)
+    base = Baseline(
+        customers=10, orders_per_year=4, order_value=25, retention=1.0, years=1, new_customers=6
+    )
+    # one year: the active customers' orders, and the new customers' first orders
+    assert base.profit() == pytest.approx(10 * 4 * 25 + 6 * 25)
     result = what_if(base, upsell=0.1, repeat=0.2, referrals=0.5)
-    assert result.combined == pytest.approx(10 * 1.5 * 4 * 1.2 * 25 * 1.1)
-    assert result.gain == pytest.approx(result.combined - 1000)
+    assert result.combined == pytest.approx(10 * 4 * 1.2 * 25 * 1.1 + 6 * 1.5 * 25 * 1.1)
+    assert result.gain == pytest.approx(result.combined - base.profit())
+
+
+# A base worked out by hand: 100 active customers buying twice a year at 50 with a 40%
+# margin (20 a purchase, 40 a year), half of them kept each year, over 2 years; 40 new
+# customers a year, each with a first order of margin 15, a quarter of whom come back
+# and are active customers from the next year on.
+HAND = Baseline(
+    customers=100,
+    orders_per_year=2,
+    order_value=50,
+    margin_rate=0.4,
+    retention=0.5,
+    years=2,
+    new_customers=40,
+    first_order_margin=15,
+    comeback=0.25,
+)
+
+
+def test_baseline_counts_active_customers_and_the_new_ones_won_meanwhile():
+    # active: 100 * 40 * (1 + 0.5) = 6000
+    # won in year 1: 40 * (15 + 0.25 * 40 * 1) = 1000; in year 2: 40 * 15 = 600
+    assert HAND.profit() == pytest.approx(7600)
+
+
+def test_each_lever_acts_on_its_own_quantity_and_is_worth_a_different_amount():
+    result = what_if(HAND, upsell=0.1, repeat=0.1, churn=0.1, referrals=0.1)
+    gains = {name: value - result.baseline for name, value in result.levers.items()}
+    # upsell: every order 10% bigger, first orders too: 10% of everything
+    assert gains["upsell"] == pytest.approx(760)
+    # repeat: active customers buy 2.2 times a year (44 a year); first orders unchanged:
+    # 100 * 44 * 1.5 + 40 * (15 + 0.25 * 44) + 40 * 15 = 8240
+    assert gains["repeat"] == pytest.approx(640)
+    # churn: half lost a year -> 45%, so 55% kept: 100 * 40 * 1.55 + 1600 = 7800
+    assert gains["churn"] == pytest.approx(200)
+    # referrals: 44 new customers a year instead of 40: 44 * 25 + 44 * 15 = 1760
+    assert gains["referrals"] == pytest.approx(160)
+    # all four: orders of 55 (first 16.5), 2.2 a year, 55% kept, 44 new a year
+    # 100 * 48.4 * 1.55 + 44 * (16.5 + 0.25 * 48.4) + 44 * 16.5 = 9486.4
+    assert result.combined == pytest.approx(9486.4)
+    assert result.moves == {
+        "upsell": (50, pytest.approx(55)),
+        "repeat": (2, pytest.approx(2.2)),
+        "churn": (0.5, pytest.approx(0.55)),
+        "referrals": (40, pytest.approx(44)),
+    }
+
+
+def test_baseline_from_metrics_reads_the_new_customer_figures():
+    metrics = {
+        "active_customers": 100,
+        "orders_per_customer_year": 2,
+        "avg_order_value": 50,
+        "margin_rate": 0.4,
+        "annual_retention": 0.5,
+        "new_customers_year": 40,
+        "first_order_margin": 15,
+        "repeat_365": 0.25,
+    }
+    assert baseline_from_metrics(metrics, years=2) == HAND
+    # with under a year of history the share who ever came back stands in
+    young = baseline_from_metrics({**metrics, "repeat_365": None, "repeat_share": 0.3})
+    assert young.comeback == 0.3
 
 
 @pytest.mark.parametrize(

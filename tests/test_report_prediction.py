@@ -127,8 +127,8 @@ def test_without_a_holdout_only_the_model_charts_are_drawn(shop):
     section = _section(render_forecast_report(forecast, currency="EUR"))
     assert _charts(section) == 2  # P(alive) and CLV: nothing to check against
     assert "Holdout error" not in section and "Total error" not in section
-    assert "Lowest BIC of BG/NBD, MBG/NBD, Pareto/NBD" in section
-    assert "Margin (40% of spend)" in section
+    assert "of BG/NBD, MBG/NBD, Pareto/NBD, it fits the order history best" in section
+    assert "Margin (40% of spend) all customers are expected to bring" in section
     # the CLV band above the 99th percentile, labelled in the chart (JSON, so escaped)
     top = fmt_money(forecast.tables["clv_distribution"].clv_from.iloc[-1], currency="EUR", digits=0)
     assert json.dumps(f"above {top} (top 1%)") in section

@@ -30,7 +30,8 @@ def activity_figures(orders: ir.Table, *, as_of: dt.date) -> ir.Table:
         One row: ``customers`` (with a purchase), ``orders`` (purchases), ``revenue``
         (net), ``purchases_value`` (gross of refunds), ``margin``, ``first_order_at``,
         ``last_order_at``, ``active_customers`` (a purchase in the 365 days to
-        ``as_of``), ``orders_last_year`` (their purchases in those days), and
+        ``as_of``), ``orders_last_year`` (their purchases in those days), ``new_customers``
+        (a first purchase in those days), and
         ``annual_retention``: of the customers who bought in the year before that, the
         share who bought again in the last 365 days (NULL with under two years of data).
     """
@@ -49,6 +50,7 @@ def activity_figures(orders: ir.Table, *, as_of: dt.date) -> ir.Table:
         _purchases=money_sum(ibis.ifelse(bought, orders.amount, 0.0)),
         _margin=orders.margin.sum(),
         _first=orders.ordered_at.min(where=bought),
+        _first_day=day.min(where=bought),
         _last=orders.ordered_at.max(where=bought),
     )
     c = per_customer
@@ -63,6 +65,7 @@ def activity_figures(orders: ir.Table, *, as_of: dt.date) -> ir.Table:
         last_order_at=c._last.max(),
         active_customers=c.count(where=c._recent > 0),
         orders_last_year=c._recent.sum(),
+        new_customers=c.count(where=(c._first_day > last_year_start) & (c._first_day <= as_of)),
         annual_retention=ibis.ifelse(
             c.count(where=has_prior) > 0,
             c.count(where=has_prior & (c._recent > 0)).cast("float64") / c.count(where=has_prior),

@@ -72,17 +72,25 @@ def unit_economics(
         - ``repeat_share``: share of customers with two or more purchases.
         - ``median_days_to_second``: median days from first to second purchase.
         - ``cost_per_visitor``, ``cost_per_lead``: acquisition spend / visitors, leads.
-        - ``cac``: acquisition spend / new customers.
+        - ``cac``: acquisition spend / new customers (organic ones included).
+        - ``paid_customers``: new customers whose acquisition channel (from
+          ``customers``) had acquisition spend; NULL without ``customers``.
+        - ``cac_paid``: acquisition spend / ``paid_customers``: what a customer who
+          came through a paid channel cost.
         - ``cost_to_return``: retention spend / returning customers (2+ purchases).
         - ``revenue_per_customer``, ``margin_per_customer``: over their whole history.
         - ``profit_per_customer``: (margin - acquisition - retention spend) / customers.
         - ``ltv_to_cac``: margin per customer / CAC.
+        - ``ltv_to_cac_paid``: margin per paid-channel customer / ``cac_paid``.
         - ``payback_months``: CAC / average monthly margin of a customer since their
           first purchase.
     """
     if summary is None:
         summary = customer_summary(lines, as_of=as_of, margin_rate=margin_rate)
     keyed = _key_customers(summary, customers=customers, by=by)
+    paid = spend is not None and customers is not None
+    if spend is not None and customers is not None:
+        keyed = _mark_paid(keyed, customers=customers, spend=spend)
 
     agg: dict[str, ir.Value] = {
         "new_customers": keyed.count(),
@@ -97,6 +105,9 @@ def unit_economics(
         .clip(lower=1.0)
         .sum(),
     }
+    if paid:
+        agg["paid_customers"] = keyed.count(where=keyed._paid)
+        agg["_paid_margin"] = keyed.margin.sum(where=keyed._paid)
     for days in REPEAT_WINDOWS:
         eligible = keyed.tenure_days >= days
         agg[f"_back_{days}"] = keyed.count(where=eligible & (keyed.days_to_second <= days))
@@ -118,9 +129,15 @@ def unit_economics(
             leads=ibis.null("float64"),
         )
 
-    g = groups.mutate(new_customers=ibis.coalesce(groups.new_customers, 0))
+    if not paid:
+        groups = groups.mutate(paid_customers=ibis.null("int64"), _paid_margin=ibis.null("float64"))
+    g = groups.mutate(
+        new_customers=ibis.coalesce(groups.new_customers, 0),
+        paid_customers=ibis.coalesce(groups.paid_customers, 0) if paid else groups.paid_customers,
+    )
     margin_pc = _ratio(g.margin, g.new_customers)
     cac = _ratio(g.acquisition_spend, g.new_customers)
+    cac_paid = _ratio(g.acquisition_spend, g.paid_customers)
     monthly_margin = _ratio(g.margin, g._tenure_months)
     total_spend = ibis.coalesce(g.acquisition_spend, 0) + ibis.coalesce(g.retention_spend, 0)
     out = {
@@ -142,6 +159,8 @@ def unit_economics(
         "cost_per_visitor": _ratio(g.acquisition_spend, g.visitors),
         "cost_per_lead": _ratio(g.acquisition_spend, g.leads),
         "cac": cac,
+        "paid_customers": g.paid_customers,
+        "cac_paid": cac_paid,
         "cost_to_return": _ratio(g.retention_spend, g.returning_customers),
         "revenue_per_customer": _ratio(g.revenue, g.new_customers),
         "margin_per_customer": margin_pc,
@@ -151,6 +170,7 @@ def unit_economics(
             ibis.null("float64"),
         ),
         "ltv_to_cac": _ratio(margin_pc, cac),
+        "ltv_to_cac_paid": _ratio(_ratio(g._paid_margin, g.paid_customers), cac_paid),
         "payback_months": _ratio(cac, monthly_margin),
     }
     return g.select(**out).order_by("group")
@@ -172,6 +192,26 @@ def _key_customers(summary: ir.Table, *, customers: ir.Table | None, by: Groupin
             "_channel", "customer_id_right"
         )
     raise ValueError(f'by: expected None, "month" or "channel", got {by!r}')
+
+
+def _mark_paid(keyed: ir.Table, *, customers: ir.Table, spend: ir.Table) -> ir.Table:
+    """``keyed`` with ``_paid``: the customer came through a channel with acquisition spend."""
+    acquisition = ibis.coalesce(spend.purpose.lower(), "acquisition") != "retention"
+    bought = spend.filter(acquisition & spend.channel.notnull())
+    channels = (
+        bought.group_by(_paid_channel=bought.channel)
+        .aggregate(_spent=bought.spend.sum())
+        .filter(ibis._._spent > 0)
+        .select("_paid_channel")
+    )
+    own = customers.select("customer_id", _paid_channel=customers.acquisition_channel).distinct(
+        on="customer_id", keep="first"
+    )
+    paid_ids = own.inner_join(channels, "_paid_channel").select(
+        _paid_id=ibis._.customer_id, _paid=ibis.literal(True)
+    )
+    joined = keyed.left_join(paid_ids, keyed.customer_id == paid_ids._paid_id)
+    return joined.mutate(_paid=ibis.coalesce(joined._paid, False)).drop("_paid_id")
 
 
 def _spend_by(spend: ir.Table, *, by: Grouping) -> ir.Table:

@@ -33,9 +33,11 @@ SPEND_KEYS = (
     "cost_per_visitor",
     "cost_per_lead",
     "cac",
+    "cac_paid",
     "cost_to_return",
     "profit_per_customer",
     "ltv_to_cac",
+    "ltv_to_cac_paid",
     "payback_months",
 )
 LEAD_KEYS = ("leads", "converted_leads", "lead_conversion")
@@ -75,6 +77,7 @@ class Metrics(Mapping[str, Any]):
     margin_per_customer: float | None
     active_customers: int
     orders_per_customer_year: float | None
+    new_customers_year: int
     annual_retention: float | None
     statuses: dict[str, int] = field(default_factory=dict)
     acquisition_spend: float | None = None
@@ -82,9 +85,11 @@ class Metrics(Mapping[str, Any]):
     cost_per_visitor: float | None = None
     cost_per_lead: float | None = None
     cac: float | None = None
+    cac_paid: float | None = None
     cost_to_return: float | None = None
     profit_per_customer: float | None = None
     ltv_to_cac: float | None = None
+    ltv_to_cac_paid: float | None = None
     payback_months: float | None = None
     leads: int | None = None
     converted_leads: int | None = None

@@ -426,6 +426,7 @@ def _headline(
         if active
         else None,
         annual_retention=_number(activity["annual_retention"]),
+        new_customers_year=int(activity["new_customers"] or 0),
         data_quality=quality,
         has_spend=has_spend,
         has_leads=conversion is not None,

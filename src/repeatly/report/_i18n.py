@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["TEXT", "UNITS", "text", "unit_word"]
+__all__ = [
+    "RFM_SEGMENTS",
+    "TEXT",
+    "UNITS",
+    "count_words",
+    "segment_description",
+    "segment_name",
+    "text",
+    "unit_word",
+]
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"en": "Customer base report", "ru": "Отчёт по клиентской базе"},
@@ -37,11 +46,66 @@ TEXT: dict[str, dict[str, str]] = {
     "category_cycles": {"en": "Return cycle by category", "ru": "Цикл возврата по категориям"},
     "what_if": {"en": "What the levers are worth", "ru": "Сколько стоят рычаги"},
     "what_if_note": {
-        "en": "Margin over {years} years from today's active customers if each lever moves "
-        "by {lever} alone, and all together.",
-        "ru": "Маржа за {years} г. от нынешних активных клиентов, если каждый рычаг "
-        "сдвинуть на {lever} отдельно и все вместе.",
+        "en": "Margin over {years} years from today's active customers and the new customers "
+        "won at today's rate, if each lever moves by {lever} alone, and all together. "
+        "Each lever acts on its own quantity: bigger orders raise every order, first ones "
+        "included; more repeat purchases raise only the orders of customers who already "
+        "bought; less churn keeps more customers each year, which adds up over the years; "
+        "referrals bring more new customers, each worth a first order and, if they come "
+        "back, repeat purchases.",
+        "ru": "Маржа за {years} г. от нынешних активных клиентов и новых, которые приходят "
+        "в нынешнем темпе, если каждый рычаг сдвинуть на {lever} отдельно и все вместе. "
+        "Каждый рычаг действует на своё: крупнее чек — на все заказы, включая первые; "
+        "больше повторных покупок — только на заказы тех, кто уже покупал; меньше "
+        "оттока — больше клиентов остаётся каждый год, и это копится; рекомендации "
+        "приводят больше новых клиентов, каждый из которых даёт первый заказ, а если "
+        "вернётся — и повторные.",
     },
+    "lever_moves": {"en": "What changes", "ru": "Что меняется"},
+    "q_order_value": {"en": "average order", "ru": "средний чек"},
+    "q_orders_per_year": {
+        "en": "purchases a year per active customer",
+        "ru": "покупок в год на активного клиента",
+    },
+    "q_retention": {"en": "customers kept a year", "ru": "остаются на следующий год"},
+    "q_new_customers": {"en": "new customers a year", "ru": "новых клиентов в год"},
+    "more_columns": {
+        "en": "More columns: first order, repeat purchases, revenue, margin, spend",
+        "ru": "Другие колонки: первый заказ, повторные покупки, выручка, маржа, расходы",
+    },
+    "economics_legend_paid": {
+        "en": "CAC, all: acquisition spend / all new customers, organic ones included. "
+        "CAC, paid: acquisition spend / new customers from channels with spend. "
+        "LTV : CAC: margin per customer / CAC; above 3 is healthy. Payback: months of a "
+        "customer's margin it takes to cover the CAC.",
+        "ru": "CAC, все: расходы на привлечение / все новые клиенты, включая "
+        "пришедших бесплатно. CAC, платные: расходы на привлечение / новые клиенты из "
+        "каналов с расходами. LTV : CAC: маржа на клиента / CAC; выше 3 — хорошо. "
+        "Окупаемость: за сколько месяцев маржа клиента покрывает CAC.",
+    },
+    "economics_legend": {
+        "en": "CAC: the channel's acquisition spend / its new customers (empty for a "
+        "channel without spend). LTV : CAC: margin per customer / CAC; above 3 is "
+        "healthy. Payback: months of a customer's margin it takes to cover the CAC.",
+        "ru": "CAC: расходы канала на привлечение / его новые клиенты (пусто для канала "
+        "без расходов). LTV : CAC: маржа на клиента / CAC; выше 3 — хорошо. "
+        "Окупаемость: за сколько месяцев маржа клиента покрывает CAC.",
+    },
+    "col_new_customers": {"en": "New customers", "ru": "Новые клиенты"},
+    "col_cac": {"en": "CAC, all", "ru": "CAC, все"},
+    "col_cac_channel": {"en": "CAC", "ru": "CAC"},
+    "col_ltv_to_cac_channel": {"en": "LTV : CAC", "ru": "LTV : CAC"},
+    "col_cac_paid": {"en": "CAC, paid", "ru": "CAC, платные"},
+    "col_ltv_to_cac": {"en": "LTV : CAC, all", "ru": "LTV : CAC, все"},
+    "col_ltv_to_cac_paid": {"en": "LTV : CAC, paid", "ru": "LTV : CAC, платные"},
+    "col_payback": {"en": "Payback, mo.", "ru": "Окупаемость, мес."},
+    "col_first_order": {"en": "First order", "ru": "Первый заказ"},
+    "col_back_90": {"en": "Back in 90 d", "ru": "Вернулись за 90 дн."},
+    "col_came_back": {"en": "Came back", "ru": "Вернулись"},
+    "col_revenue_pc": {"en": "Revenue / customer", "ru": "Выручка / клиент"},
+    "col_margin_pc": {"en": "Margin / customer", "ru": "Маржа / клиент"},
+    "col_acquisition_spend": {"en": "Acquisition spend", "ru": "Расходы на привлечение"},
+    "col_cost_per_lead": {"en": "Cost per lead", "ru": "Цена лида"},
     "segments": {"en": "Segments", "ru": "Сегменты"},
     "segments_note": {
         "en": "RFM segments, status by each customer's own purchase cycle, and the golden "
@@ -144,14 +208,17 @@ TEXT: dict[str, dict[str, str]] = {
     "middle_half": {"en": "Middle half", "ru": "Средняя половина"},
     "repeats": {"en": "Repeat purchases", "ru": "Повторные покупки"},
     "lever": {"en": "Lever", "ru": "Рычаг"},
-    "margin_over": {"en": "Margin over horizon", "ru": "Маржа за горизонт"},
+    "margin_over": {"en": "Margin over {years} years", "ru": "Маржа за {years} г."},
     "gain": {"en": "Gain", "ru": "Прирост"},
     "baseline": {"en": "Today", "ru": "Сейчас"},
     "combined": {"en": "All levers together", "ru": "Все рычаги вместе"},
     "upsell": {"en": "Bigger orders (upsell)", "ru": "Крупнее чек (допродажи)"},
     "repeat": {"en": "More repeat purchases", "ru": "Больше повторных покупок"},
     "churn": {"en": "Less churn", "ru": "Меньше оттока"},
-    "referrals": {"en": "More referrals", "ru": "Больше рекомендаций"},
+    "referrals": {
+        "en": "More new customers through referrals",
+        "ru": "Больше новых клиентов по рекомендациям",
+    },
     "no_spend": {
         "en": "No marketing spend given: pass --spend to see what a customer costs.",
         "ru": "Расходы на маркетинг не заданы: укажите --spend, чтобы увидеть цену клиента.",
@@ -231,29 +298,44 @@ TEXT: dict[str, dict[str, str]] = {
     "forecast_title": {"en": "Customer forecast", "ru": "Прогноз по клиентам"},
     "prediction": {"en": "Prediction", "ru": "Прогноз"},
     "prediction_note": {
-        "en": "Each customer's chance of still being active, their expected purchases and "
-        "their predicted value (CLV), from a buy-till-you-die model of the order "
-        "history. The model counts time in {units}.",
-        "ru": "Вероятность, что клиент ещё активен, ожидаемые покупки и прогнозная ценность "
-        "(CLV) каждого клиента по модели «покупает, пока не ушёл» (buy-till-you-die), "
-        "обученной на истории заказов. Модель считает время в единицах: {units}.",
+        "en": "What the order history says about each customer: who is likely to buy "
+        "again, who has likely gone for good, and what they are expected to bring.",
+        "ru": "Что история заказов говорит о каждом клиенте: кто, скорее всего, купит "
+        "снова, кто, скорее всего, ушёл насовсем и сколько клиенты принесут.",
     },
-    "p_model": {"en": "Model", "ru": "Модель"},
+    "p_details": {
+        "en": "How the forecast is made: the model, its check and its statistics",
+        "ru": "Как сделан прогноз: модель, проверка и статистика",
+    },
+    "p_method": {
+        "en": "A buy-till-you-die model: from when each customer bought, it learns how "
+        "often customers buy and how likely they are to stop; it counts time in {units}.",
+        "ru": "Модель «покупает, пока не ушёл» (buy-till-you-die): по датам покупок "
+        "клиентов она оценивает, как часто они покупают и насколько вероятно, что "
+        "перестали; время она считает в единицах: {units}.",
+    },
     "p_why_holdout": {
-        "en": "Lowest per-customer error on the holdout of {models}.",
-        "ru": "Наименьшая ошибка на клиента на отложенном периоде среди {models}.",
+        "en": "{model} was chosen because, of {models}, it predicted the last {length} "
+        "best (each was fitted on the orders before them).",
+        "ru": "Выбрана модель {model}: из моделей {models} она точнее всех предсказала "
+        "последние {length} (все обучались на заказах до этого периода).",
     },
     "p_why_bic": {
-        "en": "Lowest BIC of {models} (no holdout to judge on).",
-        "ru": "Наименьший BIC среди {models} (без отложенного периода).",
+        "en": "{model} was chosen because, of {models}, it fits the order history best "
+        "(lowest BIC; no later period was held back to test on).",
+        "ru": "Выбрана модель {model}: из моделей {models} она лучше всех описывает "
+        "историю заказов (наименьший BIC; отложенного периода для проверки не было).",
     },
     "p_why_tie": {
-        "en": "None of {models} is better here: no customer has bought twice, so they "
-        "all fit equally; the figures are this model's.",
-        "ru": "Ни одна из моделей {models} здесь не лучше: ни один клиент не купил "
-        "дважды, и все подходят одинаково; показаны цифры этой модели.",
+        "en": "{model} is used: none of {models} is better here, as no customer has "
+        "bought twice, so they all fit equally.",
+        "ru": "Использована модель {model}: ни одна из моделей {models} здесь не лучше, "
+        "потому что ни один клиент не купил дважды и все подходят одинаково.",
     },
-    "p_why_chosen": {"en": "As chosen in the options.", "ru": "Задана в настройках."},
+    "p_why_chosen": {
+        "en": "{model} was set in the options.",
+        "ru": "Модель {model} задана в настройках.",
+    },
     "p_spend_gg": {
         "en": "Spend per purchase: Gamma-Gamma model.",
         "ru": "Сумма покупки: модель Gamma-Gamma.",
@@ -262,36 +344,20 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Spend per purchase: each customer's own average.",
         "ru": "Сумма покупки: собственное среднее клиента.",
     },
-    "p_clv": {"en": "Predicted CLV, {months} months", "ru": "Прогноз CLV, {months} мес."},
-    "p_clv_margin": {
-        "en": "Margin ({margin} of spend) of all customers over the next {months} months, "
-        "discounted at {rate} a year.",
-        "ru": "Маржа ({margin} от суммы покупок) всех клиентов за следующие {months} мес., "
-        "дисконт {rate} в год.",
+    "p_buyers": {
+        "en": "Likely to buy in the next {horizon}",
+        "ru": "Скорее всего купят в ближайшие {horizon}",
     },
-    "p_clv_revenue": {
-        "en": "Spend of all customers over the next {months} months (no margin given), "
-        "discounted at {rate} a year.",
-        "ru": "Сумма покупок всех клиентов за следующие {months} мес. (маржа не задана), "
-        "дисконт {rate} в год.",
-    },
-    "p_clv_customer": {"en": "CLV per customer", "ru": "CLV на клиента"},
-    "p_clv_customer_def": {
-        "en": "Mean over all {n} customers.",
-        "ru": "Среднее по всем клиентам ({n}).",
-    },
-    "p_purchases": {
-        "en": "Purchases expected, next {horizon}",
-        "ru": "Ожидаемые покупки, следующие {horizon}",
-    },
-    "p_purchases_def": {
-        "en": "Sum over all customers of the purchases the model expects.",
-        "ru": "Сумма ожидаемых моделью покупок по всем клиентам.",
+    "p_buyers_def": {
+        "en": "Customers expected to buy at least once ({share} of all): each "
+        "customer's chance of buying, added up.",
+        "ru": "Ожидаемое число клиентов, которые купят хотя бы раз ({share} всех): "
+        "сумма шансов каждого клиента на покупку.",
     },
     "p_gone": {"en": "Likely gone", "ru": "Скорее всего ушли"},
     "p_gone_def": {
-        "en": "{share} of customers: chance of still being active below {cut}.",
-        "ru": "{share} клиентов: вероятность, что клиент ещё активен, ниже {cut}.",
+        "en": "{share} of customers: less than a {cut} chance they still buy from you.",
+        "ru": "{share} клиентов: шанс, что они ещё покупают у вас, меньше {cut}.",
     },
     "p_gone_unknown": {
         "en": "Not known: no customer has bought twice yet, so the orders cannot tell "
@@ -299,15 +365,42 @@ TEXT: dict[str, dict[str, str]] = {
         "ru": "Неизвестно: ни один клиент ещё не купил дважды, и по заказам нельзя "
         "отличить ушедшего клиента от того, кто просто ещё не вернулся.",
     },
-    "p_holdout": {"en": "Holdout error", "ru": "Ошибка на отложенном периоде"},
+    "p_purchases": {
+        "en": "Purchases expected in the next {horizon}",
+        "ru": "Ожидаемые покупки в ближайшие {horizon}",
+    },
+    "p_purchases_def": {
+        "en": "All customers' purchases the forecast expects, added up.",
+        "ru": "Сколько покупок всего ожидается от всех клиентов.",
+    },
+    "p_value": {"en": "Predicted value, next {months}", "ru": "Прогноз ценности за {months}"},
+    "p_value_margin": {
+        "en": "Margin ({margin} of spend) all customers are expected to bring in the next "
+        "{months}, in today's money (discounted at {rate} a year).",
+        "ru": "Маржа ({margin} от суммы покупок), которую принесут все клиенты за "
+        "ближайшие {months}, в сегодняшних деньгах (дисконт {rate} в год).",
+    },
+    "p_value_revenue": {
+        "en": "What all customers are expected to spend in the next {months} (no margin "
+        "given), in today's money (discounted at {rate} a year).",
+        "ru": "Сколько потратят все клиенты за ближайшие {months} (маржа не задана), "
+        "в сегодняшних деньгах (дисконт {rate} в год).",
+    },
+    "p_value_customer": {"en": "Predicted value per customer", "ru": "Прогноз ценности на клиента"},
+    "p_value_customer_def": {
+        "en": "Mean over all {n} customers.",
+        "ru": "Среднее по всем клиентам ({n}).",
+    },
     "p_holdout_def": {
-        "en": "Repeat purchases in the {length} after {date}: {expected} expected, {actual} made.",
-        "ru": "Повторные покупки за {length} после {date}: ожидалось {expected}, было {actual}.",
+        "en": "Checked on the past: fitted on the orders up to {date}, the model expected "
+        "{expected} repeat purchases in the {length} after; there were {actual} ({error}).",
+        "ru": "Проверка на прошлом: по заказам до {date} модель ожидала {expected} "
+        "повторных покупок за следующие {length}; их было {actual} ({error}).",
     },
     "p_what_if": {
-        "en": "If {reduction} fewer customers left, predicted CLV would be {change} higher "
-        "({share}).",
-        "ru": "Если бы уходило на {reduction} меньше клиентов, прогноз CLV был бы выше "
+        "en": "If {reduction} fewer customers left, their predicted value would be {change} "
+        "higher ({share}).",
+        "ru": "Если бы уходило на {reduction} меньше клиентов, прогноз ценности был бы выше "
         "на {change} ({share}).",
     },
     "p_compared": {"en": "Models compared", "ru": "Сравнение моделей"},
@@ -331,8 +424,8 @@ TEXT: dict[str, dict[str, str]] = {
     "p_col_actual": {"en": "Actual purchases", "ru": "Было покупок"},
     "p_col_aggregate": {"en": "Total error", "ru": "Общая ошибка"},
     "p_top": {
-        "en": "Top {n} customers by predicted CLV",
-        "ru": "{n} клиентов с наибольшим прогнозом CLV",
+        "en": "Top {n} customers by predicted value",
+        "ru": "{n} клиентов с наибольшим прогнозом ценности",
     },
     "p_col_customer": {"en": "Customer", "ru": "Клиент"},
     "p_col_repeats": {"en": "Repeat purchases", "ru": "Повторные покупки"},
@@ -340,6 +433,7 @@ TEXT: dict[str, dict[str, str]] = {
     "p_col_next": {"en": "Next purchase around", "ru": "Следующая покупка около"},
     "p_col_purchases": {"en": "Purchases, next {horizon}", "ru": "Покупки за {horizon}"},
     "p_col_spend": {"en": "Spend per purchase", "ru": "Сумма покупки"},
+    "p_col_value": {"en": "Predicted value", "ru": "Прогноз ценности"},
     "p_notes": {"en": "Notes", "ru": "Примечания"},
     "ch_by_frequency": {"en": "Holdout by past frequency", "ru": "Проверка по частоте"},
     "ch_by_frequency_x": {
@@ -371,10 +465,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "ch_alive_y": {"en": "Repeat purchases", "ru": "Повторные покупки"},
     "ch_clv": {
-        "en": "Customers by predicted CLV over {months} months",
-        "ru": "Клиенты по прогнозу CLV на {months} мес.",
+        "en": "Customers by predicted value over the next {months}",
+        "ru": "Клиенты по прогнозу ценности за {months}",
     },
-    "ch_clv_x": {"en": "Predicted CLV, {currency}", "ru": "Прогноз CLV, {currency}"},
+    "ch_clv_x": {"en": "Predicted value, {currency}", "ru": "Прогноз ценности, {currency}"},
     "ch_clv_y": {"en": "Customers", "ru": "Клиенты"},
     "ch_clv_above": {"en": "above {value} (top 1%)", "ru": "больше {value} (верхний 1\u00a0%)"},
 }
@@ -483,8 +577,7 @@ METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "int",
         "Bought in the last 12 months",
         "Покупали за последние 12 месяцев",
-        "Customers with a purchase in the last 365 days (not the status: see "
-        "What to do now).",
+        "Customers with a purchase in the last 365 days (not the status: see What to do now).",
         "Клиенты с покупкой за последние 365 дней (это не статус: см. «Что делать сейчас»).",
     ),
     (
@@ -498,6 +591,46 @@ METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 SPEND_METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    (
+        "cac_paid",
+        "money",
+        "Cost per new buyer, paid channels",
+        "Цена покупателя, платные каналы",
+        "Acquisition spend / new customers who came through channels with spend (CAC).",
+        "Расходы на привлечение / новые клиенты из каналов с расходами (CAC).",
+    ),
+    (
+        "cac",
+        "money",
+        "Cost per new buyer, all channels",
+        "Цена покупателя, все каналы",
+        "Acquisition spend / all new customers, organic ones included (CAC).",
+        "Расходы на привлечение / все новые клиенты, включая пришедших бесплатно (CAC).",
+    ),
+    (
+        "ltv_to_cac_paid",
+        "ratio",
+        "LTV : CAC, paid channels",
+        "LTV : CAC, платные каналы",
+        "Margin per customer of the paid channels / their CAC; above 3 is healthy.",
+        "Маржа на клиента из платных каналов / их CAC; выше 3 — хорошо.",
+    ),
+    (
+        "ltv_to_cac",
+        "ratio",
+        "LTV : CAC, all channels",
+        "LTV : CAC, все каналы",
+        "Margin per customer / CAC over all channels; flatters when many come free.",
+        "Маржа на клиента / CAC по всем каналам; завышен, если многие пришли бесплатно.",
+    ),
+    (
+        "payback_months",
+        "number1",
+        "Payback, months",
+        "Окупаемость, мес.",
+        "CAC over all channels / a customer's average monthly margin.",
+        "CAC по всем каналам / средняя месячная маржа клиента.",
+    ),
     (
         "cost_per_visitor",
         "money",
@@ -515,14 +648,6 @@ SPEND_METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "Расходы на привлечение / лиды.",
     ),
     (
-        "cac",
-        "money",
-        "Cost per new buyer (CAC)",
-        "Цена покупателя (CAC)",
-        "Acquisition spend / new customers.",
-        "Расходы на привлечение / новые клиенты.",
-    ),
-    (
         "cost_to_return",
         "money",
         "Cost to bring back",
@@ -538,22 +663,6 @@ SPEND_METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "(Margin - all marketing spend) / customers.",
         "(Маржа - все расходы на маркетинг) / клиенты.",
     ),
-    (
-        "ltv_to_cac",
-        "ratio",
-        "LTV : CAC",
-        "LTV : CAC",
-        "Margin per customer / CAC; above 3 is healthy.",
-        "Маржа на клиента / CAC; выше 3 — хорошо.",
-    ),
-    (
-        "payback_months",
-        "number1",
-        "Payback, months",
-        "Окупаемость, мес.",
-        "CAC / a customer's average monthly margin.",
-        "CAC / средняя месячная маржа клиента.",
-    ),
 )
 
 
@@ -567,3 +676,90 @@ def unit_word(unit: str, form: str, lang: str) -> str:
     """A model time unit (``"week"``) in words: ``form`` is plural, count or one."""
     words = UNITS.get(lang, UNITS["en"])[form]
     return words.get(unit, unit)
+
+
+#: Words counted in the text: English singular and plural; Russian one, few, many.
+_COUNTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {"month": ("month", "months"), "day": ("day", "days")},
+    "ru": {"month": ("месяц", "месяца", "месяцев"), "day": ("день", "дня", "дней")},
+}
+
+
+def count_words(n: int, word: str, lang: str) -> str:
+    """``n`` and ``word`` agreed in number: ``12 months``, ``1 month``, ``5 месяцев``."""
+    forms = _COUNTED.get(lang, _COUNTED["en"])[word]
+    if len(forms) == 2:
+        form = forms[0] if n == 1 else forms[1]
+    elif n % 10 == 1 and n % 100 != 11:
+        form = forms[0]
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        form = forms[1]
+    else:
+        form = forms[2]
+    return f"{n}\u00a0{form}"
+
+
+#: The default RFM segments (:data:`repeatly.segments.RFM_RULES`): their names in the
+#: report and what each means, from the recency (R), frequency (F) and money (M) scores.
+RFM_SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
+    "Champions": {
+        "en": ("Champions", "bought recently, often and spent the most."),
+        "ru": ("Чемпионы", "покупали недавно, часто и тратили больше всех."),
+    },
+    "Loyal": {
+        "en": ("Loyal", "buy often and not long ago."),
+        "ru": ("Лояльные", "покупают часто и не так давно."),
+    },
+    "Can't lose them": {
+        "en": ("Can't lose them", "used to buy often and spend a lot, but not for a long time."),
+        "ru": ("Нельзя терять", "раньше покупали часто и много, но давно не возвращались."),
+    },
+    "At risk": {
+        "en": ("At risk", "used to buy often, but not for a long time."),
+        "ru": ("Под угрозой ухода", "раньше покупали часто, но давно не возвращались."),
+    },
+    "New": {
+        "en": ("New", "made their first purchase very recently."),
+        "ru": ("Новые", "совсем недавно сделали первую покупку."),
+    },
+    "Promising": {
+        "en": ("Promising", "bought recently, but only once so far."),
+        "ru": ("Перспективные", "покупали недавно, но пока один раз."),
+    },
+    "Potential loyalists": {
+        "en": ("Potential loyalists", "bought recently and have started to come back."),
+        "ru": ("Будущие лояльные", "покупали недавно и начали возвращаться."),
+    },
+    "Need attention": {
+        "en": ("Need attention", "bought a while ago, and rarely."),
+        "ru": ("Требуют внимания", "покупали какое-то время назад, и редко."),
+    },
+    "About to sleep": {
+        "en": ("About to sleep", "have not bought for some time, and bought rarely."),
+        "ru": ("Засыпают", "давно не покупали, а покупали редко."),
+    },
+    "Hibernating": {
+        "en": ("Hibernating", "last bought long ago, and not often."),
+        "ru": ("Спящие", "последний раз покупали очень давно, и нечасто."),
+    },
+    "Lost": {
+        "en": ("Lost", "bought the longest time ago and the least often."),
+        "ru": ("Потерянные", "дольше всех не покупали и реже всех покупали."),
+    },
+}
+
+
+def segment_name(name: str, lang: str) -> str:
+    """An RFM segment's name in ``lang`` (as given when it is not a default segment)."""
+    entry = RFM_SEGMENTS.get(name)
+    if entry is None:
+        return name
+    return entry.get(lang, entry["en"])[0]
+
+
+def segment_description(name: str, lang: str) -> str | None:
+    """What an RFM segment means, in ``lang`` (``None`` when it is not a default one)."""
+    entry = RFM_SEGMENTS.get(name)
+    if entry is None:
+        return None
+    return entry.get(lang, entry["en"])[1]

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from repeatly.analytics import UNIT_DAYS
 from repeatly.prediction import ALIVE_CAP, FREQUENCY_CAP, GONE_BELOW
 from repeatly.report import _charts as charts
 from repeatly.report import _prediction_charts as pcharts
 from repeatly.report._format import fmt_money, fmt_number, fmt_share, is_missing
-from repeatly.report._i18n import text, unit_word
+from repeatly.report._i18n import count_words, text, unit_word
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -38,8 +39,10 @@ def forecast_figures(customers: ir.Table) -> dict[str, float]:
     """Totals over every customer, computed in the engine.
 
     ``customers``, ``clv`` (total predicted CLV), ``purchases`` (expected over the
-    horizon), ``gone`` (customers with P(alive) below :data:`GONE_BELOW`) and ``known``
-    (customers with a P(alive): none when nobody bought twice).
+    horizon), ``buyers`` (customers expected to buy at least once over the horizon: the
+    sum of each one's chance), ``gone`` (customers with P(alive) below
+    :data:`GONE_BELOW`) and ``known`` (customers with a P(alive): none when nobody
+    bought twice).
     """
     c = customers
     row = (
@@ -47,13 +50,14 @@ def forecast_figures(customers: ir.Table) -> dict[str, float]:
             customers=c.count(),
             clv=c.clv.sum(),
             purchases=c.expected_purchases.sum(),
+            buyers=(1 - c.p_no_purchase).sum(),
             gone=c.count(where=c.p_alive < GONE_BELOW),
             known=c.p_alive.count(),
         )
         .execute()
         .iloc[0]
     )
-    keys = ("customers", "clv", "purchases", "gone", "known")
+    keys = ("customers", "clv", "purchases", "buyers", "gone", "known")
     return {key: float(row[key]) for key in keys}
 
 
@@ -75,12 +79,16 @@ def _top_customers(customers: ir.Table, n: int = TOP_CUSTOMERS) -> pd.DataFrame:
     )
 
 
-def _quantity(value: float, unit: str, *, lang: str) -> str:
-    """``52.18, "week"`` → ``52.2 weeks`` / ``52,2 нед.``; whole numbers without decimals."""
-    digits = 0 if abs(value - round(value)) < 0.05 else 1
-    number = fmt_number(value, digits=digits, lang=lang)
-    form = "one" if lang == "en" and number == "1" else "count"
-    return f"{number}\u00a0{unit_word(unit, form, lang)}"
+def _span(value: float, unit: str, *, lang: str) -> str:
+    """A span of model units in plain words: ``52.18, "week"`` → ``12 months``.
+
+    Whole months from two months up, else whole days.
+    """
+    days = value * UNIT_DAYS[unit]
+    months = days / (365.25 / 12)
+    if months >= 1.95:
+        return count_words(round(months), "month", lang)
+    return count_words(round(days), "day", lang)
 
 
 def _signed_share(value: float, *, lang: str) -> str:
@@ -89,7 +97,11 @@ def _signed_share(value: float, *, lang: str) -> str:
 
 
 def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[str, Any]:
-    """Everything the template's Prediction section needs."""
+    """Everything the template's Prediction section needs.
+
+    The main text speaks plainly (who is likely to buy, who is likely gone, what they
+    will bring); the model, its statistics and its checks go under ``details``.
+    """
     from repeatly.report._render import html_table
 
     t = partial(text, lang=lang)
@@ -103,9 +115,9 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
     figures = forecast_figures(forecast.customers)
     holdout = forecast.holdout
     cut = opts["calibration_end"].isoformat() if holdout is not None else ""
-    length = _quantity(holdout["length"], unit, lang=lang) if holdout is not None else ""
+    length = _span(holdout["length"], unit, lang=lang) if holdout is not None else ""
+    horizon = _span(opts["horizon"], unit, lang=lang)
 
-    tiles = _tiles(forecast, figures, t=t, money=money, lang=lang, length=length, cut=cut)
     wi = forecast.what_if
     # without a P(alive) nobody is seen leaving, so fewer leaving changes nothing to say
     what_if = (
@@ -128,10 +140,10 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
             t("p_col_customer"),
             t("p_col_repeats"),
             t("p_col_alive"),
-            t("p_col_purchases").format(horizon=_quantity(opts["horizon"], unit, lang=lang)),
+            t("p_col_purchases").format(horizon=horizon),
             t("p_col_next"),
             t("p_col_spend"),
-            "CLV",
+            t("p_col_value"),
         ],
         [
             [
@@ -147,9 +159,12 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
         ],
     )
     return {
-        "intro": t("prediction_note").format(units=unit_word(unit, "plural", lang)),
-        "tiles": tiles,
+        "intro": t("prediction_note"),
+        "tiles": _tiles(forecast, figures, t=t, money=money, lang=lang, horizon=horizon),
         "what_if": what_if,
+        "why": _why(forecast, figures, t=t, length=length),
+        "method": t("p_method").format(units=unit_word(unit, "plural", lang)),
+        "check": _check(forecast, t=t, lang=lang, length=length, cut=cut),
         "holdout_charts": [
             div(fig) for fig in _holdout_figures(forecast, t=t, lang=lang, length=length, cut=cut)
         ],
@@ -162,6 +177,39 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
     }
 
 
+def _why(forecast: Forecast, figures: dict[str, float], *, t: Text, length: str) -> Markup:
+    """One plain sentence: which model (in bold), and why it was chosen; then spend's."""
+    opts = forecast.options
+    names = ", ".join(forecast.comparison["name"])
+    label = Markup("<strong>{}</strong>").format(forecast.model.label)
+    several = opts.get("requested_model") == "auto" and len(forecast.comparison) > 1
+    if several and not figures["known"]:
+        key = "p_why_tie"  # nobody bought twice
+    elif several and forecast.holdout is not None:
+        key = "p_why_holdout"
+    elif several:
+        key = "p_why_bic"
+    else:
+        key = "p_why_chosen"
+    why = Markup(escape(t(key))).format(model=label, models=names, length=length)
+    spend = t("p_spend_gg" if forecast.spend is not None else "p_spend_own")
+    return Markup("{} {}").format(why, spend)
+
+
+def _check(forecast: Forecast, *, t: Text, lang: str, length: str, cut: str) -> str:
+    """How the forecast did on the months it was not shown (empty without a holdout)."""
+    holdout = forecast.holdout
+    if holdout is None:
+        return ""
+    return t("p_holdout_def").format(
+        length=length,
+        date=cut,
+        expected=fmt_number(holdout["expected"], lang=lang),
+        actual=fmt_number(holdout["actual"], lang=lang),
+        error=_signed_share(holdout["aggregate_error"], lang=lang),
+    )
+
+
 def _tiles(
     forecast: Forecast,
     figures: dict[str, float],
@@ -169,55 +217,34 @@ def _tiles(
     t: Text,
     money: Callable[[Any], str],
     lang: str,
-    length: str,
-    cut: str,
+    horizon: str,
 ) -> list[dict[str, str]]:
     opts = forecast.options
-    names = list(forecast.comparison["name"])
-    if opts.get("requested_model") == "auto" and len(names) > 1 and not figures["known"]:
-        why = t("p_why_tie").format(models=", ".join(names))  # nobody bought twice
-    elif opts.get("requested_model") == "auto" and len(names) > 1:
-        why = t("p_why_holdout" if forecast.holdout is not None else "p_why_bic").format(
-            models=", ".join(names)
-        )
-    else:
-        why = t("p_why_chosen")
-    why += " " + t("p_spend_gg" if forecast.spend is not None else "p_spend_own")
-    months = opts["clv_months"]
+    months = count_words(opts["clv_months"], "month", lang)
     margin = opts["margin"]
     rate = fmt_share(opts["discount_rate"], lang=lang, digits=0)
-    clv_def = (
-        t("p_clv_revenue").format(months=months, rate=rate)
+    value_def = (
+        t("p_value_revenue").format(months=months, rate=rate)
         if margin >= 1
-        else t("p_clv_margin").format(
+        else t("p_value_margin").format(
             months=months, rate=rate, margin=fmt_share(margin, lang=lang, digits=0)
         )
     )
     n = figures["customers"]
+    share = partial(fmt_share, lang=lang)
     tiles = [
-        {"label": t("p_model"), "value": forecast.model.label, "definition": why},
         {
-            "label": t("p_clv").format(months=months),
-            "value": money(figures["clv"]),
-            "definition": clv_def,
-        },
-        {
-            "label": t("p_clv_customer"),
-            "value": money(figures["clv"] / n if n else None),
-            "definition": t("p_clv_customer_def").format(n=fmt_number(n, lang=lang)),
-        },
-        {
-            "label": t("p_purchases").format(
-                horizon=_quantity(opts["horizon"], opts["unit"], lang=lang)
+            "label": t("p_buyers").format(horizon=horizon),
+            "value": fmt_number(figures["buyers"], lang=lang),
+            "definition": t("p_buyers_def").format(
+                share=share(figures["buyers"] / n if n else None)
             ),
-            "value": fmt_number(figures["purchases"], lang=lang),
-            "definition": t("p_purchases_def"),
         },
         {
             "label": t("p_gone"),
             "value": fmt_number(figures["gone"], lang=lang),
             "definition": t("p_gone_def").format(
-                share=fmt_share(figures["gone"] / n if n else None, lang=lang),
+                share=share(figures["gone"] / n if n else None),
                 cut=fmt_share(GONE_BELOW, lang=lang, digits=0),
             ),
         }
@@ -227,21 +254,22 @@ def _tiles(
             "value": fmt_number(None, lang=lang),
             "definition": t("p_gone_unknown"),
         },
+        {
+            "label": t("p_purchases").format(horizon=horizon),
+            "value": fmt_number(figures["purchases"], lang=lang),
+            "definition": t("p_purchases_def"),
+        },
+        {
+            "label": t("p_value").format(months=months),
+            "value": money(figures["clv"]),
+            "definition": value_def,
+        },
+        {
+            "label": t("p_value_customer"),
+            "value": money(figures["clv"] / n if n else None),
+            "definition": t("p_value_customer_def").format(n=fmt_number(n, lang=lang)),
+        },
     ]
-    holdout = forecast.holdout
-    if holdout is not None:
-        tiles.append(
-            {
-                "label": t("p_holdout"),
-                "value": _signed_share(holdout["aggregate_error"], lang=lang),
-                "definition": t("p_holdout_def").format(
-                    length=length,
-                    date=cut,
-                    expected=fmt_number(holdout["expected"], lang=lang),
-                    actual=fmt_number(holdout["actual"], lang=lang),
-                ),
-            }
-        )
     return tiles
 
 
@@ -323,7 +351,7 @@ def _figures(forecast: Forecast, *, t: Text, lang: str, currency: str) -> list[g
     clv = pcharts.clv_histogram(
         bands,
         t=t,
-        title=t("ch_clv").format(months=opts["clv_months"]),
+        title=t("ch_clv").format(months=count_words(opts["clv_months"], "month", lang)),
         x_title=t("ch_clv_x").format(currency=currency),
         above=above,
         money=money0,

@@ -108,38 +108,74 @@ def html_table(
     return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-_ECON_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
-    ("new_customers", "int", "New customers", "Новые клиенты"),
-    ("first_order_value", "money", "First order", "Первый заказ"),
-    ("repeat_90", "share", "Back in 90 d", "Вернулись за 90 дн."),
-    ("repeat_share", "share", "Came back", "Вернулись"),
-    ("revenue_per_customer", "money", "Revenue / customer", "Выручка / клиент"),
-    ("margin_per_customer", "money", "Margin / customer", "Маржа / клиент"),
-    ("acquisition_spend", "money", "Acquisition spend", "Расходы на привлечение"),
-    ("cost_per_lead", "money", "Cost per lead", "Цена лида"),
-    ("cac", "money", "CAC", "CAC"),
-    ("ltv_to_cac", "ratio", "LTV : CAC", "LTV : CAC"),
-    ("payback_months", "number", "Payback, mo.", "Окупаемость, мес."),
+#: The unit-economics columns: (key, kind, i18n key of the header); the key ones first.
+_ECON_KEY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("new_customers", "int", "col_new_customers"),
+    ("cac", "money", "col_cac"),
+    ("cac_paid", "money", "col_cac_paid"),
+    ("ltv_to_cac", "ratio", "col_ltv_to_cac"),
+    ("ltv_to_cac_paid", "ratio", "col_ltv_to_cac_paid"),
+    ("payback_months", "number", "col_payback"),
+)
+_ECON_MORE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("first_order_value", "money", "col_first_order"),
+    ("repeat_90", "share", "col_back_90"),
+    ("repeat_share", "share", "col_came_back"),
+    ("revenue_per_customer", "money", "col_revenue_pc"),
+    ("margin_per_customer", "money", "col_margin_pc"),
+    ("acquisition_spend", "money", "col_acquisition_spend"),
+    ("cost_per_lead", "money", "col_cost_per_lead"),
 )
 
 
-def _economics_table(frame: Any, *, first: str, lang: str, currency: str) -> Markup:
-    has_spend = not frame["acquisition_spend"].isna().all()
-    cols = [
+#: Headers that read differently by channel, where CAC is the channel's own.
+_CHANNEL_LABELS = frozenset({"col_cac", "col_ltv_to_cac"})
+
+
+def _economics_table(
+    frame: Any, *, first: str, lang: str, currency: str, paid_columns: bool = True
+) -> dict[str, Any]:
+    """The key columns (CAC, LTV:CAC, payback) as one table, the rest as another.
+
+    Without spend there is no cost to show: every column goes in the first table. A
+    column with no value at all (the paid CAC without customers' channels) is left out,
+    and so are the paid columns where ``paid_columns`` is false (by channel they repeat
+    the channel's own CAC).
+    """
+    t = partial(text, lang=lang)
+    shown = [
         c
-        for c in _ECON_COLUMNS
-        if has_spend
-        or c[0] not in {"acquisition_spend", "cost_per_lead", "cac", "ltv_to_cac", "payback_months"}
+        for c in (*_ECON_KEY_COLUMNS, *_ECON_MORE_COLUMNS)
+        if c[0] in frame.columns
+        and not frame[c[0]].isna().all()
+        and (paid_columns or c[0] not in {"cac_paid", "ltv_to_cac_paid"})
     ]
-    headers = [first] + [ru if lang == "ru" else en for _, _, en, ru in cols]
-    rows = []
-    for record in frame.to_dict("records"):
-        row = [str(record["group"])[:7] if first == text("month", lang) else record["group"]]
-        row += [
-            _formatter(kind, lang=lang, currency=currency)(record[key]) for key, kind, _, _ in cols
+    has_spend = "acquisition_spend" in {c[0] for c in shown}
+    key = [c for c in shown if c in _ECON_KEY_COLUMNS] if has_spend else shown
+    more = [c for c in shown if c not in key]
+    month = first == t("month")
+
+    def table(cols: list[tuple[str, str, str]]) -> Markup:
+        rows = []
+        for record in frame.to_dict("records"):
+            row = [str(record["group"])[:7] if month else record["group"]]
+            row += [
+                _formatter(kind, lang=lang, currency=currency)(record[k]) for k, kind, _ in cols
+            ]
+            rows.append(row)
+        labels = [
+            t(f"{label}_channel") if not paid_columns and label in _CHANNEL_LABELS else t(label)
+            for _, _, label in cols
         ]
-        rows.append(row)
-    return html_table(headers, rows)
+        return html_table([first, *labels], rows)
+
+    return {
+        "key": table(key),
+        "more": table(more) if more else None,
+        "legend": t("economics_legend_paid" if paid_columns else "economics_legend")
+        if has_spend
+        else "",
+    }
 
 
 _QUALITY_KEYS = (
@@ -199,6 +235,47 @@ def _mapping_table(analysis: Analysis, *, lang: str) -> Markup:
     return html_table([t("input"), t("role"), t("column"), t("read_as")], rows, text_columns=4)
 
 
+#: How each lever's quantity reads: (i18n key of its name, formatter kind).
+_LEVER_QUANTITIES = {
+    "upsell": ("q_order_value", "money"),
+    "repeat": ("q_orders_per_year", "count"),
+    "churn": ("q_retention", "share"),
+    "referrals": ("q_new_customers", "count"),
+}
+
+
+def _levers(analysis: Analysis, *, lang: str, currency: str) -> tuple[Markup, str]:
+    """The levers' table (each with the quantity it moves, before and after) and its note."""
+    t = partial(text, lang=lang)
+    wi = analysis.levers.to_dict()
+    money = partial(fmt_money, currency=currency, lang=lang)
+    rows = [[t("baseline"), "", money(wi["baseline"]), "—"]]
+    for lever, value in wi["levers"].items():
+        move = wi["moves"].get(lever)
+        what = ""
+        if move is not None:
+            name, kind = _LEVER_QUANTITIES[lever]
+            fmt: Callable[[Any], str]
+            if kind == "count":  # enough digits for a small move to show
+                size = abs(move["to"])
+                digits = 2 if size < 10 else 1 if size < 100 else 0
+                fmt = partial(fmt_number, digits=digits, lang=lang)
+            else:
+                fmt = _formatter(kind, lang=lang, currency=currency)
+            what = f"{t(name)}: {fmt(move['from'])} → {fmt(move['to'])}"
+        rows.append([t(lever), what, money(value), money(value - wi["baseline"])])
+    rows.append([t("combined"), "", money(wi["combined"]), money(wi["gain"])])
+    table = html_table(
+        [t("lever"), t("lever_moves"), t("margin_over").format(years=wi["years"]), t("gain")],
+        rows,
+        text_columns=2,
+    )
+    note = t("what_if_note").format(
+        years=wi["years"], lever=fmt_share(wi["lever"], lang=lang, digits=0)
+    )
+    return table, note
+
+
 def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
     """The report of ``analysis`` as one HTML string that works offline.
 
@@ -255,7 +332,7 @@ def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
         {
             "id": "economics-month",
             "title": t("economics_month"),
-            "html": _economics_table(
+            **_economics_table(
                 tables.economics_by_month, first=t("month"), lang=lang, currency=currency
             ),
         },
@@ -266,21 +343,17 @@ def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
             {
                 "id": "economics-channel",
                 "title": t("economics_channel"),
-                "html": _economics_table(
-                    by_channel, first=t("channel"), lang=lang, currency=currency
+                **_economics_table(
+                    by_channel,
+                    first=t("channel"),
+                    lang=lang,
+                    currency=currency,
+                    paid_columns=False,
                 ),
             }
         )
 
-    wi = analysis.levers.to_dict()
-    money = partial(fmt_money, currency=currency, lang=lang)
-    what_if_rows = [[t("baseline"), money(wi["baseline"]), "—"]]
-    for lever, value in wi["levers"].items():
-        what_if_rows.append([t(lever), money(value), money(value - wi["baseline"])])
-    what_if_rows.append([t("combined"), money(wi["combined"]), money(wi["gain"])])
-    what_if_note = t("what_if_note").format(
-        years=wi["years"], lever=fmt_share(wi["lever"], lang=lang, digits=0)
-    )
+    what_if_table, what_if_note = _levers(analysis, lang=lang, currency=currency)
 
     quality = metrics.get("data_quality") or {}
     quality_table = (
@@ -329,7 +402,11 @@ def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
         "source": analysis.inputs["orders"].source,
         "plotly_js": Markup(get_plotlyjs()),
         "tiles": _tiles(metrics, METRICS, lang=lang, currency=currency),
-        "spend_tiles": _tiles(metrics, SPEND_METRICS, lang=lang, currency=currency),
+        "spend_tiles": [
+            tile
+            for tile in _tiles(metrics, SPEND_METRICS, lang=lang, currency=currency)
+            if tile["value"] != fmt_number(None, lang=lang)  # no paid CAC without channels
+        ],
         "margin_note": margin_note,
         "monthly_charts": [Markup(c) for c in monthly],
         "economics_tables": economics_tables,
@@ -339,7 +416,7 @@ def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
         "category_table": category_table,
         "category_charts": [Markup(c) for c in category_charts],
         "what_if_note": what_if_note,
-        "what_if_table": html_table([t("lever"), t("margin_over"), t("gain")], what_if_rows),
+        "what_if_table": what_if_table,
         "quality_table": quality_table,
         "mapping_table": mapping_table,
         "actions": actions,

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from repeatly.report import _charts as charts
 from repeatly.report._format import fmt_money, fmt_number, fmt_share
-from repeatly.report._i18n import text
+from repeatly.report._i18n import segment_description, segment_name, text
 from repeatly.segments import STATUSES
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def segments_context(tables: SegmentTables, *, lang: str, currency: str) -> dict
         ],
         [
             [
-                r.rfm_segment,
+                segment_name(str(r.rfm_segment), lang),
                 fmt_number(r.customers, lang=lang),
                 fmt_share(r.customers / total if total else None, lang=lang),
                 money(r.revenue),
@@ -55,6 +55,7 @@ def segments_context(tables: SegmentTables, *, lang: str, currency: str) -> dict
             for r in rfm.itertuples()
         ],
     )
+    rfm_legend = _rfm_legend(list(rfm.rfm_segment), lang=lang)
     status = tables.status.set_index("status").reindex(_STATUS_ORDER)
     status_table = html_table(
         [t("status_col"), t("customers_col"), t("share_col"), t("margin_col")],
@@ -88,11 +89,22 @@ def segments_context(tables: SegmentTables, *, lang: str, currency: str) -> dict
     )
     return {
         "rfm_table": rfm_table,
+        "rfm_legend": rfm_legend,
         "status_table": status_table,
         "golden_line": Markup(escape(golden_line)),
         "charts": [Markup(c) for c in chart_list],
         "movement_chart": movement_chart,
     }
+
+
+def _rfm_legend(names: list[str], *, lang: str) -> Markup:
+    """What each RFM segment in the table means, as a definition list."""
+    items = "".join(
+        f"<dt>{escape(segment_name(name, lang))}</dt><dd>{escape(description)}</dd>"
+        for name in names
+        if (description := segment_description(name, lang)) is not None
+    )
+    return Markup(f'<dl class="segments">{items}</dl>') if items else Markup("")
 
 
 def _rfm_grid(grid: pd.DataFrame, lang: str) -> go.Figure:
@@ -185,8 +197,8 @@ def _movement(frame: pd.DataFrame, lang: str) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=list(matrix.columns),
-            y=list(matrix.index),
+            x=[segment_name(name, lang) for name in matrix.columns],
+            y=[segment_name(name, lang) for name in matrix.index],
             colorscale="Blues",
             text=np.where(z > 0, z.astype(int).astype(str), ""),
             texttemplate="%{text}",
