@@ -183,6 +183,9 @@ def test_every_count_of_a_status_is_the_same_number_everywhere(shop_analysis):
     html = (out / "report.html").read_text(encoding="utf-8")
     for status, label in (("lost", "lost"), ("at_risk", "at risk"), ("new", "new")):
         assert re.search(rf"{label} {metrics[status]:,}\b", html), status
+    words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    # the Prediction section's lost are the same lost
+    assert re.search(rf"Lost {metrics['lost']:,} \S+ of customers, the same lost", words)
     # segments.csv
     write_segments(analysis.segments(), root / "segments")
     frame = pd.read_csv(root / "segments" / "segments.csv")

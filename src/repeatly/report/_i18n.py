@@ -355,6 +355,15 @@ TEXT: dict[str, dict[str, str]] = {
         "сумма шансов каждого клиента на покупку.",
     },
     "p_gone": {"en": "Likely gone", "ru": "Скорее всего ушли"},
+    "p_lost": {"en": "Lost", "ru": "Ушли"},
+    "p_lost_def": {
+        "en": "{share} of customers, the same lost as everywhere in this report: {gone} the "
+        "forecast gives less than a {cut} chance of buying again, the others long past "
+        "their usual time between purchases.",
+        "ru": "{share} клиентов, те же ушедшие, что во всём отчёте: у {gone} из них прогноз "
+        "даёт шанс новой покупки меньше {cut}, остальные давно пропустили свой обычный "
+        "срок между покупками.",
+    },
     "p_gone_def": {
         "en": "{share} of customers: less than a {cut} chance they still buy from you.",
         "ru": "{share} клиентов: шанс, что они ещё покупают у вас, меньше {cut}.",

@@ -96,8 +96,14 @@ def _signed_share(value: float, *, lang: str) -> str:
     return f"+{share}" if not is_missing(value) and value > 0 else share
 
 
-def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[str, Any]:
+def prediction_context(
+    forecast: Forecast, *, lang: str, currency: str, lost: int | None = None
+) -> dict[str, Any]:
     """Everything the template's Prediction section needs.
+
+    ``lost`` is the customers whose status is lost (the one customer state, the
+    forecast's likely gone among them); without it (a forecast alone) the tile counts
+    the forecast's likely gone only, and says so.
 
     The main text speaks plainly (who is likely to buy, who is likely gone, what they
     will bring); the model, its statistics and its checks go under ``details``.
@@ -160,7 +166,7 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
     )
     return {
         "intro": t("prediction_note"),
-        "tiles": _tiles(forecast, figures, t=t, money=money, lang=lang, horizon=horizon),
+        "tiles": _tiles(forecast, figures, t=t, money=money, lang=lang, horizon=horizon, lost=lost),
         "what_if": what_if,
         "why": _why(forecast, figures, t=t, length=length),
         "method": t("p_method").format(units=unit_word(unit, "plural", lang)),
@@ -218,6 +224,7 @@ def _tiles(
     money: Callable[[Any], str],
     lang: str,
     horizon: str,
+    lost: int | None = None,
 ) -> list[dict[str, str]]:
     opts = forecast.options
     months = count_words(opts["clv_months"], "month", lang)
@@ -241,6 +248,16 @@ def _tiles(
             ),
         },
         {
+            "label": t("p_lost"),
+            "value": fmt_number(lost, lang=lang),
+            "definition": t("p_lost_def").format(
+                share=share(lost / n if n else None),
+                gone=fmt_number(figures["gone"], lang=lang),
+                cut=fmt_share(GONE_BELOW, lang=lang, digits=0),
+            ),
+        }
+        if figures["known"] and lost is not None
+        else {
             "label": t("p_gone"),
             "value": fmt_number(figures["gone"], lang=lang),
             "definition": t("p_gone_def").format(

@@ -368,7 +368,12 @@ def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
     prediction = (
         None
         if analysis.forecast is None
-        else prediction_context(analysis.forecast, lang=lang, currency=currency)
+        else prediction_context(
+            analysis.forecast,
+            lang=lang,
+            currency=currency,
+            lost=metrics.statuses.get("lost"),
+        )
     )
     actions = actions_context(
         plan if plan is not None else analysis.action_plan(),
