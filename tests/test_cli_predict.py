@@ -160,11 +160,13 @@ def test_writing_parquet_puts_the_engines_row_order_setting_back(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--model", "lifetimes"), "model: expected auto, bgnbd"),
-        (("--unit", "year"), "unit"),
-        (("--margin", "2"), "margin"),
-        (("--calibration-end", "2099-01-01"), "calibration_end"),
-        (("--calibration-end", "soon"), "calibration_end: expected a date like 2024-12-31"),
+        (("--model", "lifetimes"), "error: --model: expected auto, bgnbd"),
+        (("--unit", "year"), "error: --unit: expected"),
+        (("--margin", "2"), "error: --margin: expected a share"),
+        (("--calibration-end", "2099-01-01"), "error: --calibration-end: expected a day before"),
+        (("--calibration-end", "soon"), "--calibration-end: expected a date like 2024-12-31"),
+        (("--as-of", "1999-12-31"), "error: --as-of 1999-12-31 is before the first order ("),
+        (("--header-row", "0"), "error: --header-row: expected a row number of 1 or more"),
     ],
 )
 def test_bad_predict_options_exit_2(shop_files, args, message):

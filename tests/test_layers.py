@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "repeatly._json",
             "repeatly._checks",
             "repeatly._dates",
+            "repeatly._round",
             "repeatly.exceptions",
             "repeatly.settings",
         ),
