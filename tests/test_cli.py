@@ -86,9 +86,13 @@ def test_bad_options_exit_2_without_traceback(tmp_path):
     orders = tmp_path / "o.csv"
     orders.write_text("customer,date,amount\na,2024-01-01,1\n")
     for args, message in [
-        (("--lang", "de"), 'lang: expected "en" or "ru"'),
+        (("--lang", "de"), 'error: --lang: expected "en" or "ru"'),
         (("--on-bad-rows", "maybe"), '--on-bad-rows: expected "error" or "skip"'),
-        (("--as-of", "yesterday"), "as_of: expected a date like 2024-12-31"),
+        (("--as-of", "yesterday"), "error: --as-of: expected a date like 2024-12-31"),
+        (("--as-of", "02/03/2024"), "error: --as-of: '02/03/2024' could be 2024-03-02"),
+        (("--as-of", "2023-12-31"), "error: --as-of 2023-12-31 is before the first order"),
+        (("--margin-rate", "2"), "error: --margin-rate: expected a share between 0 and 1"),
+        (("--currency", " "), "error: --currency: expected a currency code"),
         (("--map", "total"), "expected ROLE=COLUMN"),
         (("--map", "spend.spend=Cost"), "no spend input was given"),
         (("--spend", str(tmp_path / "missing.csv")), "missing.csv: no such file"),

@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
+from repeatly._round import decimals_for
 from repeatly.datasets import make_shop
 
 
@@ -108,8 +109,11 @@ def test_parquet_predictions_hold_the_same_customers_as_the_csv(shop_files, tmp_
     csv, parquet = tables["csv"], tables["parquet"]
     assert len(parquet) == shop.orders.customer_id.nunique()
     assert list(parquet.customer_id.astype(str)) == list(csv.customer_id.astype(str))
+    # the CSV, for people, is rounded (money to cents, the rest to 4 places); the
+    # Parquet file, for programs, holds the values as they are
     for column in ("frequency", "p_alive", "expected_purchases", "expected_spend", "clv"):
-        assert parquet[column].to_numpy() == pytest.approx(csv[column].to_numpy(), rel=1e-9)
+        half = 0.5 * 10.0 ** -(decimals_for(column) or 9) + 1e-9
+        assert parquet[column].to_numpy() == pytest.approx(csv[column].to_numpy(), abs=half)
     # the Parquet predictions are written as they are joined, under a hidden name that
     # is gone once they are in place
     assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == [
@@ -139,7 +143,7 @@ def test_a_failed_parquet_predict_leaves_no_file_behind(shop_files, tmp_path):
         str(out),
     )
     assert run.returncode != 0
-    assert "calibration_end: no customers bought" in run.stderr
+    assert "error: --calibration-end: no customers bought" in run.stderr
     assert list(out.iterdir()) == []
 
 
@@ -160,11 +164,13 @@ def test_writing_parquet_puts_the_engines_row_order_setting_back(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--model", "lifetimes"), "model: expected auto, bgnbd"),
-        (("--unit", "year"), "unit"),
-        (("--margin", "2"), "margin"),
-        (("--calibration-end", "2099-01-01"), "calibration_end"),
-        (("--calibration-end", "soon"), "calibration_end: expected a date like 2024-12-31"),
+        (("--model", "lifetimes"), "error: --model: expected auto, bgnbd"),
+        (("--unit", "year"), "error: --unit: expected"),
+        (("--margin", "2"), "error: --margin: expected a share"),
+        (("--calibration-end", "2099-01-01"), "error: --calibration-end: expected a day before"),
+        (("--calibration-end", "soon"), "--calibration-end: expected a date like 2024-12-31"),
+        (("--as-of", "1999-12-31"), "error: --as-of 1999-12-31 is before the first order ("),
+        (("--header-row", "0"), "error: --header-row: expected a row number of 1 or more"),
     ],
 )
 def test_bad_predict_options_exit_2(shop_files, args, message):

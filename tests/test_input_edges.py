@@ -333,7 +333,7 @@ def test_a_wrong_today_is_named(cli, tmp_path):
     orders = _csv(tmp_path, HEADER + "a,2024-01-01,10\n")
     code, _, err = cli("analyze", str(orders), "--today", "tomorrow", "--out", str(tmp_path / "r"))
     assert code == 2
-    assert "today: expected a date like 2024-12-31, got 'tomorrow'" in err
+    assert "error: --today: expected a date like 2024-12-31 or 31.12.2024, got 'tomorrow'" in err
 
 
 @pytest.mark.parametrize("statistics", [True, False], ids=["with-stats", "without-stats"])

@@ -28,6 +28,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "repeatly._safe",
             "repeatly._json",
             "repeatly._checks",
+            "repeatly._dates",
+            "repeatly._round",
             "repeatly.exceptions",
             "repeatly.settings",
         ),

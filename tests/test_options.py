@@ -35,7 +35,17 @@ from repeatly.prediction import ForecastOptions
             "calibration_end",
         ),
         (lambda: PlanOptions(playbook="win_back", language="fr"), 'expected "en" or "ru"', "lang"),
-        (lambda: SegmentOptions(golden_share=0), "expected a share above 0", None),
+        (lambda: SegmentOptions(golden_share=0), "expected a share above 0", "golden_share"),
+        (lambda: AnalyzeOptions(currency=" "), "expected a currency code", "currency"),
+        (lambda: LoadOptions(header_row=0), "expected a row number of 1 or more", "header_row"),
+        (lambda: LoadOptions(sheet=0), "expected a sheet's name or number", "sheet"),
+        (
+            lambda: LoadOptions(as_of="01/02/2023"),
+            "could be 2023-02-01 (day first) or 2023-01-02 (month first); write it as "
+            "YYYY-MM-DD (2023-02-01) or DD.MM.YYYY (01.02.2023)",
+            "as_of",
+        ),
+        (lambda: LoadOptions(as_of="2023-12"), "is a month; write the day", "as_of"),
     ],
 )
 def test_a_wrong_option_is_named_when_the_options_are_made(make, message, option):

@@ -173,8 +173,20 @@ def test_safe_table_neutralises_in_the_engine_and_keeps_the_order():
     assert rows.customer_id.tolist()[:6] == ["'x", "'+a", "'-z", "'=c", "a", "b"]
     assert rows.customer_id.isna().tolist() == [False] * 6 + [True]
     assert rows.amount.tolist() == [-2.0, 3.0, 6.0, 1.0, 7.0, -5.0, 4.0]
-    only_numbers = table.select("amount")
+    # whole numbers and no text: nothing to round or quote, the table as it is
+    only_numbers = table.select(orders=table.amount.cast("int64"))
     assert safe_table(only_numbers) is only_numbers
+    # fractions are rounded as people read them: money to cents
+    noisy = table.select(amount=table.amount + 0.1 + 0.2 - 0.3 + 0.004)
+    assert safe_table(noisy).order_by("amount").to_pandas().amount.tolist() == [
+        -5.0,
+        -2.0,
+        1.0,
+        3.0,
+        4.0,
+        6.0,
+        7.0,
+    ]
 
 
 # ------------------------------------------------------------- every file of the jobs

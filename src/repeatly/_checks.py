@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from repeatly._dates import read_date
 from repeatly.exceptions import InputError
 
 __all__ = ["SHOWN_CHARS", "check_choice", "check_share", "parse_date", "quote_value"]
@@ -15,7 +16,18 @@ SHOWN_CHARS = 200
 
 
 def parse_date(value: dt.date | str | None, name: str) -> dt.date | None:
-    """A date option from a date, a datetime or ISO text; the error names the option."""
+    """A date option from a date, a datetime or text; the error names the option.
+
+    Text is read by the styles the loader reads order dates by (``2023-12-31``,
+    ``31.12.2023``, ``31/12/2023`` ...; :func:`repeatly._dates.read_date`): a day that
+    could be read two ways (``01/02/2023``) is refused with a message saying how to
+    write it.
+
+    Examples
+    --------
+    >>> parse_date("31.12.2023", "as_of")
+    datetime.date(2023, 12, 31)
+    """
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -24,9 +36,9 @@ def parse_date(value: dt.date | str | None, name: str) -> dt.date | None:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+            return read_date(value)
+        except ValueError as exc:
+            raise InputError(f"{name}: {exc}", option=name) from None
     raise InputError(f"{name}: expected a date like 2024-12-31, got {value!r}", option=name)
 
 

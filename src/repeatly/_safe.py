@@ -18,11 +18,17 @@ cell's quote-prefix flag set, which is how Excel itself stores text typed after 
 
 Repeatly reads some of its own files back (a filled-in call sheet, a do-not-contact
 list); :func:`restore_text` and :func:`restore_frame` take off the one quote added here.
+
+The numbers of a CSV written by :func:`write_csv` or from :func:`safe_table` are rounded
+as people read them: money to cents, shares and other fractions to 4 places
+(:mod:`repeatly._round`), so no cell says ``14.899999999999999``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from repeatly._round import round_frame, round_table
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -104,10 +110,11 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> None:
     """Write ``frame`` to ``path`` as a CSV safe to open in a spreadsheet.
 
-    Text that starts like a formula gets a leading ``'`` (:func:`safe_frame`), and rows
-    end with CRLF so that the ``csv`` module quotes every value holding a line break.
+    Text that starts like a formula gets a leading ``'`` (:func:`safe_frame`), rows end
+    with CRLF so that the ``csv`` module quotes every value holding a line break, and
+    numbers are rounded by their column (:func:`repeatly._round.round_frame`).
     """
-    safe_frame(frame).to_csv(path, index=index, lineterminator="\r\n")
+    safe_frame(round_frame(frame)).to_csv(path, index=index, lineterminator="\r\n")
 
 
 def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -179,9 +186,11 @@ def safe_table(table: ir.Table) -> ir.Table:
     """``table`` with :func:`safe_text` applied to its text columns, in the engine.
 
     For a table written straight from the engine to a CSV (``table.to_csv``), so that a
-    large one never comes into memory. Apply it to the ordered table: the rows keep the
-    order of the values as they are, not as written.
+    large one never comes into memory; its numbers are rounded by their column too
+    (:func:`repeatly._round.round_table`). Apply it to the ordered table: the rows keep
+    the order of the values as they are, not as written.
     """
+    table = round_table(table)
     changed = {
         name: _safe_column(table[name])
         for name, dtype in table.schema().items()

@@ -90,7 +90,27 @@ SpendOpt = Annotated[str | None, typer.Option(help="Marketing spend file or URL.
 LeadsOpt = Annotated[str | None, typer.Option(help="Leads file or URL.")]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="Date to look from (YYYY-MM-DD); default: the last order's day."),
+    typer.Option(
+        "--as-of",
+        help="Date to look from, written as in the data (2023-12-31, 31.12.2023, "
+        "31/12/2023); default: the last order's day.",
+    ),
+]
+HeaderRowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        help="Row of the orders file the column names are on (1 for the first, as Excel "
+        "shows it); default: found, skipping title rows above it.",
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="Sheet of an Excel orders file, by name or number (1 for the first); "
+        "default: the first sheet with data.",
+    ),
 ]
 TodayOpt = Annotated[
     str | None,
@@ -172,6 +192,8 @@ def analyze(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    header_row: HeaderRowOpt = None,
+    sheet: SheetOpt = None,
     margin_rate: MarginRateOpt = None,
     predict: PredictOpt = False,
     campaigns_db: Annotated[
@@ -197,6 +219,8 @@ def analyze(
         map_=map_,
         table=table,
         on_bad_rows=on_bad_rows,
+        header_row=header_row,
+        sheet=sheet,
         margin_rate=margin_rate,
         predict=predict,
     )
@@ -337,6 +361,8 @@ def segments(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    header_row: HeaderRowOpt = None,
+    sheet: SheetOpt = None,
     margin_rate: MarginRateOpt = None,
     cycle: Annotated[
         list[str] | None,
@@ -397,6 +423,8 @@ def segments(
         map_=map_,
         table=table,
         on_bad_rows=on_bad_rows,
+        header_row=header_row,
+        sheet=sheet,
         margin_rate=margin_rate,
         predict=predict,
         currency=currency,
@@ -462,11 +490,20 @@ def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:
 @app.command()
 def predict(
     orders: OrdersArg,
+    customers: Annotated[
+        str | None,
+        typer.Option(
+            help="Customers file or URL: the predictions then carry names, e-mails, "
+            "phones and consents."
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
     today: TodayOpt = None,
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    header_row: HeaderRowOpt = None,
+    sheet: SheetOpt = None,
     model: Annotated[
         str,
         typer.Option(
@@ -542,6 +579,7 @@ def predict(
     with _progress() as step, scratch as saved:
         result = repeatly.predict(
             orders,
+            customers=customers,
             model=model,
             unit=unit,  # type: ignore[arg-type]
             as_of=as_of,
@@ -555,6 +593,8 @@ def predict(
             mapping=_parse_maps(map_),
             table=table,
             on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
+            header_row=header_row,
+            sheet=sheet,
             progress=step,
             predictions_file=saved,
         )
@@ -705,21 +745,25 @@ def main() -> None:
         gc.freeze()
 
 
-#: Options the command line names by their flags in messages, as it always has.
-FLAGS = {
-    "on_bad_rows": "--on-bad-rows",
-    "format": "--format",
-    "customers": "--customers",
-    "out": "--out",
-}
+#: Options whose flag is not their keyword with dashes (``as_of`` is ``--as-of``).
+FLAGS = {"mapping": "--map", "place": "--near", "cycles": "--cycle", "file_format": "--format"}
+
+
+def flag(option: str) -> str:
+    """The command line's flag for a keyword option: ``as_of`` is ``--as-of``."""
+    return FLAGS.get(option) or "--" + option.replace("_", "-")
 
 
 def _message(exc: RepeatlyError) -> str:
-    """The error as the command line shows it: a wrong option named by its flag."""
+    """The error as the command line shows it: a wrong option named by its flag.
+
+    The library names an option by its keyword (``as_of: expected a date ...``, or
+    ``as_of 2020-01-01 is before ...``); the user typed ``--as-of``.
+    """
     message = str(exc)
     option = getattr(exc, "option", None)
-    if option in FLAGS and message.startswith(f"{option}:"):
-        return FLAGS[option] + message[len(option) :]
+    if option and message.startswith(option) and message[len(option) : len(option) + 1] in ":= ":
+        return flag(option) + message[len(option) :]
     return message
 
 

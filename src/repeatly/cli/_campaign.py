@@ -16,12 +16,14 @@ from repeatly.cli._app import (
     AsOfOpt,
     BadRowsOpt,
     CustomersOpt,
+    HeaderRowOpt,
     LeadsOpt,
     MapOpt,
     MarginRateOpt,
     OrdersArg,
     PredictOpt,
     ProductsOpt,
+    SheetOpt,
     SpendOpt,
     TableOpt,
     _analysis_options,
@@ -126,6 +128,8 @@ def plan(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    header_row: HeaderRowOpt = None,
+    sheet: SheetOpt = None,
     margin_rate: MarginRateOpt = None,
     predict: PredictOpt = False,
     db: DbOpt = None,
@@ -183,6 +187,8 @@ def plan(
         map_=map_,
         table=table,
         on_bad_rows=on_bad_rows,
+        header_row=header_row,
+        sheet=sheet,
         margin_rate=margin_rate,
         predict=predict,
     )
@@ -253,6 +259,8 @@ def send(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    header_row: HeaderRowOpt = None,
+    sheet: SheetOpt = None,
     margin_rate: MarginRateOpt = None,
     predict: PredictOpt = False,
     db: DbOpt = None,
@@ -320,6 +328,8 @@ def send(
         map_=map_,
         table=table,
         on_bad_rows=on_bad_rows,
+        header_row=header_row,
+        sheet=sheet,
         margin_rate=margin_rate,
         predict=predict,
     )
@@ -398,6 +408,8 @@ def results(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    header_row: HeaderRowOpt = None,
+    sheet: SheetOpt = None,
     margin_rate: MarginRateOpt = None,
     db: DbOpt = None,
     window: Annotated[
@@ -415,7 +427,13 @@ def results(
     from repeatly.jobs import LoadOptions, measure
     from repeatly.report import write_results
 
-    loading = LoadOptions(mapping=_parse_maps(map_), table=table, on_bad_rows=on_bad_rows)  # type: ignore[arg-type]
+    loading = LoadOptions(
+        mapping=_parse_maps(map_),
+        table=table,
+        on_bad_rows=on_bad_rows,  # type: ignore[arg-type]
+        header_row=header_row,
+        sheet=sheet,
+    )
     if out_dir is not None:
         _check_out(out_dir)
     with _progress() as step:

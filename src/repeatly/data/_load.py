@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,9 +30,11 @@ from repeatly.data._quality import DataQuality, future_start, order_quality
 from repeatly.data._roles import resolve_mapping
 from repeatly.data._schema import TABLES, TableSpec
 from repeatly.data._sniff import (
+    HEADER_ROWS,
     _clean_header,
     duplicate_header_error,
     file_kind,
+    header_at,
     sniff_csv,
     transcode_to_utf8,
 )
@@ -149,7 +152,8 @@ def load_table(
     con: BaseBackend | None = None,
     mapping: Mapping[str, str] | None = None,
     table: str | None = None,
-    sheet: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
     on_bad_rows: OnBadRows = "error",
     as_of: dt.date | None = None,
     today: dt.date | None = None,
@@ -176,7 +180,13 @@ def load_table(
         The table to read when ``source`` is a database URL; it can also follow the
         URL after ``#`` (``postgresql://host/db#orders``).
     sheet
-        The worksheet to read from a workbook; the first when not given.
+        The worksheet to read from a workbook, by name or number (1 for the first);
+        the first sheet with data when not given.
+    header_row
+        The row the column names are on (1-based, as a spreadsheet shows it); when not
+        given, the first row that reads as column names, so title rows above the header
+        (a report's name, its period) are skipped. Rows in error messages are the
+        file's rows either way.
     on_bad_rows
         ``"error"`` raises :class:`~repeatly.exceptions.DataValidationError` naming
         each bad row; ``"skip"`` drops bad rows and counts them.
@@ -217,7 +227,7 @@ def load_table(
         loaded = _load_database(
             source, spec, table=table, overrides=mapping, on_bad_rows=on_bad_rows
         )
-        return _finish(loaded, spec, cut=_cut(as_of, today), quality=quality)
+        return _finish(loaded, spec, as_of=as_of, today=today, quality=quality)
     duck = con if con is not None and con.name == "duckdb" else shared_connection()
     with _engine_errors(Path(source).name):
         loaded = _load_file(
@@ -226,13 +236,14 @@ def load_table(
             duck=duck,
             overrides=mapping,
             sheet=sheet,
+            header_row=header_row,
             on_bad_rows=on_bad_rows,
             roles=roles,
         )
         if con is not None and con is not duck:
             moved = con.create_table(ibis.util.gen_name(spec.name), loaded.table.to_pyarrow())
             loaded.table = moved
-        return _finish(loaded, spec, cut=_cut(as_of, today), quality=quality)
+        return _finish(loaded, spec, as_of=as_of, today=today, quality=quality)
 
 
 @contextmanager
@@ -258,14 +269,23 @@ def _cut(as_of: dt.date | None, today: dt.date | None) -> dt.date | None:
     return min(given) if given else None
 
 
-def _finish(loaded: Loaded, spec: TableSpec, *, cut: dt.date | None, quality: bool) -> Loaded:
+def _finish(
+    loaded: Loaded,
+    spec: TableSpec,
+    *,
+    as_of: dt.date | None,
+    today: dt.date | None,
+    quality: bool,
+) -> Loaded:
     """Count the rows and, for the orders, leave out future lines and check what is left.
 
-    Order lines dated after ``cut`` are left out (and counted in the quality summary):
-    one line dated 2099 must not move the analysis there. A file with no line up to
-    ``cut`` stops here; whether there is a sale among them is noted (``has_sales``) for the
-    jobs to refuse (:meth:`Loaded.require_sales`).
+    Order lines dated after the cut (the earlier of ``as_of`` and ``today``) are left
+    out (and counted in the quality summary): one line dated 2099 must not move the
+    analysis there. A file with no line up to the cut stops here (an ``as_of`` before
+    the first order is named as such); whether there is a sale among the lines kept is
+    noted (``has_sales``) for the jobs to refuse (:meth:`Loaded.require_sales`).
     """
+    cut = _cut(as_of, today)
     if spec.name != "orders":
         if not loaded.n_rows:
             loaded.n_rows = int(loaded.table.count().execute())
@@ -291,6 +311,13 @@ def _finish(loaded: Loaded, spec: TableSpec, *, cut: dt.date | None, quality: bo
         rows -= future
         sales = int(kept.filter(kept.amount > 0).limit(1).count().execute())
     column = loaded.mapping
+    if not rows and future and as_of is not None and as_of == cut:
+        first = table.ordered_at.min().execute()
+        raise InputError(
+            f"as_of {as_of} is before the first order ({_day(first)}): give a day "
+            "from then on, or leave it out to look from the day of the last order",
+            option="as_of",
+        )
     if not rows and future:
         raise DataValidationError(
             [
@@ -306,6 +333,11 @@ def _finish(loaded: Loaded, spec: TableSpec, *, cut: dt.date | None, quality: bo
     loaded.table = kept
     loaded.n_rows, loaded.has_sales = rows, sales > 0
     return loaded
+
+
+def _day(value: Any) -> str:
+    """A date or timestamp the engine returned, as an ISO day."""
+    return value.date().isoformat() if isinstance(value, dt.datetime) else str(value)[:10]
 
 
 def load_orders(source: str | Path, **options: Any) -> Loaded:
@@ -370,7 +402,7 @@ def loaded_from_table(
     loaded = Loaded(
         canonical, spec.name, source, {r: r for r in spec.names if r in present}, 0, kind="table"
     )
-    return _finish(loaded, spec, cut=_cut(as_of, today), quality=True)
+    return _finish(loaded, spec, as_of=as_of, today=today, quality=True)
 
 
 # -- files --------------------------------------------------------------------------
@@ -393,6 +425,7 @@ class _Raw:
     details: dict[str, str] = field(default_factory=dict)
     #: per source column: what the file's own statistics prove about every value
     proven: dict[str, set[str]] = field(default_factory=dict)
+    header_line: int = 1  # the file's row the column names are on
 
 
 def _load_file(
@@ -401,7 +434,8 @@ def _load_file(
     *,
     duck: BaseBackend,
     overrides: Mapping[str, str] | None,
-    sheet: str | None,
+    sheet: str | int | None,
+    header_row: int | None,
     on_bad_rows: OnBadRows,
     roles: Collection[str] | None = None,
 ) -> Loaded:
@@ -409,9 +443,9 @@ def _load_file(
     source = path.name
     raw_con = duck.con
     if kind == "csv":
-        header, reader = _csv_header(path, source)
+        header, reader = _csv_header(path, source, header_row)
     elif kind == "excel":
-        header, reader = _excel_header(path, source, sheet)
+        header, reader = _excel_header(path, source, sheet, header_row)
     else:
         header, reader = _parquet_header(path, source, raw_con)
     mapping = resolve_mapping(list(header.columns), spec, overrides, source=source)
@@ -422,7 +456,9 @@ def _load_file(
             if role in roles or role in spec.required
         }
     if header.duplicates:
-        error = duplicate_header_error(header.duplicates, set(mapping.values()), source=source)
+        error = duplicate_header_error(
+            header.duplicates, set(mapping.values()), source=source, row=header.row
+        )
         if error is not None:
             raise error
     raw = reader(raw_con, mapping)
@@ -439,14 +475,16 @@ def _load_file(
 class _Header:
     columns: tuple[str, ...]
     duplicates: dict[str, tuple[int, ...]]
+    row: int = 1  # the file's row the names are on
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _csv_header(path: Path, source: str) -> tuple[_Header, Any]:
-    layout = sniff_csv(path, source=source)
+def _csv_header(path: Path, source: str, header_row: int | None) -> tuple[_Header, Any]:
+    layout = sniff_csv(path, source=source, header_row=header_row)
+    top = layout.header_line  # the rows above it are a title: skipped
 
     def read(raw_con: Any, mapping: dict[str, str]) -> _Raw:
         temp: list[Path] = []
@@ -462,7 +500,7 @@ def _csv_header(path: Path, source: str) -> tuple[_Header, Any]:
         try:
             raw_con.execute(
                 f"CREATE TABLE {name} AS SELECT {', '.join(f'c{i}' for i in needed)} "
-                f"FROM read_csv({_literal(str(read_path))}, header = true, "
+                f"FROM read_csv({_literal(str(read_path))}, header = true, skip = {top - 1}, "
                 f"delim = {_literal(layout.delimiter)}, quote = '\"', escape = '\"', "
                 f"auto_detect = false, columns = {{{types}}}, null_padding = false, "
                 f"store_rejects = true, rejects_table = {_literal(rejects)}, "
@@ -487,10 +525,10 @@ def _csv_header(path: Path, source: str) -> tuple[_Header, Any]:
         ]
         lines = sorted({int(r[0]) for r in bad})
         if lines:  # record i of the table sits below the malformed lines before it
-            shifts = ", ".join(str(line - 2 - k) for k, line in enumerate(lines))
-            row_expr = f"(rowid + 2 + len(list_filter([{shifts}], x -> x <= rowid)))"
+            shifts = ", ".join(str(line - top - 1 - k) for k, line in enumerate(lines))
+            row_expr = f"(rowid + {top + 1} + len(list_filter([{shifts}], x -> x <= rowid)))"
         else:
-            row_expr = "(rowid + 2)"
+            row_expr = f"(rowid + {top + 1})"
         details = {"encoding": layout.encoding, "delimiter": _show_delimiter(layout.delimiter)}
         return _Raw(
             relation=name,
@@ -504,9 +542,10 @@ def _csv_header(path: Path, source: str) -> tuple[_Header, Any]:
             cleanup=cleanup,
             temp_files=temp,
             details=details,
+            header_line=top,
         )
 
-    return _Header(layout.header, layout.duplicates), read
+    return _Header(layout.header, layout.duplicates, top), read
 
 
 def _show_delimiter(delimiter: str) -> str:
@@ -545,23 +584,29 @@ def _reject_problem(
     return Problem(source, int(line), where, "a well-formed CSV row", f"{first}: {shown}")
 
 
-def _excel_header(path: Path, source: str, sheet: str | None) -> tuple[_Header, Any]:
+def _excel_header(
+    path: Path, source: str, sheet: str | int | None, header_row: int | None
+) -> tuple[_Header, Any]:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise InputError(f"{source}: cannot be opened as an Excel workbook: {exc}") from None
-    if sheet is not None and sheet not in book.sheetnames:
-        raise InputError(f"{source}: no sheet {sheet!r}; sheets are: {', '.join(book.sheetnames)}")
-    ws = book[sheet] if sheet is not None else book.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    first = next(rows, None)
-    if first is None or all(v is None for v in first):
-        raise InputError(f"{source}: row 1 is empty; expected the header row")
+    ws = _pick_sheet(book, sheet, source=source)
+    # rows from row 1 and column A, as Excel numbers them, whatever the sheet's extent
+    rows = enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1)
+    top: list[tuple[int, tuple[Any, ...]]] = []
+    for numbered in rows:
+        top.append(numbered)
+        if len(top) >= max(HEADER_ROWS, header_row or 0) + 20:
+            break
+    index = header_at([values for _, values in top], header_row, source=source)
+    row_number, first = top[index]
     names, _renamed, duplicates = _clean_header(["" if v is None else str(v) for v in first])
     while names and names[-1].startswith("column ") and first[len(names) - 1] is None:
         names.pop()
+    below = itertools.chain(top[index + 1 :], rows)
 
     def read(raw_con: Any, mapping: dict[str, str]) -> _Raw:
         import pyarrow as pa
@@ -569,7 +614,7 @@ def _excel_header(path: Path, source: str, sheet: str | None) -> tuple[_Header, 
         width = len(names)
         cols: list[list[str | None]] = [[] for _ in range(width)]
         row_numbers: list[int] = []
-        for number, values in enumerate(rows, start=2):
+        for number, values in below:
             if values is None or all(v is None or v == "" for v in values):
                 continue
             row_numbers.append(number)
@@ -597,9 +642,31 @@ def _excel_header(path: Path, source: str, sheet: str | None) -> tuple[_Header, 
             materialize="table",
             cleanup=[f"DROP TABLE IF EXISTS {name}"],
             details={"sheet": ws.title},
+            header_line=row_number,
         )
 
-    return _Header(tuple(names), duplicates), read
+    return _Header(tuple(names), duplicates, row_number), read
+
+
+def _pick_sheet(book: Any, sheet: str | int | None, *, source: str) -> Any:
+    """The worksheet named or numbered (1 for the first), else the first with data."""
+    names = book.sheetnames
+    listed = ", ".join(f"{i} {n!r}" for i, n in enumerate(names, start=1))
+    if sheet is None:
+        for ws in book.worksheets:
+            if any(
+                v is not None and v != "" for row in ws.iter_rows(values_only=True) for v in row
+            ):
+                return ws
+        raise InputError(f"{source}: every sheet is empty; sheets are: {listed}")
+    if isinstance(sheet, str) and sheet in names:
+        return book[sheet]
+    text = str(sheet).strip()
+    if text.isdigit() and 1 <= int(text) <= len(names):
+        return book.worksheets[int(text) - 1]
+    raise InputError(
+        f"sheet: {source} has no sheet {sheet!r}; sheets are: {listed}", option="sheet"
+    )
 
 
 def _cell_text(value: Any) -> str | None:
@@ -811,7 +878,7 @@ def _build(
     n_problem_rows = int(n_bad) + raw.n_rejects
     if n_total == 0 and not raw.n_rejects:
         _drop(raw_con, name, raw.materialize)
-        raise InputError(f"{source}: has a header (row 1) but no data rows")
+        raise InputError(f"{source}: has a header (row {raw.header_line}) but no data rows")
     if n_problem_rows and on_bad_rows == "error":
         _drop(raw_con, name, raw.materialize)
         raise DataValidationError(problems[:MAX_PROBLEMS], n_problems=n_problem_rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from repeatly._dates import DATE_STYLES
 from repeatly.data._schema import Kind
 
 __all__ = [
@@ -24,55 +25,6 @@ SAMPLE_ROWS = 200_000
 
 #: Spaces, apostrophes (thousands groups) and currency marks are dropped from numbers.
 _NUMBER_NOISE = r"[\s\x{00a0}\x{202f}'’$€£₽¥]|(?i:руб\.?|р\.|rub|usd|eur|gbp)"
-_TIME = r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-_TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M")
-
-
-def _formats(date: str, sep: str = " ") -> tuple[str, ...]:
-    return (*(f"{date}{sep}{t}" for t in _TIMES), date)
-
-
-@dataclass(frozen=True, slots=True)
-class DateStyle:
-    """One way of writing dates: a pattern to recognise it and formats to read it."""
-
-    name: str
-    pattern: str
-    formats: tuple[str, ...]
-    example: str
-
-
-DATE_STYLES: dict[str, DateStyle] = {
-    s.name: s
-    for s in (
-        DateStyle("iso", rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}{_TIME}", (), "2024-12-31"),
-        DateStyle(
-            "dd.mm.yyyy",
-            rf"\d{{1,2}}\.\d{{1,2}}\.\d{{4}}{_TIME}",
-            _formats("%d.%m.%Y"),
-            "31.12.2024",
-        ),
-        DateStyle(
-            "dd.mm.yy", rf"\d{{1,2}}\.\d{{1,2}}\.\d{{2}}{_TIME}", _formats("%d.%m.%y"), "31.12.24"
-        ),
-        DateStyle(
-            "dd/mm/yyyy", rf"\d{{1,2}}/\d{{1,2}}/\d{{4}}{_TIME}", _formats("%d/%m/%Y"), "31/12/2024"
-        ),
-        DateStyle(
-            "mm/dd/yyyy", rf"\d{{1,2}}/\d{{1,2}}/\d{{4}}{_TIME}", _formats("%m/%d/%Y"), "12/31/2024"
-        ),
-        DateStyle(
-            "yyyy/mm/dd", rf"\d{{4}}/\d{{1,2}}/\d{{1,2}}{_TIME}", _formats("%Y/%m/%d"), "2024/12/31"
-        ),
-        DateStyle(
-            "dd-mm-yyyy", rf"\d{{1,2}}-\d{{1,2}}-\d{{4}}{_TIME}", _formats("%d-%m-%Y"), "31-12-2024"
-        ),
-        DateStyle("yyyymmdd", r"\d{8}", ("%Y%m%d",), "20241231"),
-        DateStyle("yyyy-mm", r"\d{4}-\d{1,2}", ("%Y-%m",), "2024-12"),
-        DateStyle("mm.yyyy", r"\d{1,2}\.\d{4}", ("%m.%Y",), "12.2024"),
-    )
-}
-
 _TRUE = ("1", "true", "t", "yes", "y", "x", "+", "да", "д", "истина", "promo", "on")
 _FALSE = ("0", "false", "f", "no", "n", "-", "нет", "н", "ложь", "off")
 

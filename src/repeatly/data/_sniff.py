@@ -2,6 +2,11 @@
 
 Everything here looks at the first bytes of a file only, so it costs the same for a
 100-row export and a 10-million-row one.
+
+The header is not always row 1: reports from accounting systems and CRMs (1C among
+them) put a title, a period line and an empty row above it. :func:`find_header` takes
+the first row whose cells are mostly text that reads as column names (not numbers or
+dates), at least as many as the data rows below it fill.
 """
 
 from __future__ import annotations
@@ -10,14 +15,27 @@ import codecs
 import csv
 import io
 import os
+import re
+import statistics
 import tempfile
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from repeatly._dates import read_date
 from repeatly.exceptions import DataValidationError, InputError, Problem
 
-__all__ = ["CsvLayout", "FileKind", "file_kind", "sniff_csv", "transcode_to_utf8"]
+__all__ = [
+    "CsvLayout",
+    "FileKind",
+    "file_kind",
+    "find_header",
+    "header_at",
+    "sniff_csv",
+    "transcode_to_utf8",
+]
 
 FileKind = Literal["csv", "parquet", "excel"]
 
@@ -26,6 +44,9 @@ DELIMITERS = (",", ";", "\t", "|")
 _TEXT_EXTENSIONS = {".csv", ".tsv", ".txt", ".tab", ".dat", ""}
 _EXCEL_EXTENSIONS = {".xlsx", ".xlsm"}
 _PARQUET_EXTENSIONS = {".parquet", ".pq"}
+#: How many rows from the top the header is looked for in.
+HEADER_ROWS = 50
+_NUMBER = re.compile(r"[\s\d.,'’+\-()%$€£₽¥]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +66,8 @@ class CsvLayout:
         original header), so they can still be read.
     duplicates
         Repeated headers: name to the 1-based column numbers that carry it.
+    header_line
+        The line the header is on (1 unless rows above it were skipped).
     """
 
     encoding: str
@@ -52,6 +75,7 @@ class CsvLayout:
     header: tuple[str, ...]
     renamed: dict[str, str]
     duplicates: dict[str, tuple[int, ...]]
+    header_line: int = 1
 
 
 def file_kind(path: Path) -> FileKind:
@@ -128,13 +152,16 @@ def detect_encoding(head: bytes) -> str:
     return str(best.encoding).replace("_", "-")
 
 
-def sniff_csv(path: Path, *, source: str) -> CsvLayout:
+def sniff_csv(path: Path, *, source: str, header_row: int | None = None) -> CsvLayout:
     """Encoding, delimiter and header of a delimited text file.
+
+    ``header_row`` is the header's row (1-based, as an editor shows it); without it,
+    the header is found (:func:`find_header`).
 
     Raises
     ------
-    DataValidationError
-        A repeated header or a row-1 problem, located.
+    InputError
+        No header could be read (the given row is empty or past the rows looked at).
     """
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
@@ -142,17 +169,103 @@ def sniff_csv(path: Path, *, source: str) -> CsvLayout:
     text = head.decode(encoding, errors="replace")
     if len(head) == SAMPLE_BYTES:  # drop the last, probably cut, line
         text = text[: text.rfind("\n") + 1] or text
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    if not text.strip():
         raise InputError(f"{source}: row 1 is empty; expected the header row")
     delimiter = _pick_delimiter(text)
-    header_row = next(csv.reader(io.StringIO(lines[0]), delimiter=delimiter))
-    header, renamed, duplicates = _clean_header(header_row)
-    return CsvLayout(encoding, delimiter, tuple(header), renamed, duplicates)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []  # the line each row starts on
+    limit = max(HEADER_ROWS, header_row or 0) + 20
+    try:
+        while len(rows) < limit:
+            start = reader.line_num + 1
+            row = next(reader, None)
+            if row is None:
+                break
+            rows.append(row)
+            lines.append(start)
+    except csv.Error:  # a broken quote further down: the rows up to it are enough
+        pass
+    index = header_at(rows, header_row, source=source)
+    header, renamed, duplicates = _clean_header(rows[index])
+    return CsvLayout(encoding, delimiter, tuple(header), renamed, duplicates, lines[index])
+
+
+def header_at(rows: Sequence[Sequence[Any]], header_row: int | None, *, source: str) -> int:
+    """The index of the header among ``rows`` (the top of a file): given, or found.
+
+    Raises
+    ------
+    InputError
+        ``header_row`` names an empty row, or one past ``rows``.
+    """
+    if header_row is not None:
+        index = header_row - 1
+        if index >= len(rows) or not _filled(rows[index]):
+            raise InputError(
+                f"header_row: row {header_row} of {source} is empty; expected the header row",
+                option="header_row",
+            )
+        return index
+    found = find_header(rows)
+    if found is None:
+        raise InputError(f"{source}: row 1 is empty; expected the header row")
+    return found
+
+
+def find_header(rows: Sequence[Sequence[Any]]) -> int | None:
+    """The index of the header row among the top rows of a table, or ``None`` if empty.
+
+    The header is the first row of two or more filled cells, most of them text that
+    reads as a column name (not a number, not a date), and at least as many as the
+    rows below it usually fill. Title rows above it (a report's name, its period, an
+    empty row) fill one or two cells. When no row looks like that, the first filled row
+    is the header, as it always was.
+
+    Examples
+    --------
+    >>> find_header([["Sales report"], ["Period: 2023"], [], ["Date", "Customer", "Sum"],
+    ...              ["01.02.2023", "C1", "10"], ["02.02.2023", "C2", "12"]])
+    3
+    """
+    top = list(rows[:HEADER_ROWS])
+    filled = [_filled(row) for row in top]
+    following = [len(row) for row in filled]
+    for i, cells in enumerate(filled):
+        n = len(cells)
+        if n < 2 or sum(map(_looks_like_name, cells)) < 0.8 * n:
+            continue
+        below = [w for w in following[i + 1 : i + 21] if w]
+        typical = statistics.median(below) if below else n
+        if n >= typical or (n >= 3 and n >= 0.75 * typical):
+            return i
+    return next((i for i, cells in enumerate(filled) if cells), None)
+
+
+def _filled(row: Sequence[Any]) -> list[Any]:
+    return [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
+
+
+def _looks_like_name(value: Any) -> bool:
+    """Whether a cell reads as a column name: text, not a number or a date."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if _NUMBER.fullmatch(text):
+        return False
+    try:
+        read_date(text)
+    except ValueError:
+        return True
+    return False
 
 
 def _pick_delimiter(text: str) -> str:
-    """The delimiter that splits the header and the sample rows into equal field counts."""
+    """The delimiter that splits the sample rows into the most equal field counts.
+
+    The count is the one most rows have, so title rows above the header (one field)
+    do not decide it.
+    """
     sample = text[: 64 * 1024]
     best, best_score = ",", (-1.0, 0)
     for delim in DELIMITERS:
@@ -162,7 +275,7 @@ def _pick_delimiter(text: str) -> str:
             continue
         if not rows:
             continue
-        width = len(rows[0])
+        width = Counter(len(r) for r in rows).most_common(1)[0][0]
         if width < 2:
             continue
         same = sum(1 for r in rows if len(r) == width) / len(rows)
@@ -198,13 +311,13 @@ def _clean_header(
 
 
 def duplicate_header_error(
-    layout_duplicates: dict[str, tuple[int, ...]], used: set[str], *, source: str
+    layout_duplicates: dict[str, tuple[int, ...]], used: set[str], *, source: str, row: int = 1
 ) -> DataValidationError | None:
-    """A located error for repeated headers that a role would read, else ``None``."""
+    """A located error for repeated headers (on ``row``) that a role would read, else ``None``."""
     problems = [
         Problem(
             source,
-            1,
+            row,
             name,
             "each column name once",
             f'{len(cols)} columns named "{name}" (columns {", ".join(map(str, cols))})',

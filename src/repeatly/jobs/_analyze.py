@@ -61,6 +61,8 @@ def analyze(
     mapping: Mapping[str, str] | None = None,
     table: str | None = None,
     on_bad_rows: Literal["error", "skip"] = "error",
+    header_row: int | None = None,
+    sheet: str | int | None = None,
     margin_rate: float | None = None,
     predict: bool | Mapping[str, Any] | ForecastOptions = False,
     options: AnalyzeOptions | None = None,
@@ -76,7 +78,7 @@ def analyze(
         pandas or Arrow frame with canonical column names, or an Ibis table.
     customers, products, spend, leads
         Optional further inputs of the same kinds.
-    as_of, today, currency, lang, mapping, table, on_bad_rows, margin_rate
+    as_of, today, currency, lang, mapping, table, on_bad_rows, header_row, sheet, margin_rate
         The options (:class:`~repeatly.jobs.AnalyzeOptions` describes each).
     predict
         Also forecast every customer (probability alive, purchases, CLV): ``True`` for
@@ -114,6 +116,8 @@ def analyze(
             mapping=mapping,
             table=table,
             on_bad_rows=on_bad_rows,
+            header_row=header_row,
+            sheet=sheet,
             margin_rate=margin_rate,
             predict=_forecast_options(predict),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,7 @@ def load_orders(
             on_bad_rows=options.on_bad_rows,
             as_of=options.as_of,
             today=options.today,
+            **_layout(orders, options),
             **extra,
         )
         loaded.require_sales()  # a file of only refunds has nothing to work on
@@ -115,6 +117,13 @@ def load_orders(
     elif not workspace.owned and _made_here(orders, loaded):
         workspace.adopt(loaded.table)  # dropped with the job's other tables
     return workspace, loaded
+
+
+def _layout(orders: Source, options: LoadOptions) -> dict[str, Any]:
+    """The orders file's header row and sheet, when given (only files have them)."""
+    if isinstance(orders, str | os.PathLike) and not isinstance(orders, ir.Table):
+        return {"header_row": options.header_row, "sheet": options.sheet}
+    return {}
 
 
 def load_input(

@@ -44,6 +44,12 @@ class LoadOptions:
         ``as_of``, when that is earlier) are left out of the analysis and counted in the
         data-quality summary, so one line dated 2099 does not move the analysis there.
         The library never reads the clock: the command line passes the machine's date.
+    header_row
+        The row of the orders file the column names are on (1-based, as a spreadsheet
+        shows it); found when not given, so title rows above the header are skipped.
+    sheet
+        The orders workbook's sheet, by name or number (1 for the first); the first
+        sheet with data when not given.
     """
 
     mapping: Mapping[str, str] | None = None
@@ -51,9 +57,28 @@ class LoadOptions:
     on_bad_rows: Literal["error", "skip"] = "error"
     as_of: dt.date | None = None
     today: dt.date | None = None
+    header_row: int | None = None
+    sheet: str | int | None = None
 
     def __post_init__(self) -> None:
         check_choice("on_bad_rows", self.on_bad_rows, ("error", "skip"))
+        header = self.header_row
+        if header is not None and (
+            isinstance(header, bool) or not isinstance(header, int) or header < 1
+        ):
+            raise InputError(
+                f"header_row: expected a row number of 1 or more, got {header!r}",
+                option="header_row",
+            )
+        sheet = self.sheet
+        if sheet is not None and not (
+            (isinstance(sheet, str) and sheet.strip())
+            or (isinstance(sheet, int) and not isinstance(sheet, bool) and sheet >= 1)
+        ):
+            raise InputError(
+                f"sheet: expected a sheet's name or number (1 for the first), got {sheet!r}",
+                option="sheet",
+            )
         object.__setattr__(self, "as_of", parse_date(self.as_of, "as_of"))
         object.__setattr__(self, "today", parse_date(self.today, "today"))
         if self.mapping is not None:
@@ -97,7 +122,8 @@ class AnalyzeOptions(LoadOptions):
         check_share("margin_rate", self.margin_rate)
         if not isinstance(self.currency, str) or not self.currency.strip():
             raise InputError(
-                f"currency: expected a currency code such as USD, got {self.currency!r}"
+                f"currency: expected a currency code such as USD, got {self.currency!r}",
+                option="currency",
             )
         if isinstance(self.predict, Mapping):  # the options of a forecast as a dict
             object.__setattr__(self, "predict", ForecastOptions(**self.predict))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from repeatly.analytics import money_sum
 from repeatly.exceptions import InputError
-from repeatly.jobs._inputs import Source, load_orders
+from repeatly.jobs._inputs import Source, _made_here, load_input, load_orders, split_mapping
 from repeatly.jobs._options import LoadOptions, parse_date
 from repeatly.workspace import Workspace
 
@@ -27,11 +27,25 @@ log = logging.getLogger("repeatly")
 
 #: The order-line roles a forecast reads (costs only to find the margin share).
 ROLES = ("customer_id", "ordered_at", "amount")
+#: What the predictions carry from the customers, when given.
+CONTACT = (
+    "customer_id",
+    "name",
+    "email",
+    "phone",
+    "city",
+    "address",
+    "consent_email",
+    "consent_sms",
+    "consent_phone",
+    "consent_post",
+)
 
 
 def predict(
     orders: Source,
     *,
+    customers: Source | None = None,
     model: str = "auto",
     unit: Literal["day", "week", "month"] = "week",
     as_of: dt.date | str | None = None,
@@ -45,13 +59,18 @@ def predict(
     mapping: Mapping[str, str] | None = None,
     table: str | None = None,
     on_bad_rows: Literal["error", "skip"] = "error",
+    header_row: int | None = None,
+    sheet: str | int | None = None,
     con: BaseBackend | None = None,
     progress: Callable[[str], None] | None = None,
     predictions_file: str | os.PathLike[str] | None = None,
 ) -> Forecast:
     """Forecast every customer of an order export: P(alive), purchases, spend and CLV.
 
-    ``orders`` and the loading options are as for :func:`repeatly.analyze`; the model
+    ``orders``, ``customers`` and the loading options are as for
+    :func:`repeatly.analyze`; with ``customers``, each customer's predictions carry their
+    name, e-mail, phone, city, address and consents (the columns after the
+    predictions), so the list is one to call or write to. The model
     options (:class:`~repeatly.prediction.ForecastOptions`) and ``predictions_file``
     are those of :func:`repeatly.prediction.forecast`, and are all checked before any
     order is read.
@@ -76,6 +95,8 @@ def predict(
         on_bad_rows=on_bad_rows,
         as_of=parse_date(as_of, "as_of"),
         today=parse_date(today, "today"),
+        header_row=header_row,
+        sheet=sheet,
     )
     options = ForecastOptions(
         model=model,
@@ -91,10 +112,24 @@ def predict(
     step = progress or (lambda label: log.info("%s", label))
     step("Loading orders")
     roles = ROLES + (("cost", "margin") if margin is None else ())
+    mappings = split_mapping(loading.mapping, {"orders": orders, "customers": customers})
     workspace, loaded = load_orders(
-        Workspace(con), orders, loading, mapping=loading.mapping, roles=roles
+        Workspace(con), orders, loading, mapping=mappings["orders"], roles=roles
     )
     try:
+        contacts = None
+        if customers is not None:
+            step("Loading customers")
+            people = load_input(
+                customers,
+                "customers",
+                con=workspace.con,
+                mapping=mappings["customers"],
+                on_bad_rows=loading.on_bad_rows,
+            )
+            if not workspace.owned and _made_here(customers, people):
+                workspace.adopt(people.table)  # dropped with the forecast's tables
+            contacts = people.table.select(*CONTACT).distinct(on="customer_id", keep="first")
         lines = loaded.table
         notes = []
         if options.margin is None:
@@ -112,6 +147,12 @@ def predict(
         workspace.close()
         raise
     result.notes[:0] = notes
+    if contacts is not None:  # the predictions, then whom to reach and how
+        joined = result.customers.left_join(contacts, "customer_id")
+        result.customers = joined.select(
+            *result.customers.columns, *[c for c in CONTACT if c != "customer_id"]
+        )
+        result.predictions_file = None  # the file has no contacts: write them again
     result.options["source"] = loaded.source
     result.workspace = workspace  # the forecast's tables are freed when it is closed
     return result
@@ -130,6 +171,7 @@ def _margin_share(lines: ir.Table) -> tuple[float, str]:
     if not 0 < share <= 1:
         raise InputError(
             f"margin: the lines' costs give a margin share of {share:.1%}; "
-            "pass --margin with the share to use"
+            "pass --margin with the share to use",
+            option="margin",
         )
     return share, f"margin: {share:.1%}, the margin share of the lines with a cost"

@@ -50,11 +50,13 @@ class SegmentOptions:
                 )
         if self.business_cycle is not None and not self.business_cycle > 0:
             raise InputError(
-                f"business_cycle: expected a number of days above 0, got {self.business_cycle}"
+                f"business_cycle: expected a number of days above 0, got {self.business_cycle}",
+                option="business_cycle",
             )
         if not 0 < self.golden_share <= 1:
             raise InputError(
-                f"golden_share: expected a share above 0 and at most 1, got {self.golden_share}"
+                f"golden_share: expected a share above 0 and at most 1, got {self.golden_share}",
+                option="golden_share",
             )
         if self.place is not None:
             latitude, longitude, km = self.place

@@ -255,7 +255,8 @@ def forecast(
     if calibration_end is not None and not calibration_end < end:
         raise InputError(
             f"calibration_end: expected a day before the end of the history "
-            f"({end}), got {calibration_end}"
+            f"({end}), got {calibration_end}",
+            option="calibration_end",
         )
     candidates = list(AUTO_MODELS) if model == "auto" else [model]
     discrete = candidates == ["bgbb"]
@@ -285,7 +286,10 @@ def forecast(
             calib.group_by(calib_key).aggregate(weight=calib.count()).order_by(calib_key)
         )
         if calib_rows.empty:
-            raise InputError(f"calibration_end: no customers bought on or before {calibration_end}")
+            raise InputError(
+                f"calibration_end: no customers bought on or before {calibration_end}",
+                option="calibration_end",
+            )
         steps.check_time_passed(calib_rows, calibration_end, cut=True)
         span = _span(calibration_end, end, size, discrete)
         for key in candidates:

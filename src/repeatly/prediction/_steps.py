@@ -80,7 +80,8 @@ def check_time_passed(rows: pd.DataFrame, end: dt.date, *, cut: bool = False) ->
         raise InputError(
             f"calibration_end: no time has passed between the first order and {end}: "
             "every order up to it is on that day, so the models have nothing to learn "
-            "from; choose a later calibration_end"
+            "from; choose a later calibration_end",
+            option="calibration_end",
         )
     raise InputError(
         "no time has passed between the first and the last order: every order is on "

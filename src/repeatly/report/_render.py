@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from repeatly._files import atomic_write
+from repeatly._round import round_data
 from repeatly._safe import safe_table
 from repeatly._version import __version__
 from repeatly.report import _charts as charts
@@ -542,7 +543,7 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
     paths["actions_csv"] = written["actions_csv"]
     summary = safe_table(analysis.summary.order_by("customer_id"))
     atomic_write(paths["customers"], lambda p: summary.to_csv(p))
-    payload = {**analysis.metrics.to_dict(), "what_if": analysis.levers.to_dict()}
+    payload = round_data({**analysis.metrics.to_dict(), "what_if": analysis.levers.to_dict()})
     atomic_write(
         paths["metrics"],
         lambda p: p.write_text(
