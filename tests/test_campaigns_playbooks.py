@@ -270,9 +270,9 @@ def test_counts_take_the_right_form_of_the_noun():
         {**ALL_FIELDS, "returns": 0, "segment": {**ALL_FIELDS["segment"], "orders": 2.0}},
     )
     assert "Спасибо, что сделали у нас два заказа." in two.body
-    assert format_count(2, "покупка", "покупки", "покупок", words=True, language="ru", gender="f") == (
-        "две покупки"
-    )
+    assert format_count(
+        2, "покупка", "покупки", "покупок", words=True, language="ru", gender="f"
+    ) == ("две покупки")
     assert format_count(12, "order", "orders", words=True) == "12 orders"
 
 

@@ -151,10 +151,8 @@ def link_parts(link: str) -> tuple[dict[str, str], bool]:
     values are not checked here. A link that is neither gives no values.
     """
     parts = urlsplit(link)
-    if "?" in link or "://" in link or link.startswith("/"):
-        query = parts.query
-    else:
-        query = link
+    whole = "?" in link or "://" in link or link.startswith("/")
+    query = parts.query if whole else link  # a whole link, or only its query
     values = {k: v[0] for k, v in parse_qs(query).items() if v}
     if values.get("c") or not parts.path:
         return values, False

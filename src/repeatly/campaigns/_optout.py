@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
 import pandas as pd
 
 from repeatly._safe import restore_text
@@ -23,9 +24,10 @@ def unsubscribe_link(store: Store, link: str) -> tuple[str, str]:
     """Record the opt-out an unsubscribe link (or its query string) asks for.
 
     The link must carry the customer, the channel and the signature the store's key gave
-    them (``?c=...&ch=...&s=...``, or a short link's token, ``/u/sC001.k3Jx9_aQ``); a link that was changed or made up is refused and
-    records nothing. The customer's addresses for the channel (their e-mail address,
-    or phone number for SMS and calls, as recorded with their messages) are opted out
+    them (``?c=...&ch=...&s=...``, or a short link's token, ``/u/sC001.k3Jx9_aQ``); a link
+    that was changed or made up is refused and records nothing. The customer's addresses
+    for the channel (their e-mail address, or phone number for SMS and calls, as
+    recorded with their messages) are opted out
     of it too, so no other customer id with the same address gets its messages.
     Returns (customer, channel).
     """

@@ -14,7 +14,7 @@ from typing import Any
 
 from repeatly.campaigns._words import plural, translate_category
 
-__all__ = ["STATUS_NAMES", "RFM_NAMES", "channel_name", "reason_text", "why"]
+__all__ = ["RFM_NAMES", "STATUS_NAMES", "channel_name", "reason_text", "why"]
 
 #: Customer statuses as the plan's files name them.
 STATUS_NAMES = {
@@ -151,8 +151,7 @@ _RU: dict[str, Callable[[Mapping[str, Any]], str]] = {
         else "покупает только в одной категории"
     ),
     "days_since": lambda r: (
-        f"{_days(r, 'ru')} с "
-        + ("обращения" if r.get("status") == "lead" else "последней покупки")
+        f"{_days(r, 'ru')} с " + ("обращения" if r.get("status") == "lead" else "последней покупки")
     ),
     "orders": lambda r: (
         f"{int(r['orders'])} {plural(int(r['orders']), ('заказ', 'заказа', 'заказов'))}"
@@ -240,7 +239,9 @@ def _problem(text: str) -> str:
         return _PROBLEMS_RU[text]
     if found := re.fullmatch(r"contains one of (.+)", text):
         return f"есть один из символов {found[1]}"
-    if found := re.fullmatch(r"too (few|many) digits \((\d+) digits, at (least|most) (\d+)\)", text):
+    if found := re.fullmatch(
+        r"too (few|many) digits \((\d+) digits, at (least|most) (\d+)\)", text
+    ):
         many = found[1] == "many"
         return (
             f"слишком {'много' if many else 'мало'} цифр ({found[2]}, "

@@ -145,7 +145,7 @@ def quoted(name: str, language: str = "en") -> str:
     text = name.strip()
     if language != "ru" or not text or text in DEFAULT_SHOP_NAME.values():
         return text
-    if any(q in text for q in "«»\"“”„"):
+    if any(q in text for q in '«»"“”„'):
         return text
     return f"«{text}»"
 
