@@ -75,7 +75,7 @@ def test_a_refused_sender_stops_the_send_and_a_fixed_rerun_sends_step_one(smtp_s
     assert {status for status, _error in after_stop.values()} == {"pending"}
     subjects = [m["Subject"] for m in recorder.messages()]
     assert fixed.sent == 12 and fixed.ok and not fixed.stopped
-    assert subjects[:12] == ["Thank you, " + name.split()[0] for name in _audience(12).name]
+    assert subjects[:12] == ["We miss you, " + name.split()[0] for name in _audience(12).name]
     assert step_two.sent == 12  # step 2 after step 1, on its own day
 
 

@@ -130,7 +130,7 @@ def test_the_plan_files_hold_the_audience_the_coupons_and_previews(shop_segments
     text = paths["previews"].read_text(encoding="utf-8")
     first = plan.treatment[plan.treatment.channel == "email"].iloc[0]
     assert f"=== step offer · email · ru · customer {first.customer_id} ===" in text
-    assert f"по коду {first.coupon_code}" in text
+    assert f"Код {first.coupon_code} действует до" in text
     assert "https://lavka.example/unsubscribe?c=" in text
     assert audience.why.str.startswith("lost: ").all()
 

@@ -54,6 +54,8 @@ ALL_FIELDS = {
         "valid_days": 14,
         "min_order": 50.0,
         "categories": "shoes",
+        "usage_limit": 1,
+        "minimum": "50 EUR",
     },
     "shop": {
         "name": "Shoe Box",
@@ -65,6 +67,7 @@ ALL_FIELDS = {
     "brand": "Acme",
     "category": "shoes",
     "new_products": 3.0,
+    "perks": ["free delivery from 50 EUR"],
     "returns": 1,
     "unsubscribe_url": "https://shoebox.example/unsubscribe?c=C1",
     "language": "en",
@@ -126,13 +129,22 @@ def test_win_back_thanks_or_apologises():
     sorry = templates.render("thanks", "email", "en", ALL_FIELDS)
     thanks = templates.render("thanks", "email", "en", {**ALL_FIELDS, "returns": 0})
     assert sorry.subject == "We are sorry, Anna"
-    assert thanks.subject == "Thank you, Anna"
-    assert "Thank you for the 12 orders you placed with Shoe Box." in thanks.body
-    assert "It has been 400 days since your last one" in thanks.body
+    assert thanks.subject == "We miss you, Anna"
+    assert "Thank you for your 12 orders with us." in thanks.body
+    assert "Your last order was in March 2024, and we would like to see you again." in thanks.body
+    assert "sent part of an order back" in sorry.body
     ru = templates.render(
-        "offer", "sms", "ru", {**ALL_FIELDS, "offer": {**ALL_FIELDS["offer"], "text": "скидка 20%"}}
+        "offer",
+        "sms",
+        "ru",
+        {
+            **ALL_FIELDS,
+            "offer": {**ALL_FIELDS["offer"], "text": "скидка 20%", "minimum": "50 ₽"},
+        },
     )
-    assert ru.body.startswith("Shoe Box: скидка 20% по коду ABCDE-FGHJK до 14 января 2025.")
+    assert ru.body.startswith(
+        "Shoe Box: для вас скидка 20% на заказ от 50 ₽ по коду ABCDE-FGHJK до 14 января."
+    )
 
 
 def _book(tmp_path, body: str, *, extra: str = "", channels: str = '["email"]'):
@@ -250,14 +262,26 @@ def test_counts_take_the_right_form_of_the_noun():
         "en",
         {**ALL_FIELDS, "returns": 0, "segment": {**ALL_FIELDS["segment"], "orders": 1.0}},
     )
-    assert "Thank you for the 1 order you placed with Shoe Box." in one.body
+    assert "Thank you for choosing us for your order." in one.body
+    two = templates.render(
+        "thanks",
+        "email",
+        "ru",
+        {**ALL_FIELDS, "returns": 0, "segment": {**ALL_FIELDS["segment"], "orders": 2.0}},
+    )
+    assert "Спасибо, что сделали у нас два заказа." in two.body
+    assert format_count(
+        2, "покупка", "покупки", "покупок", words=True, language="ru", gender="f"
+    ) == ("две покупки")
+    assert format_count(12, "order", "orders", words=True) == "12 orders"
 
 
 def test_money_dates_and_offers_read_as_people_write_them():
     assert format_money(1234.5) == "1,234.50"
     assert format_money(1234.5, "ru") == "1\u00a0234,50"
     assert format_money(15.0) == "15"
-    assert format_date(dt.date(2026, 12, 5)) == "5 Dec 2026"
+    assert format_date(dt.date(2026, 12, 5)) == "5 December 2026"
+    assert format_date(dt.date(2026, 12, 5), year=False) == "5 December"
     assert format_date(dt.date(2026, 12, 5), "ru") == "5 декабря 2026"
     book = load_playbook("holiday_bonus")
     assert offer_text(book.offer, "en", "EUR") == "15 EUR off"

@@ -162,6 +162,12 @@ PUBLIC = {
     },
     "repeatly.campaigns": {
         "ADDRESS_FIELD",
+        "CATEGORY_NAMES",
+        "first_name",
+        "reason_text",
+        "short_base",
+        "short_unsubscribe_url",
+        "translate_category",
         "CALL_RESULTS",
         "CHANNELS",
         "CONSENT_FIELD",

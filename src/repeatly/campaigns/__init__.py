@@ -10,7 +10,14 @@ the do-not-contact list and what was sent. Coupons and their codes are
 """
 
 from repeatly.campaigns._control import control_group
-from repeatly.campaigns._links import link_base, sign, unsubscribe_url, verify
+from repeatly.campaigns._links import (
+    link_base,
+    short_base,
+    short_unsubscribe_url,
+    sign,
+    unsubscribe_url,
+    verify,
+)
 from repeatly.campaigns._messages import (
     FIELDS,
     Rendered,
@@ -68,10 +75,13 @@ from repeatly.campaigns._sms import SmsGateway, sms_parts
 from repeatly.campaigns._smtp import SmtpSettings
 from repeatly.campaigns._status import OUTCOMES, CampaignStatus, campaign_status
 from repeatly.campaigns._unsubscribe import UnsubscribeAnswer, answer_unsubscribe
+from repeatly.campaigns._why import reason_text
+from repeatly.campaigns._words import CATEGORY_NAMES, first_name, translate_category
 
 __all__ = [
     "ADDRESS_FIELD",
     "CALL_RESULTS",
+    "CATEGORY_NAMES",
     "CHANNELS",
     "CONSENT_FIELD",
     "FIELDS",
@@ -101,6 +111,7 @@ __all__ = [
     "campaign_status",
     "control_group",
     "describe_audience",
+    "first_name",
     "format_count",
     "format_date",
     "format_money",
@@ -115,12 +126,16 @@ __all__ = [
     "plan_from_analysis",
     "playbook_text",
     "reachable",
+    "reason_text",
     "record_campaign",
     "select_audience",
     "send_campaign",
+    "short_base",
+    "short_unsubscribe_url",
     "sign",
     "sms_parts",
     "stored_context",
+    "translate_category",
     "unsubscribe_link",
     "unsubscribe_url",
     "verify",

@@ -37,6 +37,7 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from repeatly.campaigns._playbooks import Message, Playbook
+from repeatly.campaigns._words import in_month, number_words, plural, quoted
 from repeatly.exceptions import PlaybookError
 from repeatly.offers import Offer
 
@@ -55,11 +56,23 @@ FIELDS: dict[str, tuple[str, ...] | None] = {
     "customer": ("id", "name", "first_name", "email", "phone", "city", "address"),
     "segment": ("rfm", "status", "golden", "days_since", "orders", "revenue"),
     "last_purchase": ("date", "days_ago", "category"),
-    "offer": ("code", "text", "kind", "value", "deadline", "valid_days", "min_order", "categories"),
+    "offer": (
+        "code",
+        "text",
+        "kind",
+        "value",
+        "deadline",
+        "valid_days",
+        "min_order",
+        "categories",
+        "usage_limit",
+        "minimum",
+    ),
     "shop": ("name", "url", "phone", "email", "address"),
     "brand": None,
     "category": None,
     "new_products": None,
+    "perks": None,
     "returns": None,
     "unsubscribe_url": None,
     "language": None,
@@ -80,7 +93,20 @@ CHECK_SECONDS = 5.0
 _clock = time.monotonic  # never the wall clock; tests replace it
 
 _MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
     "ru": (
         "января",
         "февраля",
@@ -98,12 +124,17 @@ _MONTHS = {
 }
 
 
-def format_date(value: dt.date | None, language: str = "en") -> str:
-    """A date as people write it: ``5 Dec 2026``, ``5 декабря 2026``."""
+def format_date(value: dt.date | None, language: str = "en", *, year: bool = True) -> str:
+    """A date as people write it: ``5 December 2026``, ``5 декабря 2026``.
+
+    Without ``year``, the day and month only (``5 December``), for a date in the next
+    few months, where a text message has no room to spare.
+    """
     if value is None:
         return ""
     months = _MONTHS.get(language, _MONTHS["en"])
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    day = f"{value.day} {months[value.month - 1]}"
+    return f"{day} {value.year}" if year else day
 
 
 def format_money(value: float | None, language: str = "en") -> str:
@@ -137,28 +168,25 @@ def offer_text(offer: Offer, language: str = "en", currency: str = "") -> str:
     }[offer.kind]
 
 
-def format_count(value: float | None, *forms: str) -> str:
+def format_count(
+    value: float | None,
+    *forms: str,
+    words: bool = False,
+    language: str = "en",
+    gender: str = "m",
+) -> str:
     """A number with its noun: ``count(3, "order", "orders")`` is ``3 orders``.
 
     Two forms follow English (one, other); three follow Russian (one, few, many:
-    ``count(22, "заказ", "заказа", "заказов")`` is ``22 заказа``).
+    ``count(22, "заказ", "заказа", "заказов")`` is ``22 заказа``). With ``words``, one
+    to nine are spelled out in the message's language (``two orders``; in Russian one
+    and two agree with the noun's ``gender``, ``m``, ``f`` or ``n``: ``две покупки``).
     """
     if value is None:
         return ""
     n = int(value)
-    if len(forms) == 2:
-        return f"{n} {forms[0] if n == 1 else forms[1]}"
-    if len(forms) == 3:
-        last, tens = n % 10, n % 100
-        form = (
-            forms[0]
-            if last == 1 and tens != 11
-            else forms[1]
-            if 2 <= last <= 4 and not 12 <= tens <= 14
-            else forms[2]
-        )
-        return f"{n} {form}"
-    raise ValueError("count: expected two forms (English) or three (Russian)")
+    form = plural(n, forms)
+    return f"{number_words(n, language, gender) if words else n} {form}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +218,10 @@ class Templates:
         )
         self.env.filters["money"] = _money_filter
         self.env.filters["date"] = _date_filter
-        self.env.filters["count"] = format_count
+        self.env.filters["count"] = _count_filter
+        self.env.filters["capitalize"] = _capitalize  # the rest as it is: "15 EUR off"
+        self.env.filters["in_month"] = _in_month_filter
+        self.env.filters["quoted"] = _quoted_filter
         self.env.filters[_COUNTED] = _counted
         self.env.globals["range"] = _range
         self._compiled: dict[tuple[str, str, str, str], Any] = {}
@@ -427,8 +458,31 @@ def _money_filter(context: Any, value: float | None) -> str:
 
 
 @pass_context
-def _date_filter(context: Any, value: dt.date | None) -> str:
-    return format_date(value, context.get("language", "en"))
+def _date_filter(context: Any, value: dt.date | None, year: bool = True) -> str:
+    return format_date(value, context.get("language", "en"), year=year)
+
+
+@pass_context
+def _count_filter(
+    context: Any, value: float | None, *forms: str, words: bool = False, gender: str = "m"
+) -> str:
+    language = context.get("language", "en")
+    return format_count(value, *forms, words=words, language=language, gender=gender)
+
+
+def _capitalize(value: str | None) -> str:
+    text = "" if value is None else str(value)
+    return text[:1].upper() + text[1:]
+
+
+@pass_context
+def _in_month_filter(context: Any, value: dt.date | None) -> str:
+    return in_month(value, context.get("language", "en"))
+
+
+@pass_context
+def _quoted_filter(context: Any, value: str | None) -> str:
+    return quoted(value or "", context.get("language", "en"))
 
 
 def _parts(message: Message) -> Iterator[tuple[str, str]]:

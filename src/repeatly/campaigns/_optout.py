@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
 from repeatly._safe import restore_text
 from repeatly.campaigns._addresses import address_key
-from repeatly.campaigns._links import verify
+from repeatly.campaigns._links import link_parts, verify, verify_short
 from repeatly.campaigns._playbooks import CHANNELS
 from repeatly.exceptions import InputError
 from repeatly.store import Store
@@ -25,9 +24,10 @@ def unsubscribe_link(store: Store, link: str) -> tuple[str, str]:
     """Record the opt-out an unsubscribe link (or its query string) asks for.
 
     The link must carry the customer, the channel and the signature the store's key gave
-    them (``?c=...&ch=...&s=...``); a link that was changed or made up is refused and
-    records nothing. The customer's addresses for the channel (their e-mail address,
-    or phone number for SMS and calls, as recorded with their messages) are opted out
+    them (``?c=...&ch=...&s=...``, or a short link's token, ``/u/sC001.k3Jx9_aQ``); a link
+    that was changed or made up is refused and records nothing. The customer's addresses
+    for the channel (their e-mail address, or phone number for SMS and calls, as
+    recorded with their messages) are opted out
     of it too, so no other customer id with the same address gets its messages.
     Returns (customer, channel).
     """
@@ -47,12 +47,15 @@ def read_link(store: Store, link: str) -> tuple[str, str]:
     Raises :class:`~repeatly.exceptions.InputError` for a link without its customer,
     channel or signature, or whose signature is not the one the store's key gives.
     """
-    query = urlsplit(link).query if "?" in link or "://" in link else link
-    values = {k: v[0] for k, v in parse_qs(query).items() if v}
+    values, short = link_parts(link)
     customer, channel, signature = values.get("c"), values.get("ch"), values.get("s")
     if not (customer and channel and signature) or channel not in CHANNELS:
-        raise InputError(f"{link!r}: expected an unsubscribe link with c=, ch= and s=")
-    if not verify(store.secret(), signature, customer, channel):
+        raise InputError(
+            f"{link!r}: expected an unsubscribe link with c=, ch= and s=, or a short one "
+            "(.../u/TOKEN)"
+        )
+    check = verify_short if short else verify
+    if not check(store.secret(), signature, customer, channel):
         raise InputError(
             f"{link!r}: the signature does not match; the link was changed "
             "or is not from this database"

@@ -28,10 +28,28 @@ from repeatly._files import atomic_write
 from repeatly._json import plain, records
 from repeatly._safe import write_csv
 from repeatly.campaigns._control import control_group
-from repeatly.campaigns._links import link_base, unsubscribe_url
-from repeatly.campaigns._messages import CHECK_SECONDS, Rendered, Templates, offer_text
+from repeatly.campaigns._links import (
+    link_base,
+    short_base,
+    short_unsubscribe_url,
+    unsubscribe_url,
+)
+from repeatly.campaigns._messages import (
+    CHECK_SECONDS,
+    Rendered,
+    Templates,
+    format_money,
+    offer_text,
+)
 from repeatly.campaigns._playbooks import LANGUAGES, Playbook, load_playbook
 from repeatly.campaigns._rules import ContactRules, SentRecently, over_cap, reachable
+from repeatly.campaigns._why import reason_text, why
+from repeatly.campaigns._words import (
+    DEFAULT_SHOP_NAME,
+    first_name,
+    quoted,
+    translate_category,
+)
 from repeatly.exceptions import InputError, PlaybookError
 from repeatly.offers import Coupon, issue_coupons
 from repeatly.store import Store, contact_key
@@ -48,7 +66,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 #: Shop details a template can use when the playbook does not give them.
-DEFAULT_SHOP = {"name": "our shop", "url": "", "phone": "", "email": "", "address": ""}
+DEFAULT_SHOP = {"name": "", "url": "", "phone": "", "email": "", "address": ""}
 
 
 @dataclass
@@ -220,7 +238,9 @@ def plan_campaign(
     start = start or as_of + dt.timedelta(days=1)
     name = name or _default_name(store, book.name, start, new=new)
     seed = _seed_from(name) if seed is None else seed
-    shop_fields = {**DEFAULT_SHOP, **book.shop, **(shop or {})}
+    shop_fields = {**DEFAULT_SHOP, **book.shop, **{k: v for k, v in (shop or {}).items() if v}}
+    if not shop_fields["name"]:
+        shop_fields["name"] = DEFAULT_SHOP_NAME[language]
 
     if book.source == "leads":
         if leads is None:
@@ -240,6 +260,7 @@ def plan_campaign(
         )
 
     keep, channel, excluded = _contactable(chosen, book, store, rules, as_of)
+    excluded["reason"] = [reason_text(r, language) for r in excluded.reason]
     audience = chosen[keep].reset_index(drop=True)
     audience["channel"] = channel[keep]
     strata = audience[book.stratify_by].astype(str).fillna("")
@@ -263,7 +284,7 @@ def plan_campaign(
         codes[~held] = [c.code for c in coupons]
     audience["coupon_code"] = codes
     audience["why"] = [
-        _why(row, book) + f"; {row['channel']}" for row in audience.to_dict(orient="records")
+        why(row, book.audience, language) for row in audience.to_dict(orient="records")
     ]
     plan = CampaignPlan(
         name=name,
@@ -370,6 +391,9 @@ def message_context(
 def stored_context(text: str) -> dict[str, Any]:
     """A recipient's message fields as recorded (JSON), with their dates as dates."""
     context = json.loads(text)
+    context.setdefault("perks", [])  # fields added since the campaign was recorded
+    context.get("offer", {}).setdefault("usage_limit", 1)
+    context.get("offer", {}).setdefault("minimum", "")
     for group, name in (("offer", "deadline"), ("last_purchase", "date")):
         value = context.get(group, {}).get(name)
         if isinstance(value, str):
@@ -393,12 +417,13 @@ class _Context:
         days = _number(row.get("days_since"))
         offer = self.book.offer
         channel = _text(row.get("channel")) or "email"
-        base = link_base(self.shop) or "/unsubscribe"  # sending makes it absolute
+        category = _text(row.get("top_category"))
+        shown = translate_category(category, language, self.book.categories) if category else ""
         return {
             "customer": {
                 "id": customer,
                 "name": name,
-                "first_name": name.split()[0] if name else "",
+                "first_name": first_name(name),
                 "email": _text(row.get("email")),
                 "phone": _text(row.get("phone")),
                 "city": _text(row.get("city")),
@@ -415,7 +440,7 @@ class _Context:
             "last_purchase": {
                 "date": None if days is None else self.as_of - dt.timedelta(days=int(days)),
                 "days_ago": None if days is None else int(days),
-                "category": _text(row.get("top_category")),
+                "category": shown,
             },
             "offer": {
                 "code": row.get("coupon_code") or "",
@@ -425,18 +450,44 @@ class _Context:
                 "deadline": _valid_until(self.book, self.start) if offer.has_coupon else None,
                 "valid_days": offer.valid_days,
                 "min_order": offer.min_order,
-                "categories": ", ".join(offer.categories),
+                "categories": ", ".join(
+                    quoted(translate_category(c, language, self.book.categories), language)
+                    for c in offer.categories
+                ),
+                "usage_limit": offer.usage_limit,
+                "minimum": _minimum(offer.min_order, language, self.currency),
             },
             "shop": dict(self.shop),
             "brand": _text(row.get("brand_fan")) or None,
-            "category": _text(row.get("top_category")) or None,
+            "category": shown or None,
             "new_products": _number(row.get("new_products")),
+            "perks": list(self.book.perks.get(language, ())),
             "returns": int(self.returns.get(customer, 0)),
-            "unsubscribe_url": unsubscribe_url(
-                self.secret, base, customer, channel, language=language
-            ),
+            "unsubscribe_url": link_for(self.secret, self.shop, customer, channel, language),
             "language": language,
         }
+
+
+def link_for(
+    secret: bytes, shop: Mapping[str, str], customer: str, channel: str, language: str
+) -> str:
+    """A message's unsubscribe link: short for a text or letter when the shop has an address.
+
+    An e-mail gets the long link (its ``List-Unsubscribe`` header carries it too); a
+    text message or a letter the short one (``https://shop.example/u/sC001.k3Jx9_aQ``),
+    which keeps a text in fewer parts. Without a shop address, the long link is
+    relative (``/unsubscribe?...``) until a send gives the address.
+    """
+    short = short_base(shop) if channel != "email" else ""
+    if short:
+        return short_unsubscribe_url(secret, short, customer, channel, language=language)
+    base = link_base(shop) or "/unsubscribe"
+    return unsubscribe_url(secret, base, customer, channel, language=language)
+
+
+def _minimum(amount: float, language: str, currency: str) -> str:
+    """An offer's smallest order with its currency (``50 EUR``), "" when there is none."""
+    return f"{format_money(amount, language)} {currency}".strip() if amount > 0 else ""
 
 
 def _valid_until(book: Playbook, start: dt.date) -> dt.date:
@@ -591,40 +642,6 @@ def _contactable(
     keep = reasons == ""
     excluded = pd.DataFrame({"customer_id": ids[~keep].to_numpy(), "reason": reasons[~keep]})
     return keep, channel_of, excluded
-
-
-_WHY = {
-    "status": lambda r: (
-        f"{r['status']}: {_days(r)} since the last purchase"
-        + (f" (cycle {r['cycle_days']:.0f} days)" if _number(r.get("cycle_days")) else "")
-    ),
-    "golden": lambda r: (
-        "golden customer"
-        + (f" (rank {int(r['golden_rank'])})" if _number(r.get("golden_rank")) else "")
-    ),
-    "promo_hunter": lambda r: (
-        "buys on promotion"
-        + (f" ({r['promo_share']:.0%} of purchases)" if _number(r.get("promo_share")) else "")
-    ),
-    "early_full_price": lambda r: "buys early in the season at full price",
-    "brand_fan": lambda r: f"fan of {r['brand_fan']}",
-    "low_margin_only": lambda r: "buys only low-margin goods",
-    "one_category": lambda r: f"buys only {r.get('top_category') or 'one category'}",
-    "rfm_segment": lambda r: f"RFM: {r['rfm_segment']}",
-}
-
-
-def _days(row: Mapping[str, Any]) -> str:
-    days = _number(row.get("days_since"))
-    return "unknown days" if days is None else f"{int(days)} days"
-
-
-def _why(row: Mapping[str, Any], book: Playbook) -> str:
-    parts = []
-    for column in book.audience:
-        explain = _WHY.get(column)
-        parts.append(explain(row) if explain else f"{column}: {row.get(column)}")
-    return "; ".join(parts) or "everyone"
 
 
 def _check_templates(

@@ -37,12 +37,18 @@ SOURCES = ("customers", "leads")
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One message template: its channel, language, subject (e-mail) and body."""
+    """One message template: its channel, language, subject (e-mail) and body.
+
+    ``parts`` is the number of SMS parts a text message is planned to take at most
+    (``None``: not declared); a test renders every built-in text message on the demo
+    shop and checks it.
+    """
 
     channel: str
     language: str
     body: str
     subject: str = ""
+    parts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,13 @@ class Playbook:
     repeat_days
         A customer gets the same step of this playbook at most once in this many days,
         whatever campaign of it the message is in (``repeat_days``, default 30).
+    categories
+        Category names as the messages of each language say them
+        (``[categories.ru] jewellery = "Украшения"``), over the built-in ones.
+    perks
+        What the shop offers every customer and wants the messages to mention, by
+        language (``[perks] en = ["free delivery from 50"]``); none by default, so a
+        message never promises what the shop has not said it does.
     """
 
     name: str
@@ -111,6 +124,8 @@ class Playbook:
     file: str = ""
     shop: Mapping[str, str] = field(default_factory=dict)
     repeat_days: int = 30
+    categories: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    perks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def describe_audience(audience: Mapping[str, Any]) -> str:
@@ -282,7 +297,45 @@ def _parse(data: dict[str, Any], source: str) -> Playbook:
         file=source,
         shop={str(k): str(v) for k, v in shop.items()},
         repeat_days=int(repeat),
+        categories=_categories(data.get("categories", {}), source),
+        perks=_perks(data.get("perks", {}), source),
     )
+
+
+def _categories(data: Any, source: str) -> dict[str, dict[str, str]]:
+    where = f"{source}, categories"
+    if not isinstance(data, dict):
+        raise PlaybookError(f"{where}: expected [categories.LANGUAGE] tables, got {data!r}")
+    names: dict[str, dict[str, str]] = {}
+    for language, table in data.items():
+        if language not in LANGUAGES:
+            raise PlaybookError(
+                f"{where}: expected a language of {', '.join(LANGUAGES)}, got {language!r}"
+            )
+        if not isinstance(table, dict) or not all(
+            isinstance(v, str) and v.strip() for v in table.values()
+        ):
+            raise PlaybookError(
+                f'{where}.{language}: expected category = "name" lines, got {table!r}'
+            )
+        names[language] = {str(k): v.strip() for k, v in table.items()}
+    return names
+
+
+def _perks(data: Any, source: str) -> dict[str, tuple[str, ...]]:
+    where = f"{source}, perks"
+    if not isinstance(data, dict):
+        raise PlaybookError(f'{where}: expected en = ["..."] and ru = ["..."], got {data!r}')
+    perks: dict[str, tuple[str, ...]] = {}
+    for language, items in data.items():
+        if language not in LANGUAGES:
+            raise PlaybookError(
+                f"{where}: expected a language of {', '.join(LANGUAGES)}, got {language!r}"
+            )
+        if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+            raise PlaybookError(f"{where}.{language}: expected a list of texts, got {items!r}")
+        perks[language] = tuple(items)
+    return perks
 
 
 def _step(item: Any, index: int, channels: tuple[str, ...], source: str) -> Step:
@@ -316,8 +369,21 @@ def _step(item: Any, index: int, channels: tuple[str, ...], source: str) -> Step
             subject = at.text("subject", default="")
             if channel == "email" and not subject:
                 raise at.error("subject", "a subject line for the e-mail", "none")
-            messages[(channel, language)] = Message(channel, language, body, subject)
+            parts = _parts(at, channel)
+            messages[(channel, language)] = Message(channel, language, body, subject, parts)
     return Step(name=name, delay_days=int(delay), messages=messages)
+
+
+def _parts(read: _Reader, channel: str) -> int | None:
+    """A text message's planned SMS parts (``parts = 1``), checked."""
+    if "parts" not in read.data:
+        return None
+    if channel != "sms":
+        raise read.error("parts", "no parts (only a text message has SMS parts)", "parts")
+    parts = read.number("parts", default=1)
+    if parts != int(parts) or not 1 <= parts <= 10:
+        raise read.error("parts", "a whole number of SMS parts from 1 to 10", str(parts))
+    return int(parts)
 
 
 def _offer(data: Any, source: str) -> Offer:

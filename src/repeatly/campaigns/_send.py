@@ -54,7 +54,12 @@ from typing import Any
 from repeatly._files import json_plain
 from repeatly.campaigns._addresses import address_key, address_problem
 from repeatly.campaigns._claims import ACTIVE, Lease, UnknownPolicy, release_abandoned
-from repeatly.campaigns._links import link_base, unsubscribe_url
+from repeatly.campaigns._links import (
+    link_base,
+    short_base,
+    short_unsubscribe_url,
+    unsubscribe_url,
+)
 from repeatly.campaigns._messages import Templates
 from repeatly.campaigns._plan import CampaignPlan, message_context, stored_context
 from repeatly.campaigns._rules import ADDRESS_FIELD, ContactRules, SentRecently
@@ -323,7 +328,12 @@ def send_campaign(
     # the links of this send: from the shop's address given now, whatever was recorded
     base = link_base(plan.options["shop"], absolute=smtp is not None)  # e-mail needs one
     secret = store.secret()
-    links = _Links(secret, shop_url=str(plan.options["shop"].get("url") or ""), base=base)
+    links = _Links(
+        secret,
+        shop_url=str(plan.options["shop"].get("url") or ""),
+        base=base,
+        short=short_base(plan.options["shop"]),
+    )
     campaign_id, created, joined = _record_or_join(plan, store, secret)
     result = SendResult(campaign=plan.name, created=created, joined=joined)
     local = now.astimezone()  # a naive moment is this machine's local time
@@ -503,12 +513,21 @@ class _Links:
     secret: bytes
     shop_url: str
     base: str
+    short: str = ""
 
     def apply(self, context: dict[str, Any], customer: str, channel: str) -> None:
-        """Put this send's shop address and signed unsubscribe link into ``context``."""
+        """Put this send's shop address and signed unsubscribe link into ``context``.
+
+        E-mails get the long link; texts and letters the short one when the shop has an
+        address (see :func:`~repeatly.campaigns._plan.link_for`).
+        """
         if self.shop_url:
             context["shop"] = {**context.get("shop", {}), "url": self.shop_url}
-        if self.base:
+        if self.short and channel != "email":
+            context["unsubscribe_url"] = short_unsubscribe_url(
+                self.secret, self.short, customer, channel, language=context["language"]
+            )
+        elif self.base:
             context["unsubscribe_url"] = unsubscribe_url(
                 self.secret, self.base, customer, channel, language=context["language"]
             )

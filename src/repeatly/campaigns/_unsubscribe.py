@@ -27,8 +27,9 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
+from repeatly.campaigns._links import link_parts
 from repeatly.campaigns._optout import opt_out, read_link
 from repeatly.campaigns._playbooks import LANGUAGES
 from repeatly.exceptions import InputError
@@ -170,8 +171,9 @@ def answer_unsubscribe(
         nothing; ``POST`` with ``List-Unsubscribe=One-Click`` in its body (form-encoded
         or ``multipart/form-data``, RFC 8058) records the opt-out at once.
     target
-        The link as requested: a path with its query (``/unsubscribe?c=...&ch=...&s=...``)
-        or a whole URL. Its ``lang`` (``en`` or ``ru``) chooses the page's language.
+        The link as requested: a path with its query (``/unsubscribe?c=...&ch=...&s=...``),
+        a short link's path (``/u/sC001.k3Jx9_aQ``) or a whole URL. Its language (``lang``,
+        or a short token's capital letter for Russian) chooses the page's language.
     body, content_type
         The request's body and its ``Content-Type``.
 
@@ -189,8 +191,7 @@ def answer_unsubscribe(
     ...     (seen.page, seen.recorded), (done.page, done.recorded), store.unsubscribed()
     (('confirm', False), ('done', True), {('c1', 'email')})
     """
-    query = parse_qs(urlsplit(target).query)
-    language = (query.get("lang") or ["en"])[0]
+    language = link_parts(target)[0].get("lang") or "en"
     language = language if language in LANGUAGES else "en"
     verb = method.upper()
     if verb not in METHODS:

@@ -2,7 +2,8 @@
 
 A face over :func:`repeatly.campaigns.answer_unsubscribe`: it reads the request, hands
 it over, and writes the answer. Put it behind the shop's web server (a reverse proxy
-sending ``/unsubscribe`` here, over HTTPS) so that the links in the e-mails reach it.
+sending ``/unsubscribe`` and ``/u/`` here, over HTTPS) so that the links in the e-mails
+and the short links in text messages reach it.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(page)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # the path only: the query holds the customer and the signature
+        # the path only, without a short link's token: they hold the signatures
         path = urlsplit(self.path).path
+        if "/u/" in path:
+            path = path.rsplit("/", 1)[0] + "/..."
         self.log_message("%s %s %s", self.command, path, str(code))
 
     def log_message(self, format: str, *args: object) -> None:
