@@ -156,7 +156,7 @@ def _row(action: PlannedAction, *, lang: str, money: Any) -> str:
         measured = f'<div class="def">{escape(said)}</div>'
     profit = money(action.expected_profit)
     if action.expected_profit < 0:
-        measured += f'<div class="def">{escape(words("loss", lang))}</div>'
+        todo = f"{todo} ({words('loss', lang)})"
     value = "—" if action.value is None else money(action.value)
     cost = money(action.offer_cost) if action.offer_cost else "—"
     cells = [
