@@ -325,10 +325,10 @@ TEXT: dict[str, dict[str, str]] = {
         "историю заказов (наименьший BIC; отложенного периода для проверки не было).",
     },
     "p_why_tie": {
-        "en": "{model} is used: none of {models} is better here, as no customer has "
-        "bought twice, so they all fit equally.",
-        "ru": "Использована модель {model}: ни одна из моделей {models} здесь не лучше, "
-        "потому что ни один клиент не купил дважды и все подходят одинаково.",
+        "en": "None of {models} is better here: no customer has bought twice, so they all "
+        "fit equally; {model} is used.",
+        "ru": "Ни одна из моделей {models} здесь не лучше: ни один клиент не купил "
+        "дважды, и все подходят одинаково; использована модель {model}.",
     },
     "p_why_chosen": {
         "en": "{model} was set in the options.",
