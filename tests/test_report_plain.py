@@ -162,15 +162,15 @@ def test_prediction_speaks_plainly_and_keeps_the_statistics_behind_details(predi
         assert name not in main
     assert not re.search(r"\d[.,]\d\s*(weeks|нед)", main)
     plain = {
-        "en": ("Likely to buy in the next 12\u00a0months", "Likely gone", "Predicted value"),
-        "ru": ("Скорее всего купят в ближайшие 12\u00a0месяцев", "Скорее всего ушли"),
+        "en": ("Likely to buy in the next 12\u00a0months", "Lost", "Predicted value"),
+        "ru": ("Скорее всего купят в ближайшие 12\u00a0месяцев", "Ушли"),
     }[lang]
     for words in plain:
         assert words in main
     details = re.findall(r"<details.*?</details>", section, flags=re.S)
     assert len(details) == 1
     assert "AIC" in details[0] and f"<strong>{forecast.model.label}</strong>" in details[0]
-    why = {"en": "it predicted the last 6\u00a0months best", "ru": "точнее всех предсказала"}
+    why = {"en": "it fits the whole order history best", "ru": "лучше всех описывает всю"}
     assert why[lang] in details[0]
 
 

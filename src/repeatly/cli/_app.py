@@ -689,7 +689,12 @@ def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
         f"[bold]{fmt_number(metrics['orders'])}[/] orders, "
         f"revenue [bold]{money(metrics['revenue'])}[/], "
         f"came back [bold]{fmt_share(metrics['repeat_share'])}[/]"
-        + (f", CAC [bold]{money(metrics['cac'])}[/]" if "cac" in metrics else ""),
+        + (f", CAC [bold]{money(metrics['cac'])}[/] (all channels)" if "cac" in metrics else "")
+        + (
+            f", [bold]{money(metrics['cac_paid'])}[/] (paid channels)"
+            if metrics.get("cac_paid") is not None
+            else ""
+        ),
         highlight=False,
     )
     quality = metrics.get("data_quality") or {}

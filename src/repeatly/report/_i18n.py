@@ -314,23 +314,19 @@ TEXT: dict[str, dict[str, str]] = {
         "клиентов она оценивает, как часто они покупают и насколько вероятно, что "
         "перестали; время она считает в единицах: {units}.",
     },
-    "p_why_holdout": {
-        "en": "{model} was chosen because, of {models}, it predicted the last {length} "
-        "best (each was fitted on the orders before them).",
-        "ru": "Выбрана модель {model}: из моделей {models} она точнее всех предсказала "
-        "последние {length} (все обучались на заказах до этого периода).",
-    },
     "p_why_bic": {
-        "en": "{model} was chosen because, of {models}, it fits the order history best "
-        "(lowest BIC; no later period was held back to test on).",
-        "ru": "Выбрана модель {model}: из моделей {models} она лучше всех описывает "
-        "историю заказов (наименьший BIC; отложенного периода для проверки не было).",
+        "en": "{model} was chosen because, of {models}, it fits the whole order history "
+        "best (lowest BIC), so every report on these orders uses the same model; held-back "
+        "months, when there are any, only check it.",
+        "ru": "Выбрана модель {model}: из моделей {models} она лучше всех описывает всю "
+        "историю заказов (наименьший BIC), поэтому все отчёты по этим заказам используют "
+        "одну модель; отложенные месяцы, если они есть, служат только проверкой.",
     },
     "p_why_tie": {
-        "en": "{model} is used: none of {models} is better here, as no customer has "
-        "bought twice, so they all fit equally.",
-        "ru": "Использована модель {model}: ни одна из моделей {models} здесь не лучше, "
-        "потому что ни один клиент не купил дважды и все подходят одинаково.",
+        "en": "None of {models} is better here: no customer has bought twice, so they all "
+        "fit equally; {model} is used.",
+        "ru": "Ни одна из моделей {models} здесь не лучше: ни один клиент не купил "
+        "дважды, и все подходят одинаково; использована модель {model}.",
     },
     "p_why_chosen": {
         "en": "{model} was set in the options.",

@@ -191,8 +191,6 @@ def _why(forecast: Forecast, figures: dict[str, float], *, t: Text, length: str)
     several = opts.get("requested_model") == "auto" and len(forecast.comparison) > 1
     if several and not figures["known"]:
         key = "p_why_tie"  # nobody bought twice
-    elif several and forecast.holdout is not None:
-        key = "p_why_holdout"
     elif several:
         key = "p_why_bic"
     else:
