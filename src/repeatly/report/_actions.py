@@ -27,7 +27,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "statuses": {"en": "Your customers today", "ru": "Ваши покупатели сегодня"},
     "priority": {"en": "#", "ru": "№"},
     "group": {"en": "Who", "ru": "Кто"},
-    "customers": {"en": "Customers (can contact)", "ru": "Покупателей (можно связаться)"},
+    "customers": {"en": "Customers (reachable)", "ru": "Покупателей (доступны)"},
     "value_predicted": {"en": "Worth (next 12 months)", "ru": "Ценность (12 месяцев)"},
     "value_historical": {"en": "Margin so far", "ru": "Маржа до сих пор"},
     "playbook": {"en": "Campaign and offer", "ru": "Кампания и предложение"},
@@ -169,7 +169,8 @@ def _row(action: PlannedAction, *, lang: str, money: Any) -> str:
         "</td>",
         f"<td>{escape(cost)}</td>",
         f'<td class="profit">{escape(profit)}{measured}</td>',
-        f'<td class="text"><a href="{escape(action.list)}">{escape(action.list)}</a></td>',
+        f'<td class="text"><a href="{escape(action.list)}">'
+        f"{escape(action.list.rsplit('/', 1)[-1])}</a></td>",
     ]
     row = '<tr class="loss">' if action.expected_profit < 0 else "<tr>"
     return row + "".join(cells) + "</tr>"
