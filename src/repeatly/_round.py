@@ -110,7 +110,7 @@ def round_frame(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.copy()
     for position, values in changed.items():
-        out.isetitem(position, values)
+        out.isetitem(position, values.to_numpy())
     return out
 
 
