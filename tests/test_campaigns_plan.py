@@ -132,7 +132,7 @@ def test_the_plan_files_hold_the_audience_the_coupons_and_previews(shop_segments
     assert f"=== step offer · email · ru · customer {first.customer_id} ===" in text
     assert f"Код {first.coupon_code} действует до" in text
     assert "https://lavka.example/unsubscribe?c=" in text
-    assert audience.why.str.startswith("lost: ").all()
+    assert audience.why.str.startswith("«Потерянные»: ").all()  # the plan is in Russian
 
 
 @st.composite
