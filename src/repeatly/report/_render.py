@@ -513,7 +513,10 @@ def _json_default(value: Any) -> Any:
 
 
 def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
-    """Write ``report.html``, ``metrics.json`` and ``customers.csv`` into ``out``.
+    """Write ``report.html``, ``metrics.json``, ``customers.csv`` and the action plan.
+
+    The action plan is ``actions.json``, ``actions.csv`` and each group's list in
+    ``actions/`` (:func:`repeatly.actions.write_actions`).
 
     Files are written to temporary names and renamed into place, so an interrupted run
     never leaves a half-written file behind. Text in ``customers.csv`` that a
@@ -526,7 +529,7 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
     >>> shop = repeatly.datasets.make_shop(200, seed=3)
     >>> with repeatly.analyze(shop.orders) as result:
     ...     sorted(write_outputs(result, "report"))
-    ['customers', 'metrics', 'report']
+    ['actions', 'actions_csv', 'customers', 'metrics', 'report']
     """
     from repeatly.actions import write_actions
 
