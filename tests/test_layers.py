@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "repeatly._safe",
             "repeatly._json",
             "repeatly._checks",
+            "repeatly._notes",
             "repeatly.exceptions",
             "repeatly.settings",
         ),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from repeatly._notes import Note
 from repeatly.analytics import Unit, model_summary, period_summary
 from repeatly.connection import aggregation_threads, alongside, materialize, release, store_parquet
 from repeatly.exceptions import InputError
@@ -354,19 +355,32 @@ def forecast(
     label = steps.MODELS[chosen].label
     if model == "auto" and not repeat:
         notes.append(
-            "model auto: no customer bought more than once, so every model fits the "
-            "orders equally well (log-likelihood 0) and none is chosen over the others; "
-            f"the figures are {label}'s, and every model expects no repeat purchases"
+            Note(
+                "model auto: no customer bought more than once, so every model fits the "
+                "orders equally well (log-likelihood 0) and none is chosen over the others; "
+                f"the figures are {label}'s, and every model expects no repeat purchases",
+                "auto_tie",
+                label=label,
+            )
         )
     elif model == "auto" and calibration_end is not None and not on_holdout:
         notes.append(
-            f"model auto: no customer bought more than once before {calibration_end}, "
-            "so the holdout cannot tell the models apart; "
-            f"{label} has the lowest BIC on the whole history of {names}"
+            Note(
+                f"model auto: no customer bought more than once before {calibration_end}, "
+                "so the holdout cannot tell the models apart; "
+                f"{label} has the lowest BIC on the whole history of {names}",
+                "auto_no_holdout",
+                label=label,
+                date=calibration_end,
+                names=names,
+            )
         )
     elif model == "auto":
         how = "the lowest holdout error" if calibration_end else "the lowest BIC"
-        notes.append(f"model auto: {label} has {how} of {names}")
+        key = "auto_holdout" if calibration_end else "auto_bic"
+        notes.append(
+            Note(f"model auto: {label} has {how} of {names}", key, label=label, names=names)
+        )
     fitted = fits[chosen]
     notes.extend(steps.fit_notes(fitted, spend, unit=unit, repeat=repeat))
 

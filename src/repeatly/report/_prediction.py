@@ -16,8 +16,8 @@ from markupsafe import Markup
 from repeatly.prediction import ALIVE_CAP, FREQUENCY_CAP, GONE_BELOW
 from repeatly.report import _charts as charts
 from repeatly.report import _prediction_charts as pcharts
-from repeatly.report._format import fmt_money, fmt_number, fmt_share, is_missing
-from repeatly.report._i18n import text, unit_word
+from repeatly.report._format import fmt_date, fmt_money, fmt_number, fmt_share, is_missing
+from repeatly.report._i18n import NOTES, UNIT_SPAN_RU, text, unit_word
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -102,7 +102,7 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
     unit = opts["unit"]
     figures = forecast_figures(forecast.customers)
     holdout = forecast.holdout
-    cut = opts["calibration_end"].isoformat() if holdout is not None else ""
+    cut = fmt_date(opts["calibration_end"], lang=lang) if holdout is not None else ""
     length = _quantity(holdout["length"], unit, lang=lang) if holdout is not None else ""
 
     tiles = _tiles(forecast, figures, t=t, money=money, lang=lang, length=length, cut=cut)
@@ -139,7 +139,7 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
                 fmt_number(r.frequency, lang=lang),
                 fmt_share(r.p_alive, lang=lang),
                 fmt_number(r.expected_purchases, digits=1, lang=lang),
-                "—" if is_missing(r.next_purchase_on) else str(r.next_purchase_on)[:10],
+                fmt_date(r.next_purchase_on, lang=lang),
                 money(r.expected_spend),
                 money(r.clv),
             ]
@@ -158,8 +158,32 @@ def prediction_context(forecast: Forecast, *, lang: str, currency: str) -> dict[
         "comparison": _comparison_table(forecast, t=t, lang=lang),
         "top_title": t("p_top").format(n=len(top)),
         "top": top_table,
-        "notes": list(forecast.notes),
+        "notes": [note_text(note, unit=unit, lang=lang) for note in forecast.notes],
     }
+
+
+def note_text(note: str, *, unit: str, lang: str) -> str:
+    """A forecast's note in ``lang``: its English text, or its key's sentence in Russian."""
+    key = getattr(note, "key", None)
+    if lang != "ru" or key not in NOTES:
+        return str(note)
+    values = dict(getattr(note, "values", {}))
+    if values.get("label") == "spend (Gamma-Gamma)":
+        values["label"] = "Сумма покупки (Gamma-Gamma)"
+    if "share" in values:
+        values["share"] = fmt_share(values["share"], lang=lang)
+    if "after" in values:
+        values["after"] = _quantity(values["after"], values.get("unit", unit), lang=lang)
+    if "date" in values:
+        values["date"] = fmt_date(values["date"], lang=lang)
+    if "bounds" in values:
+        values["bounds"] = ", ".join(
+            f"{name} — {'наименьшее' if side == 'lower' else 'наибольшее'} значение, "
+            f"{fmt_number(value, digits=3, lang=lang)}"
+            for name, side, value in values["bounds"]
+        )
+    values["unit_one"] = UNIT_SPAN_RU.get(values.get("unit", unit), unit)
+    return NOTES[key].format(**values)
 
 
 def _tiles(
@@ -296,6 +320,7 @@ def _holdout_figures(
             calibration_end=forecast.options["calibration_end"],
             t=t,
             x_title=t("ch_tracking_x").format(unit=unit_word(unit, "one", lang)),
+            lang=lang,
         ),
     ]
 
