@@ -16,7 +16,14 @@ from markupsafe import Markup
 from repeatly.prediction import ALIVE_CAP, FREQUENCY_CAP, GONE_BELOW
 from repeatly.report import _charts as charts
 from repeatly.report import _prediction_charts as pcharts
-from repeatly.report._format import fmt_date, fmt_money, fmt_number, fmt_share, is_missing
+from repeatly.report._format import (
+    currency_name,
+    fmt_date,
+    fmt_money,
+    fmt_number,
+    fmt_share,
+    is_missing,
+)
 from repeatly.report._i18n import NOTES, UNIT_SPAN_RU, text, unit_word
 
 if TYPE_CHECKING:
@@ -349,7 +356,7 @@ def _figures(forecast: Forecast, *, t: Text, lang: str, currency: str) -> list[g
         bands,
         t=t,
         title=t("ch_clv").format(months=opts["clv_months"]),
-        x_title=t("ch_clv_x").format(currency=currency),
+        x_title=t("ch_clv_x").format(currency=currency_name(currency, lang)),
         above=above,
         money=money0,
     )
