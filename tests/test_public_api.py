@@ -259,6 +259,7 @@ PUBLIC = {
         "fmt_number",
         "fmt_share",
         "html_table",
+        "note_text",
         "plural",
         "render_campaign_report",
         "render_forecast_report",

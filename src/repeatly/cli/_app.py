@@ -492,7 +492,7 @@ def predict(
 
 
 def _print_forecast(summary: dict[str, Any], paths: dict[str, Path], *, lang: str = "en") -> None:
-    from repeatly.report import fmt_number, fmt_share
+    from repeatly.report import fmt_number, fmt_share, note_text
 
     number = partial(fmt_number, lang=lang)
     params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
@@ -527,7 +527,8 @@ def _print_forecast(summary: dict[str, Any], paths: dict[str, Path], *, lang: st
     )
     out.print(line, highlight=False)
     for note in summary["notes"]:
-        err.print(Text(note, style="dim"), highlight=False)
+        said = note_text(note, unit=summary["options"].get("unit", "week"), lang=lang)
+        err.print(Text(said, style="dim"), highlight=False)
     _print_files(paths, lang=lang, width=12)
 
 
@@ -609,7 +610,7 @@ def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path], *, lang: 
     _print_files(paths, lang=lang)
 
 
-def _print_files(paths: Mapping[str, Path], *, lang: str = "en", width: int = 10) -> None:
+def _print_files(paths: Mapping[str, Path], *, lang: str = "en", width: int = 11) -> None:
     """The files written, a line each: what it is (in ``lang``) and where."""
     from repeatly.report import console_text
 

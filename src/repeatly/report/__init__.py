@@ -18,6 +18,7 @@ from repeatly._lazy import lazy_names
 if TYPE_CHECKING:
     from repeatly.report._format import fmt_date, fmt_money, fmt_number, fmt_share
     from repeatly.report._i18n import console_text, plural, step_label
+    from repeatly.report._prediction import note_text
     from repeatly.report._render import (
         html_table,
         render_campaign_report,
@@ -35,6 +36,7 @@ __all__ = [
     "fmt_number",
     "fmt_share",
     "html_table",
+    "note_text",
     "plural",
     "render_campaign_report",
     "render_forecast_report",
@@ -59,6 +61,7 @@ __getattr__, __dir__ = lazy_names(
         "render_report": "_render",
         "step_label": "_i18n",
         "plural": "_i18n",
+        "note_text": "_prediction",
         "write_outputs": "_render",
         "ForecastFiles": "_write",
         "write_forecast": "_write",

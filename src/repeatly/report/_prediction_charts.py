@@ -136,12 +136,13 @@ def tracking_lines(
         range=[x[0], x[-1]],
         tickvals=[d.isoformat() for d in ticks],
         ticktext=[fmt_month(d, lang=lang) for d in ticks],
+        tickangle=0,  # level labels leave the axis title clear of the legend
         hoverformat="%d.%m.%Y" if lang == "ru" else "%Y-%m-%d",
     )
     return charts.layout(fig, height=360)
 
 
-def _month_starts(first: dt.date, last: dt.date, most: int = 8) -> list[dt.date]:
+def _month_starts(first: dt.date, last: dt.date, most: int = 5) -> list[dt.date]:
     """First days of the months from ``first`` to ``last``, every n-th, at most ``most``."""
     import datetime as dt
 
