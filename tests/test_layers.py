@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "repeatly._checks",
             "repeatly._dates",
             "repeatly._round",
+            "repeatly._notes",
             "repeatly.exceptions",
             "repeatly.settings",
         ),

@@ -53,7 +53,7 @@ PLAYBOOK_WORDS: dict[str, dict[str, str]] = {
     "win_back": {"en": "Win-back series", "ru": "Серия «Возвращение»"},
     "cycle_reminder": {"en": "Purchase reminder", "ru": "Напоминание о покупке"},
     "thank_you": {"en": "Thank-you and survey", "ru": "Благодарность и опрос"},
-    "golden_care": {"en": "VIP care", "ru": "Забота о VIP"},
+    "golden_care": {"en": "VIP care", "ru": "Забота о лучших покупателях"},
     "end_of_season": {"en": "End-of-season sale", "ru": "Распродажа в конце сезона"},
     "new_arrivals": {"en": "New arrivals", "ru": "Новинки"},
     "cross_sell": {"en": "Cross-sell", "ru": "Другие категории"},

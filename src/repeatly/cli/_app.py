@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,32 +35,57 @@ EXIT_SEND = 3  # messages failed, or the send was stopped (the sender refused, n
 EXIT_INTERNAL = 70
 
 
+def _say(key: str, lang: str = "en", **values: Any) -> str:
+    """A line of the command line in ``lang``, its values filled in."""
+    from repeatly.report import console_text
+
+    return console_text(key, lang).format(**values)
+
+
+def _seconds(value: float, lang: str) -> str:
+    from repeatly.report import fmt_number
+
+    return _say("seconds", lang, seconds=fmt_number(value, digits=1, lang=lang))
+
+
 @contextmanager
-def _progress() -> Iterator[Any]:
-    """A status line on stderr showing the current step and the time it took."""
+def _progress(lang: str = "en") -> Iterator[Any]:
+    """A status line on stderr showing the current step and the time it took.
+
+    The jobs name their steps in English; in Russian each is looked up in the
+    report's table of step labels.
+    """
+    from repeatly.report import step_label
+
     started = time.perf_counter()
     state: dict[str, Any] = {"label": "", "t": started}
-    with err.status("Starting", spinner="dots") as status:
+    with err.status(step_label("Starting", lang), spinner="dots") as status:
 
         def step(label: str) -> None:
+            label = step_label(label, lang)
             now = time.perf_counter()
             if state["label"]:
-                err.print(
-                    f"[green]✓[/] {escape(state['label'])} [dim]({now - state['t']:.1f} s)[/]"
-                )
+                took = _seconds(now - state["t"], lang)
+                err.print(f"[green]✓[/] {escape(state['label'])} [dim]({took})[/]")
             state.update(label=label, t=now)
             status.update(escape(label))
 
         yield step
         now = time.perf_counter()
         if state["label"]:
-            err.print(f"[green]✓[/] {escape(state['label'])} [dim]({now - state['t']:.1f} s)[/]")
-    err.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/]")
+            took = _seconds(now - state["t"], lang)
+            err.print(f"[green]✓[/] {escape(state['label'])} [dim]({took})[/]")
+    took = _seconds(time.perf_counter() - started, lang)
+    err.print(f"[dim]{escape(_say('done_in', lang, took=took))}[/]")
 
 
-def _fail(message: str, code: int) -> typer.Exit:
+def _fail(message: str, code: int, lang: str = "en") -> typer.Exit:
     # the message quotes the data ("got [/x]"): printed as it is, never read as markup
-    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
+    err.print(
+        Text.assemble((_say("error", lang), "bold red"), " ", message),
+        highlight=False,
+        soft_wrap=True,
+    )
     return typer.Exit(code)
 
 
@@ -225,7 +251,7 @@ def analyze(
         predict=predict,
     )
     with (
-        _progress() as step,
+        _progress(lang) as step,
         repeatly.analyze(
             orders,
             customers=customers,
@@ -244,7 +270,7 @@ def analyze(
                 result.measure_campaigns(store)
         step("Writing report")
         paths = write_outputs(result, out_dir)
-    _print_summary(result.metrics, paths)
+    _print_summary(result.metrics, paths, lang=lang)
 
 
 @app.command()
@@ -293,7 +319,7 @@ def actions(
         predict=predict,
     )
     with (
-        _progress() as step,
+        _progress(lang) as step,
         repeatly.analyze(
             orders,
             customers=customers,
@@ -325,7 +351,10 @@ def _print_actions(plan: Any, *, lang: str) -> None:
     from rich.table import Table
 
     from repeatly.actions import group_label, playbook_label
-    from repeatly.report import fmt_money, fmt_number
+    from repeatly.report import fmt_money, fmt_number, offer_words
+
+    def money(value: float) -> str:
+        return fmt_money(value, currency=plan.currency, lang=lang)
 
     ru = lang == "ru"
     grid = Table(title="Что делать сейчас" if ru else "What to do now", title_justify="left")
@@ -341,8 +370,9 @@ def _print_actions(plan: Any, *, lang: str) -> None:
             str(action.priority),
             f"[bold]{escape(name)}[/]\n{escape(todo)}",
             fmt_number(action.customers, lang=lang),
-            f"{escape(playbook_label(action.playbook, lang))}\n{escape(action.offer)}",
-            escape(fmt_money(action.expected_profit, currency=plan.currency, lang=lang)),
+            f"{escape(playbook_label(action.playbook, lang))}\n"
+            + escape(offer_words(action.offer_terms, lang=lang, money=money)),
+            escape(money(action.expected_profit)),
         )
     out.print(grid)
     for action in plan.actions:
@@ -403,7 +433,8 @@ def segments(
         str, typer.Option(help="Currency code for money in segments.xlsx, e.g. USD or RUB.")
     ] = "USD",
     lang: Annotated[
-        str, typer.Option(help="Language of segments.xlsx (headers, scripts): en or ru.")
+        str,
+        typer.Option(help="Language of segments.xlsx and of what the command prints: en or ru."),
     ] = "en",
 ) -> None:
     """Find segments (RFM, golden, status, behaviour) and write contact lists."""
@@ -431,7 +462,7 @@ def segments(
         lang=lang,
     )
     with (
-        _progress() as step,
+        _progress(lang) as step,
         segment(
             orders,
             customers=customers,
@@ -447,14 +478,17 @@ def segments(
         paths = write_segments(
             found.segments, out_dir, extra=found.lists, lang=lang, currency=currency
         )
-    out.print(
-        f"[bold]{len(paths) - 3}[/] lists and a contact priority for "
-        f"[bold]{found.analysis.metrics['customers']:,}[/] customers",
-        highlight=False,
+    from repeatly.report import fmt_number
+
+    line = _say(
+        "lists",
+        lang,
+        lists=f"[bold]{len(paths) - 3}[/]",
+        customers=f"[bold]{fmt_number(found.analysis.metrics['customers'], lang=lang)}[/]",
     )
-    for name in ("segments", "workbook"):
-        out.print(f"  {name:<10} {escape(str(paths[name]))}", highlight=False)
-    out.print(f"  {'lists':<10} {escape(str(out_dir / 'segments'))}", highlight=False)
+    out.print(line, highlight=False)
+    files = {name: paths[name] for name in ("segments", "workbook")}
+    _print_files({**files, "lists": out_dir / "segments"}, lang=lang)
 
 
 def _parse_place(value: str | None) -> tuple[float, float, float] | None:
@@ -464,7 +498,7 @@ def _parse_place(value: str | None) -> tuple[float, float, float] | None:
         latitude, longitude, km = (float(part) for part in value.split(","))
     except ValueError:
         raise _fail(
-            f"--near {value!r}: expected LAT,LON,KM, e.g. 55.75,37.62,10", EXIT_INPUT
+            f"--near {value!r}: expected LAT,LON,KM, e.g. 55.75,37.62,10", EXIT_INPUT, _argv_lang()
         ) from None
     return latitude, longitude, km
 
@@ -481,7 +515,9 @@ def _parse_cycles(values: list[str] | None) -> dict[str, float] | None:
             number = -1.0
         if not sep or not name.strip() or number <= 0:
             raise _fail(
-                f"--cycle {value!r}: expected CATEGORY=DAYS, e.g. furniture=730", EXIT_INPUT
+                f"--cycle {value!r}: expected CATEGORY=DAYS, e.g. furniture=730",
+                EXIT_INPUT,
+                _argv_lang(),
             )
         cycles[name.strip()] = number
     return cycles
@@ -576,7 +612,7 @@ def predict(
     if out_dir is not None and file_format == "parquet":
         out_dir.mkdir(parents=True, exist_ok=True)
         scratch = scratch_file(out_dir, "predictions.parquet")
-    with _progress() as step, scratch as saved:
+    with _progress(lang) as step, scratch as saved:
         result = repeatly.predict(
             orders,
             customers=customers,
@@ -607,38 +643,48 @@ def predict(
     if as_json:
         print(json.dumps(summary, indent=2))
         return
-    _print_forecast(summary, paths)
+    _print_forecast(summary, paths, lang=lang)
 
 
-def _print_forecast(summary: dict[str, Any], paths: dict[str, Path]) -> None:
-    from repeatly.report import fmt_number, fmt_share
+def _print_forecast(summary: dict[str, Any], paths: dict[str, Path], *, lang: str = "en") -> None:
+    from repeatly.report import fmt_number, fmt_share, note_text
 
+    number = partial(fmt_number, lang=lang)
     params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
-    out.print(
-        f"[bold]{escape(summary['model'])}[/]: {escape(params)}; "
-        f"log-likelihood {summary['log_likelihood']:,.1f}",
-        highlight=False,
+    if lang == "ru":
+        params = params.replace(".", ",")
+    fit = _say(
+        "fit",
+        lang,
+        model=f"[bold]{escape(summary['model'])}[/]",
+        params=escape(params),
+        ll=number(summary["log_likelihood"], digits=1),
     )
+    out.print(fit, highlight=False)
     holdout = summary.get("holdout")
     if holdout:
-        out.print(
-            f"holdout: {fmt_number(holdout['actual'])} purchases, expected "
-            f"{fmt_number(holdout['expected'])} "
-            f"({fmt_share(holdout['aggregate_error'])} off); per-customer error "
-            f"{holdout['mae']:.3f}",
-            highlight=False,
+        line = _say(
+            "holdout",
+            lang,
+            actual=number(holdout["actual"]),
+            expected=number(holdout["expected"]),
+            error=fmt_share(holdout["aggregate_error"], lang=lang),
+            mae=number(holdout["mae"], digits=3),
         )
+        out.print(line, highlight=False)
     what_if = summary["what_if"]
-    out.print(
-        f"predicted CLV {fmt_number(what_if['total_clv'])}; with dropout 5% lower "
-        f"{fmt_number(what_if['total_clv_if'])} "
-        f"(+{fmt_number(what_if['change'])})",
-        highlight=False,
+    line = _say(
+        "clv",
+        lang,
+        clv=number(what_if["total_clv"]),
+        clv_if=number(what_if["total_clv_if"]),
+        change=number(what_if["change"]),
     )
+    out.print(line, highlight=False)
     for note in summary["notes"]:
-        err.print(Text(note, style="dim"), highlight=False)
-    for name, path in paths.items():
-        out.print(f"  {name:<12} {escape(str(path))}", highlight=False)
+        said = note_text(note, unit=summary["options"].get("unit", "week"), lang=lang)
+        err.print(Text(said, style="dim"), highlight=False)
+    _print_files(paths, lang=lang, width=12)
 
 
 @app.command()
@@ -661,7 +707,7 @@ def demo(
 
     _check_out(out_dir)
     with (
-        _progress() as step,
+        _progress(lang) as step,
         make_demo(
             out_dir / "data",
             customers=customers,
@@ -673,49 +719,64 @@ def demo(
         step("Writing report")
         paths = write_outputs(made.analysis, out_dir)
         paths["campaign"] = write_plan(made.plan, out_dir / "campaign")["audience"].parent
-    _print_summary(made.analysis.metrics, paths)
+    _print_summary(made.analysis.metrics, paths, lang=lang)
 
 
-def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path]) -> None:
-    from repeatly.report import fmt_money, fmt_number, fmt_share
+def _print_summary(metrics: Mapping[str, Any], paths: dict[str, Path], *, lang: str = "en") -> None:
+    from repeatly.report import fmt_date, fmt_money, fmt_number, fmt_share, plural
 
     cur = metrics.get("currency", "USD")
 
     def money(value: Any) -> str:  # the currency is the user's text: never markup
-        return escape(fmt_money(value, currency=cur))
+        return escape(fmt_money(value, currency=cur, lang=lang))
 
-    out.print(
-        f"[bold]{fmt_number(metrics['customers'])}[/] customers, "
-        f"[bold]{fmt_number(metrics['orders'])}[/] orders, "
-        f"revenue [bold]{money(metrics['revenue'])}[/], "
-        f"came back [bold]{fmt_share(metrics['repeat_share'])}[/]"
-        + (f", CAC [bold]{money(metrics['cac'])}[/] (all channels)" if "cac" in metrics else "")
-        + (
-            f", [bold]{money(metrics['cac_paid'])}[/] (paid channels)"
-            if metrics.get("cac_paid") is not None
-            else ""
-        ),
-        highlight=False,
+    def bold(value: str) -> str:
+        return f"[bold]{value}[/]"
+
+    line = _say(
+        "headline",
+        lang,
+        customers=bold(fmt_number(metrics["customers"], lang=lang)),
+        customers_word=plural(metrics["customers"], "customers", lang),
+        orders=bold(fmt_number(metrics["orders"], lang=lang)),
+        orders_word=plural(metrics["orders"], "orders", lang),
+        revenue=bold(money(metrics["revenue"])),
+        repeat=bold(fmt_share(metrics["repeat_share"], lang=lang)),
     )
+    if "cac" in metrics:
+        line += _say("headline_cac", lang, cac=bold(money(metrics["cac"])))
+    if metrics.get("cac_paid") is not None:
+        line += _say("headline_cac_paid", lang, cac=bold(money(metrics["cac_paid"])))
+    out.print(line, highlight=False)
     quality = metrics.get("data_quality") or {}
     skipped = quality.get("skipped_rows")
     if skipped:
-        err.print(
-            f"[yellow]skipped {fmt_number(skipped)} unreadable order lines[/] "
-            "(examples in the report's data-quality section)",
-            highlight=False,
-        )
+        said = _say("skipped", lang, n=fmt_number(skipped, lang=lang))
+        err.print(f"[yellow]{said}[/] {_say('skipped_where', lang)}", highlight=False)
     future = quality.get("future_dates")
     if future:
-        err.print(
-            f"[yellow]left out {fmt_number(future)} order {'line' if future == 1 else 'lines'} "
-            "dated after "
-            f"{quality.get('reference_date')}[/] (the data-quality section counts them)",
-            highlight=False,
-            soft_wrap=True,
+        said = _say(
+            "future_one" if future == 1 else "future_many",
+            lang,
+            n=fmt_number(future, lang=lang),
+            date=fmt_date(quality.get("reference_date"), lang=lang),
         )
+        err.print(
+            f"[yellow]{said}[/] {_say('future_where', lang)}", highlight=False, soft_wrap=True
+        )
+    _print_files(paths, lang=lang)
+
+
+def _print_files(paths: Mapping[str, Path], *, lang: str = "en", width: int = 11) -> None:
+    """The files written, a line each: what it is (in ``lang``) and where."""
+    from repeatly.report import console_text
+
     for name, path in paths.items():
-        out.print(f"  {name:<10} {escape(str(path))}", highlight=False)
+        try:
+            label = console_text(f"file_{name}", lang)
+        except KeyError:
+            label = name
+        out.print(f"  {escape(label):<{width}} {escape(str(path))}", highlight=False)
 
 
 @app.callback(invoke_without_command=True)
@@ -772,6 +833,17 @@ def _message(exc: RepeatlyError) -> str:
     return message
 
 
+def _argv_lang() -> str:
+    """The ``--lang`` the command was given (``en`` without one): errors speak it too."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return "ru" if args[i + 1] == "ru" else "en"
+        if arg.startswith("--lang="):
+            return "ru" if arg.partition("=")[2] == "ru" else "en"
+    return "en"
+
+
 def _first_line(exc: Exception) -> str:
     """An unexpected error's first line, cut to 200 characters.
 
@@ -800,10 +872,10 @@ def _main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except RepeatlyError as exc:
-        _fail(_message(exc), EXIT_INPUT)
+        _fail(_message(exc), EXIT_INPUT, _argv_lang())
         sys.exit(EXIT_INPUT)
     except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
+        err.print(_say("aborted", _argv_lang()))
         sys.exit(130)
     except Exception as exc:  # an unexpected failure: short message, traceback on request
         if _is_usage_error(exc):  # a mistyped command or option: the parser's own message
@@ -811,9 +883,10 @@ def _main() -> None:
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if _debug():
             raise
+        lang = _argv_lang()
         _fail(
-            f"unexpected {type(exc).__name__}: {_first_line(exc)}\n"
-            "set REPEATLY_DEBUG=1 to see the traceback, and please report it",
+            _say("unexpected", lang, kind=type(exc).__name__, message=_first_line(exc)),
             EXIT_INTERNAL,
+            lang,
         )
         sys.exit(EXIT_INTERNAL)

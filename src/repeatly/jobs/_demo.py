@@ -51,13 +51,15 @@ def demo(
     customers: int = 3000,
     seed: int = 0,
     lang: str = "en",
+    currency: str | None = None,
     progress: Progress | None = None,
 ) -> Demo:
     """Make a synthetic shop, write its tables to ``data``, analyse and forecast it.
 
     The forecast's models are judged on the shop's last six months, and a win-back
     campaign is planned on an empty operational database in memory (nothing is
-    recorded).
+    recorded). The shop's money is in ``currency``: by default dollars, and roubles
+    when the demo speaks Russian.
     """
     if not isinstance(customers, int) or customers < 1:
         raise InputError(f"customers: expected at least 1, got {customers}", option="customers")
@@ -74,6 +76,7 @@ def demo(
     options = AnalyzeOptions(
         as_of=shop.end,
         lang=options.lang,
+        currency=currency or ("RUB" if options.lang == "ru" else "USD"),
         predict=ForecastOptions(calibration_end=holdout_from),
     )
     analysis = analyze(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
+from repeatly._notes import Note
 from repeatly.analytics import money_sum
 from repeatly.exceptions import InputError
 from repeatly.jobs._inputs import Source, _made_here, load_input, load_orders, split_mapping
@@ -166,7 +167,10 @@ def _margin_share(lines: ir.Table) -> tuple[float, str]:
     row = totals.execute().iloc[0]
     amount = row["amount"]
     if amount is None or not amount > 0:
-        return 1.0, "margin: no cost data, so CLV is in revenue (pass --margin to change)"
+        return 1.0, Note(
+            "margin: no cost data, so CLV is in revenue (pass --margin to change)",
+            "margin_none",
+        )
     share = float(row["margin"]) / float(amount)
     if not 0 < share <= 1:
         raise InputError(
@@ -174,4 +178,8 @@ def _margin_share(lines: ir.Table) -> tuple[float, str]:
             "pass --margin with the share to use",
             option="margin",
         )
-    return share, f"margin: {share:.1%}, the margin share of the lines with a cost"
+    return share, Note(
+        f"margin: {share:.1%}, the margin share of the lines with a cost",
+        "margin_from_costs",
+        share=share,
+    )

@@ -51,6 +51,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from repeatly._notes import Note
 from repeatly.models._fit import LOG_BOUNDS
 
 __all__ = [
@@ -170,7 +171,7 @@ def at_bounds(params: dict[str, float]) -> dict[str, str]:
 
 def limit_note(
     label: str, limit: str, params: dict[str, float], unit: str, bounds: dict[str, str]
-) -> str:
+) -> Note:
     """What the limit means, in words for the shop owner.
 
     ``bounds`` are the fit's parameters at the edge of the searched range: a common
@@ -178,37 +179,50 @@ def limit_note(
     """
     name, kind = ("mu", "rate") if "mu" in params else ("p", "probability")
     if bounds.get(name) == "lower":
-        return (
+        return Note(
             f"{label}: no customer seems to have stopped buying, so the model is fitted "
             f"at its limit with one dropout {kind} for everyone, at the lowest the fit "
-            "searches"
+            "searches",
+            "limit_none_leave",
+            label=label,
         )
     if limit == "common_dropout" and name == "mu":
         mu = params["mu"]
-        return (
+        return Note(
             f"{label}: every customer seems to stop buying at about the same rate "
             f"(each {unit} about {-math.expm1(-mu):.1%} of those still buying stop; "
             f"on average after {1 / mu:,.0f} {unit}s), so the model is fitted at its "
             "limit with one dropout rate for everyone: a spread of rates between "
-            "customers would not fit these orders better"
+            "customers would not fit these orders better",
+            "limit_rate",
+            label=label,
+            unit=unit,
+            share=-math.expm1(-mu),
+            after=1 / mu,
         )
-    return (
+    return Note(
         f"{label}: every customer seems to have the same chance of stopping after a "
         f"purchase (about {params['p']:.1%}), so the model is fitted at its limit with "
         "one dropout probability for everyone: a spread between customers would not "
-        "fit these orders better"
+        "fit these orders better",
+        "limit_probability",
+        label=label,
+        share=params["p"],
     )
 
 
-def bound_note(label: str, bounds: dict[str, str], params: dict[str, float]) -> str:
+def bound_note(label: str, bounds: dict[str, str], params: dict[str, float]) -> Note:
     """Which parameters the fit left at the edge of its range, in words."""
     parts = [
         f"{name} at its {'lowest' if side == 'lower' else 'highest'} value, {params[name]:.3g}"
         for name, side in bounds.items()
     ]
     these = "that parameter" if len(parts) == 1 else "these parameters"
-    return (
+    return Note(
         f"{label}: the fit stopped at the edge of the range it searches ({', '.join(parts)}): "
         f"the orders do not pin {these} down, so the figures that depend on "
-        f"{'it' if len(parts) == 1 else 'them'} are uncertain"
+        f"{'it' if len(parts) == 1 else 'them'} are uncertain",
+        "bounds",
+        label=label,
+        bounds=[(name, side, params[name]) for name, side in bounds.items()],
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from repeatly._notes import Note
 from repeatly.analytics import Unit, model_summary, period_summary
 from repeatly.connection import aggregation_threads, alongside, materialize, release, store_parquet
 from repeatly.exceptions import InputError
@@ -350,12 +351,23 @@ def forecast(
     label = steps.MODELS[chosen].label
     if model == "auto" and not repeat:
         notes.append(
-            "model auto: no customer bought more than once, so every model fits the "
-            "orders equally well (log-likelihood 0) and none is chosen over the others; "
-            f"the figures are {label}'s, and every model expects no repeat purchases"
+            Note(
+                "model auto: no customer bought more than once, so every model fits the "
+                "orders equally well (log-likelihood 0) and none is chosen over the others; "
+                f"the figures are {label}'s, and every model expects no repeat purchases",
+                "auto_tie",
+                label=label,
+            )
         )
     elif model == "auto":
-        notes.append(f"model auto: {label} has the lowest BIC on the whole history of {names}")
+        notes.append(
+            Note(
+                f"model auto: {label} has the lowest BIC on the whole history of {names}",
+                "auto_bic",
+                label=label,
+                names=names,
+            )
+        )
     fitted = fits[chosen]
     notes.extend(steps.fit_notes(fitted, spend, unit=unit, repeat=repeat))
 

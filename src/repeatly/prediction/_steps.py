@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from repeatly._notes import Note
 from repeatly.analytics import Unit, money_sum, purchase_days
 from repeatly.exceptions import ConvergenceError, InputError
 from repeatly.models import (
@@ -101,11 +102,14 @@ def fit_notes(
     """Plain-language notes on how the fits went: no repeat buyers, limits, bounds."""
     if not repeat:
         return [
-            "no customer has bought more than once, so nothing tells a customer who has "
-            "stopped buying from one who simply has not come back yet: P(alive) is left "
-            "empty, and no repeat purchases are expected (none have been seen)"
+            Note(
+                "no customer has bought more than once, so nothing tells a customer who has "
+                "stopped buying from one who simply has not come back yet: P(alive) is left "
+                "empty, and no repeat purchases are expected (none have been seen)",
+                "no_repeat",
+            )
         ]
-    notes = []
+    notes: list[str] = []
     if model.limit_ is not None:
         notes.append(
             limit_note(model.label, model.limit_.key, model.params_, unit, model.at_bounds_)
@@ -259,18 +263,20 @@ def spend_rows(summary: ir.Table) -> pd.DataFrame:
 
 def fit_spend(rows: pd.DataFrame) -> tuple[GammaGammaModel | None, str]:
     if len(rows) < 10:
-        return None, (
+        return None, Note(
             "spend: too few repeat buyers for the Gamma-Gamma model; each "
-            "customer's own mean spend is used"
+            "customer's own mean spend is used",
+            "spend_few",
         )
     try:
         model = GammaGammaModel().fit(rows.frequency, rows.monetary_value, rows.weight)
     except ConvergenceError as error:
-        return None, f"spend: {error}; each customer's own mean spend is used"
+        return None, Note(f"spend: {error}; each customer's own mean spend is used", "spend_failed")
     if model.params_["q"] <= 1:
-        return None, (
+        return None, Note(
             "spend: the Gamma-Gamma fit has q <= 1 (no finite mean spend); each "
-            "customer's own mean spend is used"
+            "customer's own mean spend is used",
+            "spend_no_mean",
         )
     return model, ""
 

@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING
 from repeatly._lazy import lazy_names
 
 if TYPE_CHECKING:
-    from repeatly.report._format import fmt_money, fmt_number, fmt_share
+    from repeatly.report._actions import offer_words
+    from repeatly.report._format import fmt_date, fmt_money, fmt_number, fmt_share
+    from repeatly.report._i18n import console_text, plural, step_label
+    from repeatly.report._prediction import note_text
     from repeatly.report._render import (
         html_table,
         render_campaign_report,
@@ -28,13 +31,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ForecastFiles",
+    "console_text",
+    "fmt_date",
     "fmt_money",
     "fmt_number",
     "fmt_share",
     "html_table",
+    "note_text",
+    "offer_words",
+    "plural",
     "render_campaign_report",
     "render_forecast_report",
     "render_report",
+    "step_label",
     "write_forecast",
     "write_outputs",
     "write_results",
@@ -43,6 +52,8 @@ __all__ = [
 __getattr__, __dir__ = lazy_names(
     globals(),
     {
+        "console_text": "_i18n",
+        "fmt_date": "_format",
         "fmt_money": "_format",
         "fmt_number": "_format",
         "fmt_share": "_format",
@@ -50,6 +61,10 @@ __getattr__, __dir__ = lazy_names(
         "render_campaign_report": "_render",
         "render_forecast_report": "_render",
         "render_report": "_render",
+        "step_label": "_i18n",
+        "plural": "_i18n",
+        "note_text": "_prediction",
+        "offer_words": "_actions",
         "write_outputs": "_render",
         "ForecastFiles": "_write",
         "write_forecast": "_write",

@@ -14,7 +14,7 @@ from repeatly.segments import STATUSES
 if TYPE_CHECKING:
     from repeatly.actions import ActionPlan, PlannedAction
 
-__all__ = ["actions_context", "words"]
+__all__ = ["actions_context", "offer_words", "words"]
 
 _WORDS: dict[str, dict[str, str]] = {
     "title": {"en": "What to do now", "ru": "Что делать сейчас"},
@@ -59,6 +59,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "стоимость предложения (скидку получат и те, кто купил бы и так); 10% каждой "
         "группы остаются контрольной группой и ничего не получают.",
     },
+    "no_offer": {"en": "no discount", "ru": "без скидки"},
     "loss": {
         "en": "costs more than it brings at this offer",
         "ru": "с таким предложением обойдётся дороже, чем принесёт",
@@ -158,6 +159,7 @@ def _row(action: PlannedAction, *, lang: str, money: Any) -> str:
     if action.expected_profit < 0:
         todo = f"{todo} ({words('loss', lang)})"
     value = "—" if action.value is None else money(action.value)
+    offer = offer_words(action.offer_terms, lang=lang, money=money)
     cost = money(action.offer_cost) if action.offer_cost else "—"
     cells = [
         f"<td>{action.priority}</td>",
@@ -165,8 +167,7 @@ def _row(action: PlannedAction, *, lang: str, money: Any) -> str:
         "</div></td>",
         f"<td>{escape(reach)}</td>",
         f"<td>{escape(value)}</td>",
-        f'<td class="text offer">{escape(playbook)}<div class="def">{escape(action.offer)}</div>'
-        "</td>",
+        f'<td class="text offer">{escape(playbook)}<div class="def">{escape(offer)}</div></td>',
         f"<td>{escape(cost)}</td>",
         f'<td class="profit">{escape(profit)}{measured}</td>',
         f'<td class="text"><a href="{escape(action.list)}">'
@@ -174,6 +175,25 @@ def _row(action: PlannedAction, *, lang: str, money: Any) -> str:
     ]
     row = '<tr class="loss">' if action.expected_profit < 0 else "<tr>"
     return row + "".join(cells) + "</tr>"
+
+
+def offer_words(terms: dict[str, Any], *, lang: str, money: Any) -> str:
+    """An offer in words with the report's money: ``20% off``, ``скидка 10 ₽``."""
+    kind, value = terms.get("kind", "none"), float(terms.get("value") or 0)
+    number = f"{value:g}".replace(".", ",") if lang == "ru" else f"{value:g}"
+    said = {
+        "en": {
+            "percent": f"{number}% off",
+            "amount": f"{money(value)} off",
+            "gift": f"a gift worth {money(value)}",
+        },
+        "ru": {
+            "percent": f"скидка {number}%",
+            "amount": f"скидка {money(value)}",
+            "gift": f"подарок на {money(value)}",
+        },
+    }[lang]
+    return said.get(kind, words("no_offer", lang))
 
 
 def _percent(share: float, lang: str) -> str:

@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from repeatly.report import _charts as charts
-from repeatly.report._format import fmt_money, fmt_number, fmt_share, is_missing
-from repeatly.report._i18n import text
+from repeatly.report._format import fmt_date, fmt_money, fmt_number, fmt_share, is_missing
+from repeatly.report._i18n import segment_name, text
 
 if TYPE_CHECKING:
     from repeatly.campaigns import CampaignResults
@@ -60,7 +60,7 @@ def _campaign(result: CampaignResults, *, lang: str, currency: str) -> dict[str,
     )
     rows = []
     for row in table.to_dict(orient="records"):
-        name = t("c_all") if row["segment"] == "all" else row["segment"]
+        name = t("c_all") if row["segment"] == "all" else segment_name(row["segment"], lang)
         rows.append(
             [
                 name,
@@ -88,7 +88,9 @@ def _campaign(result: CampaignResults, *, lang: str, currency: str) -> dict[str,
     ]
     return {
         "title": result.campaign,
-        "window": t("c_window").format(start=result.window[0], end=result.window[1]),
+        "window": t("c_window").format(
+            start=fmt_date(result.window[0], lang=lang), end=fmt_date(result.window[1], lang=lang)
+        ),
         "lead": lead,
         "chart": Markup(charts.to_div(_uplift_chart(table, lang=lang), lang=lang)),
         "table": html_table(headers, rows, marked=(0,)),
@@ -99,7 +101,7 @@ def _uplift_chart(table: Any, *, lang: str) -> go.Figure:
     """The uplift by segment as dots with their intervals; the whole campaign on top."""
     t = partial(text, lang=lang)
     order = table.iloc[::-1]  # plotly draws the first category at the bottom
-    names = [t("c_all") if s == "all" else s for s in order.segment]
+    names = [t("c_all") if s == "all" else segment_name(s, lang) for s in order.segment]
     uplift = order.uplift * 100
     fig = go.Figure(
         go.Scatter(

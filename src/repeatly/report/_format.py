@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
-__all__ = ["fmt_days", "fmt_money", "fmt_number", "fmt_ratio", "fmt_share", "is_missing"]
+__all__ = [
+    "currency_name",
+    "fmt_date",
+    "fmt_days",
+    "fmt_money",
+    "fmt_month",
+    "fmt_number",
+    "fmt_ratio",
+    "fmt_share",
+    "is_missing",
+]
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽"}
 _DASH = "—"
+#: Short month names, as a month is labelled on charts and in tables.
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "ru": ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"),
+}
 
 
 def is_missing(value: Any) -> bool:
@@ -47,6 +63,13 @@ def fmt_money(
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"
 
 
+def currency_name(currency: str, lang: str = "en") -> str:
+    """The currency as a label says it: its code in English, its sign in Russian (``₽``)."""
+    if lang == "ru":
+        return _SYMBOLS.get(currency.upper(), currency)
+    return currency
+
+
 def fmt_share(value: Any, *, lang: str = "en", digits: int = 1) -> str:
     """``0.234`` → ``23.4%`` (en) or ``23,4 %`` (ru)."""
     if is_missing(value):
@@ -68,3 +91,35 @@ def fmt_days(value: Any, *, lang: str = "en") -> str:
         return _DASH
     unit = "дн." if lang == "ru" else "days"
     return f"{fmt_number(value, digits=0, lang=lang)}\u00a0{unit}"
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date from a date, a datetime, a pandas timestamp or ISO text; None if it is none."""
+    if is_missing(value) or value == "" or value != value:  # NaT is not equal to itself
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp or Period-like
+        return value.to_pydatetime().date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def fmt_date(value: Any, *, lang: str = "en") -> str:
+    """A day: ``2023-12-31`` (en, ISO) or ``31.12.2023`` (ru)."""
+    day = _as_date(value)
+    if day is None:
+        return _DASH
+    return day.strftime("%d.%m.%Y") if lang == "ru" else day.isoformat()
+
+
+def fmt_month(value: Any, *, lang: str = "en") -> str:
+    """A month: ``Jan 2024`` (en) or ``янв 2024`` (ru), from a date or ``2024-01`` text."""
+    if isinstance(value, str) and len(value) == 7:
+        value = f"{value}-01"
+    day = _as_date(value)
+    if day is None:
+        return _DASH
+    names = MONTHS.get(lang, MONTHS["en"])
+    return f"{names[day.month - 1]}\u00a0{day.year}"

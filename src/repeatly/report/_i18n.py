@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
+    "CONSOLE",
+    "DETAILS",
+    "INPUTS",
+    "NOTES",
+    "PLURALS_RU",
     "RFM_SEGMENTS",
+    "ROLES",
+    "STEPS",
     "TEXT",
     "UNITS",
+    "UNIT_SPAN_RU",
+    "console_text",
     "count_words",
+    "detail_word",
+    "input_name",
+    "plural",
+    "role_name",
     "segment_description",
     "segment_name",
+    "step_label",
     "text",
     "unit_word",
 ]
@@ -32,7 +48,8 @@ TEXT: dict[str, dict[str, str]] = {
     "cohorts": {"en": "Cohort retention", "ru": "Удержание когорт"},
     "cohorts_note": {
         "en": "Share of each month's new customers who bought again N months later.",
-        "ru": "Доля новых клиентов месяца, купивших снова через N месяцев.",
+        "ru": "Доля новых клиентов каждого месяца, купивших снова спустя столько месяцев, "
+        "сколько указано по горизонтали.",
     },
     "cohort_value": {
         "en": "Cumulative revenue per acquired customer",
@@ -310,7 +327,7 @@ TEXT: dict[str, dict[str, str]] = {
     "p_method": {
         "en": "A buy-till-you-die model: from when each customer bought, it learns how "
         "often customers buy and how likely they are to stop; it counts time in {units}.",
-        "ru": "Модель «покупает, пока не ушёл» (buy-till-you-die): по датам покупок "
+        "ru": "Модель «покупает, пока не ушёл»: по датам покупок "
         "клиентов она оценивает, как часто они покупают и насколько вероятно, что "
         "перестали; время она считает в единицах: {units}.",
     },
@@ -476,6 +493,91 @@ TEXT: dict[str, dict[str, str]] = {
     "ch_clv_x": {"en": "Predicted value, {currency}", "ru": "Прогноз ценности, {currency}"},
     "ch_clv_y": {"en": "Customers", "ru": "Клиенты"},
     "ch_clv_above": {"en": "above {value} (top 1%)", "ru": "больше {value} (верхний 1\u00a0%)"},
+    # --- Russian complete: words the report used to leave in English ---
+    "rfm_hover": {"en": "R %{y}, F %{x}", "ru": "давность %{y}, частота %{x}"},
+    "percent_axis": {"en": "%", "ru": "%"},
+    "input_file": {"en": "{name} ({source})", "ru": "{name} ({source})"},
+}
+
+# --- Russian complete: names of things the data and the domain keep in English ---
+
+#: The inputs, as the columns table names them.
+INPUTS: dict[str, dict[str, str]] = {
+    "orders": {"ru": "заказы"},
+    "customers": {"ru": "клиенты"},
+    "products": {"ru": "товары"},
+    "spend": {"ru": "расходы на маркетинг"},
+    "leads": {"ru": "лиды"},
+}
+
+#: Column roles (``repeatly.data``'s canonical names), as the columns table names them.
+ROLES: dict[str, dict[str, str]] = {
+    "customer_id": {"ru": "клиент"},
+    "ordered_at": {"ru": "дата заказа"},
+    "amount": {"ru": "сумма"},
+    "order_id": {"ru": "номер заказа"},
+    "sku": {"ru": "артикул"},
+    "category": {"ru": "категория"},
+    "brand": {"ru": "бренд"},
+    "quantity": {"ru": "количество"},
+    "unit_price": {"ru": "цена за единицу"},
+    "cost": {"ru": "себестоимость"},
+    "margin": {"ru": "маржа"},
+    "discount": {"ru": "скидка"},
+    "promo": {"ru": "по акции"},
+    "channel": {"ru": "канал"},
+    "store": {"ru": "магазин"},
+    "name": {"ru": "имя"},
+    "email": {"ru": "e-mail"},
+    "phone": {"ru": "телефон"},
+    "address": {"ru": "адрес"},
+    "city": {"ru": "город"},
+    "latitude": {"ru": "широта"},
+    "longitude": {"ru": "долгота"},
+    "consent_email": {"ru": "согласие на e-mail"},
+    "consent_sms": {"ru": "согласие на SMS"},
+    "consent_phone": {"ru": "согласие на звонки"},
+    "consent_post": {"ru": "согласие на письма"},
+    "acquisition_channel": {"ru": "канал привлечения"},
+    "referred_by": {"ru": "кто порекомендовал"},
+    "signup_date": {"ru": "дата регистрации"},
+    "price": {"ru": "цена"},
+    "collection": {"ru": "коллекция"},
+    "launch_date": {"ru": "дата запуска"},
+    "period": {"ru": "период"},
+    "spend": {"ru": "расходы"},
+    "visitors": {"ru": "посетители"},
+    "leads": {"ru": "лиды"},
+    "purpose": {"ru": "назначение"},
+    "created_at": {"ru": "дата лида"},
+    "lead_id": {"ru": "номер лида"},
+}
+
+#: How a column or a file was read (``repeatly.data``'s details), word by word.
+DETAILS: dict[str, dict[str, str]] = {
+    "encoding": {"ru": "кодировка"},
+    "delimiter": {"ru": "разделитель"},
+    "sheet": {"ru": "лист"},
+    "engine": {"ru": "база"},
+    "comma": {"ru": "запятая"},
+    "semicolon": {"ru": "точка с запятой"},
+    "tab": {"ru": "табуляция"},
+    "pipe": {"ru": "вертикальная черта"},
+    "decimal comma": {"ru": "десятичная запятая"},
+    "decimal point": {"ru": "десятичная точка"},
+    "text": {"ru": "текст"},
+    "ISO": {"ru": "ГГГГ-ММ-ДД"},
+    "csv": {"ru": "CSV"},
+    "excel": {"ru": "Excel"},
+    "parquet": {"ru": "Parquet"},
+    "varchar": {"ru": "текст"},
+    "double": {"ru": "число"},
+    "float": {"ru": "число"},
+    "bigint": {"ru": "целое число"},
+    "integer": {"ru": "целое число"},
+    "boolean": {"ru": "да/нет"},
+    "date": {"ru": "дата"},
+    "timestamp": {"ru": "дата и время"},
 }
 
 #: Time units of the models: the plural (axis titles), a count of them and one of them.
@@ -671,6 +773,180 @@ SPEND_METRICS: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 
+# --- Russian complete: the forecast's notes (``repeatly._notes.Note`` keys) ---
+
+#: A note's sentence in Russian; ``{…}`` are its values, formatted by the report.
+NOTES: dict[str, str] = {
+    "auto_tie": (
+        "Выбор модели: ни один клиент не купил больше одного раза, поэтому все модели "
+        "описывают заказы одинаково и ни одна не лучше других; показаны цифры {label}, "
+        "и ни одна модель не ждёт повторных покупок."
+    ),
+    "auto_no_holdout": (
+        "Выбор модели: до {date} ни один клиент не купил больше одного раза, и проверка "
+        "не различает модели; у {label} наименьший BIC на всей истории среди {names}."
+    ),
+    "auto_holdout": (
+        "Выбор модели: у {label} наименьшая ошибка на отложенном периоде среди {names}."
+    ),
+    "auto_bic": "Выбор модели: у {label} наименьший BIC среди {names}.",
+    "no_repeat": (
+        "Ни один клиент не купил больше одного раза, и ничто не отличает ушедшего клиента "
+        "от того, кто ещё не вернулся: вероятность активности не рассчитана, повторных "
+        "покупок не ожидается (их не было)."
+    ),
+    "spend_few": (
+        "Сумма покупки: слишком мало повторных покупателей для модели Gamma-Gamma; "
+        "берётся собственная средняя сумма каждого клиента."
+    ),
+    "spend_failed": (
+        "Сумма покупки: модель Gamma-Gamma не сошлась; берётся собственная средняя "
+        "сумма каждого клиента."
+    ),
+    "spend_no_mean": (
+        "Сумма покупки: у модели Gamma-Gamma нет конечной средней суммы (q ≤ 1); "
+        "берётся собственная средняя сумма каждого клиента."
+    ),
+    "limit_none_leave": (
+        "{label}: похоже, ни один клиент не перестал покупать, поэтому модель подобрана "
+        "на пределе: одна доля ухода для всех, наименьшая из возможных."
+    ),
+    "limit_rate": (
+        "{label}: похоже, все клиенты перестают покупать примерно с одной скоростью "
+        "(за {unit_one} перестают около {share} ещё покупающих; в среднем через "
+        "{after}), поэтому модель подобрана на пределе, с одной скоростью ухода для всех: "
+        "разброс скоростей между клиентами не описал бы эти заказы лучше."
+    ),
+    "limit_probability": (
+        "{label}: похоже, у всех клиентов одинаковый шанс перестать покупать после "
+        "покупки (около {share}), поэтому модель подобрана на пределе, с одной "
+        "вероятностью ухода для всех: разброс между клиентами не описал бы эти заказы "
+        "лучше."
+    ),
+    "margin_none": (
+        "Маржа: нет себестоимости, поэтому CLV считается по выручке (задайте --margin)."
+    ),
+    "margin_from_costs": "Маржа: {share} — доля маржи в строках с себестоимостью.",
+    "bounds": (
+        "{label}: подбор остановился на краю диапазона поиска ({bounds}): заказы не "
+        "определяют эти параметры точно, и зависящие от них цифры ненадёжны."
+    ),
+}
+
+#: "In a week" and the like: the unit in the accusative, after «за».
+UNIT_SPAN_RU = {"day": "день", "week": "неделю", "month": "месяц"}
+
+
+# --- Russian complete: the command line's words ---
+
+#: The steps jobs report as they go (English, as the job says it) and their Russian.
+#: A ``{…}`` part matches any text and is carried over.
+STEPS: dict[str, str] = {
+    "Starting": "Начало",
+    "Generating a shop with {customers} customers (seed {seed})": (
+        "Создаю магазин: {customers} клиентов (зерно {seed})"
+    ),
+    "Loading orders": "Читаю заказы",
+    "Loading customers": "Читаю клиентов",
+    "Loading products": "Читаю товары",
+    "Loading spend": "Читаю расходы на маркетинг",
+    "Loading leads": "Читаю лиды",
+    "Building orders": "Собираю заказы",
+    "Summarising customers": "Свожу данные по клиентам",
+    "Computing unit economics": "Считаю юнит-экономику",
+    "Cohorts and purchase cycles": "Когорты и циклы покупок",
+    "Segments": "Сегменты",
+    "Finding segments": "Ищу сегменты",
+    "Predicting customers": "Прогнозирую клиентов",
+    "Fitting on the calibration period": "Обучаю модели на периоде до проверки",
+    "Fitting the models": "Обучаю модели",
+    "Predicting every customer": "Прогноз по каждому клиенту",
+    "Planning a win-back campaign": "Планирую кампанию возврата клиентов",
+    "Planning the campaign": "Планирую кампанию",
+    "Measuring campaigns": "Оцениваю кампании",
+    "Measuring": "Оцениваю",
+    "Writing report": "Пишу отчёт",
+    "Writing contact lists": "Пишу списки для связи",
+    "Writing predictions": "Пишу прогнозы",
+}
+
+#: The command line's own lines.
+CONSOLE: dict[str, dict[str, str]] = {
+    "done_in": {"en": "done in {took}", "ru": "готово за {took}"},
+    "seconds": {"en": "{seconds} s", "ru": "{seconds} с"},
+    "headline": {
+        "en": "{customers} customers, {orders} orders, revenue {revenue}, came back {repeat}",
+        "ru": "{customers} {customers_word}, {orders} {orders_word}, выручка {revenue}, "
+        "вернулись {repeat}",
+    },
+    "headline_cac": {
+        "en": ", CAC {cac} (all channels)",
+        "ru": ", цена покупателя {cac} (все каналы)",
+    },
+    "headline_cac_paid": {"en": ", {cac} (paid channels)", "ru": ", {cac} (платные каналы)"},
+    "skipped": {
+        "en": "skipped {n} unreadable order lines",
+        "ru": "пропущено нечитаемых строк заказов: {n}",
+    },
+    "skipped_where": {
+        "en": "(examples in the report's data-quality section)",
+        "ru": "(примеры — в разделе отчёта «Качество данных»)",
+    },
+    "future_one": {
+        "en": "left out {n} order line dated after {date}",
+        "ru": "не учтено строк заказов с датой после {date}: {n}",
+    },
+    "future_many": {
+        "en": "left out {n} order lines dated after {date}",
+        "ru": "не учтено строк заказов с датой после {date}: {n}",
+    },
+    "future_where": {
+        "en": "(the data-quality section counts them)",
+        "ru": "(они посчитаны в разделе «Качество данных»)",
+    },
+    "lists": {
+        "en": "{lists} lists and a contact priority for {customers} customers",
+        "ru": "списков: {lists}, и порядок связи для {customers} клиентов",
+    },
+    "error": {"en": "error:", "ru": "ошибка:"},
+    "aborted": {"en": "aborted", "ru": "прервано"},
+    "unexpected": {
+        "en": "unexpected {kind}: {message}\nset REPEATLY_DEBUG=1 to see the traceback, "
+        "and please report it",
+        "ru": "непредвиденная ошибка {kind}: {message}\nзадайте REPEATLY_DEBUG=1, чтобы "
+        "увидеть трассировку, и, пожалуйста, сообщите о ней",
+    },
+    # the files written, as the summary lists them
+    "file_report": {"en": "report", "ru": "отчёт"},
+    "file_actions": {"en": "actions", "ru": "что делать"},
+    "file_actions_csv": {"en": "actions table", "ru": "что делать, таблица"},
+    "file_metrics": {"en": "metrics", "ru": "показатели"},
+    "file_customers": {"en": "customers", "ru": "клиенты"},
+    "file_campaign": {"en": "campaign", "ru": "кампания"},
+    "file_segments": {"en": "segments", "ru": "сегменты"},
+    "file_workbook": {"en": "workbook", "ru": "книга Excel"},
+    "file_lists": {"en": "lists", "ru": "списки"},
+    "file_predictions": {"en": "predictions", "ru": "прогнозы"},
+    "file_model": {"en": "model", "ru": "модель"},
+    "file_comparison": {"en": "comparison", "ru": "сравнение"},
+    # predict's summary
+    "fit": {
+        "en": "{model}: {params}; log-likelihood {ll}",
+        "ru": "{model}: {params}; лог-правдоподобие {ll}",
+    },
+    "holdout": {
+        "en": "holdout: {actual} purchases, expected {expected} ({error} off); "
+        "per-customer error {mae}",
+        "ru": "проверка: покупок {actual}, ожидалось {expected} (расхождение {error}); "
+        "ошибка на клиента {mae}",
+    },
+    "clv": {
+        "en": "predicted CLV {clv}; with dropout 5% lower {clv_if} (+{change})",
+        "ru": "прогноз CLV {clv}; если уходить будут на 5\u00a0% реже — {clv_if} (+{change})",
+    },
+}
+
+
 def text(key: str, lang: str) -> str:
     """The report's text for ``key`` in ``lang`` (English when missing)."""
     entry = TEXT[key]
@@ -751,6 +1027,10 @@ RFM_SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Lost", "bought the longest time ago and the least often."),
         "ru": ("Потерянные", "дольше всех не покупали и реже всех покупали."),
     },
+    "(not a customer yet)": {
+        "en": ("(not a customer yet)", ""),
+        "ru": ("(ещё не клиент)", ""),
+    },
 }
 
 
@@ -768,3 +1048,86 @@ def segment_description(name: str, lang: str) -> str | None:
     if entry is None:
         return None
     return entry.get(lang, entry["en"])[1]
+
+
+# --- Russian complete: look-ups ---
+
+
+def _name(table: dict[str, dict[str, str]], key: str, lang: str) -> str:
+    return table.get(key, {}).get(lang, key)
+
+
+def input_name(name: str, lang: str) -> str:
+    """An input (``"orders"``, ``"spend"`` ...) in words."""
+    return _name(INPUTS, name, lang)
+
+
+def role_name(role: str, lang: str) -> str:
+    """A column role (``"customer_id"``) in words; in English its canonical name."""
+    return _name(ROLES, role, lang)
+
+
+def detail_word(value: str, lang: str) -> str:
+    """How a value was read (``"decimal comma"``, ``"DD.MM.YYYY"``, ``"double"``) in words.
+
+    A date style's letters are turned into the language's (``ДД.ММ.ГГГГ``).
+    """
+    if lang != "ru":
+        return value
+    if value in DETAILS:
+        return DETAILS[value]["ru"]
+    if value and set(value) <= set("DMY./- "):
+        return value.translate(str.maketrans("DMY", "ДМГ"))
+    return value
+
+
+#: Russian words by count (one, a few, many): 1 покупатель, 2 покупателя, 5 покупателей.
+PLURALS_RU: dict[str, tuple[str, str, str]] = {
+    "customers": ("покупатель", "покупателя", "покупателей"),
+    "orders": ("заказ", "заказа", "заказов"),
+}
+
+
+def plural(n: float, word: str, lang: str) -> str:
+    """``word`` (a key of :data:`PLURALS_RU`) in the form a count of ``n`` takes.
+
+    >>> [plural(n, "orders", "ru") for n in (1, 3, 5, 11, 21, 1000)]
+    ['заказ', 'заказа', 'заказов', 'заказов', 'заказ', 'заказов']
+    """
+    if lang != "ru":
+        return word
+    one, few, many = PLURALS_RU[word]
+    n = int(abs(n))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def console_text(key: str, lang: str) -> str:
+    """A line of the command line in ``lang`` (English when missing)."""
+    entry = CONSOLE[key]
+    return entry.get(lang) or entry["en"]
+
+
+def _step_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{\w+\})", template)
+    body = "".join(f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(f"^{body}$")
+
+
+def step_label(label: str, lang: str) -> str:
+    """A job's progress label in ``lang``; a label not in :data:`STEPS` as it is."""
+    if lang != "ru":
+        return label
+    if label in STEPS:
+        return STEPS[label]
+    for template, russian in STEPS.items():
+        if "{" in template and (found := _step_pattern(template).match(label)):
+            values = {
+                k: v.replace(",", "\u00a0") if re.fullmatch(r"\d{1,3}(,\d{3})+", v) else v
+                for k, v in found.groupdict().items()
+            }
+            return russian.format(**values)
+    return label

@@ -17,8 +17,15 @@ from repeatly.analytics import UNIT_DAYS
 from repeatly.prediction import ALIVE_CAP, FREQUENCY_CAP, GONE_BELOW
 from repeatly.report import _charts as charts
 from repeatly.report import _prediction_charts as pcharts
-from repeatly.report._format import fmt_money, fmt_number, fmt_share, is_missing
-from repeatly.report._i18n import count_words, text, unit_word
+from repeatly.report._format import (
+    currency_name,
+    fmt_date,
+    fmt_money,
+    fmt_number,
+    fmt_share,
+    is_missing,
+)
+from repeatly.report._i18n import NOTES, UNIT_SPAN_RU, count_words, text, unit_word
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -79,6 +86,14 @@ def _top_customers(customers: ir.Table, n: int = TOP_CUSTOMERS) -> pd.DataFrame:
     )
 
 
+def _quantity(value: float, unit: str, *, lang: str) -> str:
+    """``52.18, "week"`` → ``52.2 weeks`` / ``52,2 нед.``; whole numbers without decimals."""
+    digits = 0 if abs(value - round(value)) < 0.05 else 1
+    number = fmt_number(value, digits=digits, lang=lang)
+    form = "one" if lang == "en" and number == "1" else "count"
+    return f"{number}\u00a0{unit_word(unit, form, lang)}"
+
+
 def _span(value: float, unit: str, *, lang: str) -> str:
     """A span of model units in plain words: ``52.18, "week"`` → ``12 months``.
 
@@ -120,7 +135,7 @@ def prediction_context(
     unit = opts["unit"]
     figures = forecast_figures(forecast.customers)
     holdout = forecast.holdout
-    cut = opts["calibration_end"].isoformat() if holdout is not None else ""
+    cut = fmt_date(opts["calibration_end"], lang=lang) if holdout is not None else ""
     length = _span(holdout["length"], unit, lang=lang) if holdout is not None else ""
     horizon = _span(opts["horizon"], unit, lang=lang)
 
@@ -157,7 +172,7 @@ def prediction_context(
                 fmt_number(r.frequency, lang=lang),
                 fmt_share(r.p_alive, lang=lang),
                 fmt_number(r.expected_purchases, digits=1, lang=lang),
-                "—" if is_missing(r.next_purchase_on) else str(r.next_purchase_on)[:10],
+                fmt_date(r.next_purchase_on, lang=lang),
                 money(r.expected_spend),
                 money(r.clv),
             ]
@@ -179,7 +194,7 @@ def prediction_context(
         "comparison": _comparison_table(forecast, t=t, lang=lang),
         "top_title": t("p_top").format(n=len(top)),
         "top": top_table,
-        "notes": list(forecast.notes),
+        "notes": [note_text(note, unit=unit, lang=lang) for note in forecast.notes],
     }
 
 
@@ -212,6 +227,30 @@ def _check(forecast: Forecast, *, t: Text, lang: str, length: str, cut: str) -> 
         actual=fmt_number(holdout["actual"], lang=lang),
         error=_signed_share(holdout["aggregate_error"], lang=lang),
     )
+
+
+def note_text(note: str, *, unit: str, lang: str) -> str:
+    """A forecast's note in ``lang``: its English text, or its key's sentence in Russian."""
+    key = getattr(note, "key", None)
+    if lang != "ru" or key not in NOTES:
+        return str(note)
+    values = dict(getattr(note, "values", {}))
+    if values.get("label") == "spend (Gamma-Gamma)":
+        values["label"] = "Сумма покупки (Gamma-Gamma)"
+    if "share" in values:
+        values["share"] = fmt_share(values["share"], lang=lang)
+    if "after" in values:
+        values["after"] = _quantity(values["after"], values.get("unit", unit), lang=lang)
+    if "date" in values:
+        values["date"] = fmt_date(values["date"], lang=lang)
+    if "bounds" in values:
+        values["bounds"] = ", ".join(
+            f"{name} — {'наименьшее' if side == 'lower' else 'наибольшее'} значение, "
+            f"{fmt_number(value, digits=3, lang=lang)}"
+            for name, side, value in values["bounds"]
+        )
+    values["unit_one"] = UNIT_SPAN_RU.get(values.get("unit", unit), unit)
+    return NOTES[key].format(**values)
 
 
 def _tiles(
@@ -339,6 +378,7 @@ def _holdout_figures(
             calibration_end=forecast.options["calibration_end"],
             t=t,
             x_title=t("ch_tracking_x").format(unit=unit_word(unit, "one", lang)),
+            lang=lang,
         ),
     ]
 
@@ -367,7 +407,7 @@ def _figures(forecast: Forecast, *, t: Text, lang: str, currency: str) -> list[g
         bands,
         t=t,
         title=t("ch_clv").format(months=count_words(opts["clv_months"], "month", lang)),
-        x_title=t("ch_clv_x").format(currency=currency),
+        x_title=t("ch_clv_x").format(currency=currency_name(currency, lang)),
         above=above,
         money=money0,
     )

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from repeatly.report import _charts as charts
-from repeatly.report._format import fmt_number
+from repeatly.report._format import fmt_month, fmt_number
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -56,7 +56,7 @@ def by_frequency_bars(
 
 
 def tracking_lines(
-    frame: pd.DataFrame, *, calibration_end: dt.date, t: Text, x_title: str
+    frame: pd.DataFrame, *, calibration_end: dt.date, t: Text, x_title: str, lang: str = "en"
 ) -> go.Figure:
     """Cumulative repeat purchases, actual and expected, with the holdout shaded."""
     x = [d.isoformat() for d in frame.step_end]
@@ -130,8 +130,34 @@ def tracking_lines(
         yaxis_title=t("ch_tracking_y"),
         yaxis_tickformat=",d",
     )
-    fig.update_xaxes(type="date", range=[x[0], x[-1]], tickformat="%Y-%m")
+    ticks = _month_starts(frame.step_end.iloc[0], frame.step_end.iloc[-1])
+    fig.update_xaxes(
+        type="date",
+        range=[x[0], x[-1]],
+        tickvals=[d.isoformat() for d in ticks],
+        ticktext=[fmt_month(d, lang=lang) for d in ticks],
+        tickangle=0,  # level labels leave the axis title clear of the legend
+        hoverformat="%d.%m.%Y" if lang == "ru" else "%Y-%m-%d",
+    )
     return charts.layout(fig, height=360)
+
+
+def _month_starts(first: dt.date, last: dt.date, most: int = 5) -> list[dt.date]:
+    """First days of the months from ``first`` to ``last``, every n-th, at most ``most``."""
+    import datetime as dt
+
+    first, last = (
+        d.to_pydatetime().date() if hasattr(d, "to_pydatetime") else d for d in (first, last)
+    )
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        day = dt.date(year, month, 1)
+        if first <= day <= last:
+            months.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    step = max(1, -(-len(months) // most))
+    return months[::step]
 
 
 def alive_heatmap(matrix: pd.DataFrame, *, cap: int, lang: str, t: Text, x_title: str) -> go.Figure:

@@ -18,14 +18,24 @@ from repeatly._version import __version__
 from repeatly.report import _charts as charts
 from repeatly.report._campaigns import campaigns_context
 from repeatly.report._format import (
+    currency_name,
+    fmt_date,
     fmt_days,
     fmt_money,
+    fmt_month,
     fmt_number,
     fmt_ratio,
     fmt_share,
     is_missing,
 )
-from repeatly.report._i18n import METRICS, SPEND_METRICS, text
+from repeatly.report._i18n import (
+    METRICS,
+    SPEND_METRICS,
+    detail_word,
+    input_name,
+    role_name,
+    text,
+)
 from repeatly.report._prediction import prediction_context
 from repeatly.report._segments import segments_context
 
@@ -159,7 +169,7 @@ def _economics_table(
     def table(cols: list[tuple[str, str, str]]) -> Markup:
         rows = []
         for record in frame.to_dict("records"):
-            row = [str(record["group"])[:7] if month else record["group"]]
+            row = [fmt_month(str(record["group"])[:7], lang=lang) if month else record["group"]]
             row += [
                 _formatter(kind, lang=lang, currency=currency)(record[k]) for k, kind, _ in cols
             ]
@@ -215,20 +225,29 @@ def _quality_table(quality: dict[str, Any], *, lang: str, currency: str) -> Mark
 
 
 def _mapping_table(analysis: Analysis, *, lang: str) -> Markup:
-    """Which column each role was read from, and how (format, encoding, conventions)."""
+    """Which column each role was read from, and how (format, encoding, conventions).
+
+    What comes from the user's files (file and column names, a sheet's name, an
+    encoding) is shown as it is, in ``<code>``; the rest is in the report's language.
+    """
     t = partial(text, lang=lang)
-    rows = []
+    word = partial(detail_word, lang=lang)
+
+    def code(value: Any) -> Markup:
+        return Markup("<code>{}</code>").format(value) if value else Markup("")
+
+    rows: list[list[Any]] = []
     for name, loaded in analysis.inputs.items():
-        where = f"{name} ({loaded.source})"
+        where = Markup("{} ({})").format(input_name(name, lang), code(loaded.source))
         details = getattr(loaded, "details", {}) or {}
-        fmt = ", ".join(
-            f"{k} {v}"
+        fmt = Markup(", ").join(
+            Markup("{} {}").format(word(k), code(v) if k in ("sheet", "encoding") else word(v))
             for k, v in details.items()
             if k in ("encoding", "delimiter", "sheet", "engine")
         )
-        rows.append([where, t("file_format"), loaded.kind, fmt])
+        rows.append([where, t("file_format"), word(loaded.kind), fmt])
         for role, column in loaded.mapping.items():
-            rows.append([where, role, column, details.get(role, "")])
+            rows.append([where, role_name(role, lang), code(column), word(details.get(role, ""))])
         if loaded.n_skipped:
             rows.append(
                 [where, t("skipped"), f"{fmt_number(loaded.n_skipped, lang=lang)} {t('rows')}", ""]
@@ -401,12 +420,13 @@ def render_report(analysis: Analysis, *, plan: ActionPlan | None = None) -> str:
         "t": t,
         "page_title": t("title"),
         "nav": [(anchor, t(key)) for anchor, key in nav],
-        "as_of": metrics["as_of"],
-        "first_order_at": metrics["first_order_at"],
-        "last_order_at": metrics["last_order_at"],
-        "currency": currency,
+        "as_of": fmt_date(metrics["as_of"], lang=lang),
+        "first_order_at": fmt_date(metrics["first_order_at"], lang=lang),
+        "last_order_at": fmt_date(metrics["last_order_at"], lang=lang),
+        "currency": currency_name(currency, lang),
         "source": analysis.inputs["orders"].source,
         "plotly_js": Markup(get_plotlyjs()),
+        "plotly_locale": Markup(charts.plotly_locale(lang)),
         "tiles": _tiles(metrics, METRICS, lang=lang, currency=currency),
         "spend_tiles": [
             tile
@@ -450,9 +470,13 @@ def render_campaign_report(
         "t": t,
         "page_title": t("campaigns_title"),
         "as_of": ", ".join(r.campaign for r in results),
-        "subtitle": " · ".join(f"{r.campaign}: {r.window[0]} – {r.window[1]}" for r in results)
-        + f" · {currency}",
+        "subtitle": " · ".join(
+            f"{r.campaign}: {fmt_date(r.window[0], lang=lang)} – {fmt_date(r.window[1], lang=lang)}"
+            for r in results
+        )
+        + f" · {currency_name(currency, lang)}",
         "plotly_js": Markup(get_plotlyjs()),
+        "plotly_locale": Markup(charts.plotly_locale(lang)),
         "campaigns": campaigns_context(results, lang=lang, currency=currency),
         "version": __version__,
     }
@@ -491,11 +515,12 @@ def render_forecast_report(forecast: Forecast, *, lang: str = "en", currency: st
         "lang": lang,
         "t": t,
         "page_title": t("forecast_title"),
-        "as_of": forecast.options["as_of"],
+        "as_of": fmt_date(forecast.options["as_of"], lang=lang),
         "model": forecast.model.label,
-        "currency": currency,
+        "currency": currency_name(currency, lang),
         "source": forecast.options.get("source", ""),
         "plotly_js": Markup(get_plotlyjs()),
+        "plotly_locale": Markup(charts.plotly_locale(lang)),
         "prediction": prediction_context(forecast, lang=lang, currency=currency),
         "version": __version__,
     }

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup, escape
 
 from repeatly.report import _charts as charts
-from repeatly.report._format import fmt_money, fmt_number, fmt_share
+from repeatly.report._format import fmt_money, fmt_month, fmt_number, fmt_share
 from repeatly.report._i18n import segment_description, segment_name, text
 from repeatly.segments import STATUSES
 
@@ -118,7 +118,7 @@ def _rfm_grid(grid: pd.DataFrame, lang: str) -> go.Figure:
             colorscale="Blues",
             text=full.to_numpy().astype(int),
             texttemplate="%{text}",
-            hovertemplate="R %{y}, F %{x}: %{z:,.0f}<extra></extra>",
+            hovertemplate=text("rfm_hover", lang) + ": %{z:,.0f}<extra></extra>",
             showscale=False,
         )
     )
@@ -156,7 +156,7 @@ def _pareto(curve: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def _golden_by_month(frame: pd.DataFrame, lang: str) -> go.Figure:
-    months = frame.month.astype("string")
+    months = [fmt_month(m, lang=lang) for m in frame.month]
     fig = go.Figure()
     fig.add_scatter(
         x=months,
@@ -173,19 +173,22 @@ def _golden_by_month(frame: pd.DataFrame, lang: str) -> go.Figure:
         line={"color": charts.GREEN},
     )
     fig.update_layout(title=text("golden_by_month", lang), yaxis_title="%")
+    charts.month_axis(fig, months)
     return charts.layout(fig, height=340)
 
 
 def _lost(frame: pd.DataFrame, lang: str) -> go.Figure:
+    months = [fmt_month(m, lang=lang) for m in frame.month]
     fig = go.Figure(
         go.Bar(
-            x=frame.month.astype("string"),
+            x=months,
             y=frame.became_lost,
             marker_color="#dc2626",
             name=text("became_lost", lang),
         )
     )
     fig.update_layout(title=text("lost_chart", lang), yaxis_tickformat=",d")
+    charts.month_axis(fig, months)
     return charts.layout(fig, height=340)
 
 
