@@ -255,3 +255,36 @@ def test_the_actions_command_prints_the_plan_and_writes_its_files(tmp_path):
     written = pd.read_csv(tmp_path / "out" / "actions.csv")
     assert list(written.priority) == list(range(1, len(written) + 1))
     assert written.expected_profit.is_monotonic_decreasing
+
+
+def test_the_call_workbook_has_a_sheet_per_action_in_the_plans_order(shop_analysis, tmp_path):
+    from openpyxl import load_workbook
+
+    from repeatly.actions import write_actions
+
+    analysis, _root = shop_analysis
+    plan = action_plan(
+        analysis.state,
+        as_of=analysis.as_of,
+        language="ru",
+        leads=analysis.leads_never_bought(),
+    )
+    assert plan.group("lost").title == "Ушедшие покупатели"
+    written = write_actions(plan, analysis.state, tmp_path, language="ru")
+    book = load_workbook(written["actions_xlsx"])
+    overview = book[book.sheetnames[0]]
+    rows = list(overview.iter_rows(min_row=2, values_only=True))
+    customer_actions = [a for a in plan.actions if a.group != "leads"]  # leads: a list only
+    assert [row[2] for row in rows[: len(customer_actions)]] == [
+        a.customers for a in customer_actions
+    ]
+    assert rows[0][1] == book.sheetnames[1]
+    # each customer on exactly one action sheet: the first of the plan's order they are in
+    seen: list[str] = []
+    for name in book.sheetnames[1 : len(customer_actions) + 1]:
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2" and sheet["A1"].value == "Клиент"
+        seen += [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(seen) == len(set(seen))
+    on_first = sum(row[3] for row in rows[: len(customer_actions)])
+    assert len(seen) == on_first

@@ -129,6 +129,7 @@ PUBLIC = {
         "segment_lists",
         "segment_movement",
         "segment_overview",
+        "write_contact_workbook",
         "write_segments",
     },
     "repeatly.exceptions": {

@@ -21,6 +21,7 @@ from repeatly._files import atomic_write
 from repeatly._json import plain
 from repeatly._safe import write_csv
 from repeatly.actions._groups import GROUPS, PRIOR_SOURCE, ActionGroup
+from repeatly.actions._words import GROUP_SCRIPTS, group_label
 from repeatly.campaigns import (
     ADDRESS_FIELD,
     CONSENT_FIELD,
@@ -29,6 +30,7 @@ from repeatly.campaigns import (
     offer_text,
     select_audience,
 )
+from repeatly.segments import write_contact_workbook
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -49,6 +51,8 @@ __all__ = [
 COLUMNS = (
     "priority",
     "group",
+    "title",
+    "what_to_do",
     "customers",
     "reachable",
     "value",
@@ -68,6 +72,7 @@ class PlannedAction:
     ``value`` is the group's predicted value (the sum of their CLV) when the analysis
     predicted, else the margin they have brought so far (``value_basis`` says which);
     ``None`` for leads, who have brought nothing yet.
+    ``title`` and ``what_to_do`` name the group and its action in the plan's language.
     ``offer_cost`` is what the offer is expected to cost (the discount given to
     everyone in the treated group who buys, those who would have bought anyway
     included), and ``expected_profit`` the extra margin the campaign is expected to
@@ -76,6 +81,8 @@ class PlannedAction:
 
     priority: int
     group: str
+    title: str
+    what_to_do: str
     customers: int
     reachable: int
     value: float | None
@@ -251,9 +258,12 @@ def action_plan(
                 redeemed = buyers  # the reward goes with each referred customer
             offer_cost = redeemed * cost_each
             profit = buyers * per_order - offer_cost
+        title, todo = group_label(group.name, language)
         planned.append(
             {
                 "group": group.name,
+                "title": title,
+                "what_to_do": todo,
                 "customers": int(found["customers"]),
                 "reachable": int(found["reachable"]),
                 "value": None if found["value"] is None else round(float(found["value"]), 2),
@@ -272,7 +282,7 @@ def action_plan(
                 "response": response,
                 "audience": dict(group.audience),
                 "list": f"actions/{group.name}.csv",
-                "command": _command(group, book.audience, inputs, as_of, predict),
+                "command": _command(group, book.audience, inputs, as_of, predict, language),
             }
         )
     planned.sort(key=lambda a: (-a["expected_profit"], a["group"]))
@@ -301,9 +311,15 @@ def write_actions(
     *,
     leads: ir.Table | None = None,
     groups: Sequence[ActionGroup] = GROUPS,
+    language: str = "en",
+    workbook: bool = True,
 ) -> dict[str, Path]:
-    """Write ``actions.json``, ``actions.csv`` and each action's list (``actions/``).
+    """Write ``actions.json``, ``actions.csv``, each action's list and ``actions.xlsx``.
 
+    The lists are ``actions/GROUP.csv``, every customer of the group. ``actions.xlsx``
+    is the contact workbook of :func:`repeatly.segments.write_contact_workbook` in
+    ``language``: one sheet per action of the plan, the most profitable first, each
+    customer on the sheet of their first action (the leads are in their list only).
     Each file is written whole or not at all; text that a spreadsheet would take for a
     formula is neutralised.
     """
@@ -332,7 +348,58 @@ def write_actions(
         path = out / action.list
         path.parent.mkdir(parents=True, exist_ok=True)
         paths[f"list_{action.group}"] = atomic_write(path, partial(_write_list, members))
+    if workbook:
+        sheets = _sheets(plan, groups, language)
+        if sheets:
+            named = {a if isinstance(a, str) else a.segment for a in sheets}
+            flagged = state.mutate(
+                **{
+                    group.name: _predicate(state, group.audience)
+                    for group in groups
+                    if group.name in named
+                    and (group.name not in state.columns or group.name in _OWN_LISTS)
+                    and group.name not in _STATUS_LISTS
+                }
+            )
+            paths["actions_xlsx"] = write_contact_workbook(
+                flagged,
+                out / "actions.xlsx",
+                actions=sheets,
+                lang=language,
+                currency=plan.currency,
+            )
     return paths
+
+
+#: Groups the workbook reads by status, and those it needs a true/false column for.
+_STATUS_LISTS = frozenset({"due", "at_risk", "lost"})
+_OWN_LISTS = frozenset({"new", "referral"})
+
+
+def _sheets(plan: ActionPlan, groups: Sequence[ActionGroup], language: str) -> list[Any]:
+    """The workbook's actions in the plan's order: built-in ones by name, others made."""
+    from repeatly.segments import ACTIONS, Action
+
+    builtin = {a.segment for a in ACTIONS}
+    customer_groups = {g.name for g in groups if g.source == "customers"}
+    sheets: list[Any] = []
+    for action in plan.actions:
+        if action.group not in customer_groups:
+            continue
+        if action.group in builtin:
+            sheets.append(action.group)
+        else:
+            sheets.append(
+                Action(
+                    action.group,
+                    action.what_to_do,
+                    action.offer,
+                    ("days_since", "orders", "margin", "rfm_segment"),
+                    GROUP_SCRIPTS.get(action.group, {}).get(language, ""),
+                    label=action.title,
+                )
+            )
+    return sheets
 
 
 def _write_list(members: ir.Table, path: Path) -> None:
@@ -441,8 +508,9 @@ def _command(
     inputs: Mapping[str, str] | None,
     as_of: dt.date,
     predict: bool,
+    language: str,
 ) -> str:
-    """The command line that plans this group's campaign."""
+    """The command line that plans this group's campaign (its messages in ``language``)."""
     inputs = dict(inputs or {})
     words = ["repeatly", "campaign", "plan", group.playbook, inputs.get("orders", "ORDERS")]
     for role in ("customers", "products", "spend", "leads"):
@@ -451,6 +519,8 @@ def _command(
     if group.source == "leads" and "leads" not in inputs:
         words += ["--leads", "LEADS"]
     words += ["--as-of", as_of.isoformat()]
+    if language != "en":
+        words += ["--lang", language]
     if predict:
         words.append("--predict")
     if group.audience and dict(group.audience) != dict(playbook_audience):

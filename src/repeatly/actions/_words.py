@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-__all__ = ["GROUP_WORDS", "PLAYBOOK_WORDS", "group_label", "playbook_label"]
+__all__ = ["GROUP_SCRIPTS", "GROUP_WORDS", "PLAYBOOK_WORDS", "group_label", "playbook_label"]
+
+#: What to say on the phone to the groups that are not among the segments' own lists.
+GROUP_SCRIPTS: dict[str, dict[str, str]] = {
+    "new": {
+        "en": "Thank you for your first order with us. Did everything arrive as you "
+        "expected? If there is anything we can help with, I am here; and we would be glad "
+        "to see you again.",
+        "ru": "Спасибо за первый заказ у нас! Всё ли пришло так, как вы ожидали? Если "
+        "нужна помощь, я на связи, и мы будем рады видеть вас снова.",
+    },
+    "referral": {
+        "en": "You have been with us for a while, and we are grateful. If a friend of "
+        "yours might like our shop, we would be glad to welcome them: may I tell you how "
+        "to invite them?",
+        "ru": "Вы давно с нами, и мы за это благодарны. Если кому-то из ваших друзей "
+        "может понравиться наш магазин, мы будем рады им: рассказать, как их пригласить?",
+    },
+}
 
 #: Each group's name and what to do, in each language.
 GROUP_WORDS: dict[str, dict[str, tuple[str, str]]] = {

@@ -340,11 +340,20 @@ def actions(
         paths: dict[str, Path] = {}
         if out_dir is not None:
             step("Writing the plan")
-            paths = write_actions(plan, result.state, out_dir, leads=result.leads_never_bought())
+            paths = write_actions(
+                plan,
+                result.state,
+                out_dir,
+                leads=result.leads_never_bought(),
+                language=options.lang,
+            )
     _print_actions(plan, lang=options.lang)
-    for label, path in paths.items():
-        if not label.startswith("list_"):
-            out.print(f"  {label:<11} {escape(str(path))}", highlight=False)
+    names = {
+        "actions_json": "actions",
+        "actions_csv": "actions_csv",
+        "actions_xlsx": "actions_xlsx",
+    }
+    _print_files({names[k]: p for k, p in paths.items() if k in names}, lang=options.lang, width=20)
 
 
 def _print_actions(plan: Any, *, lang: str) -> None:

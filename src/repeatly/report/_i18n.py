@@ -920,6 +920,7 @@ CONSOLE: dict[str, dict[str, str]] = {
     "file_report": {"en": "report", "ru": "отчёт"},
     "file_actions": {"en": "actions", "ru": "что делать"},
     "file_actions_csv": {"en": "actions table", "ru": "что делать, таблица"},
+    "file_actions_xlsx": {"en": "call sheets", "ru": "листы для обзвона"},
     "file_metrics": {"en": "metrics", "ru": "показатели"},
     "file_customers": {"en": "customers", "ru": "клиенты"},
     "file_campaign": {"en": "campaign", "ru": "кампания"},

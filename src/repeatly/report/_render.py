@@ -554,7 +554,7 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
     >>> shop = repeatly.datasets.make_shop(200, seed=3)
     >>> with repeatly.analyze(shop.orders) as result:
     ...     sorted(write_outputs(result, "report"))
-    ['actions', 'actions_csv', 'customers', 'metrics', 'report']
+    ['actions', 'actions_csv', 'actions_xlsx', 'customers', 'metrics', 'report']
     """
     from repeatly.actions import write_actions
 
@@ -566,9 +566,17 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
         "customers": out / "customers.csv",
     }
     plan = analysis.action_plan()
-    written = write_actions(plan, analysis.state, out, leads=analysis.leads_never_bought())
+    written = write_actions(
+        plan,
+        analysis.state,
+        out,
+        leads=analysis.leads_never_bought(),
+        language=analysis.options.lang,
+    )
     paths["actions"] = written["actions_json"]
     paths["actions_csv"] = written["actions_csv"]
+    if "actions_xlsx" in written:
+        paths["actions_xlsx"] = written["actions_xlsx"]
     summary = safe_table(analysis.summary.order_by("customer_id"))
     atomic_write(paths["customers"], lambda p: summary.to_csv(p))
     payload = round_data({**analysis.metrics.to_dict(), "what_if": analysis.levers.to_dict()})

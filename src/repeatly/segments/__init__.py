@@ -11,7 +11,12 @@ from repeatly.segments._behaviour import (
     brand_news,
     season_day,
 )
-from repeatly.segments._export import MAX_SHEET_ROWS, segment_lists, write_segments
+from repeatly.segments._export import (
+    MAX_SHEET_ROWS,
+    segment_lists,
+    write_contact_workbook,
+    write_segments,
+)
 from repeatly.segments._geo import EARTH_RADIUS_KM, distance_km, near
 from repeatly.segments._golden import golden_customers, golden_share_by_month, pareto_curve
 from repeatly.segments._movement import (
@@ -74,5 +79,6 @@ __all__ = [
     "segment_lists",
     "segment_movement",
     "segment_overview",
+    "write_contact_workbook",
     "write_segments",
 ]

@@ -25,7 +25,8 @@ class Action:
     """What to do with a segment: the list's name, the action, the offer, and why.
 
     ``script`` is what to say on the phone; the built-in actions' scripts (in English
-    and Russian) are the contact workbook's own.
+    and Russian) are the contact workbook's own. ``label`` names its sheet (the
+    segment's name when empty).
     """
 
     segment: str
@@ -33,6 +34,7 @@ class Action:
     offer: str
     reason: tuple[str, ...]  # the columns that show why a customer is in the list
     script: str = ""
+    label: str = ""
 
 
 #: The action lists, in the order of ease of return (most responsive first).

@@ -20,7 +20,7 @@ from repeatly.segments._rfm import RFM_RULES
 from repeatly.segments._sheets import contact_sheets, member, resolve_actions
 from repeatly.segments._workbook import write_workbook
 
-__all__ = ["MAX_SHEET_ROWS", "segment_lists", "write_segments"]
+__all__ = ["MAX_SHEET_ROWS", "segment_lists", "write_contact_workbook", "write_segments"]
 
 #: Rows per workbook sheet; the CSV of a segment always holds all of it.
 MAX_SHEET_ROWS = 5_000
@@ -160,14 +160,50 @@ def write_segments(
         paths[name] = atomic_write(folder / f"{_slug(name)}.csv", safe_table(members).to_csv)
     priority = contact_priority(table, value="clv" if "clv" in table.columns else "margin")
     paths["priority"] = atomic_write(folder / "priority.csv", safe_table(priority).to_csv)
-    sheets = contact_sheets(
-        table, actions=order, priority=priority, lists=extra or {}, lang=lang, rows=MAX_SHEET_ROWS
-    )
-    paths["workbook"] = atomic_write(
-        out / "segments.xlsx",
-        lambda p: write_workbook(p, sheets, lang=lang, currency=currency),
+    paths["workbook"] = _workbook(
+        table, out / "segments.xlsx", order, priority, extra or {}, lang=lang, currency=currency
     )
     return paths
+
+
+def write_contact_workbook(
+    table: ir.Table,
+    path: Path,
+    *,
+    actions: Sequence[Action | str],
+    lang: str = "en",
+    currency: str = "USD",
+    extra: dict[str, ir.Table] | None = None,
+) -> Path:
+    """Write only the contact workbook (the one :func:`write_segments` writes) to ``path``.
+
+    ``actions`` are the sheets in priority order, as :func:`write_segments` takes them
+    (an action plan passes its own, the most profitable first). Written whole or not at
+    all.
+    """
+    check_choice("lang", lang, LANGUAGES)
+    order = resolve_actions(actions)
+    for action in order:
+        member(table, action.segment)
+    table = materialize(table, "contacts")
+    priority = contact_priority(table, value="clv" if "clv" in table.columns else "margin")
+    return _workbook(table, path, order, priority, extra or {}, lang=lang, currency=currency)
+
+
+def _workbook(
+    table: ir.Table,
+    path: Path,
+    order: tuple[Action, ...],
+    priority: ir.Table,
+    extra: dict[str, ir.Table],
+    *,
+    lang: str,
+    currency: str,
+) -> Path:
+    sheets = contact_sheets(
+        table, actions=order, priority=priority, lists=extra, lang=lang, rows=MAX_SHEET_ROWS
+    )
+    return atomic_write(path, lambda p: write_workbook(p, sheets, lang=lang, currency=currency))
 
 
 def _slug(name: str) -> str:

@@ -101,7 +101,7 @@ def action_text(action: Action, lang: str) -> ActionText:
     known = ACTION_TEXTS[lang].get(action.segment)
     if known is not None and builtin.get(action.segment) == action:
         return known
-    label = known.label if known is not None else action.segment
+    label = action.label or (known.label if known is not None else action.segment)
     return ActionText(label, action.action, action.offer, action.script)
 
 
