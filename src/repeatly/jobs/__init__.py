@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from repeatly.jobs._analyze import analyze
     from repeatly.jobs._campaign import PlanOptions, Senders, measure, plan, send, status
     from repeatly.jobs._demo import Demo, demo
+    from repeatly.jobs._history import CampaignHistory, PlantedCampaign, campaign_history
     from repeatly.jobs._options import AnalyzeOptions, LoadOptions, parse_date
     from repeatly.jobs._predict import predict
     from repeatly.jobs._segment import Segmentation, SegmentOptions, segment
@@ -30,17 +31,20 @@ __all__ = [
     "Analysis",
     "AnalysisTables",
     "AnalyzeOptions",
+    "CampaignHistory",
     "Demo",
     "Levers",
     "LoadOptions",
     "Metrics",
     "PlanOptions",
+    "PlantedCampaign",
     "SegmentOptions",
     "SegmentParts",
     "SegmentTables",
     "Segmentation",
     "Senders",
     "analyze",
+    "campaign_history",
     "demo",
     "measure",
     "parse_date",
@@ -64,6 +68,7 @@ __getattr__, __dir__ = lazy_names(
             ("PlanOptions", "Senders", "measure", "plan", "send", "status"), "_campaign"
         ),
         **dict.fromkeys(("Demo", "demo"), "_demo"),
+        **dict.fromkeys(("CampaignHistory", "PlantedCampaign", "campaign_history"), "_history"),
         **dict.fromkeys(("AnalyzeOptions", "LoadOptions", "parse_date"), "_options"),
         "predict": "_predict",
         **dict.fromkeys(("SegmentOptions", "Segmentation", "segment"), "_segment"),
