@@ -97,6 +97,8 @@ def test_a_measured_campaign_of_the_same_playbook_and_group_replaces_the_prior()
         "uplift": 0.12,
         "response_rate_control": 0.04,
         "incremental_profit": 350.0,
+        "incremental_profit_low": 100.0,
+        "incremental_profit_high": 600.0,
         "offer_cost": 90.0,
     }
     measured = CampaignResults(
@@ -117,8 +119,17 @@ def test_a_measured_campaign_of_the_same_playbook_and_group_replaces_the_prior()
     assert "win_back-2024-01-10" in lost.response["source"]
     assert lost.expected_profit == pytest.approx(2 * 350.0 / 100)
     assert lost.offer_cost == pytest.approx(2 * 90.0 / 100)
+    assert lost.response["certain"] is True  # its interval is above zero
     due = plan.group("due")
     assert due.response["measured"] is False  # nothing measured on the due
+    unsure = CampaignResults(
+        campaign=measured.campaign,
+        window=measured.window,
+        table=pd.DataFrame([{**row, "incremental_profit_low": -50.0}]),
+        options=measured.options,
+    )
+    again = action_plan(_state(), as_of=AS_OF, measured=[unsure], control_share=0.0)
+    assert again.group("lost").response["certain"] is False
 
 
 def test_groups_without_customers_are_left_out_and_leads_need_a_leads_table():

@@ -482,10 +482,16 @@ def _response(
         treated = int(row.get("treatment") or 0)
         if not treated or row.get("uplift") is None or row["uplift"] != row["uplift"]:
             continue
+        low = _number(row.get("incremental_profit_low"))
+        high = _number(row.get("incremental_profit_high"))
         return {
             "uplift": float(row["uplift"]),
             "baseline": float(row["response_rate_control"]),
             "profit_per_treated": float(row["incremental_profit"]) / treated,
+            "profit_per_treated_low": None if low is None else low / treated,
+            "profit_per_treated_high": None if high is None else high / treated,
+            # the measured profit's interval holds zero: the campaign may have brought nothing
+            "certain": low is not None and high is not None and (low > 0 or high < 0),
             "offer_cost_per_treated": float(row["offer_cost"]) / treated,
             "campaign": result.campaign,
             "source": (
@@ -500,6 +506,14 @@ def _response(
         "source": PRIOR_SOURCE,
         "measured": False,
     }
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or ``None`` for a missing or NaN value."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number
 
 
 def _command(

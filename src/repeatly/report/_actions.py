@@ -60,6 +60,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "группы остаются контрольной группой и ничего не получают.",
     },
     "no_offer": {"en": "no discount", "ru": "без скидки"},
+    "uncertain": {
+        "en": " (not yet certain: the campaign may have brought nothing)",
+        "ru": " (пока без уверенности: кампания могла ничего не принести)",
+    },
     "loss": {
         "en": "costs more than it brings at this offer",
         "ru": "с таким предложением обойдётся дороже, чем принесёт",
@@ -154,6 +158,8 @@ def _row(action: PlannedAction, *, lang: str, money: Any) -> str:
     measured = ""
     if action.response.get("measured"):
         said = words("measured", lang).format(name=action.response["campaign"])
+        if not action.response.get("certain", True):
+            said += words("uncertain", lang)
         measured = f'<div class="def">{escape(said)}</div>'
     profit = money(action.expected_profit)
     if action.expected_profit < 0:
