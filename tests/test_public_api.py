@@ -177,6 +177,7 @@ PUBLIC = {
         "CampaignPlan",
         "audience_predicates",
         "select_audience",
+        "leads_audience",
         "parse_audience",
         "CampaignResults",
         "CampaignStatus",

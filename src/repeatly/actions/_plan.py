@@ -26,6 +26,7 @@ from repeatly.campaigns import (
     ADDRESS_FIELD,
     CONSENT_FIELD,
     audience_predicates,
+    leads_audience,
     load_playbook,
     offer_text,
     select_audience,
@@ -94,6 +95,7 @@ class PlannedAction:
     expected_profit: float
     expected_buyers: float
     margin_per_order: float
+    control_share: float
     response: dict[str, Any]
     audience: dict[str, Any]
     list: str
@@ -109,14 +111,15 @@ class ActionPlan:
     """The actions, the most profitable first, with the day they look from.
 
     ``contacts`` says whether the state had contact fields (without them every
-    customer counts as reachable).
+    customer counts as reachable); ``left_out`` names the groups the state cannot tell
+    (a column their audience needs is missing), and ``notes`` says why in words.
     """
 
     as_of: dt.date
     currency: str
     actions: list[PlannedAction]
-    treated_share: float
     contacts: bool = True
+    left_out: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -128,8 +131,8 @@ class ActionPlan:
         return {
             "as_of": self.as_of.isoformat(),
             "currency": self.currency,
-            "treated_share": self.treated_share,
             "contacts": self.contacts,
+            "left_out": list(self.left_out),
             "notes": list(self.notes),
             "actions": self.to_records(),
         }
@@ -138,7 +141,8 @@ class ActionPlan:
         """The actions as a table with :data:`COLUMNS`."""
         import pandas as pd
 
-        return pd.DataFrame([{c: getattr(a, c) for c in COLUMNS} for a in self.actions])
+        rows = [{c: getattr(a, c) for c in COLUMNS} for a in self.actions]
+        return pd.DataFrame(rows, columns=list(COLUMNS))
 
     def group(self, name: str) -> PlannedAction:
         """The action of one group (``KeyError`` when the plan has none)."""
@@ -160,7 +164,8 @@ def action_plan(
     first_order_margin: float | None = None,
     inputs: Mapping[str, str] | None = None,
     predict: bool = False,
-    control_share: float = 0.10,
+    control_share: float | None = None,
+    reading: Sequence[str] = (),
 ) -> ActionPlan:
     """What to do now: each group's size, value, playbook, offer, cost and profit.
 
@@ -192,7 +197,11 @@ def action_plan(
         Whether the analysis predicted (the command then asks for it too, so the
         campaign counts the same customers).
     control_share
-        The share a campaign holds back as control (not treated, no offer).
+        The share a campaign holds back as control (not treated, no offer); each
+        playbook's own (usually 10%) when not given.
+    reading
+        The options the inputs were read with (``--map amount=Total``, ``--sheet 2``,
+        ...), repeated in each command so that the campaign reads the same customers.
 
     Returns
     -------
@@ -208,7 +217,6 @@ def action_plan(
             "no customers file with contacts: every customer is counted as reachable; "
             "give one (--customers) to count only those who agreed to be contacted"
         )
-    treated_share = 1.0 - control_share
     missing = [g for g in groups if g.source == "customers" and not set(g.audience) <= columns]
     for group in missing:
         notes.append(
@@ -224,10 +232,15 @@ def action_plan(
         if group.source == "leads":
             if leads is None:
                 continue
-            n = int(leads.count().execute())
+            picked = _leads_picked(leads, book.audience, as_of)
+            n = int(picked.count().execute())
             found = {
                 "customers": n,
-                "reachable": n,
+                "reachable": int(
+                    picked.count(
+                        where=picked.email.notnull() & (picked.email.strip() != "")
+                    ).execute()
+                ),
                 "value": None,
                 "margin": 0.0,
                 "revenue": 0.0,
@@ -244,7 +257,8 @@ def action_plan(
             continue
         if group.name == "referral":  # an invited customer's extra buyer is a new one
             per_order = float(first_order_margin or per_order)
-        treated = found["reachable"] * treated_share
+        held = book.control_share if control_share is None else control_share
+        treated = found["reachable"] * (1.0 - held)
         cost_each = _redemption_cost(book.offer.kind, book.offer.value, aov)
         response = _response(group, book.name, measured)
         if "profit_per_treated" in response:
@@ -279,10 +293,13 @@ def action_plan(
                 "expected_profit": round(profit, 2),
                 "expected_buyers": round(buyers, 1),
                 "margin_per_order": round(per_order, 2),
+                "control_share": held,
                 "response": response,
                 "audience": dict(group.audience),
                 "list": f"actions/{group.name}.csv",
-                "command": _command(group, book.audience, inputs, as_of, predict, language),
+                "command": _command(
+                    group, book.audience, inputs, as_of, predict, language, reading
+                ),
             }
         )
     planned.sort(key=lambda a: (-a["expected_profit"], a["group"]))
@@ -291,10 +308,15 @@ def action_plan(
         as_of=as_of,
         currency=currency,
         actions=actions,
-        treated_share=treated_share,
         contacts=has_contacts,
+        left_out=[g.name for g in missing],
         notes=notes,
     )
+
+
+def _leads_picked(leads: ir.Table, audience: Mapping[str, Any], as_of: dt.date) -> ir.Table:
+    """The leads a campaign for leads picks: one row a person, within its audience."""
+    return select_audience(ibis.memtable(leads_audience(leads, as_of)), audience)
 
 
 def group_members(state: ir.Table, group: ActionGroup) -> ir.Table:
@@ -342,7 +364,7 @@ def write_actions(
         if group.source == "leads":
             if leads is None:
                 continue
-            members = leads
+            members = _leads_picked(leads, load_playbook(group.playbook).audience, plan.as_of)
         else:
             members = group_members(state, group)
         path = out / action.list
@@ -410,12 +432,13 @@ def _group_figures(
     state: ir.Table, groups: Sequence[ActionGroup], *, has_contacts: bool, predicted: bool
 ) -> dict[str, dict[str, float]]:
     """Customers, reachable, value, margin, revenue and orders of each group, one query."""
-    reach = _reachable(state) if has_contacts else ibis.literal(True)
     worth = state.clv if predicted else state.margin
     metrics: dict[str, Any] = {}
     for group in groups:
         if group.source != "customers":
             continue
+        channels = load_playbook(group.playbook).channels
+        reach = _reachable(state, channels) if has_contacts else ibis.literal(True)
         inside = _predicate(state, group.audience)
         key = group.name
         metrics[f"{key}__customers"] = state.count(where=inside)
@@ -443,12 +466,12 @@ def _predicate(state: ir.Table, audience: Mapping[str, Any]) -> ir.BooleanValue:
     return inside
 
 
-def _reachable(state: ir.Table) -> ir.BooleanValue:
-    """Whether a customer has an address and consent on at least one channel."""
+def _reachable(state: ir.Table, channels: Sequence[str]) -> ir.BooleanValue:
+    """Whether a customer has an address and consent on one of the playbook's channels."""
     columns = set(state.columns)
     either = ibis.literal(False)
-    for channel, address in ADDRESS_FIELD.items():
-        consent = CONSENT_FIELD[channel]
+    for channel in channels:
+        address, consent = ADDRESS_FIELD[channel], CONSENT_FIELD[channel]
         if address not in columns or consent not in columns:
             continue
         has = state[address].notnull() & (state[address].cast("string").strip() != "")
@@ -523,6 +546,7 @@ def _command(
     as_of: dt.date,
     predict: bool,
     language: str,
+    reading: Sequence[str],
 ) -> str:
     """The command line that plans this group's campaign (its messages in ``language``)."""
     inputs = dict(inputs or {})
@@ -532,7 +556,7 @@ def _command(
             words += [f"--{role}", inputs[role]]
     if group.source == "leads" and "leads" not in inputs:
         words += ["--leads", "LEADS"]
-    words += ["--as-of", as_of.isoformat()]
+    words += [*reading, "--as-of", as_of.isoformat()]
     if language != "en":
         words += ["--lang", language]
     if predict:

@@ -39,6 +39,7 @@ from repeatly.campaigns._optout import add_do_not_contact_file, unsubscribe_link
 from repeatly.campaigns._plan import (
     CampaignPlan,
     audience_predicates,
+    leads_audience,
     message_context,
     plan_campaign,
     plan_from_analysis,
@@ -116,6 +117,7 @@ __all__ = [
     "format_date",
     "format_money",
     "import_call_results",
+    "leads_audience",
     "link_base",
     "load_playbook",
     "message_context",

@@ -247,7 +247,7 @@ def plan_campaign(
             raise PlaybookError(
                 f"{book.file}: plans for leads who never bought; pass the leads (--leads)"
             )
-        table = ibis.memtable(_leads_audience(leads, as_of))
+        table = ibis.memtable(leads_audience(leads, as_of))
     elif segments is None:
         raise InputError("segments: expected the customers' segments")
     else:
@@ -516,8 +516,11 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _leads_audience(leads: ir.Table | pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Leads as an audience: one row per person, the latest lead, e-mail agreed."""
+def leads_audience(leads: ir.Table | pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Leads as an audience: one row per person, the latest lead, e-mail agreed.
+
+    The rows a playbook for leads (``source = "leads"``) picks its audience from.
+    """
     frame = leads.to_pandas() if isinstance(leads, ir.Table) else leads.copy()
     person = frame.get("customer_id", pd.Series(None, index=frame.index, dtype=object))
     for column in ("lead_id", "email"):

@@ -154,7 +154,7 @@ def describe_audience(audience: Mapping[str, Any]) -> str:
     return "; ".join(parts) or "everyone"
 
 
-def parse_audience(conditions: list[str], *, option: str = "--audience") -> dict[str, Any]:
+def parse_audience(conditions: list[str], *, option: str = "audience") -> dict[str, Any]:
     """An audience from ``COLUMN=VALUE[,VALUE...]`` texts (as ``--audience`` takes them).
 
     ``true``/``false`` give a flag's condition, ``*`` any value, ``MIN..MAX`` a range
@@ -193,6 +193,12 @@ def parse_audience(conditions: list[str], *, option: str = "--audience") -> dict
                     f"{option}: expected a range of numbers such as 3..10, got {value!r}",
                     option=option,
                 ) from None
+            if not bounds:
+                raise InputError(
+                    f"{option}: expected a range with at least one end such as 3.. or ..90, "
+                    f"got {value!r}",
+                    option=option,
+                )
             audience[column] = bounds
         else:
             audience[column] = [v.strip() for v in value.split(",") if v.strip()]

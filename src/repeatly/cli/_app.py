@@ -287,6 +287,8 @@ def actions(
     map_: MapOpt = None,
     table: TableOpt = None,
     on_bad_rows: BadRowsOpt = "error",
+    header_row: HeaderRowOpt = None,
+    sheet: SheetOpt = None,
     margin_rate: MarginRateOpt = None,
     predict: PredictOpt = False,
     campaigns_db: Annotated[
@@ -315,6 +317,8 @@ def actions(
         map_=map_,
         table=table,
         on_bad_rows=on_bad_rows,
+        header_row=header_row,
+        sheet=sheet,
         margin_rate=margin_rate,
         predict=predict,
     )
@@ -384,6 +388,21 @@ def _print_actions(plan: Any, *, lang: str) -> None:
             escape(money(action.expected_profit)),
         )
     out.print(grid)
+    if plan.left_out:
+        names = ", ".join(group_label(g, lang)[0] for g in plan.left_out)
+        said = f"Не вошли в план: {names}" if ru else f"Left out: {names}"
+        err.print(f"[yellow]{escape(said)}[/]", highlight=False)
+    if not plan.contacts:
+        err.print(
+            "[yellow]"
+            + (
+                "Файл покупателей с контактами не указан: все считаются доступными (--customers)"
+                if ru
+                else "No customers file with contacts: everyone counts as reachable (--customers)"
+            )
+            + "[/]",
+            highlight=False,
+        )
     for action in plan.actions:
         out.print(f"{action.priority}. {escape(action.command)}", highlight=False, soft_wrap=True)
 

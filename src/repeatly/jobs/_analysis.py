@@ -332,7 +332,15 @@ class Analysis:
         options.setdefault("gaps", self.gaps)
         options.setdefault("category_gaps", self.category_gaps)
         options.setdefault("orders", self.orders)
-        rules = {"rfm_rules", "golden_share", "cycles", "business_cycle", "status_rules"}
+        rules = {
+            "rfm_rules",
+            "golden_share",
+            "cycles",
+            "business_cycle",
+            "status_rules",
+            "lost_below",
+            "forecast",
+        }
         if not rules & set(options):  # the default rules: reuse what the analysis stored
             options.setdefault("computed", self.segment_parts.as_mapping())
         if "products" in self.inputs:
@@ -371,7 +379,28 @@ class Analysis:
                 name: loaded.source for name, loaded in self.inputs.items() if loaded.kind in files
             },
             predict=self.forecast is not None,
+            reading=self._reading(),
         )
+
+    def _reading(self) -> list[str]:
+        """The flags that read the inputs as this analysis read them, for a command."""
+        o = self.options
+        words: list[str] = []
+        for key, column in (o.mapping or {}).items():
+            words += ["--map", f"{key}={column}"]
+        if o.table:
+            words += ["--table", o.table]
+        if o.header_row is not None:
+            words += ["--header-row", str(o.header_row)]
+        if o.sheet is not None:
+            words += ["--sheet", str(o.sheet)]
+        if o.on_bad_rows != "error":
+            words += ["--on-bad-rows", o.on_bad_rows]
+        if o.margin_rate is not None:
+            words += ["--margin-rate", f"{o.margin_rate:g}"]
+        if o.currency:
+            words += ["--currency", o.currency]
+        return words
 
     def to_dict(self) -> dict[str, Any]:
         """The analysis as plain JSON-ready data: figures, tables, inputs, forecast."""

@@ -54,12 +54,18 @@ _WORDS: dict[str, dict[str, str]] = {
     "profit_def": {
         "en": "Expected extra profit: the margin of the purchases the campaign adds, less "
         "the offer's cost (the discount also goes to those who would have bought anyway); "
-        "10% of each group are held back as a control and get nothing.",
+        "a share of each group (the campaign's control group, usually 10%) is held back "
+        "and gets nothing, so that the result can be measured.",
         "ru": "Ожидаемая доп. прибыль: маржа покупок, которые добавит кампания, минус "
-        "стоимость предложения (скидку получат и те, кто купил бы и так); 10% каждой "
-        "группы остаются контрольной группой и ничего не получают.",
+        "стоимость предложения (скидку получат и те, кто купил бы и так); часть каждой "
+        "группы (контрольная группа кампании, обычно 10%) ничего не получает, чтобы "
+        "результат можно было измерить.",
     },
     "no_offer": {"en": "no discount", "ru": "без скидки"},
+    "left_out": {
+        "en": "Left out: {groups} (the data does not tell who they are).",
+        "ru": "Не вошли в план: {groups} (по данным нельзя понять, кто это).",
+    },
     "uncertain": {
         "en": " (not yet certain: the campaign may have brought nothing)",
         "ru": " (пока без уверенности: кампания могла ничего не принести)",
@@ -142,6 +148,11 @@ def actions_context(
         "prior_note": words("prior", lang).format(shares=shares) if priors else "",
         "profit_def": words("profit_def", lang),
         "contacts_note": "" if plan.contacts else words("no_contacts", lang),
+        "left_out": words("left_out", lang).format(
+            groups=", ".join(group_label(g, lang)[0] for g in plan.left_out)
+        )
+        if plan.left_out
+        else "",
         "how": words("how", lang),
         "commands": [
             (f"{a.priority}. {group_label(a.group, lang)[0]}", a.command) for a in plan.actions

@@ -866,6 +866,7 @@ STEPS: dict[str, str] = {
     "Measuring campaigns": "Оцениваю кампании",
     "Measuring": "Оцениваю",
     "Writing report": "Пишу отчёт",
+    "Writing the plan": "Пишу план действий",
     "Writing contact lists": "Пишу списки для связи",
     "Writing predictions": "Пишу прогнозы",
 }

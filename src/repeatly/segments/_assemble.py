@@ -193,7 +193,7 @@ def segment_customers(
         "days_since",
         "cycles_overdue",
         "lost_on",
-        *(["lost_by"] if forecast is not None else []),
+        *(["lost_by"] if "lost_by" in status.columns else []),
     )
     behaviour = behaviour_segments(lines, orders=orders, rules=behaviour_rules).drop("top_brand")
     base = summary.select(
