@@ -171,7 +171,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "golden_margin_series": {"en": "their share of margin", "ru": "их доля маржи"},
     "golden_customers_series": {"en": "their share of buyers", "ru": "их доля покупателей"},
-    "lost_chart": {"en": "Customers lost per month", "ru": "Потеряно клиентов по месяцам"},
+    "lost_chart": {
+        "en": "Customers lost per month, by their purchase cycle",
+        "ru": "Потеряно клиентов по месяцам, по их циклу покупок",
+    },
     "became_lost": {"en": "became lost", "ru": "потеряны"},
     "movement": {
         "en": "Movement between segments over the last year",
