@@ -11,7 +11,7 @@ import datetime as dt
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-    from repeatly.campaigns import CampaignResults
+    from repeatly.campaigns import CampaignResults, Playbook
 
 __all__ = [
     "COLUMNS",
@@ -228,7 +228,7 @@ def action_plan(
     planned = []
     found: dict[str, Any]
     for group in groups:
-        book = load_playbook(group.playbook)
+        book = _playbook(group.playbook)
         if group.source == "leads":
             if leads is None:
                 continue
@@ -364,7 +364,7 @@ def write_actions(
         if group.source == "leads":
             if leads is None:
                 continue
-            members = _leads_picked(leads, load_playbook(group.playbook).audience, plan.as_of)
+            members = _leads_picked(leads, _playbook(group.playbook).audience, plan.as_of)
         else:
             members = group_members(state, group)
         path = out / action.list
@@ -424,6 +424,12 @@ def _sheets(plan: ActionPlan, groups: Sequence[ActionGroup], language: str) -> l
     return sheets
 
 
+@lru_cache(maxsize=64)
+def _playbook(name: str) -> Playbook:
+    """A built-in playbook, read once a process (its templates are compiled on reading)."""
+    return load_playbook(name)
+
+
 def _write_list(members: ir.Table, path: Path) -> None:
     write_csv(members.to_pandas(), path)
 
@@ -437,7 +443,7 @@ def _group_figures(
     for group in groups:
         if group.source != "customers":
             continue
-        channels = load_playbook(group.playbook).channels
+        channels = _playbook(group.playbook).channels
         reach = _reachable(state, channels) if has_contacts else ibis.literal(True)
         inside = _predicate(state, group.audience)
         key = group.name
@@ -499,7 +505,7 @@ def _response(
         audience = options.get("audience") or {}
         if audience and dict(audience) != dict(group.audience):
             continue
-        if not audience and dict(group.audience) != dict(load_playbook(playbook).audience):
+        if not audience and dict(group.audience) != dict(_playbook(playbook).audience):
             continue
         row = result.overall
         treated = int(row.get("treatment") or 0)

@@ -745,7 +745,8 @@ def demo(
         ) as made,
     ):
         step("Writing report")
-        paths = write_outputs(made.analysis, out_dir)
+        # the demo leaves the call workbook to analyze and actions: it is the slowest file
+        paths = write_outputs(made.analysis, out_dir, workbook=False)
         paths["campaign"] = write_plan(made.plan, out_dir / "campaign")["audience"].parent
     _print_summary(made.analysis.metrics, paths, lang=lang)
 

@@ -537,11 +537,12 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
+def write_outputs(analysis: Analysis, out: str | Path, *, workbook: bool = True) -> dict[str, Path]:
     """Write ``report.html``, ``metrics.json``, ``customers.csv`` and the action plan.
 
-    The action plan is ``actions.json``, ``actions.csv`` and each group's list in
-    ``actions/`` (:func:`repeatly.actions.write_actions`).
+    The action plan is ``actions.json``, ``actions.csv``, each group's list in
+    ``actions/`` and, with ``workbook``, the call workbook ``actions.xlsx``
+    (:func:`repeatly.actions.write_actions`).
 
     Files are written to temporary names and renamed into place, so an interrupted run
     never leaves a half-written file behind. Text in ``customers.csv`` that a
@@ -572,6 +573,7 @@ def write_outputs(analysis: Analysis, out: str | Path) -> dict[str, Path]:
         out,
         leads=analysis.leads_never_bought(),
         language=analysis.options.lang,
+        workbook=workbook,
     )
     paths["actions"] = written["actions_json"]
     paths["actions_csv"] = written["actions_csv"]
