@@ -97,6 +97,7 @@ PUBLIC = {
     },
     "repeatly.segments": {
         "ACTIONS",
+        "CONTACT_FIELDS",
         "EARTH_RADIUS_KM",
         "MAX_SHEET_ROWS",
         "NOT_YET",

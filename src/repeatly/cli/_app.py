@@ -204,6 +204,36 @@ def _analysis_options(
     )
 
 
+@contextmanager
+def _analysed(
+    orders: str,
+    sources: Mapping[str, str | None],
+    options: Any,
+    step: Any,
+    *,
+    campaigns_db: str | None,
+) -> Iterator[Any]:
+    """The analysis of the inputs, its campaigns measured when a database is given."""
+    import repeatly
+
+    with repeatly.analyze(
+        orders,
+        customers=sources["customers"],
+        products=sources["products"],
+        spend=sources["spend"],
+        leads=sources["leads"],
+        options=options,
+        progress=step,
+    ) as result:
+        if campaigns_db:
+            from repeatly.store import open_store
+
+            step("Measuring campaigns")
+            with open_store(campaigns_db) as store:
+                result.measure_campaigns(store)
+        yield result
+
+
 @app.command()
 def analyze(
     orders: OrdersArg,
@@ -233,7 +263,6 @@ def analyze(
     out_dir: OutOpt = Path("repeatly-report"),
 ) -> None:
     """Analyse an order export: metrics, cohorts, cycles and an HTML report."""
-    import repeatly
     from repeatly.report import write_outputs
 
     _check_out(out_dir)
@@ -250,24 +279,11 @@ def analyze(
         margin_rate=margin_rate,
         predict=predict,
     )
+    sources = {"customers": customers, "products": products, "spend": spend, "leads": leads}
     with (
         _progress(lang) as step,
-        repeatly.analyze(
-            orders,
-            customers=customers,
-            products=products,
-            spend=spend,
-            leads=leads,
-            options=options,
-            progress=step,
-        ) as result,
+        _analysed(orders, sources, options, step, campaigns_db=campaigns_db) as result,
     ):
-        if campaigns_db:
-            from repeatly.store import open_store
-
-            step("Measuring campaigns")
-            with open_store(campaigns_db) as store:
-                result.measure_campaigns(store)
         step("Writing report")
         paths = write_outputs(result, out_dir)
     _print_summary(result.metrics, paths, lang=lang)
@@ -304,7 +320,6 @@ def actions(
     ] = None,
 ) -> None:
     """What to do now: the groups to contact, with what, and what it will bring."""
-    import repeatly
     from repeatly.actions import write_actions
 
     if out_dir is not None:
@@ -322,24 +337,11 @@ def actions(
         margin_rate=margin_rate,
         predict=predict,
     )
+    sources = {"customers": customers, "products": products, "spend": spend, "leads": leads}
     with (
         _progress(lang) as step,
-        repeatly.analyze(
-            orders,
-            customers=customers,
-            products=products,
-            spend=spend,
-            leads=leads,
-            options=options,
-            progress=step,
-        ) as result,
+        _analysed(orders, sources, options, step, campaigns_db=campaigns_db) as result,
     ):
-        if campaigns_db:
-            from repeatly.store import open_store
-
-            step("Measuring campaigns")
-            with open_store(campaigns_db) as store:
-                result.measure_campaigns(store)
         plan = result.action_plan()
         paths: dict[str, Path] = {}
         if out_dir is not None:

@@ -14,6 +14,7 @@ from repeatly.analytics import money_sum
 from repeatly.exceptions import InputError
 from repeatly.jobs._inputs import Source, _made_here, load_input, load_orders, split_mapping
 from repeatly.jobs._options import LoadOptions, parse_date
+from repeatly.segments import CONTACT_FIELDS
 from repeatly.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -29,18 +30,7 @@ log = logging.getLogger("repeatly")
 #: The order-line roles a forecast reads (costs only to find the margin share).
 ROLES = ("customer_id", "ordered_at", "amount")
 #: What the predictions carry from the customers, when given.
-CONTACT = (
-    "customer_id",
-    "name",
-    "email",
-    "phone",
-    "city",
-    "address",
-    "consent_email",
-    "consent_sms",
-    "consent_phone",
-    "consent_post",
-)
+CONTACT = CONTACT_FIELDS
 
 
 def predict(

@@ -4,7 +4,7 @@ Every function takes Ibis tables (the per-customer summary, orders or order line
 returns Ibis expressions, so segments are computed where the data is.
 """
 
-from repeatly.segments._assemble import ACTIONS, Action, segment_customers
+from repeatly.segments._assemble import ACTIONS, CONTACT_FIELDS, Action, segment_customers
 from repeatly.segments._behaviour import (
     BehaviourRules,
     behaviour_segments,
@@ -45,6 +45,7 @@ from repeatly.segments._status import (
 
 __all__ = [
     "ACTIONS",
+    "CONTACT_FIELDS",
     "EARTH_RADIUS_KM",
     "MAX_SHEET_ROWS",
     "NOT_YET",

@@ -17,7 +17,21 @@ from repeatly.segments._join import attach
 from repeatly.segments._rfm import RFM_RULES, SegmentRule, rfm_scores
 from repeatly.segments._status import StatusRules, customer_status
 
-__all__ = ["ACTIONS", "Action", "segment_customers"]
+__all__ = ["ACTIONS", "CONTACT_FIELDS", "Action", "segment_customers"]
+
+#: The customers' fields a list carries to reach them: contacts and consents.
+CONTACT_FIELDS: tuple[str, ...] = (
+    "customer_id",
+    "name",
+    "email",
+    "phone",
+    "city",
+    "address",
+    "consent_email",
+    "consent_sms",
+    "consent_phone",
+    "consent_post",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,17 +257,6 @@ def segment_customers(
     ]
     table = table.select(*order, *[c for c in table.columns if c not in order])
     if customers is not None:
-        contact = customers.select(
-            "customer_id",
-            "name",
-            "email",
-            "phone",
-            "city",
-            "address",
-            "consent_email",
-            "consent_sms",
-            "consent_phone",
-            "consent_post",
-        ).distinct(on="customer_id", keep="first")
+        contact = customers.select(*CONTACT_FIELDS).distinct(on="customer_id", keep="first")
         table = attach(table, contact)
     return table
